@@ -1,0 +1,136 @@
+"""The engine's view of the knowledge base: plain frozen values, no I/O.
+
+`trdnav.knowledge` reads and checks the data files and builds these values; the
+engine only ever sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from trdnav.core.conditions import Condition
+
+ItemKind = Literal["yes_no", "integer", "scores", "words", "word"]
+Section = Literal["safety", "context", "priorities"]
+Outcome = Literal["contraindicated", "needs_review", "information"]
+Evidence = Literal["verified", "secondary", "unverified", "clinical_opinion"]
+
+YES_NO: tuple[str, ...] = ("yes", "no", "unsure")
+CONTRACT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSpec:
+    """One contract item: what values it accepts and which therapies it bears on."""
+
+    id: str
+    kind: ItemKind
+    section: Section
+    bears_on: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    length: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyRule:
+    """A contraindication, a caution needing review, or an information note."""
+
+    id: str
+    therapies: tuple[str, ...]
+    outcome: Outcome
+    when: Condition
+    patient_text: str
+    clinician_text: str
+    citations: tuple[str, ...]
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Consideration:
+    """Something that matters to the person, and which options it points to."""
+
+    id: str
+    when: Condition
+    favours: tuple[str, ...]
+    weight: int
+    patient_text: str
+    clinician_text: str
+    citations: tuple[str, ...]
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Barrier:
+    """A practical obstacle that rules an option out in practice."""
+
+    id: str
+    when: Condition
+    therapies: tuple[str, ...]
+    patient_text: str
+    clinician_text: str
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    minimum: int
+    maximum: int
+    severity: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAlert:
+    """An alert raised when one item of an instrument is answered above a threshold."""
+
+    id: str
+    item_number: int
+    above: int
+    level: Literal["urgent", "warning"]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A scored questionnaire (PHQ-9, GAD-7) answered as one contract item."""
+
+    id: str
+    item_count: int
+    item_maximum: int
+    bands: tuple[Band, ...]
+    alerts: tuple[ItemAlert, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """Everything `evaluate` needs, indexed once at load time."""
+
+    knowledge_version: str
+    contract_version: int
+    therapies: tuple[str, ...]
+    default_therapies: tuple[str, ...]
+    items: dict[str, ItemSpec]
+    rules: tuple[SafetyRule, ...]
+    considerations: tuple[Consideration, ...]
+    barriers: tuple[Barrier, ...]
+    instruments: tuple[Instrument, ...]
+    leaning_margin: int
+    rules_by_therapy: dict[str, tuple[SafetyRule, ...]] = field(init=False)
+    safety_items_by_therapy: dict[str, tuple[str, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "rules_by_therapy",
+            {t: tuple(r for r in self.rules if t in r.therapies) for t in self.therapies},
+        )
+        object.__setattr__(
+            self,
+            "safety_items_by_therapy",
+            {
+                t: tuple(i.id for i in self.items.values() if i.section == "safety" and t in i.bears_on)
+                for t in self.therapies
+            },
+        )

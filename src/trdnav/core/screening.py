@@ -1,0 +1,63 @@
+"""Safety per therapy: contraindicated, needs review, or no known concerns.
+
+A therapy is only ever "no known concerns" when every safety question that bears
+on it was answered "no" and no rule fired. "unsure" or no answer means review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypedDict
+
+from trdnav.core.model import Engine, SafetyRule
+
+
+class Reason(TypedDict):
+    rule: str
+    outcome: str
+    text: str
+    clinician_text: str
+    citations: list[str]
+    evidence: str
+
+
+class SafetyResult(TypedDict):
+    safety: str
+    reasons: list[Reason]
+    notes: list[Reason]
+    unanswered: list[str]
+
+
+def _reason(rule: SafetyRule) -> Reason:
+    return {
+        "rule": rule.id,
+        "outcome": rule.outcome,
+        "text": rule.patient_text,
+        "clinician_text": rule.clinician_text,
+        "citations": list(rule.citations),
+        "evidence": rule.evidence,
+    }
+
+
+def screen(engine: Engine, therapy: str, answers: Mapping[str, object]) -> SafetyResult:
+    """Screen one therapy against the person's answers."""
+    reasons: list[Reason] = []
+    notes: list[Reason] = []
+    contraindicated = False
+    for rule in engine.rules_by_therapy[therapy]:
+        if rule.when.holds(answers):
+            if rule.outcome == "information":
+                notes.append(_reason(rule))
+            else:
+                reasons.append(_reason(rule))
+                contraindicated = contraindicated or rule.outcome == "contraindicated"
+    unanswered = [
+        item for item in engine.safety_items_by_therapy[therapy] if answers.get(item, "unsure") == "unsure"
+    ]
+    if contraindicated:
+        safety = "contraindicated"
+    elif reasons or unanswered:
+        safety = "needs_review"
+    else:
+        safety = "no_known_concerns"
+    return {"safety": safety, "reasons": reasons, "notes": notes, "unanswered": unanswered}

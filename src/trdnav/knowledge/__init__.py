@@ -1,0 +1,1 @@
+"""The clinical knowledge base: reviewed data files, their schema and loader."""

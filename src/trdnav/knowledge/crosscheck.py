@@ -1,0 +1,155 @@
+"""Load-time cross-checks: every id a data file names must exist and fit.
+
+Each problem reads 'file: entry: message' so a content reviewer can find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from trdnav.core.answers import check_value
+from trdnav.core.conditions import Condition, condition_values
+from trdnav.core.model import CONTRACT_VERSION, ItemSpec
+from trdnav.knowledge.schema import (
+    Citation,
+    ConsiderationFile,
+    Instrument,
+    Item,
+    Manifest,
+    Rule,
+    Therapy,
+)
+
+
+def _spec(item: Item) -> ItemSpec:
+    return ItemSpec(
+        id=item.id,
+        kind=item.kind,
+        section=item.section,
+        maximum=item.maximum,
+        minimum=item.minimum,
+        length=item.length,
+        choices=tuple(item.choices),
+    )
+
+
+def _duplicates(ids: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for entry in ids:
+        if entry in seen:
+            repeated.append(entry)
+        seen.add(entry)
+    return repeated
+
+
+def _check_condition(
+    where: str, condition: Condition, items: Mapping[str, Item], problems: list[str]
+) -> None:
+    for item_id in sorted(condition.items()):
+        if item_id not in items:
+            problems.append(f"{where}: condition names unknown item {item_id!r}")
+    for item_id, value in condition_values(condition):
+        item = items.get(item_id)
+        if item is None:
+            continue
+        probe: object = [value] if item.kind == "words" else value
+        wrong = check_value(_spec(item), probe)
+        if wrong is not None:
+            problems.append(f"{where}: condition value {value!r} for {item_id!r}: {wrong}")
+
+
+def _check_refs(
+    where: str, refs: Iterable[str], known: Mapping[str, object], kind: str, problems: list[str]
+) -> None:
+    for ref in refs:
+        if ref not in known:
+            problems.append(f"{where}: unknown {kind} {ref!r}")
+
+
+def crosscheck(
+    *,
+    manifest: Manifest,
+    items: Sequence[Item],
+    therapies: Mapping[str, Therapy],
+    rules: Sequence[tuple[str, Rule]],
+    considerations: ConsiderationFile,
+    instruments: Mapping[str, Instrument],
+    citations: Mapping[str, Citation],
+) -> list[str]:
+    """Return every cross-reference problem in the knowledge base (empty when sound)."""
+    problems: list[str] = []
+    known_therapies = {t: t for t in manifest.therapies}
+    by_id = {item.id: item for item in items}
+    if manifest.contract_version != CONTRACT_VERSION:
+        problems.append(
+            f"manifest.toml: contract_version: this engine implements contract {CONTRACT_VERSION}"
+        )
+    for therapy in manifest.therapies:
+        if therapy not in therapies:
+            problems.append(f"manifest.toml: {therapy}: no file therapies/{therapy}.yaml")
+    for therapy_id, content in therapies.items():
+        where = f"therapies/{therapy_id}.yaml"
+        if therapy_id not in known_therapies:
+            problems.append(f"{where}: {therapy_id}: not listed in manifest.toml therapies")
+        for section, fact in content.facts():
+            _check_refs(f"{where}: {section}", fact.citations, citations, "citation", problems)
+
+    for repeated in _duplicates(item.id for item in items):
+        problems.append(f"items.yaml: {repeated}: defined twice")
+    for item in items:
+        _check_refs(f"items.yaml: {item.id}: bears_on", item.bears_on, known_therapies, "therapy", problems)
+        if item.kind == "scores" and item.id not in instruments:
+            problems.append(f"items.yaml: {item.id}: no instruments/{item.id}.yaml scores this item")
+
+    for repeated in _duplicates(rule.id for _, rule in rules):
+        problems.append(f"rules: {repeated}: rule id used twice")
+    for name, rule in rules:
+        where = f"{name}: {rule.id}"
+        _check_refs(where, rule.therapies, known_therapies, "therapy", problems)
+        _check_refs(where, rule.citations, citations, "citation", problems)
+        condition = rule.condition()
+        _check_condition(where, condition, by_id, problems)
+        if rule.outcome == "information":
+            continue
+        for item_id in sorted(condition.items()):
+            tested = by_id.get(item_id)
+            if tested is None:
+                continue
+            if tested.section != "safety":
+                problems.append(f"{where}: a safety rule must test safety items; {item_id!r} is not one")
+                continue
+            missing = [t for t in rule.therapies if t not in tested.bears_on]
+            if missing:
+                problems.append(
+                    f"{where}: item {item_id!r} does not bear on {missing}: add them to its bears_on"
+                    " so an unanswered question is flagged too"
+                )
+
+    entry_ids = [c.id for c in considerations.considerations] + [b.id for b in considerations.barriers]
+    for repeated in _duplicates(entry_ids):
+        problems.append(f"considerations.yaml: {repeated}: id used twice")
+    for consideration in considerations.considerations:
+        where = f"considerations.yaml: {consideration.id}"
+        _check_refs(where, consideration.favours, known_therapies, "therapy", problems)
+        _check_refs(where, consideration.citations, citations, "citation", problems)
+        _check_condition(where, consideration.condition(), by_id, problems)
+    for barrier in considerations.barriers:
+        where = f"considerations.yaml: {barrier.id}"
+        _check_refs(where, barrier.therapies, known_therapies, "therapy", problems)
+        _check_refs(where, barrier.citations, citations, "citation", problems)
+        _check_condition(where, barrier.condition(), by_id, problems)
+
+    for instrument in instruments.values():
+        where = f"instruments/{instrument.id}.yaml: {instrument.id}"
+        _check_refs(where, instrument.citations, citations, "citation", problems)
+        scored = by_id.get(instrument.id)
+        if scored is None or scored.kind != "scores":
+            problems.append(f"{where}: must be a 'scores' item in items.yaml")
+            continue
+        if scored.length != len(instrument.items) or scored.maximum != len(instrument.answers) - 1:
+            problems.append(
+                f"{where}: items.yaml says {scored.length} answers of 0..{scored.maximum};"
+                f" the instrument has {len(instrument.items)} of 0..{len(instrument.answers) - 1}"
+            )
+    return problems

@@ -1,0 +1,257 @@
+"""Load the knowledge base from the package's data files, check it, and build the engine.
+
+Every problem names the file and the entry. `load()` is cached: the data files are
+read once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from trdnav.core import model as core
+from trdnav.knowledge.crosscheck import crosscheck
+from trdnav.knowledge.schema import (
+    Citation,
+    CitationFile,
+    Consideration,
+    ConsiderationFile,
+    Fact,
+    Instrument,
+    Item,
+    ItemFile,
+    Manifest,
+    Rule,
+    RuleFile,
+    Therapy,
+)
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class KnowledgeError(Exception):
+    """The knowledge base is invalid; `problems` lists each as 'file: entry: message'."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The whole checked knowledge base: content for people, and the engine's view."""
+
+    manifest: Manifest
+    items: dict[str, Item]
+    therapies: dict[str, Therapy]
+    rules: tuple[Rule, ...]
+    considerations: tuple[Consideration, ...]
+    barriers: tuple[Any, ...]
+    instruments: dict[str, Instrument]
+    citations: dict[str, Citation]
+    engine: core.Engine
+
+    @property
+    def version(self) -> str:
+        return self.manifest.knowledge_version
+
+    def unverified_facts(self) -> list[tuple[str, Fact]]:
+        """Facts shown with the label 'unverified', with where they live."""
+        return [
+            (f"therapies/{therapy.id}.yaml: {section}", fact)
+            for therapy in self.therapies.values()
+            for section, fact in therapy.facts()
+            if fact.evidence == "unverified"
+        ]
+
+
+def _entry_name(raw: Any, location: tuple[int | str, ...]) -> str:
+    """Name the entry a validation error points into, by its id where it has one."""
+    node = raw
+    names: list[str] = []
+    for step in location:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            names.append(str(step))
+            continue
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            names = [node["id"]]
+        else:
+            names.append(str(step))
+    return ".".join(names) or "(top level)"
+
+
+def _read(folder: Traversable, name: str, schema: type[Model], problems: list[str]) -> Model | None:
+    try:
+        text = folder.joinpath(name).read_text(encoding="utf-8")
+        raw = tomllib.loads(text) if name.endswith(".toml") else yaml.safe_load(text)
+    except (OSError, yaml.YAMLError, tomllib.TOMLDecodeError) as error:
+        problems.append(f"{name}: cannot be read: {error}")
+        return None
+    try:
+        return schema.model_validate(raw)
+    except ValidationError as error:
+        for detail in error.errors():
+            location = tuple(detail["loc"])
+            problems.append(f"{name}: {_entry_name(raw, location)}: {detail['msg']}")
+        return None
+
+
+def _files(folder: Traversable, subfolder: str) -> list[str]:
+    return sorted(
+        f"{subfolder}/{entry.name}"
+        for entry in folder.joinpath(subfolder).iterdir()
+        if entry.name.endswith(".yaml")
+    )
+
+
+def _engine(
+    manifest: Manifest,
+    items: dict[str, Item],
+    rules: list[Rule],
+    considerations: ConsiderationFile,
+    instruments: dict[str, Instrument],
+) -> core.Engine:
+    return core.Engine(
+        knowledge_version=manifest.knowledge_version,
+        contract_version=manifest.contract_version,
+        therapies=tuple(manifest.therapies),
+        default_therapies=tuple(manifest.default_therapies),
+        items={
+            item.id: core.ItemSpec(
+                id=item.id,
+                kind=item.kind,
+                section=item.section,
+                bears_on=tuple(item.bears_on),
+                minimum=item.minimum,
+                maximum=item.maximum,
+                length=item.length,
+                choices=tuple(item.choices),
+            )
+            for item in items.values()
+        },
+        rules=tuple(
+            core.SafetyRule(
+                id=rule.id,
+                therapies=tuple(rule.therapies),
+                outcome=rule.outcome,
+                when=rule.condition(),
+                patient_text=rule.patient_text,
+                clinician_text=rule.clinician_text,
+                citations=tuple(rule.citations),
+                evidence=rule.evidence,
+            )
+            for rule in rules
+        ),
+        considerations=tuple(
+            core.Consideration(
+                id=c.id,
+                when=c.condition(),
+                favours=tuple(c.favours),
+                weight=c.weight,
+                patient_text=c.patient_text,
+                clinician_text=c.clinician_text,
+                citations=tuple(c.citations),
+                evidence=c.evidence,
+            )
+            for c in considerations.considerations
+        ),
+        barriers=tuple(
+            core.Barrier(
+                id=b.id,
+                when=b.condition(),
+                therapies=tuple(b.therapies),
+                patient_text=b.patient_text,
+                clinician_text=b.clinician_text,
+                citations=tuple(b.citations),
+            )
+            for b in considerations.barriers
+        ),
+        instruments=tuple(
+            core.Instrument(
+                id=instrument.id,
+                item_count=len(instrument.items),
+                item_maximum=len(instrument.answers) - 1,
+                bands=tuple(core.Band(b.minimum, b.maximum, b.severity) for b in instrument.bands),
+                alerts=tuple(
+                    core.ItemAlert(a.id, a.item, a.above, a.level, a.text) for a in instrument.alerts
+                ),
+            )
+            for instrument in instruments.values()
+        ),
+        leaning_margin=manifest.leaning_margin,
+    )
+
+
+def load_from(folder: Traversable) -> KnowledgeBase:
+    """Read and check every data file under ``folder``; raise KnowledgeError listing all problems."""
+    problems: list[str] = []
+    manifest = _read(folder, "manifest.toml", Manifest, problems)
+    item_file = _read(folder, "items.yaml", ItemFile, problems)
+    considerations = _read(folder, "considerations.yaml", ConsiderationFile, problems)
+    therapies: dict[str, Therapy] = {}
+    for name in _files(folder, "therapies"):
+        therapy = _read(folder, name, Therapy, problems)
+        if therapy is not None:
+            if name != f"therapies/{therapy.id}.yaml":
+                problems.append(f"{name}: {therapy.id}: the file must be named after the therapy id")
+            therapies[therapy.id] = therapy
+    rules: list[tuple[str, Rule]] = []
+    for name in _files(folder, "rules"):
+        rule_file = _read(folder, name, RuleFile, problems)
+        if rule_file is not None:
+            rules.extend((name, rule) for rule in rule_file.rules)
+    instruments: dict[str, Instrument] = {}
+    for name in _files(folder, "instruments"):
+        instrument = _read(folder, name, Instrument, problems)
+        if instrument is not None:
+            instruments[instrument.id] = instrument
+    citations: dict[str, tuple[str, Citation]] = {}
+    for name in _files(folder, "citations"):
+        citation_file = _read(folder, name, CitationFile, problems)
+        for citation in citation_file.citations if citation_file else []:
+            if citation.id in citations:
+                problems.append(f"{name}: {citation.id}: already defined in {citations[citation.id][0]}")
+            citations[citation.id] = (name, citation)
+    if manifest is None or item_file is None or considerations is None or problems:
+        raise KnowledgeError(problems)
+    items = {item.id: item for item in item_file.items}
+    problems.extend(
+        crosscheck(
+            manifest=manifest,
+            items=item_file.items,
+            therapies=therapies,
+            rules=rules,
+            considerations=considerations,
+            instruments=instruments,
+            citations={cid: entry for cid, (_, entry) in citations.items()},
+        )
+    )
+    if problems:
+        raise KnowledgeError(problems)
+    rule_list = [rule for _, rule in rules]
+    return KnowledgeBase(
+        manifest=manifest,
+        items=items,
+        therapies={t: therapies[t] for t in manifest.therapies},
+        rules=tuple(rule_list),
+        considerations=tuple(considerations.considerations),
+        barriers=tuple(considerations.barriers),
+        instruments=instruments,
+        citations={cid: entry for cid, (_, entry) in citations.items()},
+        engine=_engine(manifest, items, rule_list, considerations, instruments),
+    )
+
+
+@functools.cache
+def load() -> KnowledgeBase:
+    """The knowledge base shipped with this package (read once per process)."""
+    return load_from(resources.files("trdnav.knowledge").joinpath("data"))

@@ -1,0 +1,279 @@
+"""The shape of every knowledge-base data file. Unknown keys are errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from trdnav.core.conditions import Condition, parse_condition
+
+EvidenceLabel = Literal["verified", "secondary", "unverified", "clinical_opinion"]
+ItemKind = Literal["yes_no", "integer", "scores", "words", "word"]
+
+RULE_ID = r"^[A-Z][A-Z_]*(\.[A-Z0-9_]+)+$"
+SNAKE_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Manifest(Strict):
+    knowledge_version: str = Field(pattern=r"^\d{4}\.\d{2}\.\d+$", description="CalVer YYYY.MM.N")
+    contract_version: int
+    reviewed: dt.date
+    next_review: dt.date
+    made_by: str
+    funding: str
+    therapies: list[str]
+    default_therapies: list[str]
+    leaning_margin: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _review_order(self) -> Manifest:
+        if self.next_review <= self.reviewed:
+            raise ValueError("next_review must come after reviewed")
+        unknown = set(self.default_therapies) - set(self.therapies)
+        if unknown:
+            raise ValueError(f"default_therapies not in therapies: {sorted(unknown)}")
+        return self
+
+
+class Item(Strict):
+    id: str = Field(pattern=SNAKE_ID)
+    kind: ItemKind
+    section: Literal["safety", "context", "priorities"]
+    question: str
+    help: str | None = None
+    bears_on: list[str] = []
+    minimum: int | None = None
+    maximum: int | None = None
+    length: int | None = None
+    choices: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> Item:
+        needs = {
+            "yes_no": set(),
+            "integer": {"minimum", "maximum"},
+            "scores": {"length", "maximum"},
+            "words": {"choices"},
+            "word": {"choices"},
+        }[self.kind]
+        given = {name for name in ("minimum", "maximum", "length", "choices") if getattr(self, name)}
+        given |= {n for n in ("minimum", "maximum") if getattr(self, n) == 0}
+        if given != needs:
+            raise ValueError(f"a {self.kind} item takes {sorted(needs) or 'none of'} {sorted(given)}")
+        if self.section == "safety" and self.kind != "yes_no":
+            raise ValueError("safety items must be yes_no")
+        return self
+
+
+class ItemFile(Strict):
+    items: list[Item]
+
+
+class Fact(Strict):
+    """One statement shown to people, with its evidence label and sources."""
+
+    text: str
+    clinician_text: str | None = None
+    uncertainty: str | None = None
+    evidence: EvidenceLabel
+    citations: list[str] = []
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Fact:
+        if self.evidence != "clinical_opinion" and not self.citations:
+            raise ValueError(f"a {self.evidence} fact needs at least one citation: {self.text[:60]!r}")
+        return self
+
+
+class Therapy(Strict):
+    id: str = Field(pattern=SNAKE_ID)
+    name: str
+    short_name: str
+    summary: str
+    regulatory: list[Fact] = Field(min_length=1)
+    protocol: list[Fact] = Field(min_length=1)
+    session: list[Fact] = Field(min_length=1)
+    visits: list[Fact] = Field(min_length=1)
+    onset: list[Fact] = Field(min_length=1)
+    benefits: list[Fact] = Field(min_length=1)
+    side_effects: list[Fact] = Field(min_length=1)
+    serious_risks: list[Fact] = Field(min_length=1)
+    who_cannot: list[Fact] = Field(min_length=1)
+    cost: list[Fact] = Field(min_length=1)
+
+    def facts(self) -> list[tuple[str, Fact]]:
+        """Every fact with the section it belongs to."""
+        return [(section, fact) for section in THERAPY_SECTIONS for fact in getattr(self, section)]
+
+
+THERAPY_SECTIONS = (
+    "regulatory",
+    "protocol",
+    "session",
+    "visits",
+    "onset",
+    "benefits",
+    "side_effects",
+    "serious_risks",
+    "who_cannot",
+    "cost",
+)
+
+
+class _WithCondition(Strict):
+    when: dict[str, Any]
+
+    @field_validator("when")
+    @classmethod
+    def _condition_is_valid(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        parse_condition(raw)
+        return raw
+
+    def condition(self) -> Condition:
+        return parse_condition(self.when)
+
+
+class Rule(_WithCondition):
+    id: str = Field(pattern=RULE_ID)
+    therapies: list[str] = Field(min_length=1)
+    outcome: Literal["contraindicated", "needs_review", "information"]
+    patient_text: str
+    clinician_text: str
+    citations: list[str] = Field(min_length=1)
+    evidence: EvidenceLabel
+    since: str = Field(pattern=r"^\d{4}\.\d{2}\.\d+$")
+
+
+class RuleFile(Strict):
+    rules: list[Rule]
+
+
+class Consideration(_WithCondition):
+    id: str = Field(pattern=SNAKE_ID)
+    favours: list[str]
+    weight: int = Field(ge=0, le=3)
+    patient_text: str
+    clinician_text: str
+    citations: list[str] = []
+    evidence: EvidenceLabel
+
+    @model_validator(mode="after")
+    def _weight_fits(self) -> Consideration:
+        if bool(self.favours) != (self.weight > 0):
+            raise ValueError(
+                "a consideration favouring options needs a weight above 0; information only needs 0"
+            )
+        if self.evidence != "clinical_opinion" and not self.citations:
+            raise ValueError(f"a {self.evidence} consideration needs at least one citation")
+        return self
+
+
+class Barrier(_WithCondition):
+    id: str = Field(pattern=SNAKE_ID)
+    therapies: list[str] = Field(min_length=1)
+    patient_text: str
+    clinician_text: str
+    citations: list[str] = []
+
+
+class ConsiderationFile(Strict):
+    considerations: list[Consideration]
+    barriers: list[Barrier]
+
+
+class InstrumentQuestion(Strict):
+    number: int = Field(ge=1)
+    text: str
+    loinc: str = Field(pattern=r"^\d+-\d$")
+
+
+class AnswerOption(Strict):
+    value: int = Field(ge=0)
+    text: str
+    loinc: str = Field(pattern=r"^LA\d+-\d$")
+
+
+class SeverityBand(Strict):
+    minimum: int
+    maximum: int
+    severity: str = Field(pattern=SNAKE_ID)
+    label: str
+
+
+class InstrumentAlert(Strict):
+    id: str = Field(pattern=SNAKE_ID)
+    item: int = Field(ge=1)
+    above: int = Field(ge=0)
+    level: Literal["urgent", "warning"]
+    text: str
+
+
+class Instrument(Strict):
+    id: str = Field(pattern=SNAKE_ID)
+    name: str
+    stem: str
+    loinc_panel: str
+    loinc_total: str
+    items: list[InstrumentQuestion]
+    answers: list[AnswerOption]
+    bands: list[SeverityBand]
+    alerts: list[InstrumentAlert] = []
+    attribution: str
+    terms_of_use: str
+    citations: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Instrument:
+        if [q.number for q in self.items] != list(range(1, len(self.items) + 1)):
+            raise ValueError("items must be numbered 1, 2, 3, ... in order")
+        if [a.value for a in self.answers] != list(range(len(self.answers))):
+            raise ValueError("answers must have values 0, 1, 2, ... in order")
+        top = len(self.items) * (len(self.answers) - 1)
+        expected = 0
+        for band in self.bands:
+            if band.minimum != expected or band.maximum < band.minimum:
+                raise ValueError(f"severity bands must cover 0..{top} without gaps; check {band.severity}")
+            expected = band.maximum + 1
+        if expected != top + 1:
+            raise ValueError(f"severity bands must end at the top score {top}")
+        for alert in self.alerts:
+            if alert.item > len(self.items):
+                raise ValueError(f"alert {alert.id} names item {alert.item}, which does not exist")
+        return self
+
+
+class Citation(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    authors: str
+    year: int = Field(ge=1900, le=2100)
+    title: str
+    source: str = Field(description="journal with volume and pages, or the issuing body")
+    doi: str | None = Field(default=None, pattern=r"^10\.\d{4,9}/\S+$")
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+
+    def short(self) -> str:
+        """'Rossi 2009' style label for tables and reports."""
+        first = self.authors.split(",")[0].split(";")[0].strip()
+        surname = first.rsplit(" ", 1)[0] if " " in first and first.split()[-1].isupper() else first
+        return f"{surname} {self.year}"
+
+    def reference(self) -> str:
+        """The full reference line with its DOI or URL."""
+        where = f"https://doi.org/{self.doi}" if self.doi else self.url
+        return f"{self.authors} ({self.year}). {self.title}. {self.source}. {where}"
+
+    @model_validator(mode="after")
+    def _findable(self) -> Citation:
+        if not self.doi and not self.url:
+            raise ValueError(f"citation {self.id} needs a doi or a url")
+        return self
+
+
+class CitationFile(Strict):
+    citations: list[Citation]

@@ -1,0 +1,1 @@
+"""Views of an assessment or a comparison: terminal reports and generated documents."""

@@ -1,0 +1,181 @@
+"""The readable terminal report of an assessment, and the side-by-side comparison.
+
+Alerts come first, then the comparison, the safety screen with reasons and
+sources, and what the person's priorities point to. Rendered with Rich.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.knowledge.schema import Fact
+
+SAFETY_WORDS = {
+    "contraindicated": ("Not suitable (unless a specialist decides otherwise)", "bold red"),
+    "needs_review": ("Needs a doctor's review", "yellow"),
+    "no_known_concerns": ("No known safety concerns from your answers", "green"),
+}
+EVIDENCE_WORDS = {
+    "verified": "checked in the source",
+    "secondary": "from a secondary source",
+    "unverified": "UNVERIFIED",
+    "clinical_opinion": "clinical opinion",
+}
+ROW_QUESTIONS = {
+    "session": "What happens during a session?",
+    "visits": "How many visits?",
+    "onset": "How soon might it help?",
+    "benefits": "How likely is it to help?",
+    "side_effects": "Side effects?",
+    "serious_risks": "Serious risks?",
+    "who_cannot": "Who cannot have it?",
+    "cost": "Cost and insurance?",
+    "protocol": "What is a course of treatment?",
+    "regulatory": "Is it approved?",
+}
+DISCLAIMER = (
+    "TRD Navigator supports, and does not replace, your clinician's judgement. "
+    "It is not a medical device. IV ketamine for depression is off-label."
+)
+
+
+def _sources(kb: KnowledgeBase, citation_ids: Iterable[str]) -> str:
+    return "; ".join(kb.citations[c].short() for c in citation_ids)
+
+
+def _fact_text(kb: KnowledgeBase, fact: Fact) -> Text:
+    text = Text(fact.text)
+    label = EVIDENCE_WORDS[fact.evidence]
+    sources = _sources(kb, fact.citations)
+    text.append(f"\n[{label}" + (f": {sources}]" if sources else "]"), style="dim")
+    if fact.evidence == "unverified":
+        text.stylize("italic")
+    return text
+
+
+def comparison_table(kb: KnowledgeBase, therapies: Sequence[str]) -> Table:
+    """Rows are the questions people ask; columns are the options (Option Grid style)."""
+    table = Table(title="How the options compare", show_lines=True, expand=True)
+    table.add_column("Question", style="bold", ratio=1)
+    for therapy in therapies:
+        table.add_column(kb.therapies[therapy].short_name, ratio=2)
+    for section in ROW_QUESTIONS:
+        cells: list[RenderableType] = []
+        for therapy in therapies:
+            facts = getattr(kb.therapies[therapy], section)
+            cells.append(Group(*(_fact_text(kb, fact) for fact in facts)))
+        table.add_row(ROW_QUESTIONS[section], *cells)
+    return table
+
+
+def render_comparison(console: Console, kb: KnowledgeBase, therapies: Sequence[str]) -> None:
+    console.print(comparison_table(kb, therapies))
+    cited = sorted({c for t in therapies for _, fact in kb.therapies[t].facts() for c in fact.citations})
+    console.print("\n[bold]Sources[/bold]")
+    for citation_id in cited:
+        console.print(f"  {kb.citations[citation_id].short()}: {kb.citations[citation_id].reference()}")
+    console.print(f"\nKnowledge version {kb.version}, reviewed {kb.manifest.reviewed}. {DISCLAIMER}")
+
+
+def _alerts(result: dict[str, Any]) -> Iterable[Panel]:
+    for alert in result["alerts"]:
+        yield Panel(Text(alert["text"], style="bold"), title="Please read first", border_style="red")
+
+
+def _status_table(kb: KnowledgeBase, result: dict[str, Any]) -> Table:
+    therapies = list(result["therapies"])
+    table = Table(title="Your results side by side", show_lines=True, expand=True)
+    table.add_column("", style="bold")
+    for therapy in therapies:
+        table.add_column(kb.therapies[therapy].short_name)
+    rows: list[list[RenderableType]] = [["Safety screen"], ["Practical fit"], ["Your priorities"]]
+    for therapy in therapies:
+        entry = result["therapies"][therapy]
+        words, style = SAFETY_WORDS[entry["safety"]]
+        rows[0].append(Text(words, style=style))
+        rows[1].append(
+            Text("Fits what you told us")
+            if entry["practical"] == "ok"
+            else Text("\n".join(entry["barriers"]), style="yellow")
+        )
+        count = len(entry["favoured_by"])
+        rows[2].append(Text(f"{count} of your priorities point here" if count else "None point here"))
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _safety_details(kb: KnowledgeBase, result: dict[str, Any]) -> Iterable[RenderableType]:
+    for therapy, entry in result["therapies"].items():
+        name = kb.therapies[therapy].name
+        words, style = SAFETY_WORDS[entry["safety"]]
+        lines = Text()
+        lines.append(f"{words}\n", style=style)
+        for reason in entry["reasons"]:
+            lines.append(f"• {reason['text']}\n")
+            lines.append(f"  [{reason['rule']}; {_sources(kb, reason['citations'])}]\n", style="dim")
+        for note in entry["notes"]:
+            lines.append(f"• {note['text']}\n")
+            lines.append(f"  [{note['rule']}; {_sources(kb, note['citations'])}]\n", style="dim")
+        if entry["unanswered"]:
+            lines.append("Questions not answered yet, or answered 'not sure':\n", style="bold")
+            for item in entry["unanswered"]:
+                lines.append(f"  - {kb.items[item].question}\n")
+        yield Panel(lines, title=f"Safety screen: {name}")
+
+
+def _priorities(kb: KnowledgeBase, result: dict[str, Any]) -> RenderableType:
+    lines = Text()
+    if not result["priorities"]:
+        lines.append("You have not told us what matters to you yet.\n")
+    for priority in result["priorities"]:
+        favours = ", ".join(kb.therapies[t].short_name for t in priority["favours"])
+        lines.append(f"• {priority['text']}\n")
+        label = EVIDENCE_WORDS[priority["evidence"]]
+        lines.append(
+            f"  Points to: {favours or 'information only'} [{label}"
+            + (f": {_sources(kb, priority['citations'])}]\n" if priority["citations"] else "]\n"),
+            style="dim",
+        )
+    leaning = result["leaning"]
+    if leaning is None:
+        lines.append(
+            "\nYour answers do not point clearly to one option. That is common. "
+            "Talk it through with your doctor.",
+            style="bold",
+        )
+    else:
+        lines.append(
+            f"\nBased on what you told us, your answers lean toward {kb.therapies[leaning].name}. "
+            "This sums up your own priorities. It is not a prescription.",
+            style="bold",
+        )
+    return Panel(lines, title="What matters to you")
+
+
+def _scores(kb: KnowledgeBase, result: dict[str, Any]) -> Iterable[str]:
+    for instrument_id, score in result["scores"].items():
+        instrument = kb.instruments[instrument_id]
+        label = next(b.label for b in instrument.bands if b.severity == score["severity"])
+        yield f"{instrument.name}: {score['total']} ({label})"
+
+
+def render_assessment(console: Console, kb: KnowledgeBase, result: dict[str, Any]) -> None:
+    for panel in _alerts(result):
+        console.print(panel)
+    console.print(_status_table(kb, result))
+    for panel in _safety_details(kb, result):
+        console.print(panel)
+    console.print(_priorities(kb, result))
+    for line in _scores(kb, result):
+        console.print(line)
+    console.print(
+        f"\nKnowledge version {result['knowledge_version']} (contract {result['contract']}). {DISCLAIMER}"
+    )

@@ -1,0 +1,114 @@
+"""The `trdnav` command line, as a person or a script uses it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from trdnav.cli import app
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+runner = CliRunner()
+
+
+def test_assess_json_is_the_contract_result() -> None:
+    outcome = runner.invoke(app, ["assess", str(EXAMPLES / "tms-leaning.json"), "--json"])
+    assert outcome.exit_code == 0, outcome.output
+    result = json.loads(outcome.stdout)
+    assert result["contract"] == 1
+    assert result["leaning"] == "tms"
+    assert result["therapies"]["tms"]["safety"] == "no_known_concerns"
+
+
+def test_assess_reads_yaml_and_chosen_therapies() -> None:
+    outcome = runner.invoke(
+        app, ["assess", str(EXAMPLES / "cochlear-implant.yaml"), "--json", "--therapies", "tms,esketamine"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    result = json.loads(outcome.stdout)
+    assert list(result["therapies"]) == ["tms", "esketamine"]
+    assert result["therapies"]["tms"]["safety"] == "contraindicated"
+    assert result["therapies"]["esketamine"]["unanswered"] == ["high_blood_pressure_uncontrolled"]
+
+
+def test_assess_reads_standard_input() -> None:
+    document = json.dumps({"version": 1, "answers": {"phq9": [0, 0, 0, 0, 0, 0, 0, 0, 3]}})
+    outcome = runner.invoke(app, ["assess", "-", "--json"], input=document)
+    assert outcome.exit_code == 0, outcome.output
+    assert [a["id"] for a in json.loads(outcome.stdout)["alerts"]] == ["suicide_risk"]
+
+
+def test_report_shows_alerts_before_anything_else() -> None:
+    outcome = runner.invoke(app, ["assess", str(EXAMPLES / "item9-positive.json")])
+    assert outcome.exit_code == 0, outcome.output
+    text = outcome.stdout
+    assert text.index("988") < text.index("Your results side by side")
+    assert "Please read first" in text
+
+
+def test_report_explains_safety_priorities_and_sources() -> None:
+    outcome = runner.invoke(app, ["assess", str(EXAMPLES / "cochlear-implant.yaml")], terminal_width=200)
+    text = outcome.stdout
+    assert "TMS.SAFETY.COCHLEAR_IMPLANT" in text
+    assert "cochlear implant" in text
+    assert "Do you have high blood pressure that is not well controlled?" in text  # unanswered, as a question
+    assert "not a medical device" in text and "off-label" in text
+
+
+def test_report_says_the_leaning_is_not_a_prescription() -> None:
+    text = runner.invoke(app, ["assess", str(EXAMPLES / "tms-leaning.json")], terminal_width=200).stdout
+    assert "lean toward Transcranial magnetic stimulation" in text
+    assert "not a prescription" in text
+
+
+def test_bad_input_exits_2_naming_each_item_without_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"version": 1, "answers": {"age": "forty", "phq9": [1, 2], "metal": "no"}}))
+    outcome = runner.invoke(app, ["assess", str(bad)])
+    assert outcome.exit_code == 2
+    assert "age: expected a whole number from 0 to 120, got 'forty'" in outcome.stderr
+    assert "phq9: expected a list of 9 whole numbers" in outcome.stderr
+    assert "metal: is not a question" in outcome.stderr
+    assert "Traceback" not in outcome.output
+
+
+def test_unreadable_and_malformed_files_exit_2(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["assess", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 2 and "Cannot read" in missing.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"version": 1, "answers": {')
+    outcome = runner.invoke(app, ["assess", str(broken)])
+    assert outcome.exit_code == 2 and "is not valid JSON" in outcome.stderr and "line 1" in outcome.stderr
+
+
+def test_unknown_therapy_exits_2() -> None:
+    outcome = runner.invoke(app, ["assess", str(EXAMPLES / "tms-leaning.json"), "--therapies", "tms,laser"])
+    assert outcome.exit_code == 2
+    assert "therapies: 'laser' is not a therapy" in outcome.stderr
+
+
+def test_knowledge_check_counts_and_lists_unverified() -> None:
+    outcome = runner.invoke(app, ["knowledge", "check"], terminal_width=200)
+    assert outcome.exit_code == 0, outcome.output
+    assert "is valid" in outcome.stdout
+    assert "safety rules" in outcome.stdout and "citations" in outcome.stdout
+    assert "labelled unverified" in outcome.stdout
+
+
+def test_compare_shows_the_option_grid_with_sources() -> None:
+    outcome = runner.invoke(app, ["compare", "--therapies", "iv_ketamine,tms,ect"], terminal_width=220)
+    assert outcome.exit_code == 0, outcome.output
+    text = outcome.stdout
+    for question in ("What happens during a session?", "How soon might it help?", "Cost and insurance?"):
+        assert question in text
+    assert "Sources" in text and "doi.org" in text
+    bad = runner.invoke(app, ["compare", "--therapies", "magic"])
+    assert bad.exit_code == 2
+
+
+def test_every_example_is_valid() -> None:
+    for example in sorted(EXAMPLES.iterdir()):
+        outcome = runner.invoke(app, ["assess", str(example), "--json"])
+        assert outcome.exit_code == 0, (example.name, outcome.output)

@@ -1,0 +1,56 @@
+"""Generated and hand-written docs stay true to the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.reports.rules_doc import rules_markdown
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_rules_md_is_not_stale(kb: KnowledgeBase) -> None:
+    committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == rules_markdown(kb) + "\n", "docs/rules.md is stale: run `make docs`"
+
+
+def test_rules_md_lists_every_rule(kb: KnowledgeBase) -> None:
+    text = rules_markdown(kb)
+    for rule in kb.rules:
+        assert f"### `{rule.id}`" in text
+
+
+def _test_names() -> set[str]:
+    names: set[str] = set()
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        relative = path.relative_to(ROOT).as_posix()
+        for match in re.finditer(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.MULTILINE):
+            names.add(f"{relative}::{match.group(1)}")
+    return names
+
+
+def test_every_test_named_in_the_hazard_log_exists() -> None:
+    log = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(tests/[\w/]+\.py::test_\w+)`", log))
+    assert len(named) >= 10, "the hazard log should name the tests that verify each mitigation"
+    missing = sorted(named - _test_names())
+    assert missing == [], f"docs/safety.md names tests that do not exist: {missing}"
+
+
+def test_every_hazard_has_cause_effect_severity_mitigation_and_tests() -> None:
+    log = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
+    hazards = re.split(r"^### ", log, flags=re.MULTILINE)[1:]
+    assert len(hazards) >= 8
+    for hazard in hazards:
+        title = hazard.splitlines()[0]
+        for field in ("Cause", "Effect", "Severity", "Mitigation", "Verified by"):
+            assert f"**{field}" in hazard, f"hazard {title!r} lacks {field}"
+
+
+@pytest.mark.parametrize("command", ["make run", "make test"])
+def test_readme_shows_the_two_commands(command: str) -> None:
+    assert command in (ROOT / "README.md").read_text(encoding="utf-8")
