@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: run test lint bench docs clean
+.PHONY: run test lint bench docs clean system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,12 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: the main job; until the web app exists, assess an example and show the report
-run: $(STAMP)
-	$(BIN)/trdnav assess examples/tms-leaning.json
+## system-packages: the Debian packages the tests use (PostgreSQL, Chromium, fonts, WeasyPrint libraries, wrk)
+system-packages:
+	bash scripts/install-system-packages.sh
 
-## test: lint, strict typing of the core and knowledge base, and every test
-test: lint $(STAMP)
+## run: the web app on http://127.0.0.1:8000 with an embedded SQLite database under var/
+run: $(STAMP)
+	$(BIN)/trdnav serve --host 127.0.0.1 --port 8000
+
+## test: lint, strict typing of the core and knowledge base, and every test (SQLite and PostgreSQL)
+test: lint $(STAMP) system-packages
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -27,9 +31,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src/trdnav/core src/trdnav/knowledge
 
-## bench: throughput of trdnav.assess against a JSON round trip of the same documents
-bench: $(STAMP)
+## bench: trdnav.assess against a JSON round trip; the HTTP API against a bare echo app (wrk)
+bench: $(STAMP) system-packages
 	$(BIN)/python bench/bench_assess.py
+	$(BIN)/python bench/bench_http.py
 
 ## docs: regenerate docs/rules.md from the knowledge base
 docs: $(STAMP)

@@ -185,7 +185,7 @@ def _engine(
                     core.ItemAlert(a.id, a.item, a.above, a.level, a.text) for a in instrument.alerts
                 ),
             )
-            for instrument in instruments.values()
+            for instrument in (instruments[i.id] for i in items.values() if i.kind == "scores")
         ),
         leaning_margin=manifest.leaning_margin,
     )

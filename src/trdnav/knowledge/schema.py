@@ -260,8 +260,9 @@ class Citation(Strict):
     def short(self) -> str:
         """'Rossi 2009' style label for tables and reports."""
         first = self.authors.split(",")[0].split(";")[0].strip()
-        surname = first.rsplit(" ", 1)[0] if " " in first and first.split()[-1].isupper() else first
-        return f"{surname} {self.year}"
+        words = first.split()
+        is_person = len(words) >= 2 and words[1].isalpha() and words[1].isupper() and len(words[1]) <= 3
+        return f"{words[0] if is_person else first} {self.year}"
 
     def reference(self) -> str:
         """The full reference line with its DOI or URL."""

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, migrations and repository functions (the shell)."""

@@ -1,0 +1,102 @@
+"""Repository functions: the only way the web app reads and writes patient records.
+
+The private link is a random token of 256 bits; only its SHA-256 hash is stored, so
+the database alone cannot be used to open anyone's assessment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trdnav.store.models import Assessment, ConsultationRequest
+
+TOKEN_BYTES = 32
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_assessment(
+    session: Session,
+    *,
+    therapies: list[str],
+    knowledge_version: str,
+    contract_version: int,
+    answers: Mapping[str, Any] | None = None,
+) -> tuple[Assessment, str]:
+    """Store a new assessment; return it with its private token (shown once, never stored)."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    assessment = Assessment(
+        token_hash=_hash(token),
+        therapies=list(therapies),
+        knowledge_version=knowledge_version,
+        contract_version=contract_version,
+        answers=dict(answers or {}),
+        last_step="start",
+        suicide_risk_alert=False,
+        sure_answers={},
+    )
+    session.add(assessment)
+    session.flush()
+    return assessment, token
+
+
+def find_by_token(session: Session, token: str) -> Assessment | None:
+    if not token or len(token) > 100:
+        return None
+    return session.scalars(select(Assessment).where(Assessment.token_hash == _hash(token))).first()
+
+
+def save_answers(
+    session: Session,
+    assessment: Assessment,
+    answers: Mapping[str, Any],
+    *,
+    clear: tuple[str, ...] = (),
+    step: str,
+    knowledge_version: str,
+    suicide_risk: bool,
+) -> None:
+    """Merge one step's answers (as given) into the stored ones; ``clear`` removes items left blank."""
+    merged = {k: v for k, v in assessment.answers.items() if k not in clear}
+    merged.update(answers)
+    assessment.answers = merged
+    assessment.last_step = step
+    assessment.knowledge_version = knowledge_version
+    assessment.suicide_risk_alert = suicide_risk
+    session.flush()
+
+
+def save_sure(session: Session, assessment: Assessment, answers: Mapping[str, str]) -> None:
+    assessment.sure_answers = dict(answers)
+    session.flush()
+
+
+def request_consultation(
+    session: Session,
+    assessment: Assessment,
+    *,
+    name: str,
+    phone: str,
+    email: str,
+    preferred_times: str,
+    message: str,
+) -> ConsultationRequest:
+    request = ConsultationRequest(
+        assessment=assessment,
+        name=name,
+        phone=phone,
+        email=email,
+        preferred_times=preferred_times,
+        message=message,
+    )
+    session.add(request)
+    session.flush()
+    return request

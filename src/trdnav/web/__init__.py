@@ -1,0 +1,1 @@
+"""The web app (the shell): patient decision aid and JSON API."""

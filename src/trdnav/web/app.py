@@ -1,0 +1,42 @@
+"""The application factory: settings, knowledge base, database and routes in one place."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import trdnav
+from trdnav.knowledge.loader import load
+from trdnav.settings import Settings
+from trdnav.store.database import migrate, open_engine, session_factory
+from trdnav.web import api, patient, results
+from trdnav.web.limits import BodySizeLimit
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; creates and migrates the database on first start."""
+    settings = settings or Settings()
+    kb = load()
+    unknown = [t for t in settings.therapies if t not in kb.therapies]
+    if unknown:
+        raise ValueError(f"TRDNAV_THERAPIES: unknown therapies {unknown}; expected some of {list(kb.therapies)}")
+    engine = open_engine(settings.database_url)
+    migrate(engine)
+    app = FastAPI(
+        title="TRD Navigator",
+        version=trdnav.__version__,
+        description="Decision aid for treatment-resistant depression: contract v1 assessments.",
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    app.state.kb = kb
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(api.router)
+    app.include_router(patient.router)
+    app.include_router(results.router)
+    app.mount("/static", StaticFiles(directory=str(resources.files("trdnav.web").joinpath("static"))), "static")
+    return app

@@ -1,0 +1,34 @@
+"""Jinja2 templates with the globals every page needs (settings, knowledge, disclaimer)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+templates = Jinja2Templates(directory=str(resources.files("trdnav.web").joinpath("templates")))
+
+DISCLAIMER = (
+    "This tool helps you get ready to talk with your doctor. It does not replace your doctor's judgement. "
+    "It is not a medical device."
+)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page; ``crisis`` (show crisis resources first) defaults to False."""
+    context.setdefault("crisis", False)
+    context.setdefault("token", None)
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "settings": request.app.state.settings,
+            "kb": request.app.state.kb,
+            "disclaimer": DISCLAIMER,
+            **context,
+        },
+        status_code=status_code,
+    )

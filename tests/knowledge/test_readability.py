@@ -1,0 +1,63 @@
+"""Every patient-facing text in the knowledge base reads at Flesch-Kincaid grade 8 or lower.
+
+Checked one text at a time with textstat 0.7.8. Exceptions are listed with the reason.
+"""
+
+from __future__ import annotations
+
+import pytest
+import textstat
+
+from trdnav.knowledge.loader import load
+
+GRADE_LIMIT = 8.0
+
+# Texts we may not or should not simplify, with the reason.
+EXCEPTIONS = {
+    # The PHQ-9 and GAD-7 must be shown word for word (validated instruments; terms of use).
+    **{f"instrument {i.id} item {q.number}": "validated wording" for i in load().instruments.values() for q in i.items},
+    **{f"instrument {i.id} stem": "validated wording" for i in load().instruments.values()},
+}
+
+
+def patient_texts() -> dict[str, str]:
+    kb = load()
+    texts: dict[str, str] = {}
+    for item in kb.items.values():
+        texts[f"item {item.id} question"] = item.question
+        if item.help:
+            texts[f"item {item.id} help"] = item.help
+        for value, label in item.choices.items():
+            texts[f"item {item.id} choice {value}"] = label
+    for therapy in kb.therapies.values():
+        texts[f"therapy {therapy.id} summary"] = therapy.summary
+        for index, (section, fact) in enumerate(therapy.facts()):
+            texts[f"therapy {therapy.id} {section} fact {index}"] = fact.text
+            if fact.uncertainty:
+                texts[f"therapy {therapy.id} {section} fact {index} uncertainty"] = fact.uncertainty
+    for rule in kb.rules:
+        texts[f"rule {rule.id}"] = rule.patient_text
+    for consideration in kb.considerations:
+        texts[f"consideration {consideration.id}"] = consideration.patient_text
+    for barrier in kb.barriers:
+        texts[f"barrier {barrier.id}"] = barrier.patient_text
+    for instrument in kb.instruments.values():
+        texts[f"instrument {instrument.id} stem"] = instrument.stem
+        for question in instrument.items:
+            texts[f"instrument {instrument.id} item {question.number}"] = question.text
+        for alert in instrument.alerts:
+            texts[f"instrument {instrument.id} alert {alert.id}"] = alert.text
+    return texts
+
+
+TEXTS = patient_texts()
+
+
+@pytest.mark.parametrize("where", sorted(set(TEXTS) - set(EXCEPTIONS)))
+def test_patient_text_is_grade_8_or_lower(where: str) -> None:
+    grade = textstat.flesch_kincaid_grade(TEXTS[where])
+    assert grade <= GRADE_LIMIT, f"{where}: grade {grade}: {TEXTS[where]}"
+
+
+def test_every_exception_still_exists() -> None:
+    assert set(EXCEPTIONS) <= set(TEXTS)
