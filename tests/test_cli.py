@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from trdnav.cli import app
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "200"})
 
 
 def test_assess_json_is_the_contract_result() -> None:
@@ -49,7 +49,7 @@ def test_report_shows_alerts_before_anything_else() -> None:
 
 
 def test_report_explains_safety_priorities_and_sources() -> None:
-    outcome = runner.invoke(app, ["assess", str(EXAMPLES / "cochlear-implant.yaml")], terminal_width=200)
+    outcome = runner.invoke(app, ["assess", str(EXAMPLES / "cochlear-implant.yaml")])
     text = outcome.stdout
     assert "TMS.SAFETY.COCHLEAR_IMPLANT" in text
     assert "cochlear implant" in text
@@ -58,7 +58,7 @@ def test_report_explains_safety_priorities_and_sources() -> None:
 
 
 def test_report_says_the_leaning_is_not_a_prescription() -> None:
-    text = runner.invoke(app, ["assess", str(EXAMPLES / "tms-leaning.json")], terminal_width=200).stdout
+    text = runner.invoke(app, ["assess", str(EXAMPLES / "tms-leaning.json")]).stdout
     assert "lean toward Transcranial magnetic stimulation" in text
     assert "not a prescription" in text
 
@@ -90,7 +90,7 @@ def test_unknown_therapy_exits_2() -> None:
 
 
 def test_knowledge_check_counts_and_lists_unverified() -> None:
-    outcome = runner.invoke(app, ["knowledge", "check"], terminal_width=200)
+    outcome = runner.invoke(app, ["knowledge", "check"])
     assert outcome.exit_code == 0, outcome.output
     assert "is valid" in outcome.stdout
     assert "safety rules" in outcome.stdout and "citations" in outcome.stdout
@@ -98,7 +98,7 @@ def test_knowledge_check_counts_and_lists_unverified() -> None:
 
 
 def test_compare_shows_the_option_grid_with_sources() -> None:
-    outcome = runner.invoke(app, ["compare", "--therapies", "iv_ketamine,tms,ect"], terminal_width=220)
+    outcome = runner.invoke(app, ["compare", "--therapies", "iv_ketamine,tms,ect"])
     assert outcome.exit_code == 0, outcome.output
     text = outcome.stdout
     for question in ("What happens during a session?", "How soon might it help?", "Cost and insurance?"):

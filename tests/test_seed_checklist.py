@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import all_no
 
 import trdnav
+from tests.conftest import all_no
 
 TMS_EXCLUSIONS = [
     # (seed statement, item answered yes, expected TMS status, rule that must fire)

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.conftest import all_no, document
 
 import trdnav
+from tests.conftest import all_no, document
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 PER_THERAPY = {"safety", "unanswered", "practical", "favoured_by"}

@@ -23,7 +23,7 @@ knowledge_app = typer.Typer(help="Check and document the clinical knowledge base
 app.add_typer(knowledge_app, name="knowledge")
 
 INPUT_ERROR = 2
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(lines: list[str]) -> typer.Exit:

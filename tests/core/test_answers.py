@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.conftest import all_no, document
 
 import trdnav
+from tests.conftest import all_no, document
 
 
 def problems(doc: object, therapies: Any = None) -> dict[str, str]:

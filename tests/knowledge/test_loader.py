@@ -123,7 +123,8 @@ BREAKAGES: list[tuple[str, str, str, str, str]] = [
         "rules/tms.yaml",
         '{item: seizure_history, is: "yes"}',
         "{item: seizure_history, is: yes}",
-        "rules/tms.yaml: TMS.SAFETY.SEIZURE_HISTORY: Value error, 'is' on",
+        "rules/tms.yaml: TMS.SAFETY.SEIZURE_HISTORY.when: Value error, 'is' on 'seizure_history'"
+        " needs a quoted word",
     ),
     (
         "value an item cannot take",

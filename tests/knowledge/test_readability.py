@@ -15,8 +15,18 @@ GRADE_LIMIT = 8.0
 # Texts we may not or should not simplify, with the reason.
 EXCEPTIONS = {
     # The PHQ-9 and GAD-7 must be shown word for word (validated instruments; terms of use).
-    **{f"instrument {i.id} item {q.number}": "validated wording" for i in load().instruments.values() for q in i.items},
+    **{
+        f"instrument {i.id} item {q.number}": "validated wording"
+        for i in load().instruments.values()
+        for q in i.items
+    },
     **{f"instrument {i.id} stem": "validated wording" for i in load().instruments.values()},
+    # One- or two-word names of conditions: the grade formula is made for sentences, and a single
+    # long word such as "Depression" scores above grade 8. The words are the ones people use.
+    "item conditions choice depression": "name of a condition",
+    "item conditions choice anxiety": "name of a condition",
+    "item conditions choice ptsd": "name of a condition, spelled out once",
+    "item conditions choice ocd": "name of a condition, spelled out once",
 }
 
 

@@ -63,9 +63,9 @@ def _fact_text(kb: KnowledgeBase, fact: Fact) -> Text:
 def comparison_table(kb: KnowledgeBase, therapies: Sequence[str]) -> Table:
     """Rows are the questions people ask; columns are the options (Option Grid style)."""
     table = Table(title="How the options compare", show_lines=True, expand=True)
-    table.add_column("Question", style="bold", ratio=1)
+    table.add_column("Question", style="bold", min_width=16, max_width=32)
     for therapy in therapies:
-        table.add_column(kb.therapies[therapy].short_name, ratio=2)
+        table.add_column(kb.therapies[therapy].short_name, ratio=1)
     for section in ROW_QUESTIONS:
         cells: list[RenderableType] = []
         for therapy in therapies:

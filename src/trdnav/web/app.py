@@ -21,7 +21,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     kb = load()
     unknown = [t for t in settings.therapies if t not in kb.therapies]
     if unknown:
-        raise ValueError(f"TRDNAV_THERAPIES: unknown therapies {unknown}; expected some of {list(kb.therapies)}")
+        raise ValueError(
+            f"TRDNAV_THERAPIES: unknown therapies {unknown}; expected some of {list(kb.therapies)}"
+        )
     engine = open_engine(settings.database_url)
     migrate(engine)
     app = FastAPI(
@@ -38,5 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(patient.router)
     app.include_router(results.router)
-    app.mount("/static", StaticFiles(directory=str(resources.files("trdnav.web").joinpath("static"))), "static")
+    app.mount(
+        "/static", StaticFiles(directory=str(resources.files("trdnav.web").joinpath("static"))), "static"
+    )
     return app
