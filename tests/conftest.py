@@ -27,3 +27,6 @@ def all_no(**overrides: Any) -> dict[str, Any]:
 
 def document(**answers: Any) -> dict[str, Any]:
     return {"version": 1, "answers": answers}
+
+
+pytest_plugins = ["tests.postgres"]

@@ -95,6 +95,20 @@ def compare(therapies: TherapiesOption = None) -> None:
     render_comparison(Console(), kb, chosen)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the patient web app and its API. Settings come from TRDNAV_ environment variables."""
+    from trdnav.web.serve import ServeError, serve, settings_from_environment  # the web stack loads here
+
+    try:
+        serve(settings_from_environment(), host=host, port=port, announce=typer.echo)
+    except ServeError as error:
+        raise _fail(["TRD Navigator cannot start:"] + [f"  - {line}" for line in error.lines]) from None
+
+
 @knowledge_app.command("check")
 def knowledge_check() -> None:
     """Validate the knowledge base; count rules and citations; list unverified facts."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -14,13 +13,19 @@ from trdnav.web.app import create_app
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'trdnav.db'}"
+def database_url(fresh_database_url: str) -> str:
+    """A new, empty database per test; every web test runs twice, on SQLite and on PostgreSQL.
+
+    ``fresh_database_url`` (tests/postgres.py) is parametrized over ["sqlite", "postgresql"].
+    """
+    return fresh_database_url
 
 
 @pytest.fixture
-def app(database_url: str) -> FastAPI:
-    return create_app(Settings(database_url=database_url))
+def app(database_url: str) -> Iterator[FastAPI]:
+    application = create_app(Settings(database_url=database_url))
+    yield application
+    application.state.engine.dispose()
 
 
 @pytest.fixture

@@ -1,7 +1,375 @@
-"""(being written) routes: api."""
+"""The JSON API: evaluate a contract v1 answers document, store it, read it back.
+
+The request body is read and validated by ``trdnav.assess`` itself (one problem per wrong item),
+not by a pydantic model: the models below only describe the contract in the OpenAPI schema, built
+from the knowledge base's items so the schema and the validation cannot drift apart.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any, Literal, cast
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, conint, conlist, create_model
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+import trdnav
+from trdnav.core.answers import DOCUMENT, InputProblem
+from trdnav.knowledge.loader import load
+from trdnav.knowledge.schema import EvidenceLabel, Item
+from trdnav.store.repository import create_assessment, find_by_token
+from trdnav.web.deps import db_session
+from trdnav.web.problems import (
+    NOT_FOUND_DETAIL,
+    inline_json_schema,
+    problem,
+    problem_responses,
+)
+
+router = APIRouter(tags=["assessments"])
+
+_KB = load()
+_THERAPY_IDS = tuple(_KB.therapies)
+
+
+# --- The answers document (contract v1, section 1), one optional property per item --------------
+
+
+def _one_of(choices: Iterable[str]) -> Any:
+    return cast(Any, Literal)[tuple(choices)]
+
+
+def _value_type(item: Item) -> Any:
+    if item.kind == "yes_no":
+        return _one_of(["yes", "no", "unsure"])
+    if item.kind == "integer":
+        return conint(strict=True, ge=item.minimum, le=item.maximum)
+    if item.kind == "scores":
+        length = item.length
+        return conlist(conint(strict=True, ge=0, le=item.maximum), min_length=length, max_length=length)
+    if item.kind == "words":
+        return cast(Any, set)[_one_of(item.choices)]  # a set: "uniqueItems" in the JSON Schema
+    return _one_of(item.choices)
+
+
+_ANSWER_FIELDS: dict[str, Any] = {
+    item.id: (_value_type(item) | None, Field(default=None, description=item.question))
+    for item in _KB.items.values()
+}
+Answers: type[BaseModel] = create_model(
+    "Answers",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="Item id to answer. An item left out, or given as null, was not answered.",
+    **_ANSWER_FIELDS,
+)
+
+
+class AnswersDocument(BaseModel):
+    """A contract v1 answers document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = Field(description="Contract version; must be 1")
+    answers: Answers
+
+
+# --- The assessment result (contract v1, section 3) ---------------------------------------------
+
+
+class Reason(BaseModel):
+    rule: str
+    outcome: Literal["contraindicated", "needs_review", "information"]
+    text: str = Field(description="Why, in plain words")
+    clinician_text: str
+    citations: list[str]
+    evidence: EvidenceLabel
+
+
+class BarrierDetail(BaseModel):
+    id: str
+    text: str
+    clinician_text: str
+    citations: list[str]
+
+
+class TherapyResult(BaseModel):
+    safety: Literal["contraindicated", "needs_review", "no_known_concerns"]
+    reasons: list[Reason]
+    notes: list[Reason] = Field(description="Information that does not change the safety status")
+    unanswered: list[str] = Field(description="Safety items for this therapy not answered, or unsure")
+    practical: Literal["ok", "barriers"]
+    barriers: list[str]
+    barrier_details: list[BarrierDetail]
+    favoured_by: list[str] = Field(description="Ids of the person's priorities that point to this therapy")
+
+
+class Alert(BaseModel):
+    id: str
+    level: Literal["urgent", "warning"]
+    text: str
+
+
+class Score(BaseModel):
+    total: int = Field(ge=0)
+    severity: str
+
+
+class Priority(BaseModel):
+    id: str
+    favours: list[str]
+    weight: int
+    text: str
+    clinician_text: str
+    citations: list[str]
+    evidence: EvidenceLabel
+
+
+class AssessmentResult(BaseModel):
+    """The contract v1 assessment: safety screen per therapy, leaning, alerts and scores."""
+
+    contract: Literal[1]
+    knowledge_version: str
+    therapies: dict[str, TherapyResult] = Field(description="Therapy id to its result, in the order asked")
+    leaning: str | None = Field(description="The option the person's own priorities point to, if any")
+    alerts: list[Alert]
+    scores: dict[str, Score] = Field(description="Instrument id (phq9, gad7) to total and severity")
+    priorities: list[Priority]
+
+
+class StoredAssessment(BaseModel):
+    """A newly stored assessment and its private links (shown once; only a hash is kept)."""
+
+    token: str = Field(description="The private token; anyone who has it can open the assessment")
+    url: str = Field(description="The results page for the person")
+    api_url: str = Field(description="This assessment in the API")
+    result: AssessmentResult
+
+
+class AssessmentRecord(BaseModel):
+    """A stored assessment: the answers exactly as given, and their assessment today."""
+
+    document: AnswersDocument
+    therapies: list[str]
+    result: AssessmentResult | None = Field(
+        description="The assessment under the current knowledge base; null if the stored answers "
+        "no longer pass its checks"
+    )
+    knowledge_version: str = Field(description="Knowledge version when the answers were last saved")
+    contract_version: int
+    created_at: dt.datetime
+    url: str = Field(description="The results page for the person")
+
+
+# --- Reading and checking a request --------------------------------------------------------------
+
+_THERAPY_LIST = f"({'|'.join(_THERAPY_IDS)})"
+# The query parameter is read from request.query_params, not declared as a FastAPI parameter:
+# solving a declared parameter cost about a fifth of the evaluate operation's time.
+_REQUEST: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "therapies",
+            "in": "query",
+            "required": False,
+            "description": "Therapies to compare, comma-separated (default: "
+            f"{','.join(_KB.manifest.default_therapies)}). Some of: {', '.join(_THERAPY_IDS)}.",
+            "schema": {"type": "string", "pattern": f"^{_THERAPY_LIST}(,{_THERAPY_LIST})*$"},
+        }
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": inline_json_schema(AnswersDocument)}},
+    },
+}
+
+
+# scope="function": the transaction is committed before the response is sent. FastAPI's default
+# for a dependency with yield ends it after, so a client could hear "201 Created" for a write that
+# then fails, or read its new token back before the write is committed.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+
+class _Refused(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def _is_json(content_type: str) -> bool:
+    if content_type == "application/json":
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _json_number(text: str) -> float | int:
+    """A JSON number with a fraction or exponent; 34.0 and 3.4e1 are the integer 34.
+
+    JSON has one number type, and JSON Schema counts 34.0 as an integer, so the API does too; any
+    other fraction stays a float, which the contract's checks refuse.
+    """
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _not_json(text: str) -> None:
+    raise ValueError(f"{text} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(parse_float=_json_number, parse_constant=_not_json)
+
+
+async def _read_document(request: Request) -> object:
+    if not _is_json(request.headers.get("content-type", "")):
+        raise _Refused(
+            problem(
+                415,
+                "Send the answers document as JSON, with the header Content-Type: application/json.",
+                [InputProblem("Content-Type", "expected application/json")],
+            )
+        )
+    body = await request.body()
+    try:
+        return _DECODER.decode(body.decode("utf-8"))  # JSON between systems is UTF-8 (RFC 8259)
+    except json.JSONDecodeError as error:
+        message = f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+    except UnicodeDecodeError:
+        message = "not valid JSON: the body is not UTF-8 text"
+    except (ValueError, RecursionError):
+        message = "not valid JSON: NaN and Infinity are not JSON, nor is nesting this deep"
+    raise _Refused(problem(400, "The request body is not valid JSON.", [InputProblem(DOCUMENT, message)]))
+
+
+def _assess(document: object, therapies: Sequence[str] | None) -> dict[str, Any]:
+    try:
+        return trdnav.assess(document, therapies)
+    except trdnav.InvalidAnswers as invalid:
+        raise _Refused(
+            problem(422, "Some answers are not valid. Each wrong item is listed.", invalid.problems)
+        ) from None
+
+
+def _therapies(request: Request) -> list[str] | None:
+    if not request.scope["query_string"]:
+        return None
+    value = request.query_params.get("therapies")
+    return None if value is None else [part.strip() for part in value.split(",")]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+# --- Routes ---------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/api/v1/assessments:evaluate",
+    operation_id="evaluate_assessment",
+    summary="Assess an answers document (nothing is stored)",
+    response_model=AssessmentResult,
+    responses=problem_responses(400, 413, 415, 422),
+    openapi_extra=_REQUEST,
+)
+async def evaluate(request: Request) -> Response:
+    """A contract v1 answers document in, the contract v1 assessment out."""
+    try:
+        result = _assess(await _read_document(request), _therapies(request))
+    except _Refused as refused:
+        return refused.response
+    return JSONResponse(result)
+
+
+@router.post(
+    "/api/v1/assessments",
+    operation_id="store_assessment",
+    summary="Store an answers document and get its private link",
+    status_code=201,
+    response_model=StoredAssessment,
+    responses=problem_responses(400, 413, 415, 422),
+    openapi_extra={
+        **_REQUEST,
+        "responses": {
+            "201": {
+                "headers": {
+                    "Location": {
+                        "description": "The stored assessment in the API",
+                        "schema": {"type": "string"},
+                    }
+                },
+                "links": {
+                    "GetAssessment": {
+                        "operationId": "get_assessment",
+                        "parameters": {"token": "$response.body#/token"},
+                    }
+                },
+            }
+        },
+    },
+)
+async def store(
+    request: Request,
+    session: DbSession,
+) -> Response:
+    """Check the document like `evaluate`; store it only when it is valid (answers kept as given)."""
+    try:
+        document = await _read_document(request)
+        result = _assess(document, _therapies(request))
+    except _Refused as refused:
+        return refused.response
+    answers = cast(dict[str, Any], document)["answers"]  # _assess accepted it: a contract document
+    _, token = await run_in_threadpool(
+        create_assessment,
+        session,
+        therapies=list(result["therapies"]),
+        knowledge_version=result["knowledge_version"],
+        contract_version=result["contract"],
+        answers=answers,
+    )
+    api_url = f"{_base(request)}/api/v1/assessments/{token}"
+    body = {
+        "token": token,
+        "url": f"{_base(request)}/a/{token}/results",
+        "api_url": api_url,
+        "result": result,
+    }
+    return JSONResponse(body, status_code=201, headers={"Location": api_url})
+
+
+@router.get(
+    "/api/v1/assessments/{token}",
+    operation_id="get_assessment",
+    summary="Read a stored assessment by its private token",
+    response_model=AssessmentRecord,
+    responses=problem_responses(404),
+)
+def read(token: str, request: Request, session: DbSession) -> Response:
+    """The answers document exactly as stored, and its assessment. Unknown and malformed tokens
+    get the same 404."""
+    assessment = find_by_token(session, token)
+    if assessment is None:
+        return problem(404, NOT_FOUND_DETAIL)
+    document = {"version": assessment.contract_version, "answers": assessment.answers}
+    try:
+        result: dict[str, Any] | None = trdnav.assess(document, assessment.therapies)
+    except trdnav.InvalidAnswers:
+        result = None
+    body = {
+        "document": document,
+        "therapies": assessment.therapies,
+        "result": result,
+        "knowledge_version": assessment.knowledge_version,
+        "contract_version": assessment.contract_version,
+        "created_at": _as_utc(assessment.created_at).isoformat(),
+        "url": f"{_base(request)}/a/{token}/results",
+    }
+    return JSONResponse(body)

@@ -6,6 +6,7 @@ from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import trdnav
 from trdnav.knowledge.loader import load
@@ -13,6 +14,7 @@ from trdnav.settings import Settings
 from trdnav.store.database import migrate, open_engine, session_factory
 from trdnav.web import api, patient, results
 from trdnav.web.limits import BodySizeLimit
+from trdnav.web.problems import install_problem_handlers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(patient.router)
     app.include_router(results.router)
+    app.add_exception_handler(StarletteHTTPException, patient.html_not_found)
+    install_problem_handlers(app)
     app.mount(
         "/static", StaticFiles(directory=str(resources.files("trdnav.web").joinpath("static"))), "static"
     )

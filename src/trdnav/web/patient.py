@@ -1,7 +1,284 @@
-"""(being written) routes: patient."""
+"""Routes: the patient intake flow (start page, the form steps, and the review page).
+
+Every step is POST-redirect-GET, and every answer is saved when its step is sent, so
+back, refresh and resume never lose an answer. A private link opens the assessment;
+an unknown link gets the same 404 page as a malformed one.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.settings import Settings
+from trdnav.store.models import Assessment
+from trdnav.store.repository import create_assessment, find_by_token, save_answers
+from trdnav.web import forms
+from trdnav.web.deps import db_session, knowledge, settings
+from trdnav.web.templating import render
+
+# Pages behind a private link are never cached, never sent on as a referrer, never indexed.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+class PrivateRoute(APIRoute):
+    """A route whose responses carry `PRIVATE_HEADERS`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def private_handler(request: Request) -> Response:
+            response = await handler(request)
+            response.headers.update(PRIVATE_HEADERS)
+            return response
+
+        return private_handler
+
+
+router = APIRouter(include_in_schema=False, route_class=PrivateRoute)
+
+REVIEW = "review"
+FLOW: tuple[str, ...] = (*forms.STEPS, REVIEW)
+# How far a person has got; a later step is never overwritten by an earlier one.
+PROGRESS: tuple[str, ...] = ("start", *FLOW, "results")
+
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
+AppSettings = Annotated[Settings, Depends(settings)]
+
+
+async def submitted_fields(request: Request) -> dict[str, list[str]]:
+    """The submitted form as field name -> values (text fields only)."""
+    form = await request.form()
+    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+
+
+Fields = Annotated[dict[str, list[str]], Depends(submitted_fields)]
+
+
+def step_url(token: str, step: str) -> str:
+    return f"/a/{token}/{step}"
+
+
+def private_link(request: Request, token: str) -> str:
+    """The link that resumes this assessment on any device."""
+    return f"{str(request.base_url).rstrip('/')}/a/{token}"
+
+
+def not_found(request: Request) -> HTMLResponse:
+    """The same page for unknown, malformed and expired links: it reveals nothing."""
+    return render(request, "not_found.html", status_code=404)
+
+
+async def html_not_found(request: Request, exc: Exception) -> Response:
+    """Exception handler for the app: 404s outside the API get the not-found page."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404 and not request.url.path.startswith("/api/"):
+        return not_found(request)
+    return await http_exception_handler(request, exc)
+
+
+def therapy_names(kb: KnowledgeBase, offered: list[str], joiner: str) -> str:
+    """The offered therapies in words: "IV ketamine or TMS", "A, B and C"."""
+    names = [kb.therapies[t].short_name for t in offered if t in kb.therapies]
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {joiner} {names[-1]}"
+
+
+def furthest(current: str, step: str) -> str:
+    """The later of two steps; a step this module does not know is kept as it is."""
+    if current not in PROGRESS:
+        return current
+    return max(current, step, key=PROGRESS.index)
+
+
+def resume_step(last_step: str) -> str:
+    """Where a returning person carries on: the step after the last one they sent."""
+    if last_step == "start":
+        return FLOW[0]
+    if last_step in forms.STEPS:
+        return FLOW[FLOW.index(last_step) + 1]
+    return REVIEW
+
+
+@router.get("/", response_class=HTMLResponse)
+def start_page(request: Request, kb: Knowledge, config: AppSettings) -> HTMLResponse:
+    return render(
+        request,
+        "start.html",
+        therapies_or=therapy_names(kb, config.therapies, "or"),
+        therapies_and=therapy_names(kb, config.therapies, "and"),
+        off_label_ketamine="iv_ketamine" in config.therapies,
+        steps=[forms.STEP_TITLES[step] for step in FLOW],
+    )
+
+
+@router.post("/start")
+def start(session: DbSession, kb: Knowledge, config: AppSettings) -> RedirectResponse:
+    _, token = create_assessment(
+        session,
+        therapies=list(config.therapies),
+        knowledge_version=kb.version,
+        contract_version=kb.manifest.contract_version,
+    )
+    return RedirectResponse(step_url(token, FLOW[0]), status_code=303)
+
+
+@router.get("/a/{token}")
+def resume(request: Request, token: str, session: DbSession) -> Response:
+    assessment = find_by_token(session, token)
+    if assessment is None:
+        return not_found(request)
+    return RedirectResponse(step_url(token, resume_step(assessment.last_step)), status_code=303)
+
+
+def _step_context(
+    request: Request, kb: KnowledgeBase, assessment: Assessment, token: str, step: str, from_review: bool
+) -> dict[str, Any]:
+    index = FLOW.index(step)
+    return {
+        "token": token,
+        "crisis": assessment.suicide_risk_alert,
+        "step": step,
+        "step_number": index + 1,
+        "step_count": len(FLOW),
+        "title": forms.STEP_TITLES[step],
+        "back": step_url(token, FLOW[index - 1]) if index > 0 else None,
+        "action": step_url(token, step),
+        "link": private_link(request, token),
+        "from_review": from_review,
+        "items": forms.step_items(kb, step) if step in forms.STEPS else (),
+        "groups": forms.safety_groups(kb, assessment.therapies),
+        "yes_no": forms.YES_NO_LABELS,
+    }
+
+
+def _show_step(step: str) -> Callable[..., HTMLResponse]:
+    def show(request: Request, token: str, session: DbSession, kb: Knowledge) -> HTMLResponse:
+        assessment = find_by_token(session, token)
+        if assessment is None:
+            return not_found(request)
+        context = _step_context(
+            request, kb, assessment, token, step, request.query_params.get("from") == REVIEW
+        )
+        values = forms.values_from_answers(kb, forms.step_items(kb, step), assessment.answers)
+        return render(request, "step.html", values=values, errors={}, **context)
+
+    show.__name__ = f"show_{step}"
+    return show
+
+
+def _save_step(step: str) -> Callable[..., Response]:
+    def save(request: Request, token: str, session: DbSession, kb: Knowledge, fields: Fields) -> Response:
+        assessment = find_by_token(session, token)
+        if assessment is None:
+            return not_found(request)
+        form = forms.parse_step(kb, step, fields)
+        save_answers(
+            session,
+            assessment,
+            form.answers,
+            clear=tuple(form.cleared),
+            step=furthest(assessment.last_step, step),
+            knowledge_version=kb.version,
+            suicide_risk=assessment.suicide_risk_alert or forms.SUICIDE_RISK_ALERT in form.alerts,
+        )
+        from_review = fields.get("from") == [REVIEW]
+        if form.errors:
+            context = _step_context(request, kb, assessment, token, step, from_review)
+            return render(
+                request, "step.html", status_code=422, values=form.values, errors=form.errors, **context
+            )
+        following = REVIEW if from_review else FLOW[FLOW.index(step) + 1]
+        return RedirectResponse(step_url(token, following), status_code=303)
+
+    save.__name__ = f"save_{step}"
+    return save
+
+
+for _step in forms.STEPS:
+    router.add_api_route(f"/a/{{token}}/{_step}", _show_step(_step), methods=["GET"])
+    router.add_api_route(f"/a/{{token}}/{_step}", _save_step(_step), methods=["POST"])
+
+
+@dataclass(frozen=True)
+class ReviewBlock:
+    heading: str | None
+    rows: list[tuple[str, str]]  # (question, answer in plain words)
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    step: str
+    title: str
+    change: str
+    blocks: list[ReviewBlock]
+
+
+def _rows(kb: KnowledgeBase, items: tuple[str, ...], answers: dict[str, object]) -> list[tuple[str, str]]:
+    return [(kb.items[i].question, forms.answer_words(kb, i, answers.get(i))) for i in items]
+
+
+def _instrument_block(kb: KnowledgeBase, item: str, answers: dict[str, object]) -> ReviewBlock:
+    instrument = kb.instruments[item]
+    scores = answers.get(item)
+    labels = {a.value: a.text for a in instrument.answers}
+    rows = [
+        (
+            question.text,
+            labels.get(scores[question.number - 1], "Not answered")
+            if isinstance(scores, list) and len(scores) >= question.number
+            else "Not answered",
+        )
+        for question in instrument.items
+    ]
+    return ReviewBlock(instrument.name, rows)
+
+
+def review_sections(kb: KnowledgeBase, assessment: Assessment, token: str) -> list[ReviewSection]:
+    """Every answer in plain words, grouped by the step that asked it."""
+    answers = dict(assessment.answers)
+    sections: list[ReviewSection] = []
+    for step in forms.STEPS:
+        if step == "feelings":
+            blocks = [_instrument_block(kb, item, answers) for item in forms.step_items(kb, step)]
+        elif step == "safety":
+            blocks = [
+                ReviewBlock(group.heading, _rows(kb, group.items, answers))
+                for group in forms.safety_groups(kb, assessment.therapies)
+            ]
+        else:
+            blocks = [ReviewBlock(None, _rows(kb, forms.step_items(kb, step), answers))]
+        change = f"{step_url(token, step)}?from={REVIEW}"
+        sections.append(ReviewSection(step, forms.STEP_TITLES[step], change, blocks))
+    return sections
+
+
+@router.get("/a/{token}/review", response_class=HTMLResponse)
+def review(request: Request, token: str, session: DbSession, kb: Knowledge) -> HTMLResponse:
+    assessment = find_by_token(session, token)
+    if assessment is None:
+        return not_found(request)
+    return render(
+        request,
+        "review.html",
+        token=token,
+        crisis=assessment.suicide_risk_alert,
+        step_number=len(FLOW),
+        step_count=len(FLOW),
+        title=forms.STEP_TITLES[REVIEW],
+        back=step_url(token, FLOW[-2]),
+        link=private_link(request, token),
+        sections=review_sections(kb, assessment, token),
+        results=step_url(token, "results"),
+    )

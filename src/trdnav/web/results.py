@@ -1,7 +1,193 @@
-"""(being written) routes: results."""
+"""Routes for the results side: the results page, its print view and PDF, the SURE check and the
+consultation request. Every page of an assessment with a positive PHQ-9 item 9 shows crisis
+resources first. Unknown tokens get the same 404 as malformed ones.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from trdnav.store.models import Assessment
+from trdnav.store.repository import request_consultation, save_sure
+from trdnav.web.consultation import CONTACT, read_consultation_form
+from trdnav.web.deps import assessment_or_404, db_session
+from trdnav.web.pdf import PDF_FILENAME, render_pdf
+from trdnav.web.summary import Summary, build_summary, long_date
+from trdnav.web.sure import SURE_ITEMS, SURE_TERMS_URL, read_sure_form
+from trdnav.web.templating import DISCLAIMER, render, templates
+
+router = APIRouter(include_in_schema=False)
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _private(response: Response) -> Response:
+    """Pages behind a private link hold health information: never cached, never sent as a referrer."""
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _private_link(request: Request, token: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/a/{token}/results"
+
+
+def _summary(request: Request, assessment: Assessment, token: str) -> Summary:
+    return build_summary(
+        request.app.state.kb,
+        token=token,
+        private_link=_private_link(request, token),
+        answers=assessment.answers,
+        therapies=assessment.therapies,
+        sure_answers=assessment.sure_answers or {},
+        today=_today(),
+    )
+
+
+def _summary_context(summary: Summary) -> dict[str, Any]:
+    return {
+        "s": summary,
+        "sure_items": SURE_ITEMS,
+        "sure_terms_url": SURE_TERMS_URL,
+        "long_date": long_date,
+    }
+
+
+def _results_page(
+    request: Request,
+    assessment: Assessment,
+    token: str,
+    *,
+    template: str = "results.html",
+    status_code: int = 200,
+    sure_errors: dict[str, str] | None = None,
+    sure_given: dict[str, str] | None = None,
+) -> HTMLResponse:
+    summary = _summary(request, assessment, token)
+    response = render(
+        request,
+        template,
+        status_code=status_code,
+        crisis=assessment.suicide_risk_alert,
+        token=token,
+        interactive=template == "results.html",
+        sure_errors=sure_errors or {},
+        sure_given=sure_given if sure_given is not None else dict(assessment.sure_answers or {}),
+        **_summary_context(summary),
+    )
+    _private(response)
+    return response
+
+
+@router.get("/a/{token}/results", response_class=HTMLResponse)
+def results(request: Request, token: str, session: DbSession) -> HTMLResponse:
+    return _results_page(request, assessment_or_404(session, token), token)
+
+
+@router.get("/a/{token}/print", response_class=HTMLResponse)
+def print_view(request: Request, token: str, session: DbSession) -> HTMLResponse:
+    """The same summary without forms, ready for the browser's Print command."""
+    return _results_page(request, assessment_or_404(session, token), token, template="results_print.html")
+
+
+@router.post("/a/{token}/sure", response_model=None)
+async def sure(request: Request, token: str, session: DbSession) -> Response:
+    assessment = assessment_or_404(session, token)
+    form = await request.form()
+    answers, errors = read_sure_form(form)
+    if errors:
+        given = {key: value for key, value in form.items() if isinstance(value, str)}
+        return _results_page(
+            request, assessment, token, status_code=422, sure_errors=errors, sure_given=given
+        )
+    save_sure(session, assessment, answers)
+    return RedirectResponse(f"/a/{token}/results#sure", status_code=303)
+
+
+@router.get("/a/{token}/summary.pdf")
+def summary_pdf(request: Request, token: str, session: DbSession) -> Response:
+    """The summary as a PDF made by WeasyPrint from the same templates (no scripts, no fetching)."""
+    assessment = assessment_or_404(session, token)
+    summary = _summary(request, assessment, token)
+    html = templates.get_template("results_pdf.html").render(
+        settings=request.app.state.settings,
+        disclaimer=DISCLAIMER,
+        token=token,
+        crisis=assessment.suicide_risk_alert,
+        interactive=False,
+        sure_errors={},
+        sure_given=dict(assessment.sure_answers or {}),
+        **_summary_context(summary),
+    )
+    pdf = render_pdf(html, base_url=str(request.base_url))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{PDF_FILENAME}"', **PRIVATE_HEADERS},
+    )
+
+
+# --- Request a consultation (the seed's call to action) ----------------------------------------
+
+
+def _consultation_page(
+    request: Request,
+    assessment: Assessment,
+    token: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> HTMLResponse:
+    response = render(
+        request,
+        "consultation.html",
+        status_code=status_code,
+        crisis=assessment.suicide_risk_alert,
+        token=token,
+        values=values,
+        errors=errors,
+        contact_error=CONTACT,
+    )
+    _private(response)
+    return response
+
+
+@router.get("/a/{token}/consultation", response_class=HTMLResponse)
+def consultation_form(request: Request, token: str, session: DbSession) -> HTMLResponse:
+    return _consultation_page(request, assessment_or_404(session, token), token, {}, {})
+
+
+@router.post("/a/{token}/consultation", response_model=None)
+async def consultation_submit(request: Request, token: str, session: DbSession) -> Response:
+    assessment = assessment_or_404(session, token)
+    form = read_consultation_form(await request.form())
+    if not form.valid:
+        return _consultation_page(request, assessment, token, form.values, form.errors, status_code=422)
+    request_consultation(session, assessment, **form.values)
+    return RedirectResponse(f"/a/{token}/consultation/done", status_code=303)
+
+
+@router.get("/a/{token}/consultation/done", response_model=None)
+def consultation_done(request: Request, token: str, session: DbSession) -> Response:
+    assessment = assessment_or_404(session, token)
+    if not assessment.consultations:
+        return RedirectResponse(f"/a/{token}/consultation", status_code=303)
+    return _private(
+        render(
+            request,
+            "consultation_done.html",
+            crisis=assessment.suicide_risk_alert,
+            token=token,
+            consultation=assessment.consultations[-1],
+        )
+    )

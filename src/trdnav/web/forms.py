@@ -1,0 +1,292 @@
+"""The intake form, one step at a time: which questions each step asks, and how its fields
+become contract answers with per-field errors in plain words.
+
+Form fields are named after contract item ids. Exceptions: the questionnaires use one
+radio group per question (``phq9_1`` ... ``phq9_9``) and ``conditions`` is a group of
+checkboxes. A field left blank means "not answered": the item is cleared, never guessed.
+Every value is checked with the contract's own `check_value`, so the web form accepts
+exactly what the contract accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from trdnav.core.answers import check_value
+from trdnav.core.model import ItemSpec
+from trdnav.knowledge.loader import KnowledgeBase
+
+# The form steps in order; "review" and "results" follow them.
+STEPS: tuple[str, ...] = ("about", "feelings", "safety", "priorities")
+STEP_TITLES: dict[str, str] = {
+    "about": "About you",
+    "feelings": "How you have been feeling",
+    "safety": "Safety questions",
+    "priorities": "What matters to you",
+    "review": "Check your answers",
+}
+STEP_ITEMS: dict[str, tuple[str, ...]] = {
+    "about": ("age", "conditions", "failed_antidepressant_trials", "episode_months"),
+    "feelings": ("phq9", "gad7"),
+}
+
+# The safety questions, grouped so that people can take them in small bites.
+SAFETY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Seizures and the brain", ("seizure_history", "brain_condition", "seizure_threshold_factors")),
+    (
+        "Metal and implants",
+        (
+            "metal_in_head",
+            "metal_fragments",
+            "cochlear_implant",
+            "brain_stimulator",
+            "cardiac_device",
+            "medication_pump",
+            "head_neck_tattoo",
+            "other_metal_implant",
+        ),
+    ),
+    (
+        "Heart, blood pressure and other health",
+        (
+            "high_blood_pressure_uncontrolled",
+            "heart_disease",
+            "aneurysm_or_brain_bleed",
+            "eye_or_brain_pressure",
+            "liver_disease",
+            "unstable_medical_condition",
+        ),
+    ),
+    ("Mental health history", ("psychosis_history", "mania_history", "substance_use_current")),
+    ("Pregnancy", ("pregnant_or_breastfeeding",)),
+    ("Ketamine", ("ketamine_misuse_history", "ketamine_allergy")),
+)
+OTHER_SAFETY_HEADING = "Other health questions"
+
+YES_NO_LABELS: dict[str, str] = {"yes": "Yes", "no": "No", "unsure": "Not sure"}
+
+# What to do when a number question is answered wrongly.
+NUMBER_MESSAGES: dict[str, str] = {
+    "age": "Please enter your age as a number from {minimum} to {maximum}.",
+    "failed_antidepressant_trials": (
+        "Please enter how many antidepressants you tried, from {minimum} to {maximum}."
+    ),
+    "episode_months": "Please enter the number of months as a number from {minimum} to {maximum}.",
+}
+
+SUICIDE_RISK_ALERT = "suicide_risk"
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,6}")
+_ONE_DIGIT = re.compile(r"[0-9]")
+
+FormValues = dict[str, str | list[str]]
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """What is wrong with one question, and where the error summary should link to."""
+
+    item: str
+    message: str
+    anchor: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class SafetyGroup:
+    heading: str
+    items: tuple[str, ...]
+    therapies: tuple[str, ...]  # short names of the offered therapies these questions bear on
+
+
+@dataclass
+class StepForm:
+    """One submitted step: the valid answers, the items left blank, and what is wrong."""
+
+    answers: dict[str, object] = field(default_factory=dict)
+    cleared: list[str] = field(default_factory=list)
+    errors: dict[str, FieldError] = field(default_factory=dict)
+    values: FormValues = field(default_factory=dict)
+    alerts: set[str] = field(default_factory=set)
+
+
+def step_items(kb: KnowledgeBase, step: str) -> tuple[str, ...]:
+    """The item ids a step asks, in the order shown."""
+    if step == "safety":
+        return tuple(item for group in safety_groups(kb, ()) for item in group.items)
+    if step == "priorities":
+        return tuple(i.id for i in kb.items.values() if i.section == "priorities")
+    return STEP_ITEMS[step]
+
+
+def safety_groups(kb: KnowledgeBase, therapies: tuple[str, ...] | list[str]) -> list[SafetyGroup]:
+    """Every safety item under a short heading; items not placed above go in a last group."""
+    placed = {item for _, items in SAFETY_GROUPS for item in items}
+    groups = list(SAFETY_GROUPS)
+    others = tuple(i.id for i in kb.items.values() if i.section == "safety" and i.id not in placed)
+    if others:
+        groups.append((OTHER_SAFETY_HEADING, others))
+    result: list[SafetyGroup] = []
+    for heading, items in groups:
+        present = tuple(item for item in items if item in kb.items)
+        bears_on = {t for item in present for t in kb.items[item].bears_on}
+        names = tuple(kb.therapies[t].short_name for t in therapies if t in bears_on and t in kb.therapies)
+        result.append(SafetyGroup(heading, present, names))
+    return result
+
+
+def field_names(kb: KnowledgeBase, item: str) -> list[str]:
+    """The form fields that carry one item."""
+    spec = kb.engine.items[item]
+    if spec.kind == "scores":
+        return [f"{item}_{n}" for n in range(1, (spec.length or 0) + 1)]
+    return [item]
+
+
+def first_input_id(kb: KnowledgeBase, item: str) -> str:
+    """The id of the first input of an item, which the error summary links to."""
+    spec = kb.engine.items[item]
+    if spec.kind == "yes_no":
+        return f"{item}-yes"
+    if spec.kind in ("words", "word"):
+        return f"{item}-{spec.choices[0]}"
+    if spec.kind == "scores":
+        return f"{item}_1-0"
+    return item
+
+
+def values_from_answers(
+    kb: KnowledgeBase, items: tuple[str, ...], answers: Mapping[str, object]
+) -> FormValues:
+    """Saved answers as form values, to fill in a step again."""
+    values: FormValues = {}
+    for item in items:
+        value = answers.get(item)
+        if value is None:
+            continue
+        spec = kb.engine.items[item]
+        if spec.kind == "scores" and isinstance(value, list):
+            for number, score in enumerate(value, start=1):
+                values[f"{item}_{number}"] = str(score)
+        elif spec.kind == "words" and isinstance(value, list):
+            values[item] = [str(word) for word in value]
+        else:
+            values[item] = str(value)
+    return values
+
+
+def parse_step(kb: KnowledgeBase, step: str, form: Mapping[str, list[str]]) -> StepForm:
+    """Turn one step's submitted fields into contract answers, blanks and plain-word errors."""
+    result = StepForm()
+    for item in step_items(kb, step):
+        spec = kb.engine.items[item]
+        if spec.kind == "scores":
+            _parse_scores(kb, spec, form, result)
+            continue
+        if spec.kind == "words":
+            chosen = [v for v in form.get(item, []) if v != ""]
+            if chosen:
+                result.values[item] = chosen
+                _check(kb, spec, chosen, result)
+            else:
+                result.cleared.append(item)
+            continue
+        given = [v.strip() for v in form.get(item, []) if v.strip() != ""]
+        if not given:
+            result.cleared.append(item)
+            continue
+        result.values[item] = given[-1]
+        if len(given) > 1:
+            _fail(kb, spec, result)
+        elif spec.kind == "integer":
+            text = given[0]
+            _check(kb, spec, int(text) if _WHOLE_NUMBER.fullmatch(text) else text, result)
+        else:
+            _check(kb, spec, given[0], result)
+    return result
+
+
+def _parse_scores(kb: KnowledgeBase, spec: ItemSpec, form: Mapping[str, list[str]], result: StepForm) -> None:
+    names = field_names(kb, spec.id)
+    raw: list[str | None] = []
+    for name in names:
+        given = [v.strip() for v in form.get(name, []) if v.strip() != ""]
+        if given:
+            result.values[name] = given[-1]
+        raw.append(given[-1] if len(given) == 1 else ("?" if given else None))
+    scores = [int(v) if v is not None and _ONE_DIGIT.fullmatch(v) else v for v in raw]
+    _note_alerts(kb, spec, scores, result)
+    if all(score is None for score in scores):
+        result.cleared.append(spec.id)
+        return
+    if any(score is None for score in scores):
+        first_blank = next(n for n, s in zip(names, scores, strict=True) if s is None)
+        message = f"Please answer all {spec.length} questions, or leave them all blank."
+        result.errors[spec.id] = FieldError(
+            spec.id, message, f"{first_blank}-0", f"{_instrument_name(kb, spec.id)}: {message}"
+        )
+        return
+    _check(kb, spec, scores, result)
+
+
+def _note_alerts(kb: KnowledgeBase, spec: ItemSpec, scores: Sequence[object], result: StepForm) -> None:
+    """Raise a questionnaire's alerts from the answers given, even if the questionnaire is not finished."""
+    instrument = kb.instruments.get(spec.id)
+    if instrument is None:
+        return
+    for alert in instrument.alerts:
+        score = scores[alert.item - 1] if alert.item <= len(scores) else None
+        if isinstance(score, int) and alert.above < score <= (spec.maximum or 0):
+            result.alerts.add(alert.id)
+
+
+def _check(kb: KnowledgeBase, spec: ItemSpec, value: object, result: StepForm) -> None:
+    if check_value(spec, value) is None:
+        result.answers[spec.id] = value
+    else:
+        _fail(kb, spec, result)
+
+
+def _fail(kb: KnowledgeBase, spec: ItemSpec, result: StepForm) -> None:
+    message = plain_message(spec)
+    summary = f"{_instrument_name(kb, spec.id)}: {message}" if spec.kind == "scores" else message
+    result.errors[spec.id] = FieldError(spec.id, message, first_input_id(kb, spec.id), summary)
+
+
+def plain_message(spec: ItemSpec) -> str:
+    """What to do about a wrong answer, in plain words."""
+    if spec.kind == "integer":
+        template = NUMBER_MESSAGES.get(spec.id, "Please enter a whole number from {minimum} to {maximum}.")
+        return template.format(minimum=spec.minimum, maximum=spec.maximum)
+    if spec.kind == "yes_no":
+        return "Please choose one answer: yes, no or not sure."
+    if spec.kind == "scores":
+        return "Please choose one answer for each question."
+    if spec.kind == "words":
+        return "Please choose only from the list."
+    return "Please choose one of the answers."
+
+
+def _instrument_name(kb: KnowledgeBase, item: str) -> str:
+    """The short name of a questionnaire, such as 'PHQ-9'."""
+    instrument = kb.instruments.get(item)
+    if instrument is None:
+        return item
+    short = re.search(r"\(([^()]+)\)\s*$", instrument.name)
+    return short.group(1) if short else instrument.name
+
+
+def answer_words(kb: KnowledgeBase, item: str, value: object) -> str:
+    """One saved answer in plain words, for the review page."""
+    spec = kb.engine.items[item]
+    labels = kb.items[item].choices
+    if value is None:
+        return "Not answered"
+    if spec.kind == "yes_no" and isinstance(value, str):
+        return YES_NO_LABELS.get(value, value)
+    if spec.kind == "words" and isinstance(value, list):
+        return ", ".join(labels.get(str(v), str(v)) for v in value) or "None of these"
+    if spec.kind == "word":
+        return labels.get(str(value), str(value))
+    return str(value)

@@ -1,0 +1,40 @@
+"""The printable summary as a PDF, made by WeasyPrint from the same templates as the page.
+
+WeasyPrint never fetches anything: the style sheets are read from the package and passed in, and
+any other URL in the HTML is refused, so rendering cannot reach the network or the file system.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any, NoReturn
+
+from weasyprint import CSS, HTML  # type: ignore[import-untyped]
+
+PDF_FILENAME = "trd-navigator-summary.pdf"
+STYLESHEETS = ("results.css", "print.css")
+
+
+class FetchRefused(Exception):
+    pass
+
+
+def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> NoReturn:
+    raise FetchRefused("the PDF renderer does not fetch resources")
+
+
+@cache
+def _stylesheets() -> tuple[CSS, ...]:
+    static = resources.files("trdnav.web").joinpath("static")
+    return tuple(
+        CSS(string=static.joinpath(name).read_text(encoding="utf-8"), url_fetcher=_refuse_fetch)
+        for name in STYLESHEETS
+    )
+
+
+def render_pdf(html: str, *, base_url: str) -> bytes:
+    """Render the summary HTML; ``base_url`` makes its relative links absolute in the PDF."""
+    document = HTML(string=html, base_url=base_url, url_fetcher=_refuse_fetch, media_type="print")
+    pdf: bytes = document.write_pdf(stylesheets=list(_stylesheets()))
+    return pdf

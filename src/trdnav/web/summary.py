@@ -1,0 +1,338 @@
+"""The results summary as one view model: what the results page, the print view and the PDF show.
+
+Built from the stored answers and the contract v1 result, so every view of an assessment says the
+same thing. Every fact, reason and priority keeps its sources; the Sources list is exactly what
+the summary cites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import trdnav
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.knowledge.schema import Fact
+from trdnav.reports.terminal import ROW_QUESTIONS, SAFETY_WORDS
+from trdnav.web.sure import SURE_CITATION, SureView, sure_view
+
+# Plain words for the evidence labels, as patients see them.
+EVIDENCE_PLAIN = {
+    "verified": "checked in the source",
+    "secondary": "from a secondary source",
+    "unverified": "not yet checked",
+    "clinical_opinion": "expert opinion",
+}
+# The Option Grid rows: the questions people ask first, then the course and the approval.
+GRID_ROWS = (
+    "session",
+    "visits",
+    "onset",
+    "benefits",
+    "side_effects",
+    "serious_risks",
+    "who_cannot",
+    "cost",
+    "protocol",
+    "regulatory",
+)
+OTHER_PATHS = (
+    "Staying with the medicine you take now, or changing the dose or the medicine. "
+    "Your doctor can help you choose.",
+    "Adding talk therapy, or changing the kind you have now. It can be used alone or with other care.",
+    "Waiting and watching with your doctor. You keep in touch and check how you feel over time.",
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    label: str
+    reference: str
+    href: str
+
+    @property
+    def anchor(self) -> str:
+        return f"src-{self.id}"
+
+    @property
+    def words(self) -> str:
+        """The reference without its trailing DOI or URL link."""
+        return self.reference.removesuffix(self.href).rstrip()
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One patient-facing statement with its evidence label and sources."""
+
+    text: str
+    sources: list[Source]
+    evidence: str | None = None
+    uncertainty: str | None = None
+
+    @property
+    def evidence_words(self) -> str | None:
+        return EVIDENCE_PLAIN[self.evidence] if self.evidence else None
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    name: str
+    short_name: str
+
+
+@dataclass(frozen=True)
+class GridRow:
+    id: str
+    question: str
+    cells: list[list[Shown]]
+
+
+@dataclass(frozen=True)
+class SafetyView:
+    option: Option
+    status: str
+    words: str
+    reasons: list[Shown]
+    notes: list[Shown]
+    unanswered: list[str]
+
+
+@dataclass(frozen=True)
+class PriorityView:
+    statement: Shown
+    points_to: list[str]
+
+
+@dataclass(frozen=True)
+class BarrierView:
+    option: Option
+    statement: Shown
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    name: str
+    total: int
+    label: str
+
+
+@dataclass
+class Summary:
+    token: str
+    private_link: str
+    made_on: dt.date
+    knowledge_version: str
+    contract_version: int
+    options: list[Option]
+    alerts: list[str]
+    grid: list[GridRow]
+    other_paths: list[str]
+    not_offered: list[Option]
+    safety: list[SafetyView]
+    unanswered_priorities: list[str]
+    priorities: list[PriorityView]
+    barriers: list[BarrierView]
+    leaning: Option | None
+    only_option_left: bool
+    scores: list[ScoreView]
+    doctor_questions: list[str]
+    sure: SureView
+    reviewed: dt.date
+    next_review: dt.date
+    made_by: str
+    funding: str
+    sources: list[Source] = field(default_factory=list)
+    unusable_answers: list[str] = field(default_factory=list)
+
+
+class _SourceBook:
+    """Turns citation ids into sources and remembers every one cited."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.cited: dict[str, Source] = {}
+
+    def cite(self, ids: Iterable[str]) -> list[Source]:
+        found = []
+        for citation_id in ids:
+            if citation_id not in self.cited:
+                citation = self.kb.citations[citation_id]
+                href = f"https://doi.org/{citation.doi}" if citation.doi else citation.url or ""
+                self.cited[citation_id] = Source(citation_id, citation.short(), citation.reference(), href)
+            found.append(self.cited[citation_id])
+        return found
+
+    def shown(self, fact: Fact) -> Shown:
+        return Shown(fact.text, self.cite(fact.citations), fact.evidence, fact.uncertainty)
+
+    def sources(self) -> list[Source]:
+        return sorted(self.cited.values(), key=lambda s: (s.label.casefold(), s.id))
+
+
+def assess_stored(answers: Mapping[str, Any], therapies: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    """The contract result of stored answers; answers the knowledge base no longer accepts are left out."""
+    usable = dict(answers)
+    try:
+        return trdnav.assess({"version": 1, "answers": usable}, therapies=therapies), []
+    except trdnav.InvalidAnswers as error:
+        dropped = sorted({problem.item for problem in error.problems if problem.item in usable})
+        for item in dropped:
+            del usable[item]
+        return trdnav.assess({"version": 1, "answers": usable}, therapies=therapies), dropped
+
+
+def _option(kb: KnowledgeBase, therapy_id: str) -> Option:
+    therapy = kb.therapies[therapy_id]
+    return Option(therapy_id, therapy.name, therapy.short_name)
+
+
+def _grid(kb: KnowledgeBase, book: _SourceBook, options: list[Option]) -> list[GridRow]:
+    return [
+        GridRow(
+            row,
+            ROW_QUESTIONS[row],
+            [[book.shown(fact) for fact in getattr(kb.therapies[o.id], row)] for o in options],
+        )
+        for row in GRID_ROWS
+    ]
+
+
+def _safety(
+    kb: KnowledgeBase, book: _SourceBook, result: dict[str, Any], options: list[Option]
+) -> list[SafetyView]:
+    views = []
+    for option in options:
+        entry = result["therapies"][option.id]
+        views.append(
+            SafetyView(
+                option=option,
+                status=entry["safety"],
+                words=SAFETY_WORDS[entry["safety"]][0],
+                reasons=[
+                    Shown(r["text"], book.cite(r["citations"]), r.get("evidence")) for r in entry["reasons"]
+                ],
+                notes=[
+                    Shown(n["text"], book.cite(n["citations"]), n.get("evidence"))
+                    for n in entry.get("notes", [])
+                ],
+                unanswered=[kb.items[item].question for item in entry["unanswered"]],
+            )
+        )
+    return views
+
+
+def _priorities(
+    kb: KnowledgeBase, book: _SourceBook, result: dict[str, Any], options: list[Option]
+) -> list[PriorityView]:
+    compared = {o.id for o in options}
+    return [
+        PriorityView(
+            Shown(p["text"], book.cite(p["citations"]), p["evidence"]),
+            [kb.therapies[t].name for t in p["favours"] if t in compared],
+        )
+        for p in result.get("priorities", [])
+    ]
+
+
+def _barriers(book: _SourceBook, result: dict[str, Any], options: list[Option]) -> list[BarrierView]:
+    return [
+        BarrierView(option, Shown(b["text"], book.cite(b["citations"])))
+        for option in options
+        for b in result["therapies"][option.id].get("barrier_details", [])
+    ]
+
+
+def _scores(kb: KnowledgeBase, book: _SourceBook, result: dict[str, Any]) -> list[ScoreView]:
+    views = []
+    for instrument_id, score in result["scores"].items():
+        instrument = kb.instruments[instrument_id]
+        band = next(b.label for b in instrument.bands if b.severity == score["severity"])
+        book.cite(instrument.citations[:1])
+        views.append(ScoreView(instrument.name, score["total"], band))
+    return views
+
+
+def _doctor_questions(summary_safety: list[SafetyView]) -> list[str]:
+    questions: list[str] = []
+    unsure = dict.fromkeys(q for view in summary_safety for q in view.unanswered)
+    questions += [f"I was not sure how to answer this: “{q}” Does it matter for me?" for q in unsure]
+    for view in summary_safety:
+        if view.status == "contraindicated":
+            questions.append(
+                f"Why might {view.option.name} not be safe for me? Could a specialist still consider it?"
+            )
+        elif view.status == "needs_review":
+            questions += [
+                f"About {view.option.short_name}: {r.text} Is it safe for me?" for r in view.reasons
+            ]
+    questions += [
+        "What would I pay for each option? Will my insurance cover any of it?",
+        "How many visits would I need, and how long does each one take?",
+        "How will we know if the treatment is working?",
+        "What would we try next if it does not help?",
+    ]
+    return questions
+
+
+def build_summary(
+    kb: KnowledgeBase,
+    *,
+    token: str,
+    private_link: str,
+    answers: Mapping[str, Any],
+    therapies: Sequence[str],
+    sure_answers: Mapping[str, str],
+    today: dt.date,
+) -> Summary:
+    result, unusable = assess_stored(answers, therapies)
+    book = _SourceBook(kb)
+    options = [_option(kb, t) for t in result["therapies"]]
+    safety = _safety(kb, book, result, options)
+    remaining = [
+        o.id
+        for o in options
+        if result["therapies"][o.id]["safety"] != "contraindicated"
+        and result["therapies"][o.id]["practical"] == "ok"
+    ]
+    summary = Summary(
+        token=token,
+        private_link=private_link,
+        made_on=today,
+        knowledge_version=result["knowledge_version"],
+        contract_version=result["contract"],
+        options=options,
+        alerts=[alert["text"] for alert in result["alerts"]],
+        grid=_grid(kb, book, options),
+        other_paths=list(OTHER_PATHS),
+        not_offered=[_option(kb, t) for t in kb.manifest.therapies if t not in result["therapies"]],
+        safety=safety,
+        unanswered_priorities=[
+            item.question
+            for item in kb.items.values()
+            if item.section == "priorities" and item.id not in answers
+        ],
+        priorities=_priorities(kb, book, result, options),
+        barriers=_barriers(book, result, options),
+        leaning=_option(kb, result["leaning"]) if result["leaning"] else None,
+        only_option_left=len(options) > 1 and remaining == [result["leaning"]],
+        scores=_scores(kb, book, result),
+        doctor_questions=_doctor_questions(safety),
+        sure=sure_view(sure_answers),
+        reviewed=kb.manifest.reviewed,
+        next_review=kb.manifest.next_review,
+        made_by=kb.manifest.made_by,
+        funding=kb.manifest.funding,
+        unusable_answers=[kb.items[i].question if i in kb.items else i for i in unusable],
+    )
+    book.cite([SURE_CITATION])
+    summary.sources = book.sources()
+    return summary
+
+
+def long_date(day: dt.date) -> str:
+    """'November 23, 2026': a date nobody misreads."""
+    return f"{day:%B} {day.day}, {day.year}"

@@ -1,0 +1,25 @@
+"""Storage fixtures: a migrated database per test, on SQLite and on PostgreSQL (tests/postgres.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from trdnav.store.database import migrate, open_engine, session_factory
+
+
+@pytest.fixture
+def engine(fresh_database_url: str) -> Iterator[Engine]:
+    """An engine on a new database migrated to the latest revision; disposed after the test."""
+    opened = open_engine(fresh_database_url)
+    migrate(opened)
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)

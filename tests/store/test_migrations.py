@@ -1,0 +1,71 @@
+"""Alembic migrations on SQLite and PostgreSQL: create the schema, run again safely, match the models."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from trdnav.store.database import migrate, open_engine
+from trdnav.store.models import Assessment, Base
+from trdnav.store.repository import create_assessment, find_by_token
+
+TABLES = {"alembic_version", "assessments", "consultation_requests"}
+
+
+def _head() -> str | None:
+    folder = str(resources.files("trdnav.store").joinpath("migrations"))
+    return ScriptDirectory(folder).get_current_head()
+
+
+def _revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_migrating_an_empty_database_creates_the_schema(fresh_database_url: str) -> None:
+    engine = open_engine(fresh_database_url)
+    try:
+        assert set(inspect(engine).get_table_names()) == set()
+        migrate(engine)
+        assert set(inspect(engine).get_table_names()) == TABLES
+        assert _revision(engine) == _head() is not None
+    finally:
+        engine.dispose()
+
+
+def test_migrating_twice_changes_nothing_and_keeps_the_data(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        _, token = create_assessment(
+            session, therapies=["tms"], knowledge_version="2026.11.0", contract_version=1, answers={"age": 40}
+        )
+    migrate(engine)
+    migrate(engine)
+    assert set(inspect(engine).get_table_names()) == TABLES
+    assert _revision(engine) == _head()
+    with sessions() as session:
+        found = find_by_token(session, token)
+        assert found is not None and found.answers == {"age": 40}
+
+
+def test_the_models_and_the_migrations_agree(engine: Engine) -> None:
+    """Like `alembic check`: autogenerate finds nothing to add, drop or change."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+
+
+def test_every_stored_assessment_carries_its_versions(engine: Engine) -> None:
+    """The schema itself refuses an assessment without its knowledge and contract versions."""
+    with engine.connect() as connection:
+        columns = {c["name"]: c for c in inspect(connection).get_columns(Assessment.__tablename__)}
+        assert not columns["knowledge_version"]["nullable"]
+        assert not columns["contract_version"]["nullable"]
+        assert not columns["answers"]["nullable"]

@@ -1,0 +1,354 @@
+"""The results side of the web app: results page, SURE check, print view, PDF and consultation request."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.conftest import all_no
+from trdnav.knowledge.loader import load
+from trdnav.reports.terminal import ROW_QUESTIONS
+from trdnav.store.models import Assessment, ConsultationRequest
+from trdnav.store.repository import create_assessment, find_by_token, save_answers
+from trdnav.web import results as results_module
+from trdnav.web.summary import long_date
+from trdnav.web.sure import SURE_ITEMS
+
+KB = load()
+TMS = KB.therapies["tms"].name
+KETAMINE = KB.therapies["iv_ketamine"].name
+
+
+def _assessment(
+    app: FastAPI,
+    answers: dict[str, Any],
+    *,
+    therapies: tuple[str, ...] = ("iv_ketamine", "tms"),
+    suicide_risk: bool = False,
+) -> str:
+    with app.state.sessions.begin() as session:
+        assessment, token = create_assessment(
+            session, therapies=list(therapies), knowledge_version=KB.version, contract_version=1
+        )
+        save_answers(
+            session,
+            assessment,
+            answers,
+            step="review",
+            knowledge_version=KB.version,
+            suicide_risk=suicide_risk,
+        )
+    return token
+
+
+BLOCK_TAG = re.compile(r"</?(?:p|li|ul|ol|dl|dt|dd|div|h[1-6]|t[dhr]|caption|section|legend|br)\b[^>]*>")
+
+
+def _text(fragment: str) -> str:
+    """Visible words of an HTML fragment as a reader sees them, whitespace collapsed."""
+    spaced = BLOCK_TAG.sub(" ", fragment)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", spaced)).split())
+
+
+def _section(page: str, section_id: str) -> str:
+    start = page.index(f'id="{section_id}"')
+    return page[start : page.index("</section>", start)]
+
+
+def _results(client: TestClient, token: str) -> str:
+    response = client.get(f"/a/{token}/results")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+def test_tms_leaning_is_a_summary_of_priorities_not_a_recommendation(
+    app: FastAPI, client: TestClient
+) -> None:
+    token = _assessment(app, all_no(open_to_altered_state="no", dislikes_needles="yes")["answers"])
+    leaning = _text(_section(_results(client, token), "leaning"))
+    assert f"Based on what you told us, your answers lean toward {TMS}." in leaning
+    assert "This is not a recommendation." in leaning
+
+
+def test_ketamine_leaning_and_what_matters_points_to_it(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no(needs_fast_relief="yes", open_to_altered_state="yes")["answers"])
+    page = _results(client, token)
+    leaning = _text(_section(page, "leaning"))
+    assert f"your answers lean toward {KETAMINE}." in leaning
+    assert "This is not a recommendation." in leaning
+    urgency = next(c for c in KB.considerations if c.id == "urgency")
+    priorities = _text(_section(page, "priorities"))
+    assert urgency.patient_text in priorities
+    assert f"This points to: {KETAMINE}" in priorities
+
+
+def test_no_clear_leaning_is_said_plainly(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no(insurance="unknown")["answers"])
+    leaning = _text(_section(_results(client, token), "leaning"))
+    assert "Your answers do not point clearly to one option. That is common." in leaning
+    assert "lean toward" not in leaning
+
+
+def test_cochlear_implant_makes_tms_not_suitable_with_reason_and_source(
+    app: FastAPI, client: TestClient
+) -> None:
+    token = _assessment(app, all_no(cochlear_implant="yes", other_metal_implant="yes")["answers"])
+    page = _results(client, token)
+    safety = _section(page, "safety")
+    tms_part = safety[safety.index(f"<h3>{TMS}</h3>") :]
+    rule = next(r for r in KB.rules if r.id == "TMS.SAFETY.COCHLEAR_IMPLANT")
+    assert "Not suitable" in _text(tms_part)
+    assert rule.patient_text in _text(tms_part)
+    for citation_id in rule.citations:
+        assert f'href="#src-{citation_id}"' in tms_part
+        assert f'id="src-{citation_id}"' in _section(page, "sources")
+    note = next(r for r in KB.rules if r.id == "TMS.NOTE.METAL_AWAY_FROM_HEAD")
+    assert note.patient_text in _text(tms_part), "the knee-replacement note is shown"
+
+
+def test_incomplete_form_lists_the_unanswered_questions_with_a_way_back(
+    app: FastAPI, client: TestClient
+) -> None:
+    token = _assessment(app, {"age": 40, "metal_in_head": "unsure"})
+    page = _results(client, token)
+    safety = _text(_section(page, "safety"))
+    for item_id in ("seizure_history", "metal_in_head", "heart_disease"):
+        assert KB.items[item_id].question in safety
+    assert f'href="/a/{token}/safety"' in _section(page, "safety")
+    assert "Needs a doctor's review" in safety
+    questions = _text(_section(page, "questions"))
+    assert KB.items["metal_in_head"].question in questions
+    priorities = _text(_section(page, "priorities"))
+    assert KB.items["needs_fast_relief"].question in priorities
+
+
+def test_item_9_positive_shows_crisis_resources_before_the_comparison(
+    app: FastAPI, client: TestClient
+) -> None:
+    answers = all_no(phq9=[0, 0, 0, 0, 0, 0, 0, 0, 1])["answers"]
+    token = _assessment(app, answers, suicide_risk=True)
+    page = _results(client, token)
+    settings = app.state.settings
+    compare = page.index('id="compare"')
+    assert page.index(html.escape(settings.crisis_title, quote=False)) < compare
+    assert page.index('href="tel:988"') < compare
+    alert = KB.instruments["phq9"].alerts[0].text
+    assert page.index(html.escape(alert, quote=False)) < compare
+
+
+def test_comparison_is_an_accessible_grid_with_labelled_evidence(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no()["answers"])
+    grid = _section(_results(client, token), "compare")
+    assert "<table" in grid
+    assert "<caption>How IV ketamine and TMS compare, question by question</caption>" in grid
+    for therapy in ("iv_ketamine", "tms"):
+        assert f'<th scope="col">{KB.therapies[therapy].name}</th>' in html.unescape(grid)
+    for question in ROW_QUESTIONS.values():
+        assert f'<th scope="row">{question}</th>' in grid
+    words = _text(grid)
+    assert "Checked in the source." in words
+    for therapy in ("iv_ketamine", "tms"):
+        for _, fact in KB.therapies[therapy].facts():
+            assert fact.text in words
+            if fact.uncertainty:
+                assert f"How sure are we? {fact.uncertainty}" in words
+
+
+def test_every_citation_on_the_page_is_in_the_sources_list(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no(cochlear_implant="yes", needs_fast_relief="yes")["answers"])
+    page = _results(client, token)
+    sources = _section(page, "sources")
+    cited = set(re.findall(r'href="#src-([a-z0-9_]+)"', page))
+    expected = {c for t in ("iv_ketamine", "tms") for _, f in KB.therapies[t].facts() for c in f.citations}
+    assert expected <= cited
+    assert "legare2010_sure" in cited
+    for citation_id in cited:
+        assert f'id="src-{citation_id}"' in sources
+        citation = KB.citations[citation_id]
+        link = f"https://doi.org/{citation.doi}" if citation.doi else citation.url
+        assert f'href="{html.escape(link or "")}"' in sources
+
+
+def test_other_paths_and_treatments_not_offered_are_named(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no()["answers"])
+    other = _text(_section(_results(client, token), "other-paths"))
+    assert "medicine" in other and "talk therapy" in other and "Waiting and watching" in other
+    for therapy in ("esketamine", "accelerated_tms", "ect"):
+        assert KB.therapies[therapy].name in other
+
+
+def test_review_dates_authors_funding_and_version_are_shown(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no()["answers"])
+    about = _text(_section(_results(client, token), "about"))
+    manifest = KB.manifest
+    reviewed, next_review = long_date(manifest.reviewed), long_date(manifest.next_review)
+    assert f"Content reviewed on {reviewed}; next review by {next_review}." in about
+    assert manifest.made_by in about
+    assert manifest.funding in about
+    assert f"Knowledge version {KB.version}" in about
+
+
+def test_sure_no_answers_are_saved_and_bring_suggestions(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no()["answers"])
+    sure = _section(_results(client, token), "sure")
+    assert f'action="/a/{token}/sure"' in sure
+    for item in SURE_ITEMS:
+        assert item.question in _text(sure)
+    assert "© O'Connor &amp; Légaré" in sure and 'href="#src-legare2010_sure"' in sure
+
+    answers = {"sure": "yes", "understand": "no", "risk_benefit": "yes", "encouragement": "no"}
+    response = client.post(f"/a/{token}/sure", data=answers, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/a/{token}/results#sure"
+
+    sure = _text(_section(_results(client, token), "sure"))
+    suggestions = {item.id: item.suggestion for item in SURE_ITEMS}
+    assert suggestions["understand"] in sure and suggestions["encouragement"] in sure
+    assert suggestions["sure"] not in sure and suggestions["risk_benefit"] not in sure
+    with app.state.sessions.begin() as session:
+        stored = find_by_token(session, token)
+        assert stored is not None and stored.sure_answers == answers
+
+
+def test_sure_with_a_question_left_out_asks_again_and_saves_nothing(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no()["answers"])
+    response = client.post(f"/a/{token}/sure", data={"sure": "no", "understand": "maybe"})
+    assert response.status_code == 422
+    sure = _section(response.text, "sure")
+    assert "Please choose yes or no for “Understand information”." in sure
+    assert "Please choose yes or no for “Encouragement”." in sure
+    assert 'name="sure" value="no" checked' in sure, "the answer given is kept"
+    with app.state.sessions.begin() as session:
+        stored = find_by_token(session, token)
+        assert stored is not None and stored.sure_answers == {}
+
+
+def test_results_page_links_print_pdf_and_consultation(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no()["answers"])
+    response = client.get(f"/a/{token}/results")
+    assert response.headers["cache-control"] == "no-store", "private health information is never cached"
+    assert response.headers["referrer-policy"] == "no-referrer", "the private link never leaks to sources"
+    page = response.text
+    assert '<link rel="stylesheet" href="/static/print.css" media="print">' in page
+    for link in ("print", "summary.pdf", "consultation"):
+        assert f'href="/a/{token}/{link}"' in page
+    assert f"http://testserver/a/{token}/results" in page, "the private link is shown for printing"
+    printable = client.get(f"/a/{token}/print")
+    assert printable.status_code == 200
+    assert "<form" not in printable.text
+    assert f"http://testserver/a/{token}/results" in printable.text
+    css = client.get("/static/print.css")
+    assert css.status_code == 200 and "display: none" in css.text
+
+
+def test_pdf_summary_is_made_by_weasyprint_from_the_summary(
+    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _assessment(app, all_no(phq9=[0, 0, 0, 0, 0, 0, 0, 0, 2])["answers"], suicide_risk=True)
+    rendered: list[str] = []
+    real_render = results_module.render_pdf
+
+    def spy(page: str, *, base_url: str) -> bytes:
+        rendered.append(page)
+        return real_render(page, base_url=base_url)
+
+    monkeypatch.setattr(results_module, "render_pdf", spy)
+    response = client.get(f"/a/{token}/summary.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == 'attachment; filename="trd-navigator-summary.pdf"'
+    assert response.content.startswith(b"%PDF-")
+    assert response.content.rstrip().endswith(b"%%EOF")
+    assert len(response.content) > 1000
+    [page] = rendered
+    words = _text(page)
+    assert f"Knowledge version {KB.version}" in words
+    assert f"http://testserver/a/{token}/results" in words
+    assert re.search(r"Summary made on \w+ \d{1,2}, \d{4}\.", words)
+    assert page.index(app.state.settings.crisis_title) < page.index('id="compare"')
+    assert "<form" not in page and "<script" not in page and "<link" not in page
+
+
+def test_consultation_request_is_stored_and_confirmed(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no()["answers"])
+    form = client.get(f"/a/{token}/consultation")
+    assert form.status_code == 200
+    assert '<label for="phone">' in form.text and '<label for="email">' in form.text
+    response = client.post(
+        f"/a/{token}/consultation",
+        data={"name": "Sam Lee", "phone": "", "email": "sam@example.org", "preferred_times": "Mornings"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    done = client.get(response.headers["location"])
+    assert done.status_code == 200
+    assert app.state.settings.clinic_name in done.text
+    assert "What happens next" in done.text and "by email" in done.text
+    with app.state.sessions.begin() as session:
+        stored = find_by_token(session, token)
+        assert stored is not None
+        [request] = session.scalars(
+            select(ConsultationRequest).where(ConsultationRequest.assessment_id == stored.id)
+        ).all()
+        assert (request.name, request.email, request.phone) == ("Sam Lee", "sam@example.org", "")
+        assert request.preferred_times == "Mornings"
+
+
+def test_consultation_without_contact_details_explains_next_to_the_fields(
+    app: FastAPI, client: TestClient
+) -> None:
+    token = _assessment(app, all_no()["answers"])
+    response = client.post(
+        f"/a/{token}/consultation", data={"name": "", "preferred_times": "Friday", "message": "Hello"}
+    )
+    assert response.status_code == 422
+    assert "Please tell us your name." in response.text
+    assert "Please give a phone number or an email address" in response.text
+    assert ">Friday</textarea>" in response.text and ">Hello</textarea>" in response.text
+    assert 'aria-describedby="name-error"' in response.text
+
+    bad = client.post(
+        f"/a/{token}/consultation", data={"name": "Sam", "phone": "call me", "email": "sam at home"}
+    )
+    assert bad.status_code == 422
+    assert "Please check your phone number." in bad.text
+    assert "Please check your email address." in bad.text
+    assert 'value="Sam"' in bad.text
+    with app.state.sessions.begin() as session:
+        assert session.scalars(select(ConsultationRequest)).all() == []
+
+
+def test_the_done_page_without_a_request_goes_to_the_form(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no()["answers"])
+    response = client.get(f"/a/{token}/consultation/done", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/a/{token}/consultation"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "results"),
+        ("GET", "print"),
+        ("GET", "summary.pdf"),
+        ("POST", "sure"),
+        ("GET", "consultation"),
+        ("POST", "consultation"),
+        ("GET", "consultation/done"),
+    ],
+)
+def test_unknown_links_get_the_same_404(app: FastAPI, client: TestClient, method: str, path: str) -> None:
+    real = _assessment(app, all_no()["answers"])
+    unknown = "A" * len(real)
+    response = client.request(method, f"/a/{unknown}/{path}", data={"sure": "yes", "name": "x"})
+    assert response.status_code == 404
+    assert real not in response.text
+    with app.state.sessions.begin() as session:
+        assert len(session.scalars(select(Assessment)).all()) == 1

@@ -1,0 +1,72 @@
+"""The API against its own OpenAPI schema: schemathesis generates requests, in process (ASGI).
+
+Each operation gets valid and invalid requests (schemathesis' default: every generation mode, every
+phase that applies) and every default check: above all no 5xx (``not_a_server_error``) and no
+response outside the documented statuses, media types and schemas (``status_code_conformance``,
+``content_type_conformance``, ``response_schema_conformance``); valid documents must be accepted and
+invalid ones refused. At least 1,000 requests are sent in all (``MIN_CASES_PER_OPERATION`` for each
+of the three operations), on a fresh SQLite database.
+
+The schema is loaded when the module is imported (``schemathesis.openapi.from_asgi``), so the app and
+its database are made then and removed when the module's tests end. (The lazy loader,
+``schemathesis.pytest.from_fixture``, fails under pytest 9: it sets ``Function._nodeid``, gone there.)
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import Case
+
+from trdnav.settings import Settings
+from trdnav.web.app import create_app
+
+OPERATIONS = 3
+MIN_CASES_PER_OPERATION = 340  # 3 x 340 = 1,020 requests in all
+MAX_EXAMPLES = 340  # the fuzzing phase alone; examples and coverage phases add more
+
+
+_FOLDER = Path(tempfile.mkdtemp(prefix="trdnav-schemathesis-"))
+_APP = create_app(Settings(database_url=f"sqlite:///{_FOLDER / 'trdnav.db'}"))
+schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_database() -> Iterator[None]:
+    yield
+    _APP.state.engine.dispose()
+    shutil.rmtree(_FOLDER, ignore_errors=True)
+
+
+@pytest.fixture
+def sent() -> Iterator[list[str]]:
+    """The requests one operation's test sent; at least MIN_CASES_PER_OPERATION by its end."""
+    requests: list[str] = []
+    yield requests
+    assert len(requests) >= MIN_CASES_PER_OPERATION, f"only {len(requests)} requests were generated"
+
+
+def test_the_schema_has_the_three_operations() -> None:
+    labels = {result.ok().label for result in schema.get_all_operations()}
+    assert labels == {
+        "POST /api/v1/assessments:evaluate",
+        "POST /api/v1/assessments",
+        "GET /api/v1/assessments/{token}",
+    }
+    assert len(labels) == OPERATIONS
+
+
+@schema.parametrize()
+# `sent` is meant to live across the generated inputs: it counts them, and is not reset between them.
+@settings(
+    max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_api_conforms_to_its_schema(case: Case, sent: list[str]) -> None:
+    sent.append(case.operation.label)
+    case.call_and_validate()
