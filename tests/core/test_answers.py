@@ -78,3 +78,12 @@ def test_null_means_not_answered() -> None:
 def test_invalid_answers_is_a_value_error_with_a_readable_message() -> None:
     with pytest.raises(ValueError, match="age: expected a whole number"):
         trdnav.assess(document(age=-1))
+
+
+def test_whole_numbers_written_with_a_fraction_are_whole_numbers() -> None:
+    """JSON has one number type, so 3.0 read from JSON is 3; 4.5 and True stay wrong (above)."""
+    written = trdnav.assess(all_no(age=52.0, phq9=[3.0, 3, 3, 3, 3, 3, 3, 3, 1.0]))
+    plain = trdnav.assess(all_no(age=52, phq9=[3, 3, 3, 3, 3, 3, 3, 3, 1]))
+    assert written == plain
+    assert written["scores"]["phq9"]["total"] == 25
+    assert "version" in problems({"version": 1.5, "answers": {}})

@@ -43,51 +43,72 @@ def _describe(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _whole(value: object) -> int | None:
+    """The whole number ``value`` stands for, or None. JSON has one number type: 34.0 is 34."""
+    if value.__class__ is int:
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None  # bool is not a number here, and neither is 34.5
+
+
+def _checked(spec: ItemSpec, value: object) -> tuple[object, str | None]:
+    """The answer as the engine uses it, and what was expected if ``value`` is wrong for ``spec``.
+
+    Each kind tries the common, valid case first; the reasons come only when it fails.
+    """
+    kind = spec.kind
+    if kind == "yes_no":
+        if value.__class__ is str and value in YES_NO:
+            return value, None
+        if isinstance(value, bool):
+            return (
+                None,
+                f'expected "yes", "no" or "unsure", got {value} (in YAML, put "yes" and "no" in quotes)',
+            )
+        return None, f'expected "yes", "no" or "unsure", got {_describe(value)}'
+    if kind == "integer":
+        number = _whole(value)
+        expected = f"expected a whole number from {spec.minimum} to {spec.maximum}"
+        if number is None:
+            return None, f"{expected}, got {_describe(value)}"
+        if (spec.minimum is not None and number < spec.minimum) or (
+            spec.maximum is not None and number > spec.maximum
+        ):
+            return None, f"{expected}, got {number}"
+        return number, None
+    if kind == "scores":
+        expected = f"expected a list of {spec.length} whole numbers, each from 0 to {spec.maximum}"
+        if not isinstance(value, list):
+            return None, f"{expected}, got {_describe(value)}"
+        if len(value) != spec.length:
+            return None, f"{expected}, got {len(value)} numbers"
+        scores = []
+        for position, score in enumerate(value, start=1):
+            number = _whole(score)
+            if number is None or not 0 <= number <= (spec.maximum or 0):
+                return None, f"{expected}; answer {position} is {_describe(score)}"
+            scores.append(number)
+        return scores, None
+    if kind == "words":
+        allowed = ", ".join(spec.choices)
+        if not isinstance(value, list):
+            return None, f"expected a list of words from: {allowed}; got {_describe(value)}"
+        for word in value:
+            if word.__class__ is not str or word not in spec.choices:
+                return None, f"expected words from: {allowed}; {_describe(word)} is not one of them"
+        if len(set(value)) != len(value):
+            return None, "each word may appear only once"
+        return value, None
+    # kind == "word"
+    if value.__class__ is str and value in spec.choices:
+        return value, None
+    return None, f"expected one of: {', '.join(spec.choices)}; got {_describe(value)}"
 
 
 def check_value(spec: ItemSpec, value: object) -> str | None:
     """Return what was expected if ``value`` is wrong for ``spec``, else None."""
-    if spec.kind == "yes_no":
-        if isinstance(value, bool):
-            return f'expected "yes", "no" or "unsure", got {value} (in YAML, put "yes" and "no" in quotes)'
-        if value not in YES_NO or not isinstance(value, str):
-            return f'expected "yes", "no" or "unsure", got {_describe(value)}'
-        return None
-    if spec.kind == "integer":
-        if not _is_int(value):
-            return f"expected a whole number from {spec.minimum} to {spec.maximum}, got {_describe(value)}"
-        assert isinstance(value, int)
-        if (spec.minimum is not None and value < spec.minimum) or (
-            spec.maximum is not None and value > spec.maximum
-        ):
-            return f"expected a whole number from {spec.minimum} to {spec.maximum}, got {value}"
-        return None
-    if spec.kind == "scores":
-        expected = f"expected a list of {spec.length} whole numbers, each from 0 to {spec.maximum}"
-        if not isinstance(value, list):
-            return f"{expected}, got {_describe(value)}"
-        if len(value) != spec.length:
-            return f"{expected}, got {len(value)} numbers"
-        for position, score in enumerate(value, start=1):
-            if not _is_int(score) or not 0 <= score <= (spec.maximum or 0):
-                return f"{expected}; answer {position} is {_describe(score)}"
-        return None
-    if spec.kind == "words":
-        allowed = ", ".join(spec.choices)
-        if not isinstance(value, list):
-            return f"expected a list of words from: {allowed}; got {_describe(value)}"
-        for word in value:
-            if word not in spec.choices or not isinstance(word, str):
-                return f"expected words from: {allowed}; {_describe(word)} is not one of them"
-        if len(set(value)) != len(value):
-            return "each word may appear only once"
-        return None
-    # kind == "word"
-    if not isinstance(value, str) or value not in spec.choices:
-        return f"expected one of: {', '.join(spec.choices)}; got {_describe(value)}"
-    return None
+    return _checked(spec, value)[1]
 
 
 def _unknown_item(item: object, engine: Engine) -> str:
@@ -111,7 +132,7 @@ def parse_answers(engine: Engine, document: object) -> dict[str, object]:
     version = document.get("version")
     if version is None:
         problems.append(InputProblem("version", f"is required and must be {engine.contract_version}"))
-    elif not _is_int(version) or version != engine.contract_version:
+    elif _whole(version) != engine.contract_version:
         problems.append(
             InputProblem("version", f"expected {engine.contract_version}, got {_describe(version)}")
         )
@@ -120,18 +141,22 @@ def parse_answers(engine: Engine, document: object) -> dict[str, object]:
     if not isinstance(raw, Mapping):
         problems.append(InputProblem("answers", "is required and must be an object of item ids to answers"))
     else:
+        words_by_item = engine.words_by_item
         for item, value in raw.items():
+            if value.__class__ is str and value in words_by_item.get(item, ()):
+                answers[item] = value  # the most common answer, a valid word, checked at once
+                continue
             spec = engine.items.get(item) if isinstance(item, str) else None
             if spec is None:
                 problems.append(InputProblem(str(item), _unknown_item(item, engine)))
                 continue
             if value is None:
                 continue
-            wrong = check_value(spec, value)
+            answer, wrong = _checked(spec, value)
             if wrong is not None:
                 problems.append(InputProblem(item, wrong))
             else:
-                answers[item] = value
+                answers[item] = answer
     if problems:
         raise InvalidAnswers(problems)
     return answers

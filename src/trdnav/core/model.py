@@ -119,6 +119,8 @@ class Engine:
     leaning_margin: int
     rules_by_therapy: dict[str, tuple[SafetyRule, ...]] = field(init=False)
     safety_items_by_therapy: dict[str, tuple[str, ...]] = field(init=False)
+    words_by_item: dict[str, frozenset[str]] = field(init=False)
+    """The accepted words of each item answered with one word (yes/no/unsure or a choice)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -132,5 +134,14 @@ class Engine:
             {
                 t: tuple(i.id for i in self.items.values() if i.section == "safety" and t in i.bears_on)
                 for t in self.therapies
+            },
+        )
+        object.__setattr__(
+            self,
+            "words_by_item",
+            {
+                i.id: frozenset(YES_NO if i.kind == "yes_no" else i.choices)
+                for i in self.items.values()
+                if i.kind in ("yes_no", "word")
             },
         )
