@@ -98,3 +98,25 @@ def assert_accessible(page: Page) -> None:
 def assert_no_horizontal_scroll(page: Page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+
+
+PAGE_BUDGET_BYTES = 100 * 1000
+
+PAGE_WEIGHT = """() => {
+  const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+  return entries.map(e => ({url: e.name, bytes: e.encodedBodySize}));
+}"""
+
+
+def assert_light_and_local(page: Page, base: str) -> None:
+    """The page and everything it loads come from the app itself, and weigh at most 100 KB.
+
+    Bodies are counted as sent (encodedBodySize), also for a stylesheet served from the browser's
+    cache: a person opening this page first pays for its CSS too.
+    """
+    page.wait_for_load_state("load")
+    entries: list[dict[str, Any]] = page.evaluate(PAGE_WEIGHT)
+    foreign = [e["url"] for e in entries if not e["url"].startswith(base + "/")]
+    assert not foreign, f"the page loads from outside the app: {foreign}"
+    total = sum(e["bytes"] for e in entries)
+    assert 0 < total <= PAGE_BUDGET_BYTES, f"{page.url} weighs {total:,} bytes with its resources: {entries}"

@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import assert_accessible, assert_no_horizontal_scroll, new_page
+from tests.browser.conftest import (
+    assert_accessible,
+    assert_light_and_local,
+    assert_no_horizontal_scroll,
+    new_page,
+)
 from trdnav.knowledge.loader import load
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
@@ -53,22 +58,26 @@ def _complete(
     page.goto(base + "/")
     if check_pages:
         assert_accessible(page)
+        assert_light_and_local(page, base)
     page.get_by_role("button", name="Start").click()
     for step in STEPS:
         page.wait_for_url(f"**/{step}")
         _fill(page, answers)
         if check_pages:
             assert_accessible(page)
+            assert_light_and_local(page, base)
         if narrow:
             assert_no_horizontal_scroll(page)
         page.get_by_role("button", name="Save and continue").click()
     page.wait_for_url("**/review")
     if check_pages:
         assert_accessible(page)
+        assert_light_and_local(page, base)
     page.get_by_role("link", name="See my results").click()
     page.wait_for_url("**/results")
     if check_pages:
         assert_accessible(page)
+        assert_light_and_local(page, base)
     if narrow:
         assert_no_horizontal_scroll(page)
 
