@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"
 
 
 class CrisisLine(BaseModel):
@@ -33,3 +38,18 @@ class Settings(BaseSettings):
     ]
     clinic_name: str = "Your clinic"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted")
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="In production the app refuses to start without a strong TRDNAV_SECRET_KEY and "
+        "marks cookies Secure",
+    )
+    secret_key: str = Field(
+        default=DEFAULT_SECRET_KEY,
+        description="Signs CSRF tokens; at least 32 characters, never the default, in production",
+    )
+    default_clinic: str | None = Field(
+        default=None,
+        description="Slug of the clinic that owns assessments started at / (none: they belong to no clinic)",
+    )
+    staff_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="Sign staff out after this idle time")
+    staff_session_hours: int = Field(default=12, ge=1, le=7 * 24, description="Longest a staff sign-in lasts")

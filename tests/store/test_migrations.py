@@ -14,7 +14,19 @@ from trdnav.store.database import migrate, open_engine
 from trdnav.store.models import Assessment, Base
 from trdnav.store.repository import create_assessment, find_by_token
 
-TABLES = {"alembic_version", "assessments", "consultation_requests"}
+TABLES = {
+    "alembic_version",
+    "assessments",
+    "consultation_requests",
+    "clinics",
+    "staff",
+    "staff_sessions",
+    "login_failures",
+    "reviews",
+    "notes",
+    "audit_events",
+    "audit_head",
+}
 
 
 def _head() -> str | None:

@@ -14,11 +14,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    connection.isolation_level = None  # SQLAlchemy's "begin" event below opens the transactions
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock at the start of each transaction, waiting up to the busy timeout.
+
+    With the default deferred BEGIN, two transactions that read and then write fail at once with
+    "database is locked" instead of waiting their turn; the audit chain's append reads then writes.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def open_engine(url: str) -> Engine:
@@ -29,6 +39,7 @@ def open_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -1,4 +1,9 @@
-"""The stored records. Every assessment keeps its answers exactly as given."""
+"""The stored records. Every assessment keeps its answers exactly as given.
+
+Clinics own their staff and the assessments started at their intake link. Clinicians' judgements
+(reviews, notes) are kept beside the engine's result, never over it. The audit trail is
+append-only and hash-chained (`trdnav.store.audit`).
+"""
 
 from __future__ import annotations
 
@@ -17,12 +22,81 @@ class Base(DeclarativeBase):
     pass
 
 
+class Clinic(Base):
+    """A clinic: its staff, its public intake link (``/c/{slug}/``) and its settings."""
+
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    therapies: Mapped[list[str]] = mapped_column(JSON)
+    crisis_title: Mapped[str] = mapped_column(Text)
+    crisis_text: Mapped[str] = mapped_column(Text)
+    crisis_lines: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    contact_text: Mapped[str] = mapped_column(Text, default="")
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    staff: Mapped[list[Staff]] = relationship(back_populates="clinic", order_by="Staff.id")
+
+
+class Staff(Base):
+    """A clinician or an admin of one clinic. Passwords are stored as argon2 hashes only."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # "clinician" or "admin"
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)  # no code used twice
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    clinic: Mapped[Clinic] = relationship(back_populates="staff")
+
+
+class StaffSession(Base):
+    """A signed-in browser. Only the hash of the cookie's token is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    two_factor_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    staff: Mapped[Staff] = relationship()
+
+
+class LoginFailure(Base):
+    """One failed sign-in, for throttling by address (the account's own count is on `Staff`)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+
+
 class Assessment(Base):
     """One person's answers, reachable only through its private link."""
 
     __tablename__ = "assessments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), nullable=True, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
@@ -37,6 +111,13 @@ class Assessment(Base):
     consultations: Mapped[list[ConsultationRequest]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="ConsultationRequest.id"
     )
+    reviews: Mapped[list[Review]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="Review.id"
+    )
+    notes: Mapped[list[Note]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="Note.id"
+    )
+    clinic: Mapped[Clinic | None] = relationship()
 
 
 class ConsultationRequest(Base):
@@ -52,5 +133,80 @@ class ConsultationRequest(Base):
     email: Mapped[str] = mapped_column(String(254), default="")
     preferred_times: Mapped[str] = mapped_column(Text, default="")
     message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new, booked, closed
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    booked_for: Mapped[str] = mapped_column(String(100), default="")
 
     assessment: Mapped[Assessment] = relationship(back_populates="consultations")
+
+
+class Review(Base):
+    """A clinician's judgement of one therapy's safety status: confirmed or overridden, with a reason.
+
+    The engine's status at the time is kept beside it; a later review supersedes an earlier one
+    for the same therapy, and every review stays on record.
+    """
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    therapy: Mapped[str] = mapped_column(String(40))
+    engine_status: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(40))  # the clinician's status for the therapy
+    reason: Mapped[str] = mapped_column(Text)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="reviews")
+    staff: Mapped[Staff] = relationship()
+
+
+class Note(Base):
+    """A clinician's note on an assessment."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    text: Mapped[str] = mapped_column(Text)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="notes")
+    staff: Mapped[Staff] = relationship()
+
+
+class AuditEvent(Base):
+    """One read or write of patient data (or of the clinic's accounts and settings).
+
+    Append-only: database triggers refuse UPDATE and DELETE. ``hash`` covers the entry and the
+    previous entry's hash, so an edited or removed entry breaks the chain (`trdnav audit verify`).
+    Entries name records by id and never hold patient data.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    actor: Mapped[str] = mapped_column(String(20))  # staff, patient, anonymous, system
+    staff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    role: Mapped[str] = mapped_column(String(20))  # clinician, admin, link_holder, anonymous, system
+    clinic_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(64), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's last sequence number and hash, in one row: writers take its lock in turn."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,153 @@
+"""Clinics, staff accounts and staff sign-in sessions.
+
+Passwords are kept only as argon2id hashes. A sign-in session is a random 256-bit token in an
+HttpOnly cookie; only its SHA-256 hash is stored, and it ends after an idle time, after an absolute
+time, or at logout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trdnav.settings import Settings
+from trdnav.store.models import Clinic, Staff, StaffSession, now
+
+ROLES = ("clinician", "admin")
+MIN_PASSWORD_LENGTH = 12
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AccountError(ValueError):
+    """A clinic or account cannot be created as asked; the message names the field."""
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def create_clinic(session: Session, *, slug: str, name: str, settings: Settings) -> Clinic:
+    """A clinic with the installation's defaults (therapies, crisis resources) as its settings."""
+    if not SLUG.match(slug):
+        raise AccountError("slug: expected 1-60 lowercase letters, digits and dashes, e.g. north-clinic")
+    if not name.strip():
+        raise AccountError("name: must not be empty")
+    if session.scalars(select(Clinic).where(Clinic.slug == slug)).first() is not None:
+        raise AccountError(f"slug: a clinic called {slug!r} already exists")
+    clinic = Clinic(
+        slug=slug,
+        name=name.strip(),
+        therapies=list(settings.therapies),
+        crisis_title=settings.crisis_title,
+        crisis_text=settings.crisis_text,
+        crisis_lines=[line.model_dump() for line in settings.crisis_lines],
+        contact_text="",
+        require_two_factor=False,
+        retention_days=None,
+    )
+    session.add(clinic)
+    session.flush()
+    return clinic
+
+
+def find_clinic(session: Session, slug: str) -> Clinic | None:
+    return session.scalars(select(Clinic).where(Clinic.slug == slug)).first()
+
+
+def create_staff(
+    session: Session, *, clinic: Clinic, email: str, name: str, role: str, password: str
+) -> Staff:
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise AccountError("email: expected an email address such as name@clinic.org")
+    if role not in ROLES:
+        raise AccountError(f"role: expected one of {', '.join(ROLES)}")
+    if not name.strip():
+        raise AccountError("name: must not be empty")
+    check_new_password(password)
+    if session.scalars(select(Staff).where(Staff.email == email)).first() is not None:
+        raise AccountError(f"email: an account for {email} already exists")
+    staff = Staff(
+        clinic=clinic,
+        email=email,
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        totp_enabled=False,
+        failed_logins=0,
+        active=True,
+    )
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(session: Session, staff: Staff, *, two_factor_done: bool) -> str:
+    """A new sign-in session; returns its token (for the cookie; only the hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    session.add(
+        StaffSession(
+            token_hash=_token_hash(token),
+            staff_id=staff.id,
+            created_at=moment,
+            last_seen_at=moment,
+            two_factor_done=two_factor_done,
+        )
+    )
+    session.flush()
+    return token
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def find_session(session: Session, token: str, settings: Settings) -> StaffSession | None:
+    """The live session for a cookie's token, touched as seen now; None once ended or timed out."""
+    if not token or len(token) > 100:
+        return None
+    found = session.scalars(select(StaffSession).where(StaffSession.token_hash == _token_hash(token))).first()
+    if found is None or found.ended_at is not None or not found.staff.active:
+        return None
+    moment = now()
+    idle = dt.timedelta(minutes=settings.staff_idle_minutes)
+    absolute = dt.timedelta(hours=settings.staff_session_hours)
+    if moment - _utc(found.last_seen_at) > idle or moment - _utc(found.created_at) > absolute:
+        found.ended_at = moment
+        session.flush()
+        return None
+    found.last_seen_at = moment
+    session.flush()
+    return found
+
+
+def end_session(session: Session, staff_session: StaffSession) -> None:
+    staff_session.ended_at = now()
+    session.flush()

@@ -1,0 +1,99 @@
+"""Who is asking: the signed-in staff member behind the session cookie, and the checks on them.
+
+`current_principal` is the dependency every staff route uses. Without a live session it raises
+`SignInRequired` (the app answers with a redirect to the sign-in page); when the clinic requires
+two-factor sign-in and this session has not passed it, `TwoFactorRequired`. `admin_principal`
+also refuses clinicians (403). Records of another clinic are answered as not found, never as
+forbidden, so nobody learns they exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from trdnav.settings import Settings
+from trdnav.store.accounts import find_session
+from trdnav.store.audit import Actor
+from trdnav.web.deps import db_session
+
+COOKIE = "trdnav_staff"
+
+
+class SignInRequired(Exception):
+    """No live staff session: sign in first."""
+
+
+class TwoFactorRequired(Exception):
+    """Signed in with a password, but the second step (or setting it up) is still due."""
+
+    def __init__(self, setup: bool) -> None:
+        super().__init__("two-factor sign-in required")
+        self.setup = setup
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    staff_id: int
+    clinic_id: int
+    role: str
+    name: str
+    email: str
+    session_id: int
+    address: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def actor(self) -> Actor:
+        return Actor(
+            kind="staff",
+            role=self.role,
+            staff_id=self.staff_id,
+            clinic_id=self.clinic_id,
+            address=self.address,
+        )
+
+
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def current_principal(request: Request, session: DbSession) -> Principal:
+    settings: Settings = request.app.state.settings
+    found = find_session(session, request.cookies.get(COOKIE, ""), settings)
+    if found is None:
+        raise SignInRequired
+    staff = found.staff
+    if staff.totp_enabled and not found.two_factor_done:
+        raise TwoFactorRequired(setup=False)
+    if staff.clinic.require_two_factor and not staff.totp_enabled and request.url.path != "/staff/two-factor/setup":
+        raise TwoFactorRequired(setup=True)
+    return Principal(
+        staff_id=staff.id,
+        clinic_id=staff.clinic_id,
+        role=staff.role,
+        name=staff.name,
+        email=staff.email,
+        session_id=found.id,
+        address=client_address(request),
+    )
+
+
+StaffPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def admin_principal(principal: StaffPrincipal) -> Principal:
+    if not principal.is_admin:
+        raise HTTPException(status_code=403, detail="Only the clinic's admins can do this.")
+    return principal
+
+
+AdminPrincipal = Annotated[Principal, Depends(admin_principal)]
