@@ -9,7 +9,10 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from trdnav.web.csrf import attach_cookie, csrf_token
+
 templates = Jinja2Templates(directory=str(resources.files("trdnav.web").joinpath("templates")))
+templates.env.globals["csrf_token"] = csrf_token
 
 DISCLAIMER = (
     "This tool helps you get ready to talk with your doctor. It does not replace your doctor's judgement. "
@@ -21,7 +24,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     """Render a page; ``crisis`` (show crisis resources first) defaults to False."""
     context.setdefault("crisis", False)
     context.setdefault("token", None)
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request,
         name,
         {
@@ -32,3 +35,5 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         },
         status_code=status_code,
     )
+    attach_cookie(request, response)
+    return response
