@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from tests.conftest import safety_items
+from tests.web.conftest import BrowserClient
 from trdnav.knowledge.loader import load
 from trdnav.store.repository import find_by_token
 
@@ -36,7 +37,8 @@ def _close_database_connections(app: FastAPI) -> Iterator[None]:
 
 
 class FormState(HTMLParser):
-    """What a browser would send back from a page's form: checked boxes and filled-in fields."""
+    """What a person's answers on a page's form are: checked boxes and filled-in fields (the hidden
+    CSRF token, which the browser sends too, is left out)."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
@@ -48,7 +50,7 @@ class FormState(HTMLParser):
             return
         attr = dict(attrs)
         name, value, kind = attr.get("name"), attr.get("value") or "", attr.get("type")
-        if name is None:
+        if name is None or kind == "hidden":
             return
         if kind in ("radio", "checkbox") and "checked" not in attr:
             return
@@ -179,7 +181,7 @@ def test_the_private_link_resumes_on_another_device(client: TestClient, app: Fas
     post_step(client, token, "about", ABOUT)
     post_step(client, token, "feelings", scores("phq9", PHQ9))
 
-    with TestClient(app) as other_device:
+    with BrowserClient(app) as other_device:
         resumed = other_device.get(f"/a/{token}", follow_redirects=False)
         assert resumed.status_code == 303
         assert resumed.headers["location"] == f"/a/{token}/safety"

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import all_no
+from tests.web.conftest import BrowserClient
 from trdnav.knowledge.loader import load
 from trdnav.reports.terminal import ROW_QUESTIONS
 from trdnav.store.models import Assessment, ConsultationRequest
@@ -344,10 +345,11 @@ def test_the_done_page_without_a_request_goes_to_the_form(app: FastAPI, client: 
         ("GET", "consultation/done"),
     ],
 )
-def test_unknown_links_get_the_same_404(app: FastAPI, client: TestClient, method: str, path: str) -> None:
+def test_unknown_links_get_the_same_404(app: FastAPI, client: BrowserClient, method: str, path: str) -> None:
     real = _assessment(app, all_no()["answers"])
     unknown = "A" * len(real)
-    response = client.request(method, f"/a/{unknown}/{path}", data={"sure": "yes", "name": "x"})
+    form = {"sure": "yes", "name": "x", "csrf_token": client.form_token()}
+    response = client.request(method, f"/a/{unknown}/{path}", data=form)
     assert response.status_code == 404
     assert real not in response.text
     with app.state.sessions.begin() as session:

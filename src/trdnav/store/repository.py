@@ -30,10 +30,12 @@ def create_assessment(
     knowledge_version: str,
     contract_version: int,
     answers: Mapping[str, Any] | None = None,
+    clinic_id: int | None = None,
 ) -> tuple[Assessment, str]:
     """Store a new assessment; return it with its private token (shown once, never stored)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     assessment = Assessment(
+        clinic_id=clinic_id,
         token_hash=_hash(token),
         therapies=list(therapies),
         knowledge_version=knowledge_version,

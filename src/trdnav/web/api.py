@@ -23,8 +23,9 @@ import trdnav
 from trdnav.core.answers import DOCUMENT, InputProblem
 from trdnav.knowledge.loader import load
 from trdnav.knowledge.schema import EvidenceLabel, Item
-from trdnav.store.repository import create_assessment, find_by_token
-from trdnav.web.deps import db_session
+from trdnav.store.accounts import find_clinic
+from trdnav.store.repository import create_assessment
+from trdnav.web.deps import audit_patient, db_session, open_assessment
 from trdnav.web.problems import (
     NOT_FOUND_DETAIL,
     inline_json_schema,
@@ -276,6 +277,22 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
+def _store(request: Request, session: Session, answers: dict[str, Any], result: dict[str, Any]) -> str:
+    """Store a valid document for the default clinic (``TRDNAV_DEFAULT_CLINIC``, if any); audited."""
+    default = request.app.state.settings.default_clinic
+    clinic = find_clinic(session, default) if default else None
+    assessment, token = create_assessment(
+        session,
+        therapies=list(result["therapies"]),
+        knowledge_version=result["knowledge_version"],
+        contract_version=result["contract"],
+        answers=answers,
+        clinic_id=clinic.id if clinic else None,
+    )
+    audit_patient(request, session, assessment, "create")
+    return token
+
+
 # --- Routes ---------------------------------------------------------------------------------------
 
 
@@ -334,14 +351,7 @@ async def store(
     except _Refused as refused:
         return refused.response
     answers = cast(dict[str, Any], document)["answers"]  # _assess accepted it: a contract document
-    _, token = await run_in_threadpool(
-        create_assessment,
-        session,
-        therapies=list(result["therapies"]),
-        knowledge_version=result["knowledge_version"],
-        contract_version=result["contract"],
-        answers=answers,
-    )
+    token = await run_in_threadpool(_store, request, session, answers, result)
     api_url = f"{_base(request)}/api/v1/assessments/{token}"
     body = {
         "token": token,
@@ -362,7 +372,7 @@ async def store(
 def read(token: str, request: Request, session: DbSession) -> Response:
     """The answers document exactly as stored, and its assessment. Unknown and malformed tokens
     get the same 404."""
-    assessment = find_by_token(session, token)
+    assessment = open_assessment(request, session, token, "read")
     if assessment is None:
         return problem(404, NOT_FOUND_DETAIL)
     document = {"version": assessment.contract_version, "answers": assessment.answers}

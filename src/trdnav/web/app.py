@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (api.router, patient.router, results.router):
         _add_routes(app, router)
-    app.add_exception_handler(StarletteHTTPException, patient.html_not_found)
+    app.add_exception_handler(StarletteHTTPException, patient.html_errors)
     install_problem_handlers(app)
     app.mount(
         "/static", StaticFiles(directory=str(resources.files("trdnav.web").joinpath("static"))), "static"

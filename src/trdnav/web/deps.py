@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.settings import Settings
+from trdnav.store import audit
 from trdnav.store.models import Assessment
 from trdnav.store.repository import find_by_token
+from trdnav.web.clinic_view import clinic_view
 
 
 def db_session(request: Request) -> Iterator[Session]:
@@ -29,9 +31,52 @@ def settings(request: Request) -> Settings:
     return value
 
 
-def assessment_or_404(session: Session, token: str) -> Assessment:
-    """The assessment behind a private link; 404 alike for unknown and malformed tokens."""
+def patient_actor(request: Request, assessment: Assessment) -> audit.Actor:
+    """The holder of an assessment's private link, for the audit trail."""
+    return audit.Actor(
+        kind="patient",
+        role="link_holder",
+        clinic_id=assessment.clinic_id,
+        address=request.client.host if request.client else "",
+    )
+
+
+def audit_patient(
+    request: Request,
+    session: Session,
+    assessment: Assessment,
+    action: str,
+    record_type: str = "assessment",
+    record_id: int | None = None,
+) -> None:
+    """Record what the link holder did; ``record_id`` defaults to the assessment's."""
+    audit.record(
+        session,
+        patient_actor(request, assessment),
+        action,
+        record_type,
+        assessment.id if record_id is None else record_id,
+        clinic_id=assessment.clinic_id,
+    )
+
+
+def open_assessment(request: Request, session: Session, token: str, action: str | None) -> Assessment | None:
+    """The assessment behind a private link, or None for unknown and malformed tokens alike.
+
+    Opening it is audited as ``action`` ("read", "update", ...; None when the caller records a
+    more specific entry itself), and its clinic's settings apply to the pages rendered after.
+    """
     assessment = find_by_token(session, token)
+    if assessment is not None:
+        request.state.clinic = clinic_view(assessment.clinic, settings(request))
+        if action is not None:
+            audit_patient(request, session, assessment, action)
+    return assessment
+
+
+def assessment_or_404(request: Request, session: Session, token: str, action: str | None) -> Assessment:
+    """Like `open_assessment`, with a 404 for unknown and malformed tokens."""
+    assessment = open_assessment(request, session, token, action)
     if assessment is None:
         raise HTTPException(status_code=404, detail="Not found")
     return assessment

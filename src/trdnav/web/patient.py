@@ -20,10 +20,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.settings import Settings
-from trdnav.store.models import Assessment
-from trdnav.store.repository import create_assessment, find_by_token, save_answers
+from trdnav.store.accounts import find_clinic
+from trdnav.store.models import Assessment, Clinic
+from trdnav.store.repository import create_assessment, save_answers
 from trdnav.web import forms
-from trdnav.web.deps import db_session, knowledge, settings
+from trdnav.web.clinic_view import ClinicView, clinic_view
+from trdnav.web.csrf import verify_csrf
+from trdnav.web.deps import audit_patient, db_session, knowledge, open_assessment, settings
 from trdnav.web.templating import render
 
 # Pages behind a private link are never cached, never sent on as a referrer, never indexed.
@@ -79,11 +82,16 @@ def not_found(request: Request) -> HTMLResponse:
     return render(request, "not_found.html", status_code=404)
 
 
-async def html_not_found(request: Request, exc: Exception) -> Response:
-    """Exception handler for the app: 404s outside the API get the not-found page."""
+async def html_errors(request: Request, exc: Exception) -> Response:
+    """Exception handler for the app: outside the API, a 404 gets the not-found page and a 403
+    (an expired form, a page for admins only) a page that says why."""
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 404 and not request.url.path.startswith("/api/"):
-        return not_found(request)
+    if not request.url.path.startswith("/api/"):
+        if exc.status_code == 404:
+            return not_found(request)
+        if exc.status_code == 403:
+            heading = "This was not sent" if request.method == "POST" else "You cannot open this page"
+            return render(request, "refused.html", status_code=403, heading=heading, message=exc.detail)
     return await http_exception_handler(request, exc)
 
 
@@ -111,32 +119,68 @@ def resume_step(last_step: str) -> str:
     return REVIEW
 
 
-@router.get("/", response_class=HTMLResponse)
-def start_page(request: Request, kb: Knowledge, config: AppSettings) -> HTMLResponse:
+def _default_clinic(session: Session, config: Settings) -> Clinic | None:
+    """The clinic that owns assessments started at ``/`` (``TRDNAV_DEFAULT_CLINIC``), if any."""
+    return find_clinic(session, config.default_clinic) if config.default_clinic else None
+
+
+def _start_page(request: Request, kb: KnowledgeBase, clinic: ClinicView) -> HTMLResponse:
+    request.state.clinic = clinic
     return render(
         request,
         "start.html",
-        therapies_or=therapy_names(kb, config.therapies, "or"),
-        therapies_and=therapy_names(kb, config.therapies, "and"),
-        off_label_ketamine="iv_ketamine" in config.therapies,
+        therapies_or=therapy_names(kb, list(clinic.therapies), "or"),
+        therapies_and=therapy_names(kb, list(clinic.therapies), "and"),
+        off_label_ketamine="iv_ketamine" in clinic.therapies,
         steps=[forms.STEP_TITLES[step] for step in FLOW],
     )
 
 
-@router.post("/start")
-def start(session: DbSession, kb: Knowledge, config: AppSettings) -> RedirectResponse:
-    _, token = create_assessment(
+def _start(request: Request, session: Session, kb: KnowledgeBase, clinic: Clinic | None) -> RedirectResponse:
+    view = clinic_view(clinic, request.app.state.settings)
+    assessment, token = create_assessment(
         session,
-        therapies=list(config.therapies),
+        therapies=list(view.therapies),
         knowledge_version=kb.version,
         contract_version=kb.manifest.contract_version,
+        clinic_id=view.id,
     )
+    audit_patient(request, session, assessment, "create")
     return RedirectResponse(step_url(token, FLOW[0]), status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def start_page(request: Request, session: DbSession, kb: Knowledge, config: AppSettings) -> HTMLResponse:
+    return _start_page(request, kb, clinic_view(_default_clinic(session, config), config))
+
+
+@router.post("/start", dependencies=[Depends(verify_csrf)])
+def start(request: Request, session: DbSession, kb: Knowledge, config: AppSettings) -> RedirectResponse:
+    return _start(request, session, kb, _default_clinic(session, config))
+
+
+@router.get("/c/{slug}/", response_class=HTMLResponse)
+def clinic_start_page(
+    request: Request, slug: str, session: DbSession, kb: Knowledge, config: AppSettings
+) -> HTMLResponse:
+    """A clinic's public intake link: assessments started here belong to that clinic."""
+    clinic = find_clinic(session, slug)
+    if clinic is None:
+        return not_found(request)
+    return _start_page(request, kb, clinic_view(clinic, config))
+
+
+@router.post("/c/{slug}/start", dependencies=[Depends(verify_csrf)], response_model=None)
+def clinic_start(request: Request, slug: str, session: DbSession, kb: Knowledge) -> Response:
+    clinic = find_clinic(session, slug)
+    if clinic is None:
+        return not_found(request)
+    return _start(request, session, kb, clinic)
 
 
 @router.get("/a/{token}")
 def resume(request: Request, token: str, session: DbSession) -> Response:
-    assessment = find_by_token(session, token)
+    assessment = open_assessment(request, session, token, "read")
     if assessment is None:
         return not_found(request)
     return RedirectResponse(step_url(token, resume_step(assessment.last_step)), status_code=303)
@@ -165,7 +209,7 @@ def _step_context(
 
 def _show_step(step: str) -> Callable[..., HTMLResponse]:
     def show(request: Request, token: str, session: DbSession, kb: Knowledge) -> HTMLResponse:
-        assessment = find_by_token(session, token)
+        assessment = open_assessment(request, session, token, "read")
         if assessment is None:
             return not_found(request)
         context = _step_context(
@@ -180,7 +224,7 @@ def _show_step(step: str) -> Callable[..., HTMLResponse]:
 
 def _save_step(step: str) -> Callable[..., Response]:
     def save(request: Request, token: str, session: DbSession, kb: Knowledge, fields: Fields) -> Response:
-        assessment = find_by_token(session, token)
+        assessment = open_assessment(request, session, token, "update")
         if assessment is None:
             return not_found(request)
         form = forms.parse_step(kb, step, fields)
@@ -208,7 +252,9 @@ def _save_step(step: str) -> Callable[..., Response]:
 
 for _step in forms.STEPS:
     router.add_api_route(f"/a/{{token}}/{_step}", _show_step(_step), methods=["GET"])
-    router.add_api_route(f"/a/{{token}}/{_step}", _save_step(_step), methods=["POST"])
+    router.add_api_route(
+        f"/a/{{token}}/{_step}", _save_step(_step), methods=["POST"], dependencies=[Depends(verify_csrf)]
+    )
 
 
 @dataclass(frozen=True)
@@ -266,7 +312,7 @@ def review_sections(kb: KnowledgeBase, assessment: Assessment, token: str) -> li
 
 @router.get("/a/{token}/review", response_class=HTMLResponse)
 def review(request: Request, token: str, session: DbSession, kb: Knowledge) -> HTMLResponse:
-    assessment = find_by_token(session, token)
+    assessment = open_assessment(request, session, token, "read")
     if assessment is None:
         return not_found(request)
     return render(

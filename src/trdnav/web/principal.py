@@ -74,7 +74,11 @@ def current_principal(request: Request, session: DbSession) -> Principal:
     staff = found.staff
     if staff.totp_enabled and not found.two_factor_done:
         raise TwoFactorRequired(setup=False)
-    if staff.clinic.require_two_factor and not staff.totp_enabled and request.url.path != "/staff/two-factor/setup":
+    if (
+        staff.clinic.require_two_factor
+        and not staff.totp_enabled
+        and request.url.path != "/staff/two-factor/setup"
+    ):
         raise TwoFactorRequired(setup=True)
     return Principal(
         staff_id=staff.id,

@@ -15,7 +15,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from trdnav.store.models import Assessment
 from trdnav.store.repository import request_consultation, save_sure
 from trdnav.web.consultation import CONTACT, read_consultation_form
-from trdnav.web.deps import assessment_or_404, db_session
+from trdnav.web.csrf import verify_csrf
+from trdnav.web.deps import assessment_or_404, audit_patient, db_session
 from trdnav.web.pdf import PDF_FILENAME, render_pdf
 from trdnav.web.summary import Summary, build_summary, long_date
 from trdnav.web.sure import SURE_ITEMS, SURE_TERMS_URL, read_sure_form
@@ -91,18 +92,19 @@ def _results_page(
 
 @router.get("/a/{token}/results", response_class=HTMLResponse)
 def results(request: Request, token: str, session: DbSession) -> HTMLResponse:
-    return _results_page(request, assessment_or_404(session, token), token)
+    return _results_page(request, assessment_or_404(request, session, token, "read"), token)
 
 
 @router.get("/a/{token}/print", response_class=HTMLResponse)
 def print_view(request: Request, token: str, session: DbSession) -> HTMLResponse:
     """The same summary without forms, ready for the browser's Print command."""
-    return _results_page(request, assessment_or_404(session, token), token, template="results_print.html")
+    assessment = assessment_or_404(request, session, token, "read")
+    return _results_page(request, assessment, token, template="results_print.html")
 
 
-@router.post("/a/{token}/sure", response_model=None)
+@router.post("/a/{token}/sure", response_model=None, dependencies=[Depends(verify_csrf)])
 async def sure(request: Request, token: str, session: DbSession) -> Response:
-    assessment = assessment_or_404(session, token)
+    assessment = assessment_or_404(request, session, token, "update")
     form = await request.form()
     answers, errors = read_sure_form(form)
     if errors:
@@ -117,10 +119,11 @@ async def sure(request: Request, token: str, session: DbSession) -> Response:
 @router.get("/a/{token}/summary.pdf")
 def summary_pdf(request: Request, token: str, session: DbSession) -> Response:
     """The summary as a PDF made by WeasyPrint from the same templates (no scripts, no fetching)."""
-    assessment = assessment_or_404(session, token)
+    assessment = assessment_or_404(request, session, token, "export")
     summary = _summary(request, assessment, token)
     html = templates.get_template("results_pdf.html").render(
         settings=request.app.state.settings,
+        clinic=request.state.clinic,
         disclaimer=DISCLAIMER,
         token=token,
         crisis=assessment.suicide_risk_alert,
@@ -164,22 +167,24 @@ def _consultation_page(
 
 @router.get("/a/{token}/consultation", response_class=HTMLResponse)
 def consultation_form(request: Request, token: str, session: DbSession) -> HTMLResponse:
-    return _consultation_page(request, assessment_or_404(session, token), token, {}, {})
+    return _consultation_page(request, assessment_or_404(request, session, token, "read"), token, {}, {})
 
 
-@router.post("/a/{token}/consultation", response_model=None)
+@router.post("/a/{token}/consultation", response_model=None, dependencies=[Depends(verify_csrf)])
 async def consultation_submit(request: Request, token: str, session: DbSession) -> Response:
-    assessment = assessment_or_404(session, token)
     form = read_consultation_form(await request.form())
     if not form.valid:
+        assessment = assessment_or_404(request, session, token, "read")
         return _consultation_page(request, assessment, token, form.values, form.errors, status_code=422)
-    request_consultation(session, assessment, **form.values)
+    assessment = assessment_or_404(request, session, token, None)
+    consultation = request_consultation(session, assessment, **form.values)
+    audit_patient(request, session, assessment, "create", "consultation", consultation.id)
     return RedirectResponse(f"/a/{token}/consultation/done", status_code=303)
 
 
 @router.get("/a/{token}/consultation/done", response_model=None)
 def consultation_done(request: Request, token: str, session: DbSession) -> Response:
-    assessment = assessment_or_404(session, token)
+    assessment = assessment_or_404(request, session, token, "read")
     if not assessment.consultations:
         return RedirectResponse(f"/a/{token}/consultation", status_code=303)
     return _private(

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from trdnav.web.clinic_view import installation_view
 from trdnav.web.csrf import attach_cookie, csrf_token
 
 templates = Jinja2Templates(directory=str(resources.files("trdnav.web").joinpath("templates")))
@@ -31,6 +32,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "settings": request.app.state.settings,
             "kb": request.app.state.kb,
             "disclaimer": DISCLAIMER,
+            "clinic": getattr(request.state, "clinic", None) or installation_view(request.app.state.settings),
             **context,
         },
         status_code=status_code,

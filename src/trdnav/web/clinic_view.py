@@ -1,0 +1,58 @@
+"""What a patient page shows of the clinic: its name, therapies, crisis resources and contact text.
+
+An assessment started at a clinic's intake link (``/c/{slug}/``) shows that clinic's settings;
+one started at ``/`` shows the clinic named by ``TRDNAV_DEFAULT_CLINIC``, or else the
+installation's own settings (``TRDNAV_THERAPIES``, ``TRDNAV_CRISIS_*``, ``TRDNAV_CLINIC_NAME``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trdnav.settings import CrisisLine, Settings
+from trdnav.store.models import Clinic
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicView:
+    id: int | None
+    slug: str | None
+    name: str
+    therapies: tuple[str, ...]
+    crisis_title: str
+    crisis_text: str
+    crisis_lines: tuple[CrisisLine, ...]
+    contact_text: str
+
+    @property
+    def start_action(self) -> str:
+        """Where the start page's form sends the person."""
+        return f"/c/{self.slug}/start" if self.slug else "/start"
+
+
+def installation_view(settings: Settings) -> ClinicView:
+    return ClinicView(
+        id=None,
+        slug=None,
+        name=settings.clinic_name,
+        therapies=tuple(settings.therapies),
+        crisis_title=settings.crisis_title,
+        crisis_text=settings.crisis_text,
+        crisis_lines=tuple(settings.crisis_lines),
+        contact_text="",
+    )
+
+
+def clinic_view(clinic: Clinic | None, settings: Settings) -> ClinicView:
+    if clinic is None:
+        return installation_view(settings)
+    return ClinicView(
+        id=clinic.id,
+        slug=clinic.slug,
+        name=clinic.name,
+        therapies=tuple(clinic.therapies),
+        crisis_title=clinic.crisis_title,
+        crisis_text=clinic.crisis_text,
+        crisis_lines=tuple(CrisisLine.model_validate(line) for line in clinic.crisis_lines),
+        contact_text=clinic.contact_text,
+    )
