@@ -7,7 +7,6 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"
 
 
@@ -51,5 +50,7 @@ class Settings(BaseSettings):
         default=None,
         description="Slug of the clinic that owns assessments started at / (none: they belong to no clinic)",
     )
-    staff_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="Sign staff out after this idle time")
+    staff_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="Sign staff out after this idle time"
+    )
     staff_session_hours: int = Field(default=12, ge=1, le=7 * 24, description="Longest a staff sign-in lasts")

@@ -103,7 +103,10 @@ def assert_no_horizontal_scroll(page: Page) -> None:
 PAGE_BUDGET_BYTES = 100 * 1000
 
 PAGE_WEIGHT = """() => {
-  const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+  const entries = [
+    ...performance.getEntriesByType('navigation'),
+    ...performance.getEntriesByType('resource'),
+  ];
   return entries.map(e => ({url: e.name, bytes: e.encodedBodySize}));
 }"""
 
