@@ -12,6 +12,8 @@ import yaml
 from rich.console import Console
 
 import trdnav
+from trdnav.commands.accounts import clinics_app, users_app
+from trdnav.commands.operations import audit_app, db_app, retention_app
 from trdnav.knowledge.loader import KnowledgeError, load
 from trdnav.reports.rules_doc import rules_markdown
 from trdnav.reports.terminal import render_assessment, render_comparison
@@ -21,6 +23,11 @@ app = typer.Typer(
 )
 knowledge_app = typer.Typer(help="Check and document the clinical knowledge base.", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(clinics_app, name="clinics")
+app.add_typer(users_app, name="users")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
 
 INPUT_ERROR = 2
 err = Console(stderr=True, soft_wrap=True)

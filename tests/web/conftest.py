@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from trdnav.knowledge.loader import load
 from trdnav.settings import Settings
+from trdnav.store.accounts import create_clinic, create_staff, start_session
+from trdnav.store.models import Assessment, Clinic, Staff
+from trdnav.store.repository import create_assessment, request_consultation
 from trdnav.web.app import create_app
+from trdnav.web.principal import COOKIE as STAFF_COOKIE
 
 
 @pytest.fixture
@@ -59,3 +66,113 @@ class BrowserClient(TestClient):
 def client(app: FastAPI) -> Iterator[TestClient]:
     with BrowserClient(app) as test_client:
         yield test_client
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class World:
+    """Two clinics with their staff and one assessment each (with a consultation request).
+
+    Clinic A ("north"): clinician ``clinician_a``, admin ``admin_a``; clinic B ("south"):
+    clinician ``clinician_b``. Every account's password is ``PASSWORD``. ``token_a`` and
+    ``token_b`` are the assessments' private links.
+    """
+
+    clinic_a: int
+    clinic_b: int
+    clinician_a: int
+    admin_a: int
+    clinician_b: int
+    assessment_a: int
+    assessment_b: int
+    consultation_a: int
+    consultation_b: int
+    token_a: str
+    token_b: str
+
+
+def _assessment(session: Session, clinic: Clinic, answers: dict[str, Any]) -> tuple[Assessment, str, int]:
+    kb = load()
+    assessment, token = create_assessment(
+        session,
+        therapies=list(clinic.therapies),
+        knowledge_version=kb.version,
+        contract_version=kb.manifest.contract_version,
+        answers=answers,
+        clinic_id=clinic.id,
+    )
+    assessment.last_step = "results"
+    consultation = request_consultation(
+        session,
+        assessment,
+        name="Sam Example",
+        phone="555-0100",
+        email="sam@example.org",
+        preferred_times="Weekday mornings",
+        message="",
+    )
+    return assessment, token, consultation.id
+
+
+def build_world(app: FastAPI) -> World:
+    settings = Settings()
+    with app.state.sessions.begin() as session:
+        north = create_clinic(session, slug="north", name="North Clinic", settings=settings)
+        south = create_clinic(session, slug="south", name="South Clinic", settings=settings)
+        clinician_a = create_staff(
+            session,
+            clinic=north,
+            email="ana@north.example",
+            name="Ana North",
+            role="clinician",
+            password=PASSWORD,
+        )
+        admin_a = create_staff(
+            session,
+            clinic=north,
+            email="adam@north.example",
+            name="Adam North",
+            role="admin",
+            password=PASSWORD,
+        )
+        clinician_b = create_staff(
+            session,
+            clinic=south,
+            email="bo@south.example",
+            name="Bo South",
+            role="clinician",
+            password=PASSWORD,
+        )
+        a, token_a, consultation_a = _assessment(session, north, {"age": 45, "phq9_9": 0})
+        b, token_b, consultation_b = _assessment(session, south, {"age": 52, "phq9_9": 0})
+        return World(
+            clinic_a=north.id,
+            clinic_b=south.id,
+            clinician_a=clinician_a.id,
+            admin_a=admin_a.id,
+            clinician_b=clinician_b.id,
+            assessment_a=a.id,
+            assessment_b=b.id,
+            consultation_a=consultation_a,
+            consultation_b=consultation_b,
+            token_a=token_a,
+            token_b=token_b,
+        )
+
+
+@pytest.fixture
+def world(app: FastAPI) -> World:
+    return build_world(app)
+
+
+def signed_in(app: FastAPI, staff_id: int, *, two_factor_done: bool = False) -> BrowserClient:
+    """A client with a live sign-in session for this staff member (without the sign-in form)."""
+    with app.state.sessions.begin() as session:
+        staff = session.get(Staff, staff_id)
+        assert staff is not None
+        token = start_session(session, staff, two_factor_done=two_factor_done)
+    client = BrowserClient(app)
+    client.cookies.set(STAFF_COOKIE, token)
+    return client

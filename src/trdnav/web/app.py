@@ -12,7 +12,7 @@ import trdnav
 from trdnav.knowledge.loader import load
 from trdnav.settings import Settings
 from trdnav.store.database import migrate, open_engine, session_factory
-from trdnav.web import api, patient, results
+from trdnav.web import admin, api, patient, patient_data, results, signin, workspace
 from trdnav.web.limits import BodySizeLimit
 from trdnav.web.problems import install_problem_handlers
 
@@ -47,7 +47,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for router in (api.router, patient.router, results.router):
+    for router in (
+        api.router,
+        patient.router,
+        results.router,
+        signin.router,
+        workspace.router,
+        patient_data.router,
+        admin.router,
+    ):
         _add_routes(app, router)
     app.add_exception_handler(StarletteHTTPException, patient.html_errors)
     install_problem_handlers(app)

@@ -1,0 +1,19 @@
+"""Rendering for the clinic workspace: staff pages carry the signed-in principal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import HTMLResponse
+
+from trdnav.web.templating import render
+
+
+def render_staff(
+    request: Request, name: str, principal: Any, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A staff page (templates under ``staff/``); ``principal`` is None on the sign-in pages."""
+    response = render(request, name, status_code=status_code, principal=principal, **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
