@@ -1,9 +1,148 @@
-"""(being written): trdnav db backup|restore, trdnav audit verify, trdnav retention apply"""
+"""Operating an installation: `trdnav db backup|restore`, `trdnav audit verify`, `trdnav retention apply`.
+
+Each command works on the database named by ``TRDNAV_DATABASE_URL`` (read like `trdnav serve`).
+Input problems (a missing file, a backup of the wrong kind, a database that cannot be opened) are
+printed as lines naming the argument or setting, with exit status 2 and no traceback; a database
+URL is only ever printed with its password hidden. Exit status 1 means the check ran and found
+problems (a broken audit trail).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from sqlalchemy import func, select
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from trdnav.commands import Database, fail, open_database
+from trdnav.store import audit
+from trdnav.store.backup import BackupError, backup, has_records, restore, shown
+from trdnav.store.models import AuditEvent, now
+from trdnav.store.retention import apply_retention
+
+PROBLEMS_FOUND = 1
+URL_SETTING = "TRDNAV_DATABASE_URL"
 
 db_app = typer.Typer(help="Back up and restore the database.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
 retention_app = typer.Typer(
     help="Delete assessments older than each clinic's retention period.", no_args_is_help=True
 )
+
+
+def _database_url() -> str:
+    """The configured database URL, with the same checks (and messages) as `trdnav serve`."""
+    from trdnav.web.serve import ServeError, settings_from_environment
+
+    try:
+        return settings_from_environment().database_url
+    except ServeError as error:
+        raise fail(error.lines) from None
+
+
+@contextmanager
+def _opened() -> Iterator[Database]:
+    """The migrated database; a URL that cannot be used or opened is named, exit status 2."""
+    url = _database_url()
+    try:
+        database = open_database()
+    except (ArgumentError, NoSuchModuleError):
+        raise fail(
+            [
+                f"{URL_SETTING}: not a usable SQLAlchemy URL; expected sqlite:///path/to/file.db "
+                "or postgresql+psycopg://user@host/database"
+            ]
+        ) from None
+    except DBAPIError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise fail([f"{URL_SETTING}: cannot open the database {shown(url)}: {reason}"]) from None
+    try:
+        yield database
+    finally:
+        database.engine.dispose()
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write a consistent backup of the database (safe while the app is running)."""
+    url = _database_url()
+    try:
+        backup(url, file, overwrite=force)
+    except BackupError as error:
+        raise fail(error.lines) from None
+    typer.echo(f"Backed up {shown(url)} to {file}")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="A backup made by 'trdnav db backup'.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that already holds records.")
+    ] = False,
+) -> None:
+    """Replace the database's contents with a backup; stop the app first."""
+    url = _database_url()
+    try:
+        if not file.is_file():
+            raise BackupError([f"FILE: {file} does not exist or is not a file; expected a backup file"])
+        if not force and has_records(url):
+            raise BackupError(
+                [
+                    f"{URL_SETTING}: the database {shown(url)} already holds records; restoring would "
+                    "replace them. Pass --force to replace them."
+                ]
+            )
+        report = restore(url, file)
+    except BackupError as error:
+        raise fail(error.lines) from None
+    typer.echo(
+        f"Restored {file} into {shown(url)}: {report.assessments} assessments, "
+        f"{report.audit_entries} audit entries."
+    )
+    if report.problems:
+        for problem in report.problems:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(PROBLEMS_FOUND)
+    typer.echo("Audit trail intact.")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain: any edited or removed entry is named (exit status 1)."""
+    with _opened() as database, database.sessions() as session:
+        problems = audit.verify(session)
+        entries = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    if problems:
+        typer.echo(f"The audit trail is broken ({entries} entries):", err=True)
+        for problem in problems:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(PROBLEMS_FOUND)
+    typer.echo(f"Audit trail intact: {entries} entries")
+
+
+@retention_app.command("apply")
+def retention_apply(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count; delete nothing.")] = False,
+) -> None:
+    """Delete each clinic's assessments older than its retention period (audited)."""
+    with _opened() as database:
+        if dry_run:
+            with database.sessions() as session:
+                counts = apply_retention(session, now(), dry_run=True)
+        else:
+            with database.sessions.begin() as session:
+                counts = apply_retention(session, now())
+    if not counts:
+        typer.echo("No clinic has a retention period; nothing to do.")
+        return
+    verb = "would be deleted" if dry_run else "deleted"
+    for slug, count in counts.items():
+        typer.echo(f"{slug}: {count} assessment(s) {verb}")
+    typer.echo(f"Total: {sum(counts.values())} assessment(s) {verb}")
