@@ -2,8 +2,9 @@
 
 Used by ``trdnav serve`` (and so ``make run``). Problems a person can fix (a bad ``TRDNAV_``
 setting, a database URL that cannot be used) become a ``ServeError`` whose lines name the setting,
-never a traceback. Access logs are off: the private link is in the URL path, and it must not end
-up in any log.
+never a traceback. Uvicorn's access log is off: the private link is in the URL path, and it must not
+end up in any log; ``trdnav.web.request_log`` writes one JSON line per request instead, with the
+route's template in place of the path.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from trdnav.settings import Settings
 from trdnav.web.app import create_app
+from trdnav.web.request_log import configure_logging
 
 PREFIX = "TRDNAV_"
 
@@ -94,5 +96,6 @@ def url_for(host: str, port: int) -> str:
 def serve(settings: Settings, *, host: str, port: int, announce: Callable[[str], None] = print) -> None:
     """Build the app, announce its URL, then serve until interrupted (Ctrl+C)."""
     app = build_app(settings)
+    configure_logging()  # one JSON line per request on stderr (trdnav.request), without patient data
     announce(f"TRD Navigator is running at {url_for(host, port)}")
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", server_header=False)

@@ -1,0 +1,128 @@
+"""One structured log line per HTTP request, with nothing in it that could identify a patient.
+
+Why: operators need to see what the server did (which page, what status, how long) and to find
+the line behind an error a person reports (the ``X-Request-ID`` response header). What they must
+never see: the private link, which is in the URL path, nor answers, names or contact details. So a
+line holds the method, the route's path *template* (``/a/{token}/results``, never the path
+itself), the status, the duration and a random request id; never the query string, headers,
+cookies, bodies or the client's address.
+
+``RequestLog`` is pure ASGI. It writes to the logger ``trdnav.request`` only when that logger is
+enabled for INFO (``configure_logging`` does that for ``trdnav serve``), so in the benchmarks and
+tests it costs a random id and a header. ``JsonLineFormatter`` turns each record into one JSON
+object per line, its ``extra`` fields included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+import sys
+import time
+
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LOGGER_NAME = "trdnav.request"
+REQUEST_ID_HEADER = b"x-request-id"
+UNMATCHED = "unmatched"
+
+logger = logging.getLogger(LOGGER_NAME)
+
+# The attributes every LogRecord has; anything else on a record came from ``extra=``.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template, after routing: ``/a/{token}/results``; a mount's prefix
+    (``/static``); ``unmatched`` if nothing matched.
+
+    FastAPI's router puts only its own routes in ``scope["route"]``; a plain Starlette route is
+    found by its endpoint, a mount by the prefix it moved into ``root_path``."""
+    route = scope.get("route")
+    if isinstance(route, Mount):
+        return route.path or "/"
+    if route is None and "endpoint" in scope:  # a plain Starlette route, e.g. /openapi.json
+        router = scope.get("router")
+        routes = getattr(router, "routes", ())
+        route = next((each for each in routes if getattr(each, "endpoint", None) is scope["endpoint"]), None)
+    template = getattr(route, "path_format", None)
+    if isinstance(template, str):
+        return template
+    # A Mount moved its prefix from the path into root_path, and kept the app's in app_root_path.
+    mounted_under = scope.get("app_root_path")
+    if isinstance(mounted_under, str):
+        return scope.get("root_path", "").removeprefix(mounted_under) or "/"
+    return UNMATCHED
+
+
+class RequestLog:
+    """Log one ``request`` event per HTTP request and return its id in ``X-Request-ID``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = secrets.token_hex(8)
+        id_header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
+        status = 500  # what the client gets if the app fails before it answers
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), id_header]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if logger.isEnabledFor(logging.INFO):
+                logger.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "route": route_template(scope),
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "request_id": request_id,
+                    },
+                )
+
+
+class JsonLineFormatter(logging.Formatter):
+    """``{"time", "level", "logger", "event", ...extra fields}`` as one line of JSON.
+
+    An exception is shown by its type only: its message or traceback could quote what a person
+    typed.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRIBUTES:
+                line[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            line["exception"] = record.exc_info[0].__name__
+        return json.dumps(line, default=str)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Send the ``trdnav`` loggers' records to stderr as JSON lines (once, however often called)."""
+    app_logger = logging.getLogger("trdnav")
+    app_logger.setLevel(level)
+    if not any(isinstance(handler.formatter, JsonLineFormatter) for handler in app_logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonLineFormatter())
+        app_logger.addHandler(handler)
