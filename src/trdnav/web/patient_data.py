@@ -1,5 +1,152 @@
-"""(being written)"""
+"""Patients' data rights, handled by the clinic: export one person's data, delete it on request.
 
-from fastapi import APIRouter
+Clinicians and admins of the record's clinic may export (JSON of everything held, and a FHIR R4
+QuestionnaireResponse of the answers); only the clinic's admins may delete, since a patient's
+request is handled by the clinic's admin. Another clinic's assessment answers 404, like an
+unknown id. Every export and deletion is audited in the request's transaction.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from trdnav.fhir.questionnaire_response import questionnaire_response
+from trdnav.store import audit
+from trdnav.store.models import Assessment, now
+from trdnav.store.patient_records import audit_export, delete_assessment, export_document, find_in_clinic
+from trdnav.web.csrf import verify_csrf
+from trdnav.web.principal import AdminPrincipal, DbSession, Principal, StaffPrincipal
+from trdnav.web.staff_pages import render_staff
+from trdnav.web.summary import assess_stored, long_date
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
+
+CONFIRM_WORD = "DELETE"
+DELETE_REASONS: dict[str, str] = {
+    "patient_request": "The patient asked for their data to be deleted",
+    "entered_in_error": "Entered in error, or a test record",
+    "duplicate": "A duplicate of another assessment of the same person",
+}
+DELETED_NOTICE = "/staff/?notice=assessment-deleted"
+
+
+def _assessment_or_404(session: DbSession, assessment_id: int, principal: Principal) -> Assessment:
+    assessment = find_in_clinic(session, assessment_id, principal.clinic_id)
+    if assessment is None:
+        raise HTTPException(status_code=404, detail="Not found")
+    return assessment
+
+
+def _download(body: dict[str, Any], media_type: str, filename: str) -> Response:
+    return Response(
+        orjson.dumps(body, option=orjson.OPT_INDENT_2),
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+@router.get("/staff/assessments/{assessment_id}/export.json")
+def export_json(
+    request: Request, assessment_id: int, session: DbSession, principal: StaffPrincipal
+) -> Response:
+    """Everything held about the person: answers as given, result, SURE, requests, reviews, notes."""
+    assessment = _assessment_or_404(session, assessment_id, principal)
+    result, unusable = assess_stored(assessment.answers, assessment.therapies)
+    document = export_document(assessment, result=result, unusable=unusable, exported_at=now())
+    audit_export(session, principal.actor(), assessment)
+    return _download(document, "application/json", f"trd-navigator-assessment-{assessment.id}.json")
+
+
+@router.get("/staff/assessments/{assessment_id}/questionnaire-response.json")
+def export_fhir(
+    request: Request, assessment_id: int, session: DbSession, principal: StaffPrincipal
+) -> Response:
+    """The answers as a FHIR R4 QuestionnaireResponse, for the patient or another system."""
+    assessment = _assessment_or_404(session, assessment_id, principal)
+    resource = questionnaire_response(
+        request.app.state.kb,
+        assessment_id=assessment.id,
+        answers=assessment.answers,
+        last_step=assessment.last_step,
+        contract_version=assessment.contract_version,
+        authored=assessment.updated_at,
+    )
+    audit.record(
+        session, principal.actor(), "export", "assessment", assessment.id, clinic_id=assessment.clinic_id
+    )
+    return _download(
+        resource,
+        "application/fhir+json",
+        f"trd-navigator-assessment-{assessment.id}-questionnaire-response.json",
+    )
+
+
+def _delete_page(
+    request: Request,
+    principal: Principal,
+    assessment: Assessment,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return render_staff(
+        request,
+        "staff/delete.html",
+        principal,
+        status_code=status_code,
+        assessment=assessment,
+        created=long_date(assessment.created_at.date()),
+        answered=len(assessment.answers),
+        reasons=DELETE_REASONS,
+        confirm_word=CONFIRM_WORD,
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+@router.get("/staff/assessments/{assessment_id}/delete", response_class=HTMLResponse)
+def delete_form(
+    request: Request, assessment_id: int, session: DbSession, principal: AdminPrincipal
+) -> HTMLResponse:
+    """What will be deleted, and what the audit trail keeps; nothing is read from the answers."""
+    return _delete_page(request, principal, _assessment_or_404(session, assessment_id, principal))
+
+
+@router.post(
+    "/staff/assessments/{assessment_id}/delete", response_model=None, dependencies=[Depends(verify_csrf)]
+)
+async def delete(
+    request: Request, assessment_id: int, session: DbSession, principal: AdminPrincipal
+) -> Response:
+    assessment = _assessment_or_404(session, assessment_id, principal)
+    form = await request.form()
+    values = {name: str(form.get(name, "")).strip() for name in ("reason", "confirm")}
+    errors: dict[str, str] = {}
+    if values["reason"] not in DELETE_REASONS:
+        errors["reason"] = "Choose why this assessment is being deleted."
+    if values["confirm"] != CONFIRM_WORD:
+        errors["confirm"] = f"Type {CONFIRM_WORD} in capital letters to confirm the deletion."
+    if errors:
+        return _delete_page(request, principal, assessment, status_code=422, errors=errors, values=values)
+    deleted_id = assessment.id
+    count = delete_assessment(session, principal.actor(), assessment)
+    # Ids and the reason's code only: never patient data in the log.
+    log.info(
+        "assessment %d deleted (%d records) by staff %d: %s",
+        deleted_id,
+        count,
+        principal.staff_id,
+        values["reason"],
+    )
+    return RedirectResponse(DELETED_NOTICE, status_code=303)
