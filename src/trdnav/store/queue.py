@@ -1,0 +1,214 @@
+"""A clinic's work queue: its assessments and consultation requests, the most urgent first.
+
+Order: a suicide-risk alert (PHQ-9 item 9 above 0) first, then assessments with a therapy the
+engine says needs review that no clinician has reviewed yet, then new consultation requests,
+then the rest; the most recent activity first within each group. The effective status of a
+therapy is the latest clinician review's, else the engine's. The dashboard counts cover the
+whole queue whatever the filters. Only the clinic's own assessments are ever read.
+
+The engine's status is computed from the stored answers with the same call the patient's results
+use (`trdnav.web.summary.assess_stored`), so the queue and every view of an assessment agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.store.models import Assessment
+from trdnav.store.reviews import latest_reviews
+from trdnav.web.summary import assess_stored
+
+PAGE_SIZE = 200
+# Group ranks, most urgent first.
+GROUPS: tuple[str, ...] = ("alert", "needs_review", "new_request", "other")
+STATUS_FILTERS: dict[str, str] = {
+    "alert": "Suicide-risk alert",
+    "needs_review": "Needs review (not yet reviewed)",
+    "new_request": "New consultation request",
+    "booked": "Consultation booked",
+    "closed": "Consultation closed",
+    "reviewed": "Reviewed by a clinician",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TherapyStatus:
+    therapy: str
+    engine: str
+    effective: str
+    reviewed: bool
+
+    @property
+    def overridden(self) -> bool:
+        return self.reviewed and self.effective != self.engine
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSummary:
+    id: int
+    status: str
+    created_at: dt.datetime
+    booked_for: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    assessment_id: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    last_activity: dt.datetime
+    last_step: str
+    suicide_risk_alert: bool
+    requests: tuple[RequestSummary, ...]
+    therapies: tuple[TherapyStatus, ...]
+
+    @property
+    def reviewed(self) -> bool:
+        return any(t.reviewed for t in self.therapies)
+
+    @property
+    def needs_review(self) -> bool:
+        return any(t.engine == "needs_review" and not t.reviewed for t in self.therapies)
+
+    @property
+    def new_request(self) -> bool:
+        return any(r.status == "new" for r in self.requests)
+
+    @property
+    def booked(self) -> bool:
+        return any(r.status == "booked" for r in self.requests)
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.requests) and all(r.status == "closed" for r in self.requests)
+
+    @property
+    def group(self) -> str:
+        if self.suicide_risk_alert:
+            return "alert"
+        if self.needs_review:
+            return "needs_review"
+        if self.new_request:
+            return "new_request"
+        return "other"
+
+    def matches(self, status: str) -> bool:
+        return {
+            "alert": self.suicide_risk_alert,
+            "needs_review": self.needs_review,
+            "new_request": self.new_request,
+            "booked": self.booked,
+            "closed": self.closed,
+            "reviewed": self.reviewed,
+        }[status]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    alerts: int
+    needs_review: int
+    new_requests: int
+    booked: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    rows: tuple[QueueRow, ...]
+    counts: QueueCounts
+    matching: int  # rows that pass the filters, on all pages
+    page: int
+    pages: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def engine_statuses(answers: dict[str, object], therapies: Sequence[str]) -> dict[str, str]:
+    """The engine's safety status for each therapy compared in the assessment."""
+    result, _unusable = assess_stored(answers, therapies)
+    return {therapy: entry["safety"] for therapy, entry in result["therapies"].items()}
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def queue_row(assessment: Assessment) -> QueueRow:
+    engine = engine_statuses(dict(assessment.answers), assessment.therapies)
+    latest = latest_reviews(assessment.reviews)
+    therapies = tuple(
+        TherapyStatus(
+            therapy=therapy,
+            engine=status,
+            effective=latest[therapy].status if therapy in latest else status,
+            reviewed=therapy in latest,
+        )
+        for therapy, status in engine.items()
+    )
+    requests = tuple(
+        RequestSummary(c.id, c.status, _utc(c.created_at), c.booked_for) for c in assessment.consultations
+    )
+    moments = [_utc(assessment.updated_at), *(r.created_at for r in requests)]
+    return QueueRow(
+        assessment_id=assessment.id,
+        created_at=_utc(assessment.created_at),
+        updated_at=_utc(assessment.updated_at),
+        last_activity=max(moments),
+        last_step=assessment.last_step,
+        suicide_risk_alert=assessment.suicide_risk_alert,
+        requests=requests,
+        therapies=therapies,
+    )
+
+
+def _counts(rows: Sequence[QueueRow]) -> QueueCounts:
+    return QueueCounts(
+        alerts=sum(r.suicide_risk_alert for r in rows),
+        needs_review=sum(r.needs_review for r in rows),
+        new_requests=sum(r.new_request for r in rows),
+        booked=sum(r.booked for r in rows),
+        total=len(rows),
+    )
+
+
+def clinic_queue(
+    session: Session,
+    kb: KnowledgeBase,
+    clinic_id: int,
+    *,
+    status: str | None = None,
+    therapy: str | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Queue:
+    """One page of the clinic's queue, urgent first; unknown filter values are ignored."""
+    assessments = session.scalars(
+        select(Assessment)
+        .where(Assessment.clinic_id == clinic_id)
+        .options(selectinload(Assessment.consultations), selectinload(Assessment.reviews))
+    )
+    rows = [queue_row(a) for a in assessments]
+    counts = _counts(rows)
+    if status in STATUS_FILTERS:
+        rows = [r for r in rows if r.matches(status)]
+    if therapy in kb.therapies:
+        rows = [r for r in rows if any(t.therapy == therapy for t in r.therapies)]
+    rows.sort(key=lambda r: (-r.last_activity.timestamp(), -r.assessment_id))
+    rows.sort(key=lambda r: GROUPS.index(r.group))
+    pages = max(1, -(-len(rows) // page_size))
+    page = min(max(1, page), pages)
+    shown = rows[(page - 1) * page_size : page * page_size]
+    return Queue(rows=tuple(shown), counts=counts, matching=len(rows), page=page, pages=pages)
