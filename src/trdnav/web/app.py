@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import trdnav
 from trdnav.knowledge.loader import load
-from trdnav.settings import Settings
+from trdnav.settings import DEFAULT_SECRET_KEY, Settings
 from trdnav.store.database import migrate, open_engine, session_factory
 from trdnav.web import admin, api, patient, patient_data, results, signin, workspace
 from trdnav.web.api_docs import install_api_docs
@@ -18,6 +18,7 @@ from trdnav.web.headers import SecurityHeaders
 from trdnav.web.limits import BodySizeLimit
 from trdnav.web.problems import install_problem_handlers
 from trdnav.web.request_log import RequestLog
+from trdnav.web.signin import install_signin_handlers
 
 
 def _add_routes(app: FastAPI, router: APIRouter) -> None:
@@ -28,9 +29,25 @@ def _add_routes(app: FastAPI, router: APIRouter) -> None:
     app.router.routes.extend(router.routes)
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def check_secret_key(settings: Settings) -> None:
+    """In production, refuse a missing, default or short secret key: it signs the CSRF tokens."""
+    key = settings.secret_key
+    weak = key == DEFAULT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH
+    if settings.environment == "production" and weak:
+        raise ValueError(
+            f"TRDNAV_SECRET_KEY: in production, set a random key of at least {MIN_SECRET_KEY_LENGTH} "
+            "characters (not the default); generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; creates and migrates the database on first start."""
     settings = settings or Settings()
+    check_secret_key(settings)
     kb = load()
     unknown = [t for t in settings.therapies if t not in kb.therapies]
     if unknown:
@@ -70,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _add_routes(app, router)
     app.add_exception_handler(StarletteHTTPException, patient.html_errors)
     install_problem_handlers(app)
+    install_signin_handlers(app)
     install_api_docs(app)
     app.mount(
         "/static", StaticFiles(directory=str(resources.files("trdnav.web").joinpath("static"))), "static"

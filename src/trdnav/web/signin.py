@@ -1,5 +1,378 @@
-"""(being written)"""
+"""Routes: staff sign-in and sign-out, and two-factor sign-in (the code, setting it up, turning it off).
 
-from fastapi import APIRouter
+A successful sign-in ends any session this browser had and starts a new one with a new token (no
+session fixation), in a cookie that is HttpOnly, SameSite=Strict and, in production, Secure. When
+the account has two-factor sign-in, the new session is good for nothing but the code page until the
+code is right. After sign-in a person goes back where they were, but only to a page of the
+workspace: any other ``next`` (another site, a scheme, ``//host``) goes to the queue.
 
-router = APIRouter()
+`install_signin_handlers` makes the principal's `SignInRequired` and `TwoFactorRequired` into
+redirects to these pages. Sign-ins, refusals, sign-outs and two-factor changes are audited by id;
+a refused sign-in is recorded without the email address it tried.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+import segno
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from trdnav.settings import Settings
+from trdnav.store import audit
+from trdnav.store.accounts import end_session, find_session, start_session
+from trdnav.store.models import Staff, StaffSession
+from trdnav.store.signin import (
+    REFUSED_MESSAGE,
+    THROTTLED_MESSAGE,
+    begin_two_factor_setup,
+    check_code,
+    confirm_two_factor,
+    disable_two_factor,
+    is_locked,
+    provisioning_uri,
+    record_failed_code,
+    sign_in,
+)
+from trdnav.web.csrf import verify_csrf
+from trdnav.web.deps import settings
+from trdnav.web.principal import (
+    COOKIE,
+    DbSession,
+    Principal,
+    SignInRequired,
+    StaffPrincipal,
+    TwoFactorRequired,
+    client_address,
+)
+from trdnav.web.staff_pages import render_staff
+
+router = APIRouter(include_in_schema=False)
+
+HOME = "/staff/"
+LOGIN = "/staff/login"
+TWO_FACTOR = "/staff/two-factor"
+TWO_FACTOR_SETUP = "/staff/two-factor/setup"
+# A workspace path: no scheme, no host, no backslash or control characters, no "//".
+_LOCAL_STAFF_PATH = re.compile(r"^/staff/(?!/)[A-Za-z0-9\-._~/%?=&+:@]*$")
+CODE_HINT = "Enter the 6-digit code your authenticator app shows now, e.g. 123456."
+WRONG_CODE = "The code is not right or was already used. " + CODE_HINT
+
+AppSettings = Annotated[Settings, Depends(settings)]
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: ``value`` if it is a workspace page of this site, else the queue."""
+    if value and _LOCAL_STAFF_PATH.match(value) and "//" not in value:
+        return value
+    return HOME
+
+
+def _with_next(path: str, next_path: str) -> str:
+    return path if next_path == HOME else f"{path}?{urlencode({'next': next_path})}"
+
+
+def _anonymous(request: Request) -> audit.Actor:
+    return audit.Actor(kind="anonymous", role="anonymous", address=client_address(request))
+
+
+def _staff_actor(request: Request, staff: Staff) -> audit.Actor:
+    return audit.Actor(
+        kind="staff",
+        role=staff.role,
+        staff_id=staff.id,
+        clinic_id=staff.clinic_id,
+        address=client_address(request),
+    )
+
+
+def _set_session_cookie(response: Response, config: Settings, token: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=config.environment == "production",
+        path="/",
+    )
+
+
+def this_browsers_session(request: Request, session: DbSession) -> StaffSession:
+    """The live session behind the cookie, whether or not its second step is done yet."""
+    found = find_session(session, request.cookies.get(COOKIE, ""), request.app.state.settings)
+    if found is None:
+        raise SignInRequired
+    return found
+
+
+BrowserSession = Annotated[StaffSession, Depends(this_browsers_session)]
+
+
+def _login_page(
+    request: Request,
+    *,
+    status_code: int = 200,
+    email: str = "",
+    next_path: str = HOME,
+    errors: dict[str, str] | None = None,
+    refusal: str | None = None,
+    signed_out: bool = False,
+) -> HTMLResponse:
+    return render_staff(
+        request,
+        "staff/login.html",
+        None,
+        status_code=status_code,
+        email=email,
+        next_path=next_path,
+        errors=errors or {},
+        refusal=refusal,
+        signed_out=signed_out,
+    )
+
+
+@router.get(LOGIN, response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None, signed_out: bool = False) -> HTMLResponse:
+    return _login_page(request, next_path=safe_next(next), signed_out=signed_out)
+
+
+@router.post(LOGIN, dependencies=[Depends(verify_csrf)], response_model=None)
+def login(
+    request: Request,
+    session: DbSession,
+    config: AppSettings,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=2000)] = HOME,
+) -> Response:
+    next_path = safe_next(next)
+    errors: dict[str, str] = {}
+    if not email.strip():
+        errors["email"] = "Enter the email address of your staff account, e.g. name@clinic.org."
+    if not password:
+        errors["password"] = "Enter your password."
+    if errors:
+        return _login_page(request, status_code=422, email=email, next_path=next_path, errors=errors)
+    outcome = sign_in(session, email, password, client_address(request), config)
+    if outcome.staff is None:
+        audit.record(session, _anonymous(request), "sign_in_failed", "staff_session", None)
+        throttled = outcome.reason == "throttled"
+        response = _login_page(
+            request,
+            status_code=429 if throttled else 422,
+            email=email,
+            next_path=next_path,
+            refusal=THROTTLED_MESSAGE if throttled else REFUSED_MESSAGE,
+        )
+        if throttled:
+            response.headers["Retry-After"] = str(15 * 60)
+        return response
+    staff = outcome.staff
+    previous = find_session(session, request.cookies.get(COOKIE, ""), config)
+    if previous is not None:
+        end_session(session, previous)
+    token = start_session(session, staff, two_factor_done=not staff.totp_enabled)
+    started = find_session(session, token, config)
+    assert started is not None
+    audit.record(session, _staff_actor(request, staff), "create", "staff_session", started.id)
+    if staff.totp_enabled:
+        target = _with_next(TWO_FACTOR, next_path)
+    elif staff.clinic.require_two_factor:
+        target = TWO_FACTOR_SETUP
+    else:
+        target = next_path
+    redirect = RedirectResponse(target, status_code=303)
+    _set_session_cookie(redirect, config, token)
+    return redirect
+
+
+@router.post("/staff/logout", dependencies=[Depends(verify_csrf)])
+def logout(request: Request, session: DbSession, config: AppSettings) -> RedirectResponse:
+    found = find_session(session, request.cookies.get(COOKIE, ""), config)
+    if found is not None:
+        end_session(session, found)
+        audit.record(session, _staff_actor(request, found.staff), "delete", "staff_session", found.id)
+    response = RedirectResponse(f"{LOGIN}?signed_out=1", status_code=303)
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="strict", secure=config.environment == "production"
+    )
+    return response
+
+
+def _code_page(request: Request, next_path: str, error: str | None = None) -> HTMLResponse:
+    return render_staff(
+        request,
+        "staff/two_factor.html",
+        None,
+        status_code=422 if error else 200,
+        next_path=next_path,
+        error=error,
+        hint=CODE_HINT,
+    )
+
+
+def _after_password(staff_session: StaffSession, next_path: str) -> RedirectResponse | None:
+    """Where a session that needs no code goes instead of the code page."""
+    staff = staff_session.staff
+    if staff.totp_enabled and not staff_session.two_factor_done:
+        return None
+    if not staff.totp_enabled and staff.clinic.require_two_factor:
+        return RedirectResponse(TWO_FACTOR_SETUP, status_code=303)
+    return RedirectResponse(next_path, status_code=303)
+
+
+@router.get(TWO_FACTOR, response_model=None)
+def two_factor_page(request: Request, staff_session: BrowserSession, next: str | None = None) -> Response:
+    next_path = safe_next(next)
+    return _after_password(staff_session, next_path) or _code_page(request, next_path)
+
+
+@router.post(TWO_FACTOR, dependencies=[Depends(verify_csrf)], response_model=None)
+def two_factor(
+    request: Request,
+    session: DbSession,
+    staff_session: BrowserSession,
+    code: Annotated[str, Form(max_length=20)] = "",
+    next: Annotated[str, Form(max_length=2000)] = HOME,
+) -> Response:
+    next_path = safe_next(next)
+    skip = _after_password(staff_session, next_path)
+    if skip is not None:
+        return skip
+    staff = staff_session.staff
+    actor = _staff_actor(request, staff)
+    if is_locked(staff):
+        end_session(session, staff_session)
+        return _login_page(request, status_code=422, next_path=next_path, refusal=REFUSED_MESSAGE)
+    if check_code(session, staff, code):
+        staff_session.two_factor_done = True
+        audit.record(session, actor, "update", "staff_session", staff_session.id)
+        return RedirectResponse(next_path, status_code=303)
+    audit.record(session, actor, "sign_in_failed", "staff_session", staff_session.id)
+    if record_failed_code(session, staff, client_address(request)):
+        end_session(session, staff_session)  # locked: the password must be given again, later
+        return _login_page(request, status_code=422, next_path=next_path, refusal=REFUSED_MESSAGE)
+    return _code_page(request, next_path, WRONG_CODE)
+
+
+def qr_svg(text: str) -> str:
+    """``text`` as a QR code in SVG markup for inline use: presentation attributes, no style."""
+    code = segno.make(text, error="m")
+    return str(
+        code.svg_inline(scale=5, dark="#000", light="#fff", title="QR code for your authenticator app")
+    )
+
+
+def _own_account(session: Session, principal: Principal) -> Staff:
+    staff = session.get(Staff, principal.staff_id)
+    assert staff is not None  # the principal's session exists, so its account does
+    return staff
+
+
+def _setup_page(
+    request: Request, principal: Principal, staff: Staff, error: str | None = None, done: bool = False
+) -> HTMLResponse:
+    pending = not staff.totp_enabled and staff.totp_secret is not None
+    return render_staff(
+        request,
+        "staff/two_factor_setup.html",
+        principal,
+        status_code=422 if error else 200,
+        enabled=staff.totp_enabled,
+        required=staff.clinic.require_two_factor,
+        secret=staff.totp_secret if pending else None,
+        qr=Markup(qr_svg(provisioning_uri(staff))) if pending else None,
+        error=error,
+        done=done,
+        hint=CODE_HINT,
+    )
+
+
+@router.get(TWO_FACTOR_SETUP, response_class=HTMLResponse)
+def two_factor_setup_page(
+    request: Request, session: DbSession, principal: StaffPrincipal, done: bool = False
+) -> HTMLResponse:
+    """Shows the state of two-factor sign-in; when it is off, a secret to add to an app (kept
+    across reloads until confirmed)."""
+    staff = _own_account(session, principal)
+    if not staff.totp_enabled and staff.totp_secret is None:
+        begin_two_factor_setup(session, staff)
+    return _setup_page(request, principal, staff, done=done and staff.totp_enabled)
+
+
+@router.post(TWO_FACTOR_SETUP, dependencies=[Depends(verify_csrf)], response_model=None)
+def two_factor_setup(
+    request: Request,
+    session: DbSession,
+    principal: StaffPrincipal,
+    code: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    staff = _own_account(session, principal)
+    if staff.totp_enabled:
+        return RedirectResponse(TWO_FACTOR_SETUP, status_code=303)
+    if staff.totp_secret is None:
+        begin_two_factor_setup(session, staff)
+    if not confirm_two_factor(session, staff, code):
+        return _setup_page(request, principal, staff, error=WRONG_CODE)
+    staff_session = session.get(StaffSession, principal.session_id)
+    assert staff_session is not None
+    staff_session.two_factor_done = True  # the code just given proves the second step
+    audit.record(session, principal.actor(), "update", "staff", staff.id)
+    return RedirectResponse(f"{TWO_FACTOR_SETUP}?done=1", status_code=303)
+
+
+@router.post("/staff/two-factor/disable", dependencies=[Depends(verify_csrf)], response_model=None)
+def two_factor_disable(
+    request: Request,
+    session: DbSession,
+    principal: StaffPrincipal,
+    code: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Turning two-factor sign-in off takes a current code, so a browser left signed in is not enough."""
+    staff = _own_account(session, principal)
+    if not staff.totp_enabled:
+        return RedirectResponse(TWO_FACTOR_SETUP, status_code=303)
+    if staff.clinic.require_two_factor:
+        raise HTTPException(
+            status_code=403,
+            detail="Your clinic requires two-factor sign-in for all staff, so it cannot be turned off.",
+        )
+    if not check_code(session, staff, code):
+        return _setup_page(request, principal, staff, error=WRONG_CODE)
+    disable_two_factor(session, staff)
+    audit.record(session, principal.actor(), "update", "staff", staff.id)
+    return RedirectResponse(TWO_FACTOR_SETUP, status_code=303)
+
+
+def _requested(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    target = LOGIN
+    if request.method == "GET":
+        target = f"{LOGIN}?next={quote(_requested(request), safe='/')}"
+    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+async def _second_step_first(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TwoFactorRequired)
+    if exc.setup:
+        target = TWO_FACTOR_SETUP
+    elif request.method == "GET":
+        target = f"{TWO_FACTOR}?next={quote(_requested(request), safe='/')}"
+    else:
+        target = TWO_FACTOR
+    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def install_signin_handlers(app: FastAPI) -> None:
+    """Send people without a live session to sign in, and those with one step left to that step."""
+    app.add_exception_handler(SignInRequired, _sign_in_first)
+    app.add_exception_handler(TwoFactorRequired, _second_step_first)

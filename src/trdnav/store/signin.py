@@ -1,0 +1,184 @@
+"""Staff sign-in: password checks with throttling and lockout, and TOTP two-factor sign-in.
+
+Guessing is slowed twice over. An address with `MAX_ADDRESS_FAILURES` failed sign-ins within
+`ADDRESS_WINDOW` is refused outright until the window has passed (its passwords are not even
+checked), and an account with `MAX_ACCOUNT_FAILURES` failed sign-ins in a row is locked for
+`LOCKOUT`, during which even the right password is refused. Nothing a person sees tells whether
+an email address has an account: unknown addresses are checked against a dummy argon2 hash, so
+they take as long as known ones, and every refusal shows the same `REFUSED_MESSAGE`.
+
+Two-factor sign-in uses TOTP (RFC 6238) codes from an authenticator app; a code's time step is
+stored when used, so no code opens two sign-ins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+
+import pyotp
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from trdnav.settings import Settings
+from trdnav.store.accounts import hash_password, password_matches
+from trdnav.store.models import LoginFailure, Staff, now
+
+MAX_ACCOUNT_FAILURES = 5
+LOCKOUT = dt.timedelta(minutes=15)
+MAX_ADDRESS_FAILURES = 10
+ADDRESS_WINDOW = dt.timedelta(minutes=15)
+TOTP_ISSUER = "TRD Navigator"
+TOTP_VALID_WINDOW = 1  # one 30-second step either side, for clocks slightly apart
+TOTP_DIGITS = 6
+
+REFUSED_MESSAGE = (
+    "Email or password is not right, or the account is locked for 15 minutes after 5 failed tries."
+)
+THROTTLED_MESSAGE = "Too many failed sign-ins came from this network. Wait 15 minutes, then try again."
+
+# Checked when the email address has no account, so that such attempts take as long as others.
+_DUMMY_HASH = hash_password("not the password of any account")
+
+
+@dataclass(frozen=True, slots=True)
+class SignInOutcome:
+    """The staff member signed in (None when refused) and why: "ok", "bad_credentials",
+    "locked", "inactive" or "throttled". Only "throttled" may be told apart by the person signing in."""
+
+    staff: Staff | None
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        return self.staff is not None
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def _address_throttled(session: Session, address: str, moment: dt.datetime) -> bool:
+    session.execute(delete(LoginFailure).where(LoginFailure.at < moment - ADDRESS_WINDOW))
+    recent = session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.address == address[:64], LoginFailure.at >= moment - ADDRESS_WINDOW)
+    )
+    return (recent or 0) >= MAX_ADDRESS_FAILURES
+
+
+def _refuse(session: Session, address: str, moment: dt.datetime, reason: str) -> SignInOutcome:
+    session.add(LoginFailure(address=address[:64], at=moment))
+    session.flush()
+    return SignInOutcome(staff=None, reason=reason)
+
+
+def is_locked(staff: Staff, moment: dt.datetime | None = None) -> bool:
+    return staff.locked_until is not None and _utc(staff.locked_until) > (moment or now())
+
+
+def sign_in(session: Session, email: str, password: str, address: str, settings: Settings) -> SignInOutcome:
+    """Check an email address and password; count failures, lock and throttle as described above.
+
+    ``settings`` is the installation's; the limits are this module's constants for now.
+    """
+    moment = now()
+    if _address_throttled(session, address, moment):
+        return SignInOutcome(staff=None, reason="throttled")
+    staff = session.scalars(select(Staff).where(Staff.email == email.strip().lower())).first()
+    if staff is None:
+        password_matches(_DUMMY_HASH, password)
+        return _refuse(session, address, moment, "bad_credentials")
+    if staff.locked_until is not None and not is_locked(staff, moment):
+        staff.locked_until, staff.failed_logins = None, 0  # the lock has run out: five fresh tries
+    matches = password_matches(staff.password_hash, password)
+    if is_locked(staff, moment):
+        return _refuse(session, address, moment, "locked")
+    if not matches:
+        staff.failed_logins += 1
+        if staff.failed_logins >= MAX_ACCOUNT_FAILURES:
+            staff.locked_until = moment + LOCKOUT
+        return _refuse(session, address, moment, "bad_credentials")
+    if not staff.active:
+        return _refuse(session, address, moment, "inactive")
+    staff.failed_logins = 0
+    session.flush()
+    return SignInOutcome(staff=staff, reason="ok")
+
+
+def begin_two_factor_setup(session: Session, staff: Staff) -> str:
+    """A new TOTP secret for the staff member's authenticator app; not in use until confirmed."""
+    staff.totp_secret = pyotp.random_base32()
+    staff.totp_enabled = False
+    staff.totp_last_step = None
+    session.flush()
+    return staff.totp_secret
+
+
+def provisioning_uri(staff: Staff) -> str:
+    """The ``otpauth://`` address an authenticator app reads from the QR code."""
+    if staff.totp_secret is None:
+        raise ValueError("two-factor sign-in has not been set up for this account")
+    return pyotp.TOTP(staff.totp_secret).provisioning_uri(name=staff.email, issuer_name=TOTP_ISSUER)
+
+
+def _matching_step(secret: str, code: str, moment: dt.datetime) -> int | None:
+    code = code.strip().replace(" ", "")
+    if len(code) != TOTP_DIGITS or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(moment)
+    for step in range(current - TOTP_VALID_WINDOW, current + TOTP_VALID_WINDOW + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _use_code(session: Session, staff: Staff, code: str) -> bool:
+    if staff.totp_secret is None:
+        return False
+    step = _matching_step(staff.totp_secret, code, now())
+    if step is None or (staff.totp_last_step is not None and step <= staff.totp_last_step):
+        return False
+    staff.totp_last_step = step
+    session.flush()
+    return True
+
+
+def confirm_two_factor(session: Session, staff: Staff, code: str) -> bool:
+    """Turn two-factor sign-in on once a code from the new secret is right."""
+    if staff.totp_enabled or not _use_code(session, staff, code):
+        return False
+    staff.totp_enabled = True
+    session.flush()
+    return True
+
+
+def check_code(session: Session, staff: Staff, code: str) -> bool:
+    """Whether a sign-in code is right and unused; a code (or an earlier one) never works twice."""
+    return staff.totp_enabled and _use_code(session, staff, code)
+
+
+def disable_two_factor(session: Session, staff: Staff) -> bool:
+    """Turn two-factor sign-in off; refused (False) when the staff member's clinic requires it."""
+    if staff.clinic.require_two_factor:
+        return False
+    staff.totp_enabled = False
+    staff.totp_secret = None
+    staff.totp_last_step = None
+    session.flush()
+    return True
+
+
+def record_failed_code(session: Session, staff: Staff, address: str) -> bool:
+    """Count a wrong two-factor code like a wrong password; True when the account is now locked."""
+    moment = now()
+    session.add(LoginFailure(address=address[:64], at=moment))
+    staff.failed_logins += 1
+    if staff.failed_logins >= MAX_ACCOUNT_FAILURES:
+        staff.locked_until = moment + LOCKOUT
+    session.flush()
+    return is_locked(staff, moment)
