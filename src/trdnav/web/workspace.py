@@ -1,5 +1,284 @@
-"""(being written)"""
+"""Routes: the clinician's work. The queue, an assessment's detail, reviews, notes, consultation
+status, and the clinician summary as a printable page and a PDF.
 
-from fastapi import APIRouter
+Every route needs a signed-in staff member (clinician or admin) and sees only their own clinic:
+another clinic's records answer 404 exactly like unknown ids, POSTs included, and nothing is
+written. Each read or write of patient data appends one audit entry per record in the request's
+transaction. Forms post, then redirect (303); a wrong field re-renders the page with 422.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.store import audit
+from trdnav.store.models import Assessment, ConsultationRequest
+from trdnav.store.queue import STATUS_FILTERS, clinic_queue, engine_statuses
+from trdnav.store.reviews import (
+    CONSULTATION_STATUSES,
+    REVIEW_STATUSES,
+    Checked,
+    add_note,
+    add_review,
+    check_consultation_status,
+    check_note,
+    check_review,
+    set_consultation_status,
+)
+from trdnav.web.clinician_summary import build_clinician_view, status_words
+from trdnav.web.csrf import verify_csrf
+from trdnav.web.deps import knowledge
+from trdnav.web.pdf import render_pdf
+from trdnav.web.principal import DbSession, Principal, StaffPrincipal
+from trdnav.web.staff_pages import render_staff
+from trdnav.web.summary import long_date
+from trdnav.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
+PDF_FILENAME = "trd-navigator-clinician-summary-{id}.pdf"
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(status_code=404, detail="Not found")
+
+
+def _own_assessment(session: Session, principal: Principal, assessment_id: int) -> Assessment:
+    """The assessment if it belongs to the principal's clinic; 404 for unknown and foreign ids alike."""
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or assessment.clinic_id != principal.clinic_id:
+        raise _not_found()
+    return assessment
+
+
+def _audit(
+    session: Session, principal: Principal, action: str, record_type: str, record_id: int | None
+) -> None:
+    audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
+
+
+def _moment(value: dt.datetime | None) -> str:
+    """A stored moment in UTC, to the minute: "2026-11-23 14:05 UTC"."""
+    if value is None:
+        return ""
+    utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return f"{utc:%Y-%m-%d %H:%M} UTC"
+
+
+def _page_context(kb: KnowledgeBase) -> dict[str, Any]:
+    return {
+        "moment": _moment,
+        "status_words": status_words,
+        "review_statuses": REVIEW_STATUSES,
+        "consultation_statuses": CONSULTATION_STATUSES,
+        "therapy_names": {t.id: t.name for t in kb.therapies.values()},
+        "long_date": long_date,
+    }
+
+
+# --- The queue -----------------------------------------------------------------------------------
+
+
+@router.get("/staff/", response_class=HTMLResponse)
+def queue_page(
+    request: Request,
+    principal: StaffPrincipal,
+    session: DbSession,
+    kb: Knowledge,
+    status: Annotated[str, Query(max_length=40)] = "",
+    therapy: Annotated[str, Query(max_length=40)] = "",
+    page: Annotated[str, Query(max_length=10)] = "1",
+) -> HTMLResponse:
+    """Dashboard counts and the queue, urgent first; filters are GET parameters, so links keep them."""
+    status = status if status in STATUS_FILTERS else ""
+    therapy = therapy if therapy in kb.therapies else ""
+    number = int(page) if page.isdigit() else 1
+    queue = clinic_queue(
+        session, kb, principal.clinic_id, status=status or None, therapy=therapy or None, page=number
+    )
+    _audit(session, principal, "read", "queue", None)
+    return render_staff(
+        request,
+        "staff/queue.html",
+        principal,
+        queue=queue,
+        status=status,
+        therapy=therapy,
+        status_filters=STATUS_FILTERS,
+        **_page_context(kb),
+    )
+
+
+# --- One assessment ------------------------------------------------------------------------------
+
+
+def _detail_page(
+    request: Request,
+    principal: Principal,
+    kb: KnowledgeBase,
+    assessment: Assessment,
+    *,
+    status_code: int = 200,
+    errors: dict[str, dict[str, str]] | None = None,
+    given: dict[str, dict[str, str]] | None = None,
+) -> HTMLResponse:
+    """The detail page; ``errors`` and ``given`` are keyed by form ("review", "note", "consultation-N")."""
+    return render_staff(
+        request,
+        "staff/assessment.html",
+        principal,
+        status_code=status_code,
+        assessment=assessment,
+        view=build_clinician_view(kb, assessment),
+        errors=errors or {},
+        given=given or {},
+        **_page_context(kb),
+    )
+
+
+@router.get("/staff/assessments/{assessment_id}", response_class=HTMLResponse)
+def assessment_page(
+    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> HTMLResponse:
+    assessment = _own_assessment(session, principal, assessment_id)
+    _audit(session, principal, "read", "assessment", assessment.id)
+    return _detail_page(request, principal, kb, assessment)
+
+
+def _refused(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    kb: KnowledgeBase,
+    assessment: Assessment,
+    form_name: str,
+    checked: Checked,
+) -> HTMLResponse:
+    """Re-render the page with the form's messages; showing it is a read of the assessment."""
+    _audit(session, principal, "read", "assessment", assessment.id)
+    return _detail_page(
+        request,
+        principal,
+        kb,
+        assessment,
+        status_code=422,
+        errors={form_name: checked.errors},
+        given={form_name: checked.values},
+    )
+
+
+@router.post(
+    "/staff/assessments/{assessment_id}/reviews", response_model=None, dependencies=[Depends(verify_csrf)]
+)
+async def review_submit(
+    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> Response:
+    """Confirm or override one therapy's safety status, with a reason; the engine's status is kept."""
+    assessment = _own_assessment(session, principal, assessment_id)
+    form = await request.form()
+    checked = check_review(form.get("therapy"), form.get("status"), form.get("reason"), assessment.therapies)
+    if not checked.valid:
+        return _refused(request, session, principal, kb, assessment, "review", checked)
+    therapy = checked.values["therapy"]
+    review = add_review(
+        session,
+        assessment,
+        staff_id=principal.staff_id,
+        therapy=therapy,
+        engine_status=engine_statuses(dict(assessment.answers), assessment.therapies)[therapy],
+        status=checked.values["status"],
+        reason=checked.values["reason"],
+    )
+    _audit(session, principal, "create", "review", review.id)
+    return RedirectResponse(f"/staff/assessments/{assessment.id}#safety-{therapy}", status_code=303)
+
+
+@router.post(
+    "/staff/assessments/{assessment_id}/notes", response_model=None, dependencies=[Depends(verify_csrf)]
+)
+async def note_submit(
+    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> Response:
+    assessment = _own_assessment(session, principal, assessment_id)
+    checked = check_note((await request.form()).get("text"))
+    if not checked.valid:
+        return _refused(request, session, principal, kb, assessment, "note", checked)
+    note = add_note(session, assessment, staff_id=principal.staff_id, text=checked.values["text"])
+    _audit(session, principal, "create", "note", note.id)
+    return RedirectResponse(f"/staff/assessments/{assessment.id}#notes", status_code=303)
+
+
+@router.post(
+    "/staff/consultations/{consultation_id}/status", response_model=None, dependencies=[Depends(verify_csrf)]
+)
+async def consultation_status_submit(
+    request: Request, consultation_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> Response:
+    """Mark a consultation request new, booked (with when) or closed."""
+    consultation = session.get(ConsultationRequest, consultation_id)
+    if consultation is None or consultation.assessment.clinic_id != principal.clinic_id:
+        raise _not_found()
+    assessment = consultation.assessment
+    form = await request.form()
+    checked = check_consultation_status(form.get("status"), form.get("booked_for"))
+    if not checked.valid:
+        name = f"consultation-{consultation.id}"
+        return _refused(request, session, principal, kb, assessment, name, checked)
+    set_consultation_status(
+        session, consultation, status=checked.values["status"], booked_for=checked.values["booked_for"]
+    )
+    _audit(session, principal, "update", "consultation", consultation.id)
+    return RedirectResponse(
+        f"/staff/assessments/{assessment.id}#consultation-{consultation.id}", status_code=303
+    )
+
+
+# --- The clinician summary -----------------------------------------------------------------------
+
+
+def _summary_context(kb: KnowledgeBase, assessment: Assessment) -> dict[str, Any]:
+    return {
+        "assessment": assessment,
+        "view": build_clinician_view(kb, assessment),
+        "made_on": dt.datetime.now(dt.UTC).date(),
+        "clinic_name": assessment.clinic.name if assessment.clinic else "",
+        **_page_context(kb),
+    }
+
+
+@router.get("/staff/assessments/{assessment_id}/summary", response_class=HTMLResponse)
+def summary_page(
+    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> HTMLResponse:
+    """The clinician summary, ready for the browser's Print command."""
+    assessment = _own_assessment(session, principal, assessment_id)
+    _audit(session, principal, "read", "assessment", assessment.id)
+    response = render_staff(request, "staff/summary.html", principal, **_summary_context(kb, assessment))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@router.get("/staff/assessments/{assessment_id}/summary.pdf")
+def summary_pdf(
+    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> Response:
+    """The same summary as a PDF (WeasyPrint, no scripts, nothing fetched); an export in the audit trail."""
+    assessment = _own_assessment(session, principal, assessment_id)
+    _audit(session, principal, "export", "assessment", assessment.id)
+    html = templates.get_template("staff/summary_pdf.html").render(
+        principal=principal, **_summary_context(kb, assessment)
+    )
+    pdf = render_pdf(html, base_url=str(request.base_url))
+    filename = PDF_FILENAME.format(id=assessment.id)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **PRIVATE_HEADERS},
+    )
