@@ -1,5 +1,317 @@
-"""(being written)"""
+"""Clinic administration (admins only; clinicians get 403): settings, staff accounts, audit trail.
 
-from fastapi import APIRouter
+An admin sees and changes only their own clinic: another clinic's staff id answers 404, like an
+unknown one. Settings and account changes are audited ("update" "clinic", "create"/"update"
+"staff"); viewing the audit trail is itself audited ("read" "audit_trail"), and so is its CSV
+export ("export" "audit_trail").
 
-router = APIRouter()
+The audit entry for a view or an export is appended before the entries are listed, in the same
+transaction, so the page and the CSV file both end with the entry that records them: a file
+always accounts for its own making, and two exports never disagree about what came before.
+The CSV is built in memory because the request's database session ends when the handler returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy import func, select
+from starlette.datastructures import FormData
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from trdnav.store import audit
+from trdnav.store.accounts import ROLES, AccountError
+from trdnav.store.clinic_admin import (
+    RETENTION_MAX_DAYS,
+    RETENTION_MIN_DAYS,
+    StaffChangeError,
+    add_staff,
+    read_settings_form,
+    save_settings,
+    set_active,
+    set_role,
+    settings_values,
+    staff_in_clinic,
+)
+from trdnav.store.models import AuditEvent, Clinic, Staff, now
+from trdnav.web.csrf import verify_csrf
+from trdnav.web.principal import AdminPrincipal, DbSession, Principal
+from trdnav.web.staff_pages import render_staff
+
+router = APIRouter(include_in_schema=False)
+
+AUDIT_PAGE_SIZE = 100
+AUDIT_ACTIONS = ("read", "create", "update", "delete", "export")
+AUDIT_RECORD_TYPES = (
+    "assessment",
+    "consultation",
+    "review",
+    "note",
+    "queue",
+    "clinic",
+    "staff",
+    "staff_session",
+    "audit_trail",
+)
+STAFF_NOTICES = {
+    "added": "The account was added. Give the person their temporary password in person or by phone.",
+    "deactivated": "The account was deactivated and its sign-in sessions were ended.",
+    "activated": "The account was reactivated.",
+    "role": "The role was changed.",
+}
+STAFF_FIELDS = ("email", "name", "role", "password")
+
+
+def _clinic(session: DbSession, principal: Principal) -> Clinic:
+    clinic = session.get(Clinic, principal.clinic_id)
+    assert clinic is not None, "a signed-in account always has its clinic"
+    return clinic
+
+
+def _lists(form: FormData) -> dict[str, list[str]]:
+    return {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
+
+
+# --- Settings ----------------------------------------------------------------------------------
+
+
+def _settings_page(
+    request: Request,
+    principal: Principal,
+    clinic: Clinic,
+    *,
+    values: dict[str, object],
+    errors: dict[str, str] | None = None,
+    saved: bool = False,
+    status_code: int = 200,
+) -> HTMLResponse:
+    kb = request.app.state.kb
+    return render_staff(
+        request,
+        "staff/admin_settings.html",
+        principal,
+        status_code=status_code,
+        admin_clinic=clinic,
+        intake_link=f"{str(request.base_url).rstrip('/')}/c/{clinic.slug}/",
+        therapy_choices=[(t, kb.therapies[t].name) for t in kb.manifest.therapies],
+        values=values,
+        errors=errors or {},
+        saved=saved,
+        retention_min=RETENTION_MIN_DAYS,
+        retention_max=RETENTION_MAX_DAYS,
+    )
+
+
+@router.get("/staff/admin/", response_class=HTMLResponse)
+def settings_form(request: Request, session: DbSession, principal: AdminPrincipal) -> HTMLResponse:
+    clinic = _clinic(session, principal)
+    saved = request.query_params.get("saved") == "1"
+    return _settings_page(request, principal, clinic, values=settings_values(clinic), saved=saved)
+
+
+@router.post("/staff/admin/settings", response_model=None, dependencies=[Depends(verify_csrf)])
+async def save_settings_form(request: Request, session: DbSession, principal: AdminPrincipal) -> Response:
+    clinic = _clinic(session, principal)
+    submitted = read_settings_form(_lists(await request.form()), request.app.state.kb.manifest.therapies)
+    if submitted.settings is None:
+        return _settings_page(
+            request, principal, clinic, values=submitted.values, errors=submitted.errors, status_code=422
+        )
+    save_settings(session, principal.actor(), clinic, submitted.settings)
+    return RedirectResponse("/staff/admin/?saved=1", status_code=303)
+
+
+# --- Staff -------------------------------------------------------------------------------------
+
+
+def _locked(staff: Staff, moment: dt.datetime) -> bool:
+    return staff.locked_until is not None and _utc(staff.locked_until) > moment
+
+
+def _staff_page(
+    request: Request,
+    session: DbSession,
+    principal: Principal,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    row_errors: dict[int, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    clinic = _clinic(session, principal)
+    moment = now()
+    members = session.scalars(
+        select(Staff).where(Staff.clinic_id == clinic.id).order_by(Staff.name, Staff.id)
+    )
+    return render_staff(
+        request,
+        "staff/admin_staff.html",
+        principal,
+        status_code=status_code,
+        admin_clinic=clinic,
+        members=[(member, _locked(member, moment)) for member in members],
+        roles=ROLES,
+        values=values or {"role": "clinician"},
+        errors=errors or {},
+        row_errors=row_errors or {},
+        notice=STAFF_NOTICES.get(request.query_params.get("notice", "")),
+    )
+
+
+@router.get("/staff/admin/staff", response_class=HTMLResponse)
+def staff_list(request: Request, session: DbSession, principal: AdminPrincipal) -> HTMLResponse:
+    return _staff_page(request, session, principal)
+
+
+@router.post("/staff/admin/staff", response_model=None, dependencies=[Depends(verify_csrf)])
+async def staff_add(request: Request, session: DbSession, principal: AdminPrincipal) -> Response:
+    form = await request.form()
+    values = {name: str(form.get(name, "")) for name in STAFF_FIELDS}
+    try:
+        add_staff(session, principal.actor(), _clinic(session, principal), **values)
+    except AccountError as error:
+        field, _, message = str(error).partition(": ")
+        field = field if field in STAFF_FIELDS else "email"
+        shown = {**values, "password": ""}  # a password is never sent back to the browser
+        errors = {field: message[:1].upper() + message[1:] + "."}
+        return _staff_page(request, session, principal, values=shown, errors=errors, status_code=422)
+    return RedirectResponse("/staff/admin/staff?notice=added", status_code=303)
+
+
+def _member_or_404(session: DbSession, staff_id: int, principal: Principal) -> Staff:
+    member = staff_in_clinic(session, staff_id, principal.clinic_id)
+    if member is None:
+        raise HTTPException(status_code=404, detail="Not found")
+    return member
+
+
+def _refused(
+    request: Request, session: DbSession, principal: Principal, member: Staff, error: StaffChangeError
+) -> HTMLResponse:
+    return _staff_page(request, session, principal, row_errors={member.id: str(error)}, status_code=422)
+
+
+@router.post(
+    "/staff/admin/staff/{staff_id}/deactivate", response_model=None, dependencies=[Depends(verify_csrf)]
+)
+def staff_deactivate(
+    request: Request, staff_id: int, session: DbSession, principal: AdminPrincipal
+) -> Response:
+    member = _member_or_404(session, staff_id, principal)
+    try:
+        set_active(session, principal.actor(), member, active=False)
+    except StaffChangeError as error:
+        return _refused(request, session, principal, member, error)
+    return RedirectResponse("/staff/admin/staff?notice=deactivated", status_code=303)
+
+
+@router.post(
+    "/staff/admin/staff/{staff_id}/activate", response_model=None, dependencies=[Depends(verify_csrf)]
+)
+def staff_activate(
+    request: Request, staff_id: int, session: DbSession, principal: AdminPrincipal
+) -> Response:
+    member = _member_or_404(session, staff_id, principal)
+    set_active(session, principal.actor(), member, active=True)
+    return RedirectResponse("/staff/admin/staff?notice=activated", status_code=303)
+
+
+@router.post("/staff/admin/staff/{staff_id}/role", response_model=None, dependencies=[Depends(verify_csrf)])
+async def staff_role(
+    request: Request, staff_id: int, session: DbSession, principal: AdminPrincipal
+) -> Response:
+    member = _member_or_404(session, staff_id, principal)
+    role = str((await request.form()).get("role", ""))
+    try:
+        set_role(session, principal.actor(), member, role)
+    except StaffChangeError as error:
+        return _refused(request, session, principal, member, error)
+    if member.id == principal.staff_id and role != "admin":
+        return RedirectResponse("/staff/", status_code=303)  # no longer an admin: these pages are closed
+    return RedirectResponse("/staff/admin/staff?notice=role", status_code=303)
+
+
+# --- Audit trail -------------------------------------------------------------------------------
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def _chosen(request: Request, name: str, allowed: tuple[str, ...]) -> str:
+    value = request.query_params.get(name, "")
+    return value if value in allowed else ""
+
+
+def _page_number(request: Request) -> int:
+    given = request.query_params.get("page", "1")
+    return int(given) if given.isdigit() and 0 < int(given) < 10**6 else 1
+
+
+def _audit_query_url(action: str, record_type: str, page: int) -> str:
+    parts = [f"action={action}" if action else "", f"record_type={record_type}" if record_type else ""]
+    parts.append(f"page={page}")
+    return "/staff/admin/audit?" + "&".join(p for p in parts if p)
+
+
+@router.get("/staff/admin/audit", response_class=HTMLResponse)
+def audit_trail(request: Request, session: DbSession, principal: AdminPrincipal) -> HTMLResponse:
+    """The clinic's audit entries, newest first, 100 a page; filters by action and record type."""
+    audit.record(session, principal.actor(), "read", "audit_trail", None, clinic_id=principal.clinic_id)
+    action = _chosen(request, "action", AUDIT_ACTIONS)
+    record_type = _chosen(request, "record_type", AUDIT_RECORD_TYPES)
+    page = _page_number(request)
+    conditions: list[Any] = [AuditEvent.clinic_id == principal.clinic_id]
+    if action:
+        conditions.append(AuditEvent.action == action)
+    if record_type:
+        conditions.append(AuditEvent.record_type == record_type)
+    total = session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
+    entries = session.scalars(
+        select(AuditEvent)
+        .where(*conditions)
+        .order_by(AuditEvent.seq.desc())
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+        .limit(AUDIT_PAGE_SIZE)
+    ).all()
+    clinic = _clinic(session, principal)
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    return render_staff(
+        request,
+        "staff/admin_audit.html",
+        principal,
+        admin_clinic=clinic,
+        entries=entries,
+        staff_names={member.id: member.name for member in clinic.staff},
+        actions=AUDIT_ACTIONS,
+        record_types=AUDIT_RECORD_TYPES,
+        action=action,
+        record_type=record_type,
+        page=page,
+        pages=pages,
+        total=total,
+        previous_url=_audit_query_url(action, record_type, page - 1) if page > 1 else None,
+        next_url=_audit_query_url(action, record_type, page + 1) if page < pages else None,
+        utc=_utc,
+    )
+
+
+@router.get("/staff/admin/audit.csv")
+def audit_csv(session: DbSession, principal: AdminPrincipal) -> Response:
+    """The clinic's whole audit trail as CSV, up to and including the entry for this export."""
+    audit.record(session, principal.actor(), "export", "audit_trail", None, clinic_id=principal.clinic_id)
+    out = io.StringIO()
+    audit.write_csv(session, out, clinic_id=principal.clinic_id)
+    clinic = _clinic(session, principal)
+    day = now().date().isoformat()
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="trd-navigator-audit-{clinic.slug}-{day}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,262 @@
+"""Clinic administration: settings that patients see, staff accounts, and the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from tests.web.conftest import BrowserClient, World, signed_in
+from trdnav.store import audit
+from trdnav.store.models import AuditEvent, Clinic, Staff, StaffSession
+
+SETTINGS = {
+    "therapies": ["tms", "esketamine"],
+    "crisis_title": "Help now",
+    "crisis_text": "Call the North Clinic crisis line on 555-0199, day or night.",
+    "contact_text": "Call 555-0123, Monday to Friday, 9 to 5.",
+    "retention_days": "365",
+    "require_two_factor": "on",
+}
+
+
+def _entries(app: FastAPI, action: str, record_type: str) -> list[AuditEvent]:
+    with app.state.sessions() as session:
+        query = select(AuditEvent).where(AuditEvent.action == action, AuditEvent.record_type == record_type)
+        return list(session.scalars(query.order_by(AuditEvent.seq)))
+
+
+def _clinic(app: FastAPI, clinic_id: int) -> Clinic:
+    with app.state.sessions() as session:
+        clinic = session.get(Clinic, clinic_id)
+        assert clinic is not None
+        session.expunge(clinic)
+        return clinic
+
+
+def _staff(app: FastAPI, staff_id: int) -> Staff:
+    with app.state.sessions() as session:
+        staff = session.get(Staff, staff_id)
+        assert staff is not None
+        session.expunge(staff)
+        return staff
+
+
+def test_clinicians_cannot_open_the_admin_pages(app: FastAPI, world: World) -> None:
+    clinician = signed_in(app, world.clinician_a)
+    for path in ("/staff/admin/", "/staff/admin/staff", "/staff/admin/audit", "/staff/admin/audit.csv"):
+        response = clinician.get(path)
+        assert response.status_code == 403, path
+        assert "Only the clinic&#39;s admins can do this." in response.text
+    assert clinician.post("/staff/admin/settings", data=SETTINGS).status_code == 403
+    assert _clinic(app, world.clinic_a).therapies == ["iv_ketamine", "tms"]
+
+
+def test_saved_settings_show_on_the_clinics_intake_page(
+    app: FastAPI, world: World, client: BrowserClient
+) -> None:
+    admin = signed_in(app, world.admin_a)
+    page = admin.get("/staff/admin/")
+    assert page.status_code == 200
+    assert "/c/north/" in page.text, "the public intake link is shown"
+    response = admin.post("/staff/admin/settings", data=SETTINGS, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/staff/admin/?saved=1"
+    north = _clinic(app, world.clinic_a)
+    assert north.therapies == ["tms", "esketamine"]
+    assert north.retention_days == 365 and north.require_two_factor is True
+    assert north.contact_text == "Call 555-0123, Monday to Friday, 9 to 5."
+    intake = client.get("/c/north/").text
+    assert "Call the North Clinic crisis line on 555-0199" in intake
+    assert "Esketamine" in intake or "esketamine" in intake
+    assert "555-0199" not in client.get("/c/south/").text, "the other clinic keeps its own settings"
+    [entry] = _entries(app, "update", "clinic")
+    assert (entry.record_id, entry.clinic_id, entry.staff_id) == (
+        world.clinic_a,
+        world.clinic_a,
+        world.admin_a,
+    )
+
+
+def test_two_factor_can_be_required_and_retention_left_blank(app: FastAPI, world: World) -> None:
+    admin = signed_in(app, world.admin_a)
+    settings = {**SETTINGS, "retention_days": ""}
+    assert admin.post("/staff/admin/settings", data=settings, follow_redirects=False).status_code == 303
+    north = _clinic(app, world.clinic_a)
+    assert north.require_two_factor is True and north.retention_days is None
+    assert _clinic(app, world.clinic_b).require_two_factor is False
+
+
+def test_invalid_settings_are_refused_with_the_field_named_and_nothing_saved(
+    app: FastAPI, world: World
+) -> None:
+    admin = signed_in(app, world.admin_a)
+    invalid = {**SETTINGS, "therapies": [], "retention_days": "5", "crisis_text": ""}
+    response = admin.post("/staff/admin/settings", data=invalid)
+    assert response.status_code == 422
+    assert "Choose at least one therapy" in response.text
+    assert "from 30 to 3650" in response.text
+    assert 'aria-describedby="retention_days-hint retention_days-error"' in response.text
+    assert "Enter the crisis resources text" in response.text
+    north = _clinic(app, world.clinic_a)
+    assert north.therapies == ["iv_ketamine", "tms"] and north.retention_days is None
+    assert north.require_two_factor is False
+    assert _entries(app, "update", "clinic") == []
+    unknown = admin.post("/staff/admin/settings", data={**SETTINGS, "therapies": ["homeopathy"]})
+    assert unknown.status_code == 422
+
+
+def test_an_admin_adds_a_staff_account(app: FastAPI, world: World) -> None:
+    admin = signed_in(app, world.admin_a)
+    new = {"name": "Nia North", "email": "nia@north.example", "role": "clinician", "password": "x" * 12}
+    response = admin.post("/staff/admin/staff", data=new, follow_redirects=False)
+    assert response.status_code == 303
+    with app.state.sessions() as session:
+        added = session.scalars(select(Staff).where(Staff.email == "nia@north.example")).one()
+        assert (added.clinic_id, added.role, added.active) == (world.clinic_a, "clinician", True)
+        added_id = added.id
+    [entry] = _entries(app, "create", "staff")
+    assert (entry.record_id, entry.clinic_id) == (added_id, world.clinic_a)
+    listing = admin.get("/staff/admin/staff").text
+    assert "Nia North" in listing and "Ana North" in listing
+    assert "Bo South" not in listing, "another clinic's staff are not listed"
+
+
+def test_a_bad_account_is_refused_with_the_message_beside_the_field(app: FastAPI, world: World) -> None:
+    admin = signed_in(app, world.admin_a)
+    short = {"name": "Nia North", "email": "nia@north.example", "role": "clinician", "password": "short"}
+    response = admin.post("/staff/admin/staff", data=short)
+    assert response.status_code == 422
+    assert 'id="password-error">Must be at least 12 characters.' in response.text
+    assert "short" not in response.text.split('id="password"')[1][:200], "the password is not sent back"
+    taken = {**short, "email": "ana@north.example", "password": "y" * 12}
+    assert "already exists" in admin.post("/staff/admin/staff", data=taken).text
+    assert _entries(app, "create", "staff") == []
+
+
+def test_a_deactivated_account_is_signed_out_and_can_be_reactivated(app: FastAPI, world: World) -> None:
+    clinician = signed_in(app, world.clinician_a)
+    assert clinician.get(f"/staff/assessments/{world.assessment_a}/export.json").status_code == 200
+    admin = signed_in(app, world.admin_a)
+    path = f"/staff/admin/staff/{world.clinician_a}/deactivate"
+    assert admin.post(path, follow_redirects=False).status_code == 303
+    assert _staff(app, world.clinician_a).active is False
+    with app.state.sessions() as session:
+        live = session.scalars(
+            select(StaffSession).where(
+                StaffSession.staff_id == world.clinician_a, StaffSession.ended_at.is_(None)
+            )
+        ).all()
+        assert live == []
+    refused = clinician.get(f"/staff/assessments/{world.assessment_a}/export.json", follow_redirects=False)
+    assert refused.status_code != 200 and "Sam Example" not in refused.text
+    [entry] = _entries(app, "update", "staff")
+    assert entry.record_id == world.clinician_a
+    assert len(_entries(app, "update", "staff_session")) == 1
+    again = admin.post(f"/staff/admin/staff/{world.clinician_a}/activate", follow_redirects=False)
+    assert again.status_code == 303
+    assert _staff(app, world.clinician_a).active is True
+    assert len(_entries(app, "update", "staff")) == 2
+
+
+def test_an_admin_cannot_deactivate_themself_or_demote_the_last_admin(app: FastAPI, world: World) -> None:
+    admin = signed_in(app, world.admin_a)
+    response = admin.post(f"/staff/admin/staff/{world.admin_a}/deactivate")
+    assert response.status_code == 422
+    assert "You cannot deactivate your own account" in response.text
+    demote = admin.post(f"/staff/admin/staff/{world.admin_a}/role", data={"role": "clinician"})
+    assert demote.status_code == 422
+    assert "last admin" in demote.text
+    assert f'aria-describedby="staff-{world.admin_a}-error"' in demote.text
+    me = _staff(app, world.admin_a)
+    assert (me.role, me.active) == ("admin", True)
+    assert _entries(app, "update", "staff") == []
+
+
+def test_roles_change_and_the_last_admin_rule_follows(app: FastAPI, world: World) -> None:
+    admin = signed_in(app, world.admin_a)
+    promote = admin.post(f"/staff/admin/staff/{world.clinician_a}/role", data={"role": "admin"})
+    assert promote.status_code == 200  # followed to the staff page
+    assert _staff(app, world.clinician_a).role == "admin"
+    step_down = admin.post(
+        f"/staff/admin/staff/{world.admin_a}/role", data={"role": "clinician"}, follow_redirects=False
+    )
+    assert step_down.status_code == 303 and step_down.headers["location"] == "/staff/"
+    assert _staff(app, world.admin_a).role == "clinician"
+    assert admin.get("/staff/admin/").status_code == 403, "no longer an admin"
+    assert [e.record_id for e in _entries(app, "update", "staff")] == [world.clinician_a, world.admin_a]
+    assert admin.post(f"/staff/admin/staff/{world.admin_a}/role", data={"role": "owner"}).status_code == 403
+
+
+def test_another_clinics_staff_are_not_found(app: FastAPI, world: World) -> None:
+    admin = signed_in(app, world.admin_a)
+    for action in ("deactivate", "activate"):
+        assert admin.post(f"/staff/admin/staff/{world.clinician_b}/{action}").status_code == 404
+        assert admin.post(f"/staff/admin/staff/999999/{action}").status_code == 404
+    assert (
+        admin.post(f"/staff/admin/staff/{world.clinician_b}/role", data={"role": "admin"}).status_code == 404
+    )
+    other = _staff(app, world.clinician_b)
+    assert (other.active, other.role) == (True, "clinician")
+
+
+def test_the_audit_page_lists_this_clinics_entries_only_and_is_audited(app: FastAPI, world: World) -> None:
+    signed_in(app, world.clinician_b).get(f"/staff/assessments/{world.assessment_b}/export.json")
+    signed_in(app, world.clinician_a).get(f"/staff/assessments/{world.assessment_a}/export.json")
+    admin = signed_in(app, world.admin_a)
+    page = admin.get("/staff/admin/audit")
+    assert page.status_code == 200
+    assert "Ana North" in page.text and "audit_trail" in page.text
+    assert "Bo South" not in page.text and f"staff account {world.clinician_b}" not in page.text
+    assert f"assessment {world.assessment_b}<" not in page.text
+    exports_only = admin.get("/staff/admin/audit", params={"action": "export", "record_type": "consultation"})
+    assert f"consultation {world.consultation_a}" in exports_only.text
+    assert "audit_trail</td>" not in exports_only.text
+    views = _entries(app, "read", "audit_trail")
+    assert [(e.clinic_id, e.staff_id, e.record_id) for e in views] == [
+        (world.clinic_a, world.admin_a, None)
+    ] * 2
+
+
+def test_the_audit_page_shows_100_entries_a_page_newest_first(app: FastAPI, world: World) -> None:
+    with app.state.sessions.begin() as session:
+        for _ in range(150):
+            audit.record(
+                session, audit.SYSTEM, "read", "assessment", world.assessment_a, clinic_id=world.clinic_a
+            )
+    admin = signed_in(app, world.admin_a)
+    first = admin.get("/staff/admin/audit").text
+    assert first.count('<th scope="row">') == 100
+    assert "Older entries" in first and "Newer entries" not in first
+    second = admin.get("/staff/admin/audit", params={"page": "2"}).text
+    # 150 entries and the two views of the page itself
+    assert "Newer entries" in second and second.count('<th scope="row">') == 52
+    seqs = [int(cell.split("<", 1)[0]) for cell in first.split('<th scope="row">')[1:]]
+    assert seqs == sorted(seqs, reverse=True) and seqs[0] == _entries(app, "read", "audit_trail")[0].seq
+
+
+def test_the_audit_csv_holds_this_clinics_entries_up_to_its_own_export(app: FastAPI, world: World) -> None:
+    signed_in(app, world.clinician_b).get(f"/staff/assessments/{world.assessment_b}/export.json")
+    signed_in(app, world.clinician_a).get(f"/staff/assessments/{world.assessment_a}/export.json")
+    response = signed_in(app, world.admin_a).get("/staff/admin/audit.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"].startswith(
+        'attachment; filename="trd-navigator-audit-north-'
+    )
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert rows, "a header and rows"
+    assert {row["clinic_id"] for row in rows} == {str(world.clinic_a)}
+    assert response.text.startswith(
+        "seq,at,actor,staff_id,role,clinic_id,record_type,record_id,action,address"
+    )
+    assert (rows[-1]["action"], rows[-1]["record_type"]) == ("export", "audit_trail"), (
+        "ends with its own entry"
+    )
+    assert any(row["record_id"] == str(world.assessment_a) and row["action"] == "export" for row in rows)
+    [entry] = _entries(app, "export", "audit_trail")
+    assert (entry.clinic_id, entry.staff_id) == (world.clinic_a, world.admin_a)
+    with app.state.sessions() as session:
+        assert audit.verify(session) == []
