@@ -126,7 +126,6 @@ def test_a_review_takes_a_therapy_out_of_needs_review_and_sets_its_effective_sta
             status="contraindicated",
             reason="Recent unprovoked seizure; neurology opinion pending.",
         )
-        session.expire(assessment)
         row = clinic_queue(session, kb, clinic).rows[0]
 
     tms = next(t for t in row.therapies if t.therapy == "tms")
@@ -217,9 +216,9 @@ def test_a_row_lists_each_consultation_request_with_its_status(
         second = request_consultation(
             session, assessment, name="Pat", phone="555-0101", email="", preferred_times="", message=""
         )
-        session.expire(assessment)
+        second_id = second.id
         row = clinic_queue(session, kb, clinics.north).rows[0]
 
     assert [(r.status, r.booked_for) for r in row.requests] == [("booked", "2026-12-03 10:00"), ("new", "")]
-    assert row.requests[1].id == second.id
+    assert row.requests[1].id == second_id
     assert (row.booked, row.new_request, row.group) == (True, True, "new_request")
