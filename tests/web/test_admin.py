@@ -7,6 +7,7 @@ import io
 
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.web.conftest import BrowserClient, World, signed_in
 from trdnav.store import audit
@@ -29,6 +30,7 @@ def _entries(app: FastAPI, action: str, record_type: str) -> list[AuditEvent]:
 
 
 def _clinic(app: FastAPI, clinic_id: int) -> Clinic:
+    session: Session
     with app.state.sessions() as session:
         clinic = session.get(Clinic, clinic_id)
         assert clinic is not None
@@ -37,6 +39,7 @@ def _clinic(app: FastAPI, clinic_id: int) -> Clinic:
 
 
 def _staff(app: FastAPI, staff_id: int) -> Staff:
+    session: Session
     with app.state.sessions() as session:
         staff = session.get(Staff, staff_id)
         assert staff is not None

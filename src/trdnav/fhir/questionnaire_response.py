@@ -182,6 +182,7 @@ def _answer_item(kb: KnowledgeBase, item: Item, value: Any) -> dict[str, Any]:
             for n, score in enumerate(scores, start=1)
         ]
         return {"linkId": item.id, "text": item.question, "item": numbered}
+    answers: list[dict[str, Any]]
     if item.kind == "yes_no":
         answers = [{"valueCoding": _yes_no(value)}]
     elif item.kind == "integer":
