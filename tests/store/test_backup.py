@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from trdnav.settings import Settings
@@ -73,7 +73,7 @@ def test_a_restored_backup_brings_back_exactly_what_was_backed_up(
     backup(fresh_database_url, file)
     with sessions.begin() as session:  # later changes, all to be undone by the restore
         session.execute(update(Assessment).values(answers={"age": 99}))
-        session.execute(ConsultationRequest.__table__.delete())
+        session.execute(delete(ConsultationRequest))
         later, _token = create_assessment(
             session, therapies=["tms"], knowledge_version="1.0.0", contract_version=1
         )

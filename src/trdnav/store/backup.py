@@ -174,14 +174,14 @@ def _pg_tool(name: str) -> str:
 
 def _pg_connection(parsed: URL) -> tuple[str, dict[str, str]]:
     """A libpq connection string without the password, and the environment that carries it."""
-    options: dict[str, str | int | None] = {
+    options = {
         "host": parsed.host,
         "port": parsed.port,
         "user": parsed.username,
         "dbname": parsed.database,
+        **dict(parsed.query),
     }
-    options.update({key: str(value) for key, value in parsed.query.items()})
-    conninfo = make_conninfo(**{key: value for key, value in options.items() if value is not None})
+    conninfo = make_conninfo("", **{key: str(value) for key, value in options.items() if value is not None})
     environ = {key: value for key, value in os.environ.items() if key != "PGPASSWORD"}
     if parsed.password is not None:
         environ["PGPASSWORD"] = str(parsed.password)
