@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, select, text, update
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, delete, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from trdnav.settings import Settings
@@ -179,3 +183,48 @@ def test_backup_does_not_overwrite_an_existing_file_unless_asked(
     assert file.read_bytes() == b"an earlier backup"
     backup(fresh_database_url, file, overwrite=True)
     assert file.read_bytes()[:5] in (b"SQLit", b"PGDMP")
+
+
+def upgrade_to(engine: Engine, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("trdnav.store").joinpath("migrations")))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def test_a_backup_from_before_the_audit_trail_is_brought_up_to_date_on_restore(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    old = open_engine(fresh_database_url)
+    try:
+        upgrade_to(old, "0001")
+        with old.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO assessments (token_hash, created_at, updated_at, knowledge_version, "
+                    "contract_version, therapies, answers, last_step, suicide_risk_alert, sure_answers) "
+                    "VALUES ('ab', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '0.9.0', 1, '[\"tms\"]', "
+                    "'{\"age\": 40}', 'start', false, '{}')"
+                )
+            )
+        file = backup_name(fresh_database_url, tmp_path)
+        backup(fresh_database_url, file)
+        with old.begin() as connection:  # an empty database to restore into
+            for table in ("consultation_requests", "assessments", "alembic_version"):
+                connection.execute(text(f"DROP TABLE {table}"))
+    finally:
+        old.dispose()
+
+    report = restore(fresh_database_url, file)
+
+    assert (report.assessments, report.audit_entries, report.problems) == (1, 0, [])
+    restored = open_engine(fresh_database_url)
+    try:
+        with restored.connect() as connection:
+            assert {"clinics", "audit_events", "audit_head"} <= set(inspect(connection).get_table_names())
+            assert MigrationContext.configure(connection).get_current_revision() != "0001"
+        with session_factory(restored)() as session:
+            assert session.scalars(select(Assessment.answers)).one() == {"age": 40}
+    finally:
+        restored.dispose()
