@@ -340,8 +340,14 @@ def test_another_clinics_records_are_not_found_and_nothing_is_written(app: FastA
     ]
 
 
-def test_signed_out_visitors_cannot_reach_the_workspace(app: FastAPI, world: World) -> None:
+def test_signed_out_visitors_are_sent_to_sign_in_and_nothing_is_written(app: FastAPI, world: World) -> None:
     with BrowserClient(app) as client:
-        response = client.get(f"/staff/assessments/{world.assessment_a}", follow_redirects=False)
-    assert response.status_code in (303, 307, 401, 403, 404)
-    assert "Sam Example" not in response.text
+        page = client.get(f"/staff/assessments/{world.assessment_a}", follow_redirects=False)
+        note = client.post(
+            f"/staff/assessments/{world.assessment_a}/notes", data={"text": "x"}, follow_redirects=False
+        )
+    for response in (page, note):
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/staff/login")
+        assert "Sam Example" not in response.text
+    assert count(app, Note) == 0

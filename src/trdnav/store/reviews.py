@@ -17,7 +17,7 @@ from trdnav.store.models import Assessment, ConsultationRequest, Note, Review, n
 
 # The clinician's status words are the engine's; "clear" is accepted for "no known concerns".
 REVIEW_STATUSES: dict[str, str] = {
-    "no_known_concerns": "No known concerns (cleared)",
+    "no_known_concerns": "No known concerns",
     "needs_review": "Needs review",
     "contraindicated": "Contraindicated",
 }
