@@ -114,6 +114,12 @@ def test_an_unknown_email_is_answered_exactly_like_a_wrong_password(
     assert _count(app, LoginFailure) == 2
 
 
+def test_odd_query_values_still_show_the_form(client: BrowserClient) -> None:
+    response = client.get("/staff/login?signed_out=maybe&next=%00")
+    assert response.status_code == 200
+    assert 'name="next" value="/staff/"' in response.text and "signed out" not in response.text
+
+
 def test_empty_fields_are_named_next_to_the_field(client: BrowserClient, world: World) -> None:
     response = _login(client, "", "")
     assert response.status_code == 422

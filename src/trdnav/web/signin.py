@@ -137,8 +137,8 @@ def _login_page(
 
 
 @router.get(LOGIN, response_class=HTMLResponse)
-def login_page(request: Request, next: str | None = None, signed_out: bool = False) -> HTMLResponse:
-    return _login_page(request, next_path=safe_next(next), signed_out=signed_out)
+def login_page(request: Request, next: str | None = None, signed_out: str | None = None) -> HTMLResponse:
+    return _login_page(request, next_path=safe_next(next), signed_out=signed_out == "1")
 
 
 @router.post(LOGIN, dependencies=[Depends(verify_csrf)], response_model=None)
@@ -295,14 +295,14 @@ def _setup_page(
 
 @router.get(TWO_FACTOR_SETUP, response_class=HTMLResponse)
 def two_factor_setup_page(
-    request: Request, session: DbSession, principal: StaffPrincipal, done: bool = False
+    request: Request, session: DbSession, principal: StaffPrincipal, done: str | None = None
 ) -> HTMLResponse:
     """Shows the state of two-factor sign-in; when it is off, a secret to add to an app (kept
     across reloads until confirmed)."""
     staff = _own_account(session, principal)
     if not staff.totp_enabled and staff.totp_secret is None:
         begin_two_factor_setup(session, staff)
-    return _setup_page(request, principal, staff, done=done and staff.totp_enabled)
+    return _setup_page(request, principal, staff, done=done == "1" and staff.totp_enabled)
 
 
 @router.post(TWO_FACTOR_SETUP, dependencies=[Depends(verify_csrf)], response_model=None)
