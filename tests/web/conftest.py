@@ -176,3 +176,20 @@ def signed_in(app: FastAPI, staff_id: int, *, two_factor_done: bool = False) -> 
     client = BrowserClient(app)
     client.cookies.set(STAFF_COOKIE, token)
     return client
+
+
+@pytest.fixture
+def extra_staff(app: FastAPI, world: World) -> int:
+    """A clinician of clinic A who is not one of the personas: the target of staff-management routes."""
+    with app.state.sessions.begin() as session:
+        clinic = session.get(Clinic, world.clinic_a)
+        assert clinic is not None
+        staff = create_staff(
+            session,
+            clinic=clinic,
+            email="extra@north.example",
+            name="Extra",
+            role="clinician",
+            password=PASSWORD,
+        )
+        return staff.id

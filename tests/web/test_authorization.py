@@ -20,14 +20,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
-from tests.web.conftest import PASSWORD, BrowserClient, World, signed_in
-from trdnav.store.accounts import create_staff
-from trdnav.store.models import Clinic
+from tests.web.conftest import BrowserClient, World, signed_in
 
 PERSONAS = ("anonymous", "link_holder", "clinician_a", "clinician_b", "admin_a")
 
@@ -179,23 +176,6 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
     stale = sorted(ACCESS.keys() - served)
     assert not unlisted, f"routes with no entry in ACCESS (say who may use them): {unlisted}"
     assert not stale, f"ACCESS lists routes the app no longer serves: {stale}"
-
-
-@pytest.fixture
-def extra_staff(app: FastAPI, world: World) -> int:
-    """A clinician of clinic A who is not one of the personas: the target of staff-management routes."""
-    with app.state.sessions.begin() as session:
-        clinic = session.get(Clinic, world.clinic_a)
-        assert clinic is not None
-        staff = create_staff(
-            session,
-            clinic=clinic,
-            email="extra@north.example",
-            name="Extra",
-            role="clinician",
-            password=PASSWORD,
-        )
-        return staff.id
 
 
 def test_every_route_allows_exactly_the_personas_the_matrix_names(

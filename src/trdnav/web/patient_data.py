@@ -119,8 +119,13 @@ def _delete_page(
 def delete_form(
     request: Request, assessment_id: int, session: DbSession, principal: AdminPrincipal
 ) -> HTMLResponse:
-    """What will be deleted, and what the audit trail keeps; nothing is read from the answers."""
-    return _delete_page(request, principal, _assessment_or_404(session, assessment_id, principal))
+    """What will be deleted, and what the audit trail keeps. It shows the record's date and counts
+    of what it holds (not the answers), so it is audited as a read."""
+    assessment = _assessment_or_404(session, assessment_id, principal)
+    audit.record(
+        session, principal.actor(), "read", "assessment", assessment.id, clinic_id=assessment.clinic_id
+    )
+    return _delete_page(request, principal, assessment)
 
 
 @router.post(
