@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import uvicorn
 from axe_playwright_python.sync_playwright import Axe
+from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from trdnav.settings import Settings
@@ -41,9 +42,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """The app the browser tests use, on its own SQLite file; tests may add records to it."""
     database = tmp_path_factory.mktemp("browser") / "trdnav.db"
-    app = create_app(Settings(database_url=f"sqlite:///{database}"))
+    return create_app(Settings(database_url=f"sqlite:///{database}"))
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: FastAPI) -> Iterator[str]:
+    app = live_app
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
