@@ -66,8 +66,9 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                kept = [pair for pair in message.get("headers", ()) if pair[0].lower() not in self._names]
-                message = {**message, "headers": kept + self._raw}
+                names = self._names  # ASGI header names are lowercase
+                message["headers"] = [pair for pair in message.get("headers", ()) if pair[0] not in names]
+                message["headers"] += self._raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import secrets
+import os
 import sys
 import time
 
@@ -44,18 +44,17 @@ def route_template(scope: Scope) -> str:
     route = scope.get("route")
     if isinstance(route, Mount):
         return route.path or "/"
-    if route is None and "endpoint" in scope:  # a plain Starlette route, e.g. /openapi.json
-        router = scope.get("router")
-        routes = getattr(router, "routes", ())
-        route = next((each for each in routes if getattr(each, "endpoint", None) is scope["endpoint"]), None)
+    if route is None:
+        # A Mount moved its prefix from the path into root_path, and kept the app's in app_root_path.
+        mounted_under = scope.get("app_root_path")
+        if isinstance(mounted_under, str):
+            return scope.get("root_path", "").removeprefix(mounted_under) or "/"
+        endpoint = scope.get("endpoint")
+        if endpoint is not None:  # a plain Starlette route, e.g. /openapi.json
+            routes = getattr(scope.get("router"), "routes", ())
+            route = next((each for each in routes if getattr(each, "endpoint", None) is endpoint), None)
     template = getattr(route, "path_format", None)
-    if isinstance(template, str):
-        return template
-    # A Mount moved its prefix from the path into root_path, and kept the app's in app_root_path.
-    mounted_under = scope.get("app_root_path")
-    if isinstance(mounted_under, str):
-        return scope.get("root_path", "").removeprefix(mounted_under) or "/"
-    return UNMATCHED
+    return template if isinstance(template, str) else UNMATCHED
 
 
 class RequestLog:
@@ -69,7 +68,7 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = secrets.token_hex(8)
+        request_id = os.urandom(8).hex()
         id_header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
         status = 500  # what the client gets if the app fails before it answers
 
@@ -77,7 +76,7 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = {**message, "headers": [*message.get("headers", ()), id_header]}
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
