@@ -145,8 +145,12 @@ def build_world(app: FastAPI) -> World:
             role="clinician",
             password=PASSWORD,
         )
-        a, token_a, consultation_a = _assessment(session, north, {"age": 45, "phq9": [1, 1, 1, 1, 1, 1, 1, 1, 0]})
-        b, token_b, consultation_b = _assessment(session, south, {"age": 52, "phq9": [2, 2, 2, 2, 2, 2, 2, 2, 0]})
+        a, token_a, consultation_a = _assessment(
+            session, north, {"age": 45, "phq9": [1, 1, 1, 1, 1, 1, 1, 1, 0]}
+        )
+        b, token_b, consultation_b = _assessment(
+            session, south, {"age": 52, "phq9": [2, 2, 2, 2, 2, 2, 2, 2, 0]}
+        )
         return World(
             clinic_a=north.id,
             clinic_b=south.id,

@@ -18,11 +18,12 @@ PHQ9 = [1, 2, 0, 3, 1, 0, 2, 1, 0]
 
 
 def _annotate(app: FastAPI, world: World) -> tuple[int, int]:
-    """Give clinic A's assessment full PHQ-9 answers, SURE answers, a review and a note."""
+    """Give clinic A's assessment full PHQ-9 answers, an answer to an item the knowledge base no longer
+    has, SURE answers, a review and a note."""
     with app.state.sessions.begin() as session:
         assessment = session.get(Assessment, world.assessment_a)
         assert assessment is not None
-        assessment.answers = {**assessment.answers, "phq9": PHQ9, "seizure_history": "no"}
+        assessment.answers = {**assessment.answers, "phq9": PHQ9, "seizure_history": "no", "retired_item": 0}
         assessment.sure_answers = {"sure": "yes"}
         review = Review(
             assessment=assessment,
@@ -68,11 +69,13 @@ def test_the_json_export_holds_everything_kept_about_the_person(app: FastAPI, wo
     assert response.headers["content-disposition"] == disposition
     document: dict[str, Any] = response.json()
     held = document["assessment"]
-    assert held["answers"] == {"age": 45, "phq9_9": 0, "phq9": PHQ9, "seizure_history": "no"}, "as given"
+    assert held["answers"] == {"age": 45, "phq9": PHQ9, "seizure_history": "no", "retired_item": 0}, (
+        "as given"
+    )
     assert held["sure_answers"] == {"sure": "yes"}
     assert held["therapies"] and held["knowledge_version"] and held["created_at"] and held["updated_at"]
     assert document["current_result"]["scores"]["phq9"]["total"] == sum(PHQ9)
-    assert document["answers_not_used_by_current_result"] == ["phq9_9"]
+    assert document["answers_not_used_by_current_result"] == ["retired_item"]
     [consultation] = document["consultation_requests"]
     assert (consultation["id"], consultation["name"], consultation["phone"]) == (
         world.consultation_a,
@@ -152,6 +155,7 @@ def test_an_admin_deletes_an_assessment_on_request_and_only_the_fact_is_kept(
     )
     assert response.status_code == 303
     assert response.headers["location"].startswith("/staff/")
+    assert "The assessment was deleted" in admin.get(response.headers["location"]).text, "confirmed on screen"
     with app.state.sessions() as session:
         assert session.get(Assessment, world.assessment_a) is None
         assert session.get(ConsultationRequest, world.consultation_a) is None

@@ -32,16 +32,20 @@ def _begin_immediate(connection: Any) -> None:
 
 
 def open_engine(url: str) -> Engine:
-    """Create the engine; for a file SQLite database, create its folder first."""
+    """Create the engine; for a file SQLite database, create its folder first.
+
+    ``hide_parameters``: a database error's message (which may reach a log as a traceback) names
+    the SQL but never the values, which can be a patient's answers or contact details.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def migrate(engine: Engine) -> None:

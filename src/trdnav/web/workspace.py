@@ -86,6 +86,9 @@ def _page_context(kb: KnowledgeBase) -> dict[str, Any]:
 # --- The queue -----------------------------------------------------------------------------------
 
 
+NOTICES = {"assessment-deleted": "The assessment was deleted with everything it held."}
+
+
 @router.get("/staff/", response_class=HTMLResponse)
 def queue_page(
     request: Request,
@@ -95,8 +98,10 @@ def queue_page(
     status: Annotated[str, Query(max_length=40)] = "",
     therapy: Annotated[str, Query(max_length=40)] = "",
     page: Annotated[str, Query(max_length=10)] = "1",
+    notice: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
-    """Dashboard counts and the queue, urgent first; filters are GET parameters, so links keep them."""
+    """Dashboard counts and the queue, urgent first; filters are GET parameters, so links keep them.
+    ``notice`` names a message to confirm what the previous page did (known codes only)."""
     status = status if status in STATUS_FILTERS else ""
     therapy = therapy if therapy in kb.therapies else ""
     number = int(page) if page.isdigit() else 1
@@ -112,6 +117,7 @@ def queue_page(
         status=status,
         therapy=therapy,
         status_filters=STATUS_FILTERS,
+        notice=NOTICES.get(notice),
         **_page_context(kb),
     )
 
