@@ -7,7 +7,7 @@ therapy is the latest clinician review's, else the engine's. The dashboard count
 whole queue whatever the filters. Only the clinic's own assessments are ever read.
 
 The engine's status is computed from the stored answers with the same call the patient's results
-use (`trdnav.web.summary.assess_stored`), so the queue and every view of an assessment agree.
+use (`trdnav.store.stored_result.assess_stored`), so the queue and every view of an assessment agree.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.models import Assessment, ConsultationRequest, Review
-from trdnav.web.summary import assess_stored
+from trdnav.store.stored_result import assess_stored
 
 PAGE_SIZE = 200
 # Group ranks, most urgent first.

@@ -1,7 +1,7 @@
 """The clinician's view of one assessment: what the detail page, the printable summary and its PDF show.
 
 Built from the stored answers with the same engine call as the patient's results
-(`trdnav.web.summary.assess_stored`), but in clinical language: each safety reason with its rule
+(`trdnav.store.stored_result.assess_stored`), but in clinical language: each safety reason with its rule
 id, clinician text and sources; every answer exactly as stored beside its plain reading; the
 unanswered safety questions; the person's priorities and leaning; and, for each therapy, the
 engine's status beside the latest clinician review.
@@ -18,8 +18,9 @@ from typing import Any
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.models import Assessment, Review
 from trdnav.store.reviews import REVIEW_STATUSES, latest_reviews
+from trdnav.store.stored_result import assess_stored
 from trdnav.web.forms import answer_words
-from trdnav.web.summary import Source, assess_stored
+from trdnav.web.summary import Source
 from trdnav.web.sure import SureView, sure_view
 
 SECTION_TITLES = {

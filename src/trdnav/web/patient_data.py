@@ -19,10 +19,11 @@ from trdnav.fhir.questionnaire_response import questionnaire_response
 from trdnav.store import audit
 from trdnav.store.models import Assessment, now
 from trdnav.store.patient_records import audit_export, delete_assessment, export_document, find_in_clinic
+from trdnav.store.stored_result import assess_stored
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.principal import AdminPrincipal, DbSession, Principal, StaffPrincipal
 from trdnav.web.staff_pages import render_staff
-from trdnav.web.summary import assess_stored, long_date
+from trdnav.web.summary import long_date
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import trdnav
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.schema import Fact
 from trdnav.reports.terminal import ROW_QUESTIONS, SAFETY_WORDS
+from trdnav.store.stored_result import assess_stored
 from trdnav.web.sure import SURE_CITATION, SureView, sure_view
 
 # Plain words for the evidence labels, as patients see them.
@@ -171,18 +171,6 @@ class _SourceBook:
 
     def sources(self) -> list[Source]:
         return sorted(self.cited.values(), key=lambda s: (s.label.casefold(), s.id))
-
-
-def assess_stored(answers: Mapping[str, Any], therapies: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
-    """The contract result of stored answers; answers the knowledge base no longer accepts are left out."""
-    usable = dict(answers)
-    try:
-        return trdnav.assess({"version": 1, "answers": usable}, therapies=therapies), []
-    except trdnav.InvalidAnswers as error:
-        dropped = sorted({problem.item for problem in error.problems if problem.item in usable})
-        for item in dropped:
-            del usable[item]
-        return trdnav.assess({"version": 1, "answers": usable}, therapies=therapies), dropped
 
 
 def _option(kb: KnowledgeBase, therapy_id: str) -> Option:
