@@ -101,3 +101,16 @@ def test_the_link_holder_reads_and_writes_are_audited_without_patient_data(
     assert {(r.actor, r.role, r.clinic_id, r.address) for r in rows} == {
         ("patient", "link_holder", clinic_id, "testclient")
     }
+
+
+def test_the_clinic_s_contact_details_are_shown_with_the_consultation_request(
+    app: FastAPI, client: BrowserClient
+) -> None:
+    _clinic(app, "north", contact_text="Call North Clinic on 555-0142, Monday to Friday, 9 to 5.")
+    token = _token(client.post("/c/north/start", follow_redirects=False).headers["location"])
+    assert "Call North Clinic on 555-0142" in client.get(f"/a/{token}/consultation").text
+    sent = client.post(
+        f"/a/{token}/consultation", data={"name": "Sam", "phone": "555 123 4567"}, follow_redirects=True
+    )
+    assert sent.status_code == 200
+    assert "Call North Clinic on 555-0142" in sent.text
