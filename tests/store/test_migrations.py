@@ -26,6 +26,11 @@ TABLES = {
     "notes",
     "audit_events",
     "audit_head",
+    "courses",
+    "course_visits",
+    "session_records",
+    "outcome_scores",
+    "clinic_alerts",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -38,6 +38,13 @@ class Clinic(Base):
     contact_text: Mapped[str] = mapped_column(Text, default="")
     require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Scheduling (course planner): where the clinic is, when it is open.
+    timezone: Mapped[str] = mapped_column(String(60), default="America/New_York")  # IANA name
+    country: Mapped[str] = mapped_column(String(2), default="US")  # ISO 3166-1, for public holidays
+    subdivision: Mapped[str] = mapped_column(String(10), default="")  # e.g. "NY"; "" for none
+    opening_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [0, 1, 2, 3, 4])  # Mon=0
+    opens_at: Mapped[str] = mapped_column(String(5), default="08:00")  # local "HH:MM"
+    closes_at: Mapped[str] = mapped_column(String(5), default="18:00")
 
     staff: Mapped[list[Staff]] = relationship(back_populates="clinic", order_by="Staff.id")
 
@@ -118,6 +125,15 @@ class Assessment(Base):
         back_populates="assessment", cascade="all, delete-orphan", order_by="Note.id"
     )
     clinic: Mapped[Clinic | None] = relationship()
+    courses: Mapped[list[Course]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="Course.id"
+    )
+    outcome_scores: Mapped[list[OutcomeScore]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="OutcomeScore.taken_at"
+    )
+    alerts: Mapped[list[ClinicAlert]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="ClinicAlert.id"
+    )
 
 
 class ConsultationRequest(Base):
@@ -175,6 +191,114 @@ class Note(Base):
 
     assessment: Mapped[Assessment] = relationship(back_populates="notes")
     staff: Mapped[Staff] = relationship()
+
+
+class Course(Base):
+    """A planned course of one therapy for one assessment's patient, by a protocol of the knowledge base."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    protocol_id: Mapped[str] = mapped_column(String(60))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(60))  # the clinic's at planning time
+    unavailable_dates: Mapped[list[str]] = mapped_column(
+        JSON, default=list
+    )  # ISO dates the patient cannot come
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active, completed, stopped
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="courses")
+    visits: Mapped[list[CourseVisit]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", order_by="CourseVisit.starts_at"
+    )
+    records: Mapped[list[SessionRecord]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", order_by="SessionRecord.id"
+    )
+
+
+class CourseVisit(Base):
+    """One planned treatment session of a course. Re-planning replaces the planned visits still to come;
+    visits done or missed stay as they were."""
+
+    __tablename__ = "course_visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1-based order in the course
+    phase: Mapped[str] = mapped_column(String(40), default="")
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # stored in UTC
+    status: Mapped[str] = mapped_column(String(20), default="planned")  # planned, done, missed
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    course: Mapped[Course] = relationship(back_populates="visits")
+
+
+class SessionRecord(Base):
+    """What happened at one treatment session (IV ketamine or TMS), as the clinician recorded it.
+
+    ``data`` holds the validated fields of the session's kind. A correction is a new record that
+    ``supersedes`` the earlier one, with a reason; the original is never changed.
+    """
+
+    __tablename__ = "session_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_visits.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # "iv_ketamine" or "tms"
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("session_records.id"), nullable=True)
+    correction_reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    course: Mapped[Course] = relationship(back_populates="records")
+
+
+class OutcomeScore(Base):
+    """A PHQ-9 or GAD-7 taken during care: by the patient through their private link, or entered by
+    a clinician. The baseline is the assessment's own answers."""
+
+    __tablename__ = "outcome_scores"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    instrument: Mapped[str] = mapped_column(String(10))  # "phq9" or "gad7"
+    item_answers: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)  # None: total only
+    total: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    source: Mapped[str] = mapped_column(String(20))  # "patient" or "clinician"
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="outcome_scores")
+
+
+class ClinicAlert(Base):
+    """Something the clinic must act on at once: a suicide-risk answer during care, a seizure or other
+    adverse event at a session. Open until a clinician marks it handled."""
+
+    __tablename__ = "clinic_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # suicide_risk, seizure, adverse_event
+    source_type: Mapped[str] = mapped_column(
+        String(40)
+    )  # the record that raised it: outcome_score, session_record
+    source_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="alerts")
 
 
 class AuditEvent(Base):
