@@ -12,7 +12,18 @@ import trdnav
 from trdnav.knowledge.loader import load
 from trdnav.settings import DEFAULT_SECRET_KEY, Settings
 from trdnav.store.database import migrate, open_engine, session_factory
-from trdnav.web import admin, api, patient, patient_data, results, signin, workspace
+from trdnav.web import (
+    admin,
+    api,
+    courses,
+    outcomes,
+    patient,
+    patient_data,
+    results,
+    session_records,
+    signin,
+    workspace,
+)
 from trdnav.web.api_docs import install_api_docs
 from trdnav.web.headers import SecurityHeaders
 from trdnav.web.limits import BodySizeLimit
@@ -83,6 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workspace.router,
         patient_data.router,
         admin.router,
+        courses.router,
+        session_records.router,
+        outcomes.router,
     ):
         _add_routes(app, router)
     app.add_exception_handler(StarletteHTTPException, patient.html_errors)
