@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trdnav.knowledge.loader import KnowledgeBase, load
 from trdnav.settings import Settings
+from trdnav.store import audit
 from trdnav.store.accounts import create_clinic, create_staff
+from trdnav.store.alerts import mark_handled, raise_alert
 from trdnav.store.models import Assessment
 from trdnav.store.queue import clinic_queue
 from trdnav.store.repository import create_assessment, request_consultation, save_answers
@@ -222,3 +224,24 @@ def test_a_row_lists_each_consultation_request_with_its_status(
     assert [(r.status, r.booked_for) for r in row.requests] == [("booked", "2026-12-03 10:00"), ("new", "")]
     assert row.requests[1].id == second_id
     assert (row.booked, row.new_request, row.group) == (True, True, "new_request")
+
+
+def test_a_seizure_at_a_session_puts_the_patient_first_until_a_clinician_marks_it_handled(
+    sessions: sessionmaker[Session], clinics: Clinics, kb: KnowledgeBase
+) -> None:
+    with sessions.begin() as session:
+        clinic = clinics.north
+        review = add_assessment(session, clinic, SEIZURE)
+        treated = add_assessment(session, clinic, ALL_CLEAR, when=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        alert = raise_alert(
+            session, audit.SYSTEM, treated, "seizure", source_type="session_record", source_id=1
+        )
+        queue = clinic_queue(session, kb, clinic)
+        assert [row.assessment_id for row in queue.rows] == [treated.id, review.id]
+        assert queue.rows[0].open_alerts == ("seizure",) and queue.counts.alerts == 1
+        assert not treated.suicide_risk_alert, "a seizure is not a suicide-risk answer"
+
+        mark_handled(session, audit.SYSTEM, alert)
+        queue = clinic_queue(session, kb, clinic)
+        assert [row.assessment_id for row in queue.rows] == [review.id, treated.id]
+        assert queue.counts.alerts == 0

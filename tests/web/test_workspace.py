@@ -106,7 +106,7 @@ def test_the_dashboard_counts_the_whole_queue_and_the_filters_narrow_the_table(
     assert f'href="/staff/assessments/{alert}"' in filtered.text
     assert f'href="/staff/assessments/{world.assessment_a}"' not in filtered.text
     # Counts: one alert; the world's assessment and the alert both have new requests.
-    assert '<dt>Suicide-risk alerts</dt><dd><a href="/staff/?status=alert">1</a>' in filtered.text
+    assert '<dt>Urgent alerts</dt><dd><a href="/staff/?status=alert">1</a>' in filtered.text
     assert '<dt>New consultation requests</dt><dd><a href="/staff/?status=new_request">2</a>' in filtered.text
     assert '<option value="alert" selected>' in filtered.text
     assert "No assessments match these filters" in by_therapy.text

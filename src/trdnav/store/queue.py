@@ -1,6 +1,8 @@
 """A clinic's work queue: its assessments and consultation requests, the most urgent first.
 
-Order: a suicide-risk alert (PHQ-9 item 9 above 0) first, then assessments with a therapy the
+Order: an urgent alert first (a suicide-risk answer, PHQ-9 item 9 above 0, at intake or at a
+check-in; a seizure or other adverse event at a treatment session, until a clinician marks it
+handled), then assessments with a therapy the
 engine says needs review that no clinician has reviewed yet, then new consultation requests,
 then the rest; the most recent activity first within each group. The effective status of a
 therapy is the latest clinician review's, else the engine's. The dashboard counts cover the
@@ -22,14 +24,14 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.store.models import Assessment, ConsultationRequest, Review
+from trdnav.store.models import Assessment, ClinicAlert, ConsultationRequest, Review
 from trdnav.store.stored_result import assess_stored
 
 PAGE_SIZE = 200
 # Group ranks, most urgent first.
 GROUPS: tuple[str, ...] = ("alert", "needs_review", "new_request", "other")
 STATUS_FILTERS: dict[str, str] = {
-    "alert": "Suicide-risk alert",
+    "alert": "Urgent alert (suicide risk, seizure, adverse event)",
     "needs_review": "Needs review (not yet reviewed)",
     "new_request": "New consultation request",
     "booked": "Consultation booked",
@@ -68,6 +70,11 @@ class QueueRow:
     suicide_risk_alert: bool
     requests: tuple[RequestSummary, ...]
     therapies: tuple[TherapyStatus, ...]
+    open_alerts: tuple[str, ...] = ()  # kinds of the clinic alerts not yet handled
+
+    @property
+    def urgent(self) -> bool:
+        return self.suicide_risk_alert or bool(self.open_alerts)
 
     @property
     def reviewed(self) -> bool:
@@ -91,7 +98,7 @@ class QueueRow:
 
     @property
     def group(self) -> str:
-        if self.suicide_risk_alert:
+        if self.urgent:
             return "alert"
         if self.needs_review:
             return "needs_review"
@@ -101,7 +108,7 @@ class QueueRow:
 
     def matches(self, status: str) -> bool:
         return {
-            "alert": self.suicide_risk_alert,
+            "alert": self.urgent,
             "needs_review": self.needs_review,
             "new_request": self.new_request,
             "booked": self.booked,
@@ -147,7 +154,9 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
-def _row(assessment: Row[Any], requests: list[RequestSummary], reviews: dict[str, str]) -> QueueRow:
+def _row(
+    assessment: Row[Any], requests: list[RequestSummary], reviews: dict[str, str], alerts: list[str]
+) -> QueueRow:
     engine = engine_statuses(dict(assessment.answers), assessment.therapies)
     therapies = tuple(
         TherapyStatus(therapy, status, reviews.get(therapy, status), therapy in reviews)
@@ -163,6 +172,7 @@ def _row(assessment: Row[Any], requests: list[RequestSummary], reviews: dict[str
         suicide_risk_alert=assessment.suicide_risk_alert,
         requests=tuple(requests),
         therapies=therapies,
+        open_alerts=tuple(alerts),
     )
 
 
@@ -191,6 +201,14 @@ def _rows(session: Session, clinic_id: int) -> list[QueueRow]:
         .order_by(Review.id)
     ):
         reviews[r.assessment_id][r.therapy] = r.status  # the latest review counts
+    alerts: dict[int, list[str]] = defaultdict(list)
+    for a in session.execute(
+        select(ClinicAlert.assessment_id, ClinicAlert.kind)
+        .join(Assessment)
+        .where(own, ClinicAlert.handled_at.is_(None))
+        .order_by(ClinicAlert.id)
+    ):
+        alerts[a.assessment_id].append(a.kind)
     assessments = session.execute(
         select(
             Assessment.id,
@@ -202,12 +220,12 @@ def _rows(session: Session, clinic_id: int) -> list[QueueRow]:
             Assessment.answers,
         ).where(own)
     )
-    return [_row(a, requests[a.id], reviews[a.id]) for a in assessments]
+    return [_row(a, requests[a.id], reviews[a.id], alerts[a.id]) for a in assessments]
 
 
 def _counts(rows: Sequence[QueueRow]) -> QueueCounts:
     return QueueCounts(
-        alerts=sum(r.suicide_risk_alert for r in rows),
+        alerts=sum(r.urgent for r in rows),
         needs_review=sum(r.needs_review for r in rows),
         new_requests=sum(r.new_request for r in rows),
         booked=sum(r.booked for r in rows),

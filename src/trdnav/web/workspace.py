@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
+from trdnav.store.alerts import KINDS as ALERT_KINDS
 from trdnav.store.models import Assessment, ConsultationRequest
 from trdnav.store.queue import STATUS_FILTERS, clinic_queue, engine_statuses
 from trdnav.store.reviews import (
@@ -118,6 +119,7 @@ def queue_page(
         therapy=therapy,
         status_filters=STATUS_FILTERS,
         notice=NOTICES.get(notice),
+        alert_kinds=ALERT_KINDS,
         **_page_context(kb),
     )
 
