@@ -1,0 +1,165 @@
+"""The IV ketamine dose calculator: weight × ordered dose → dose in mg, volume and pump rate.
+
+The calculator refuses any value outside the clinic's safety limits rather than computing with it,
+and returns its arithmetic line by line so the clinician can check it before confirming the dose
+a second time (the session form asks for that confirmation). Arithmetic is done in `Decimal` and
+each step uses the rounded result of the step before, so every line shown can be re-done by hand:
+
+    70.0 kg × 0.50 mg/kg = 35.0 mg
+    35.0 mg ÷ 1.0 mg/mL = 35.0 mL
+    35.0 mL ÷ 40 min × 60 = 52.5 mL/h
+
+The default limits are a starting point for the clinic's own policy, to be reviewed with its
+pharmacy; they are not clinical guidance. Only the usual research dose is from the evidence digest
+(0.5 mg/kg over 40 minutes [V]: Murrough 2013, ELEKT-D, Fava 2020); the ranges around it are
+clinic policy (clinical_opinion), and a clinic passes its own `KetamineDoseLimits` to change them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+TENTH = Decimal("0.1")
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """An allowed range, both ends included, with the most decimal places a value may have."""
+
+    label: str  # how the field is named in messages: "Weight"
+    low: Decimal
+    high: Decimal
+    unit: str  # "kg", "mg/kg", "mg/mL", "min"
+    places: int  # 1: "70.5" is accepted, "70.55" is refused as a likely typing error
+
+    def problem(self, value: Decimal) -> str | None:
+        """The message for a value this limit refuses, or None."""
+        if not value.is_finite():
+            return f"{self.label}: enter a number in {self.unit}."
+        shown = _plain(value)
+        if value < self.low or value > self.high:
+            return (
+                f"{self.label}: {shown} {self.unit} is outside the allowed range of "
+                f"{_plain(self.low)} to {_plain(self.high)} {self.unit}."
+            )
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > self.places:
+            allowed = {0: "a whole number", 1: "at most 1 decimal place"}.get(
+                self.places, f"at most {self.places} decimal places"
+            )
+            return f"{self.label}: {shown} {self.unit} has too many decimal places; enter {allowed}."
+        return None
+
+
+def _limit(label: str, low: str, high: str, unit: str, places: int) -> Limit:
+    return Limit(label, Decimal(low), Decimal(high), unit, places)
+
+
+@dataclass(frozen=True, slots=True)
+class KetamineDoseLimits:
+    """The clinic's safety limits for one IV ketamine infusion (clinic policy, not clinical guidance).
+
+    Each default below is clinic policy (clinical_opinion) chosen around the research dose of
+    0.5 mg/kg over 40 minutes [V]; a clinic reviews them with its pharmacy and may pass its own.
+    """
+
+    # Clinic policy (clinical_opinion): adults; outside 30-250 kg the weight is more likely a typing error.
+    weight_kg: Limit = field(default_factory=lambda: _limit("Weight", "30", "250", "kg", 1))
+    # Clinic policy (clinical_opinion): ASKP3 describes 0.5-1 mg/kg as a usual start [S]; 0.1 allows
+    # low test doses, and nothing above 1.0 mg/kg is given without changing this policy.
+    dose_mg_per_kg: Limit = field(default_factory=lambda: _limit("Ordered dose", "0.10", "1.00", "mg/kg", 2))
+    # Clinic policy (clinical_opinion): the dilutions the clinic's pharmacy prepares fall in this range.
+    concentration_mg_per_ml: Limit = field(
+        default_factory=lambda: _limit("Concentration", "0.5", "10", "mg/mL", 2)
+    )
+    # Clinic policy (clinical_opinion): 40 minutes is the research standard [V]; ASKP3 describes
+    # 40-60 minutes [S]; faster than 20 or slower than 120 minutes is refused.
+    infusion_minutes: Limit = field(default_factory=lambda: _limit("Infusion time", "20", "120", "min", 0))
+    # Clinic policy (clinical_opinion): the most one infusion may contain, whatever the weight.
+    max_dose_mg: Decimal = Decimal("100")
+
+
+@dataclass(frozen=True, slots=True)
+class DoseCalculation:
+    weight_kg: Decimal
+    dose_mg_per_kg: Decimal
+    concentration_mg_per_ml: Decimal
+    infusion_minutes: int
+    dose_mg: Decimal  # rounded to 0.1 mg
+    volume_ml: Decimal  # rounded to 0.1 mL
+    rate_ml_per_hour: Decimal  # rounded to 0.1 mL/h
+    arithmetic: tuple[str, ...]
+
+
+class DoseError(ValueError):
+    """The calculator refused: ``errors`` holds one message per refused field, naming the value
+    and the allowed range. Keys: weight_kg, dose_mg_per_kg, concentration_mg_per_ml,
+    infusion_minutes, and dose_mg (the computed dose above the clinic's maximum)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+def _plain(value: Decimal) -> str:
+    """A number as a person writes it: "70", "0.5", "1.25" (no exponent, no trailing zeros)."""
+    return format(value.normalize(), "f")
+
+
+def _round(value: Decimal, step: Decimal = TENTH) -> Decimal:
+    return value.quantize(step, rounding=ROUND_HALF_UP)
+
+
+def _one_place(value: Decimal) -> str:
+    """At least one decimal place: 1 → "1.0", 2.25 → "2.25"."""
+    text = _plain(value)
+    return text if "." in text else f"{text}.0"
+
+
+def compute_ketamine_dose(
+    weight_kg: Decimal,
+    dose_mg_per_kg: Decimal,
+    concentration_mg_per_ml: Decimal,
+    infusion_minutes: Decimal | int,
+    limits: KetamineDoseLimits | None = None,
+) -> DoseCalculation:
+    """The dose in mg, the volume and the pump rate, with the arithmetic; `DoseError` if refused."""
+    limits = limits or KetamineDoseLimits()
+    given = {
+        "weight_kg": (Decimal(weight_kg), limits.weight_kg),
+        "dose_mg_per_kg": (Decimal(dose_mg_per_kg), limits.dose_mg_per_kg),
+        "concentration_mg_per_ml": (Decimal(concentration_mg_per_ml), limits.concentration_mg_per_ml),
+        "infusion_minutes": (Decimal(infusion_minutes), limits.infusion_minutes),
+    }
+    errors = {name: message for name, (value, limit) in given.items() if (message := limit.problem(value))}
+    if errors:
+        raise DoseError(errors)
+    weight, per_kg = given["weight_kg"][0], given["dose_mg_per_kg"][0]
+    concentration, minutes = given["concentration_mg_per_ml"][0], int(given["infusion_minutes"][0])
+
+    dose_mg = _round(weight * per_kg)
+    if dose_mg > limits.max_dose_mg:
+        raise DoseError(
+            {
+                "dose_mg": f"Computed dose: {dose_mg} mg is above the clinic's maximum of "
+                f"{_plain(limits.max_dose_mg)} mg for one infusion. Check the weight and the ordered dose."
+            }
+        )
+    volume_ml = _round(dose_mg / concentration)
+    rate = _round(volume_ml / minutes * 60)
+    arithmetic = (
+        f"{_round(weight)} kg × {_round(per_kg, Decimal('0.01'))} mg/kg = {dose_mg} mg",
+        f"{dose_mg} mg ÷ {_one_place(concentration)} mg/mL = {volume_ml} mL",
+        f"{volume_ml} mL ÷ {minutes} min × 60 = {rate} mL/h",
+    )
+    return DoseCalculation(
+        weight_kg=weight,
+        dose_mg_per_kg=per_kg,
+        concentration_mg_per_ml=concentration,
+        infusion_minutes=minutes,
+        dose_mg=dose_mg,
+        volume_ml=volume_ml,
+        rate_ml_per_hour=rate,
+        arithmetic=arithmetic,
+    )
