@@ -1,0 +1,83 @@
+"""The scores chart: valid SVG with its lines where the rules put them, readable without colour."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from trdnav.courses.chart import BOTTOM, LEFT, RIGHT, TOP, scores_chart, x_for, y_for
+from trdnav.courses.outcomes import Baseline, Score
+
+SVG = "{http://www.w3.org/2000/svg}"
+START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def day(n: int) -> dt.datetime:
+    return START + dt.timedelta(days=n)
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def by_class(root: ET.Element, name: str) -> list[ET.Element]:
+    return [e for e in root.iter() if e.get("class") == name]
+
+
+def test_y_axis_runs_from_0_at_the_bottom_to_27_at_the_top() -> None:
+    assert y_for(0) == BOTTOM
+    assert y_for(27) == TOP
+    assert x_for(day(0), day(0), day(10)) == LEFT
+    assert x_for(day(10), day(0), day(10)) == RIGHT
+
+
+def test_lines_and_points_sit_at_their_scores() -> None:
+    base = Baseline(18, day(-3), "assessment")
+    phq9 = [Score("phq9", 14, day(7)), Score("phq9", 8, day(14))]
+    gad7 = [Score("gad7", 12, day(7)), Score("gad7", 9, day(14))]
+    root = parse(scores_chart(phq9, gad7, base))
+
+    (remission,) = by_class(root, "remission-line")
+    assert float(remission.get("y1", "")) == float(remission.get("y2", "")) == y_for(5)
+    (response,) = by_class(root, "response-line")
+    assert float(response.get("y1", "")) == y_for(9)
+    assert response.get("stroke-dasharray")  # dashed, not told apart by colour
+    (baseline_point,) = by_class(root, "baseline-point")
+    assert (float(baseline_point.get("cx", "")), float(baseline_point.get("cy", ""))) == (LEFT, y_for(18))
+
+    (phq9_line,) = by_class(root, "phq9-series")
+    points = [tuple(float(v) for v in p.split(",")) for p in phq9_line.get("points", "").split()]
+    assert [y for _, y in points] == [y_for(14), y_for(8)]
+    assert points[-1][0] == RIGHT
+    (gad7_line,) = by_class(root, "gad7-series")
+    assert gad7_line.get("stroke-dasharray") != response.get("stroke-dasharray")
+    assert len(by_class(root, "gad7-series-point")) == 2
+
+    labels = "".join(e.text or "" for e in root.iter(f"{SVG}text"))
+    assert "Remission: PHQ-9 below 5" in labels
+    assert "Response: 50% below baseline (9)" in labels
+
+
+def test_chart_is_accessible_and_has_no_scripts_or_styles() -> None:
+    svg = scores_chart([Score("phq9", 11, day(5))], [], Baseline(22, day(0), "score"), chart_id="c1")
+    root = parse(svg)
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "c1-title c1-desc"
+    assert root.find(f"{SVG}title") is not None
+    desc = root.find(f"{SVG}desc")
+    assert (
+        desc is not None and "Baseline PHQ-9 22" in (desc.text or "") and "2026-03-07 11" in (desc.text or "")
+    )
+    assert not any(e.tag.endswith("script") or e.tag.endswith("style") for e in root.iter())
+    assert all("style" not in e.attrib for e in root.iter())
+    assert by_class(root, "gad7-series") == []
+
+
+@pytest.mark.parametrize("baseline_total", [0, None])
+def test_no_response_line_without_a_measurable_baseline(baseline_total: int | None) -> None:
+    base = None if baseline_total is None else Baseline(baseline_total, day(0), "score")
+    root = parse(scores_chart([], [], base))
+    assert by_class(root, "response-line") == []
+    assert len(by_class(root, "remission-line")) == 1
