@@ -1,0 +1,281 @@
+"""Checking a session record before it is stored: IV ketamine infusions and TMS sessions.
+
+Each check takes the posted form values and returns the clean ``data`` to store (JSON: decimals as
+exact strings such as "35.0", whole numbers as ints, yes/no as booleans) and one message per wrong
+field naming what was expected. The plausibility ranges below are clinic policy (clinical_opinion):
+they catch typing errors; they are not treatment thresholds.
+
+An infusion needs two steps: the dose fields go through the calculator (`dosing`), and the record is
+stored only when the form also carries ``confirmed_dose_mg`` equal to the freshly computed dose with
+the "I have checked" box ticked. Any change to the dose fields after confirming asks again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from trdnav.courses import session_fields as read
+from trdnav.courses.dosing import DoseCalculation, DoseError, KetamineDoseLimits, compute_ketamine_dose
+from trdnav.courses.session_fields import Errors, FormValues
+
+KINDS = {"iv_ketamine": "IV ketamine infusion", "tms": "TMS session"}
+
+# --- Vital signs (clinic policy: plausible readings, to catch typing errors) ----------------------
+SYSTOLIC = (60, 260)
+DIASTOLIC = (30, 160)
+HEART_RATE = (30, 220)
+VITALS_MOMENTS = {
+    "before": "before the infusion",
+    "during": "during the infusion (highest reading)",
+    "after": "after the infusion, before discharge",
+}
+DISSOCIATION = (0, 10)  # clinician's rating of dissociation at its peak, 0 none to 10 severe
+KETAMINE_SIDE_EFFECTS = {
+    "none": "None",
+    "nausea": "Nausea",
+    "vomiting": "Vomiting",
+    "headache": "Headache",
+    "dizziness": "Dizziness",
+    "blurred_vision": "Blurred vision",
+    "elevated_bp_treated": "Raised blood pressure needing treatment",
+    "anxiety": "Anxiety",
+}
+
+# --- TMS (clinic policy) ----------------------------------------------------------------------------
+MOTOR_THRESHOLD = (1, 100)  # % of the stimulator's maximum output
+MT_METHODS = {"emg": "EMG (motor evoked potential)", "visible_twitch": "Visible thumb twitch"}
+INTENSITY = (80, 140)  # % of motor threshold; 120% is typical for 10 Hz [V]
+PULSES = (1, 10_000)
+SCALP_PAIN = (0, 10)
+TARGETS = {"left_dlpfc": "Left DLPFC", "right_dlpfc": "Right DLPFC", "other": "Other (describe)"}
+PROTOCOL_ID = re.compile(r"^[a-z0-9_]{1,60}$")
+
+
+@dataclass
+class CheckedRecord:
+    """The clean data and the messages; for an infusion, also the dose calculation (when the dose
+    fields were valid), so the page can show the computed dose and its arithmetic."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: Errors = field(default_factory=dict)
+    calculation: DoseCalculation | None = None
+    awaiting_confirmation: bool = False  # the dose is computed but not yet confirmed
+
+    @property
+    def storable(self) -> bool:
+        return not self.errors and not self.awaiting_confirmation
+
+
+def _vitals(form: FormValues, moment: str, errors: Errors) -> dict[str, int | None]:
+    words = VITALS_MOMENTS[moment]
+    systolic = read.whole(
+        form, f"bp_{moment}_systolic", f"Systolic pressure {words}", *SYSTOLIC, "mmHg", errors
+    )
+    diastolic = read.whole(
+        form, f"bp_{moment}_diastolic", f"Diastolic pressure {words}", *DIASTOLIC, "mmHg", errors
+    )
+    if systolic is not None and diastolic is not None and systolic <= diastolic:
+        errors[f"bp_{moment}_diastolic"] = (
+            f"Blood pressure {words}: the systolic pressure ({systolic}) must be higher than the "
+            f"diastolic ({diastolic}); check the order of the two numbers."
+        )
+    heart_rate = read.whole(
+        form, f"hr_{moment}", f"Heart rate {words}", *HEART_RATE, "beats a minute", errors
+    )
+    return {"systolic": systolic, "diastolic": diastolic, "heart_rate": heart_rate}
+
+
+def _after(earlier: dt.time | None, later: dt.time | None, name: str, message: str, errors: Errors) -> None:
+    if earlier is not None and later is not None and later <= earlier and name not in errors:
+        errors[name] = message
+
+
+def _calculation(form: FormValues, limits: KetamineDoseLimits, errors: Errors) -> DoseCalculation | None:
+    weight = read.decimal(form, "weight_kg", "Weight", "kg", "72.5", errors)
+    per_kg = read.decimal(form, "dose_mg_per_kg", "Ordered dose", "mg/kg", "0.5", errors)
+    concentration = read.decimal(form, "concentration_mg_per_ml", "Concentration", "mg/mL", "1", errors)
+    minutes = read.decimal(form, "infusion_minutes", "Infusion time", "minutes", "40", errors)
+    if weight is None or per_kg is None or concentration is None or minutes is None:
+        return None
+    try:
+        return compute_ketamine_dose(weight, per_kg, concentration, minutes, limits)
+    except DoseError as refused:
+        errors.update(refused.errors)
+        return None
+
+
+def _confirmation(form: FormValues, calculation: DoseCalculation, errors: Errors) -> bool:
+    """True when the computed dose was confirmed; False when the confirmation step is still due."""
+    raw = read.text(form, "confirmed_dose_mg")
+    if not raw:
+        return False
+    confirmed = Decimal(raw) if read.NUMBER.match(raw) else None
+    if confirmed != calculation.dose_mg:
+        errors["confirmed_dose_mg"] = (
+            f"The dose computed from the values now in the form is {calculation.dose_mg} mg, which is not "
+            f"the dose you confirmed ({raw[:20]} mg). Check the computed dose and confirm it again."
+        )
+    elif read.text(form, "dose_checked") != "yes":
+        errors["dose_checked"] = (
+            f"Tick the box to confirm you have checked the computed dose of {calculation.dose_mg} mg."
+        )
+    return True
+
+
+def _side_effects(form: FormValues, errors: Errors) -> tuple[list[str], str]:
+    chosen = read.choices(form, "side_effects")
+    other = read.free_text(form, "side_effects_other", "Other side effects", errors, limit=500)
+    unknown = [value for value in chosen if value not in KETAMINE_SIDE_EFFECTS]
+    if unknown:
+        errors["side_effects"] = "Side effects: choose from the listed side effects, or describe others."
+    elif not chosen and not other:
+        errors["side_effects"] = "Side effects: tick each side effect seen, or tick None."
+    elif "none" in chosen and (len(chosen) > 1 or other):
+        errors["side_effects"] = "Side effects: None cannot be ticked together with a side effect."
+    return [value for value in KETAMINE_SIDE_EFFECTS if value in chosen], other
+
+
+def check_ketamine(form: FormValues, limits: KetamineDoseLimits | None = None) -> CheckedRecord:
+    """An IV ketamine infusion record; stored only once the computed dose has been confirmed."""
+    errors: Errors = {}
+    calculation = _calculation(form, limits or KetamineDoseLimits(), errors)
+    confirmed = _confirmation(form, calculation, errors) if calculation is not None else False
+
+    start = read.clock_time(form, "start_time", "Infusion start", errors)
+    end = read.clock_time(form, "end_time", "Infusion end", errors)
+    _after(start, end, "end_time", "Infusion end: the end must be later than the start (same day).", errors)
+    vitals = {moment: _vitals(form, moment, errors) for moment in VITALS_MOMENTS}
+    dissociation = read.whole(
+        form, "dissociation_rating", "Dissociation rating", *DISSOCIATION, "(0 none, 10 severe)", errors
+    )
+    side_effects, side_effects_other = _side_effects(form, errors)
+    adverse_event = read.free_text(form, "adverse_event", "Adverse event", errors)
+    discharge = read.clock_time(form, "discharge_time", "Discharge time", errors)
+    _after(
+        end, discharge, "discharge_time", "Discharge time: discharge must be after the infusion end.", errors
+    )
+    if read.text(form, "escort_confirmed") != "yes":
+        errors["escort_confirmed"] = (
+            "Escort: confirm that an adult escort is taking the patient home. "
+            "A patient must not leave alone after ketamine."
+        )
+    notes = read.free_text(form, "notes", "Notes", errors)
+
+    data: dict[str, Any] = {
+        "start_time": f"{start:%H:%M}" if start else None,
+        "end_time": f"{end:%H:%M}" if end else None,
+        "vitals": vitals,
+        "dissociation_rating": dissociation,
+        "side_effects": side_effects,
+        "side_effects_other": side_effects_other,
+        "adverse_event": adverse_event,
+        "discharge_time": f"{discharge:%H:%M}" if discharge else None,
+        "escort_confirmed": read.text(form, "escort_confirmed") == "yes",
+        "notes": notes,
+    }
+    if calculation is not None:
+        data |= {
+            "weight_kg": str(calculation.weight_kg),
+            "dose_mg_per_kg": str(calculation.dose_mg_per_kg),
+            "concentration_mg_per_ml": str(calculation.concentration_mg_per_ml),
+            "infusion_minutes": calculation.infusion_minutes,
+            "dose_mg": str(calculation.dose_mg),
+            "volume_ml": str(calculation.volume_ml),
+            "rate_ml_per_hour": str(calculation.rate_ml_per_hour),
+            "arithmetic": list(calculation.arithmetic),
+            "dose_confirmed": confirmed
+            and "confirmed_dose_mg" not in errors
+            and "dose_checked" not in errors,
+        }
+    return CheckedRecord(
+        data, errors, calculation, awaiting_confirmation=calculation is not None and not confirmed
+    )
+
+
+def check_tms(form: FormValues, protocols: Collection[str] = ()) -> CheckedRecord:
+    """A TMS session record. ``protocols``: the ids allowed (empty: any well-formed id)."""
+    errors: Errors = {}
+    threshold = read.whole(
+        form, "rmt_percent", "Resting motor threshold", *MOTOR_THRESHOLD, "% of machine output", errors
+    )
+    method = read.one_of(form, "rmt_method", "How the motor threshold was found", MT_METHODS, errors)
+    intensity = read.whole(
+        form, "intensity_percent_mt", "Intensity", *INTENSITY, "% of motor threshold", errors
+    )
+    output: Decimal | None = None
+    if threshold is not None and intensity is not None:
+        output = (Decimal(threshold) * intensity / 100).quantize(Decimal("0.1"))
+        if output > 100:
+            errors["intensity_percent_mt"] = (
+                f"Intensity: {intensity}% of a motor threshold of {threshold}% would need {output}% of the "
+                "machine's output, more than it can give. Check the threshold and the intensity."
+            )
+    pulses = read.whole(form, "pulses", "Pulses", *PULSES, "pulses", errors)
+    protocol = read.text(form, "protocol")
+    if (protocols and protocol not in protocols) or not PROTOCOL_ID.match(protocol):
+        listed = f"one of: {', '.join(sorted(protocols))}" if protocols else "the protocol's id (a–z, 0–9, _)"
+        errors["protocol"] = f"Protocol: choose {listed}."
+    target = read.one_of(form, "target", "Target", TARGETS, errors)
+    target_other = read.free_text(
+        form, "target_other", "Other target", errors, limit=200, required=target == "other"
+    )
+    scalp_pain = read.whole(form, "scalp_pain", "Scalp pain", *SCALP_PAIN, "(0 none, 10 worst)", errors)
+    headache = read.yes_no(form, "headache", "Headache", errors)
+    seizure = read.yes_no(form, "seizure", "Seizure", errors)
+    adverse_event = read.free_text(form, "adverse_event", "Other adverse event", errors)
+    notes = read.free_text(form, "notes", "Notes", errors)
+    data: dict[str, Any] = {
+        "rmt_percent": threshold,
+        "rmt_method": method,
+        "intensity_percent_mt": intensity,
+        "output_percent": str(output) if output is not None else None,
+        "pulses": pulses,
+        "protocol": protocol,
+        "target": target,
+        "target_other": target_other if target == "other" else "",
+        "scalp_pain": scalp_pain,
+        "headache": headache,
+        "seizure": seizure,
+        "adverse_event": adverse_event,
+        "notes": notes,
+    }
+    return CheckedRecord(data, errors)
+
+
+def form_values(kind: str, data: dict[str, Any]) -> dict[str, str | list[str]]:
+    """A stored record's data as form values, to prefill a correction (the dose is not pre-confirmed)."""
+    values: dict[str, str | list[str]] = {}
+    for name, value in data.items():
+        if name in ("vitals", "arithmetic", "dose_confirmed", "dose_mg", "volume_ml", "rate_ml_per_hour"):
+            continue
+        if isinstance(value, bool):
+            values[name] = "yes" if value else "no"
+        elif isinstance(value, list):
+            values[name] = [str(item) for item in value]
+        else:
+            values[name] = "" if value is None else str(value)
+    if kind == "iv_ketamine":
+        for moment, reading in data.get("vitals", {}).items():
+            values[f"bp_{moment}_systolic"] = str(reading.get("systolic") or "")
+            values[f"bp_{moment}_diastolic"] = str(reading.get("diastolic") or "")
+            values[f"hr_{moment}"] = str(reading.get("heart_rate") or "")
+        if not data.get("escort_confirmed"):
+            values.pop("escort_confirmed", None)
+        else:
+            values["escort_confirmed"] = "yes"
+    return values
+
+
+def alerts_for(kind: str, data: dict[str, Any]) -> list[str]:
+    """The clinic alerts a stored record raises: "seizure" and/or "adverse_event"."""
+    kinds = []
+    if kind == "tms" and data.get("seizure") is True:
+        kinds.append("seizure")
+    if data.get("adverse_event"):
+        kinds.append("adverse_event")
+    return kinds
