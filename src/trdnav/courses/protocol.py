@@ -20,6 +20,9 @@ class Phase:
     per_day: int = 1  # sessions on each session day (accelerated TMS: 10)
     max_weeks: int | None = None  # the phase must end within this many weeks of its first session
     optional: bool = False  # e.g. the TMS taper: planned only when asked for
+    min_days_between: int = (
+        1  # least calendar days from one session day to the next (2: never on consecutive days)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,8 @@ class Protocol:
     min_hours_between_days: int  # least time from one session day's first session to the next day's
     same_day_gap_minutes: int  # least gap between the end of one session and the next on the same day
     max_course_days: int  # the whole course must end within this many days of its first session
+    # (without optional phases: each optional phase planned adds its own max_weeks)
+    consecutive_days: bool = False  # session days must follow each other (accelerated TMS: 5 in a row)
     preparation: tuple[str, ...] = ()  # plain notes for the patient's calendar ("Arrange a ride home")
 
     @property
