@@ -20,6 +20,12 @@ SETTINGS = {
     "contact_text": "Call 555-0123, Monday to Friday, 9 to 5.",
     "retention_days": "365",
     "require_two_factor": "on",
+    "timezone": "America/Chicago",
+    "country": "US",
+    "subdivision": "IL",
+    "opening_days": ["0", "1", "2", "3", "4", "5"],
+    "opens_at": "07:30",
+    "closes_at": "19:00",
 }
 
 
@@ -263,3 +269,54 @@ def test_the_audit_csv_holds_this_clinics_entries_up_to_its_own_export(app: Fast
     assert (entry.clinic_id, entry.staff_id) == (world.clinic_a, world.admin_a)
     with app.state.sessions() as session:
         assert audit.verify(session) == []
+
+
+SCHEDULED = {name: value for name, value in SETTINGS.items() if name != "require_two_factor"}
+
+
+def test_an_admin_sets_the_clinics_scheduling(app: FastAPI, world: World) -> None:
+    admin = signed_in(app, world.admin_a)
+    page = admin.get("/staff/admin/").text
+    assert 'name="timezone" maxlength="60" autocomplete="off" value="America/New_York"' in page
+    assert 'id="opening_day-4" name="opening_days" value="4" checked' in page
+    assert 'id="opening_day-5" name="opening_days" value="5">' in page, "Saturday is closed by default"
+    assert admin.post("/staff/admin/settings", data=SCHEDULED, follow_redirects=False).status_code == 303
+    north = _clinic(app, world.clinic_a)
+    assert (north.timezone, north.country, north.subdivision) == ("America/Chicago", "US", "IL")
+    assert north.opening_days == [0, 1, 2, 3, 4, 5]
+    assert (north.opens_at, north.closes_at) == ("07:30", "19:00")
+    assert _clinic(app, world.clinic_b).timezone == "America/New_York", "the other clinic keeps its own"
+    national = {**SCHEDULED, "country": "gb", "subdivision": ""}
+    assert admin.post("/staff/admin/settings", data=national, follow_redirects=False).status_code == 303
+    assert (_clinic(app, world.clinic_a).country, _clinic(app, world.clinic_a).subdivision) == ("GB", "")
+
+
+def test_wrong_scheduling_is_refused_beside_each_field_and_nothing_saved(app: FastAPI, world: World) -> None:
+    admin = signed_in(app, world.admin_a)
+    cases: list[tuple[dict[str, object], str | None, str | None]] = [
+        ({"timezone": "Mars/Olympus"}, "timezone", "IANA name, for example America/New_York"),
+        ({"timezone": "EST5EDT "}, None, None),
+        ({"country": "XX"}, "country", "two-letter country code with known public holidays"),
+        ({"country": "USA"}, "country", "two-letter country code"),
+        ({"subdivision": "ZZ"}, "subdivision", "Enter one of US&#39;s state or region codes"),
+        ({"opening_days": []}, "opening_days", "Tick at least one day the clinic is open."),
+        ({"opening_days": ["0", "7"]}, "opening_days", "Tick at least one day the clinic is open."),
+        ({"opens_at": "8:00"}, "opens_at", "HH:MM in the 24-hour clock"),
+        ({"closes_at": "24:00"}, "closes_at", "HH:MM in the 24-hour clock"),
+        (
+            {"opens_at": "18:00", "closes_at": "18:00"},
+            "closes_at",
+            "closing time after the opening time (18:00)",
+        ),
+    ]
+    for change, field, message in cases:
+        response = admin.post("/staff/admin/settings", data={**SCHEDULED, **change}, follow_redirects=False)
+        if field is None:
+            assert response.status_code == 303, change  # a valid IANA name, given with a space
+            continue
+        assert response.status_code == 422, change
+        assert message in response.text, change
+        assert f'id="{field}-error"' in response.text, change
+    north = _clinic(app, world.clinic_a)
+    assert north.timezone == "EST5EDT" and north.opening_days == [0, 1, 2, 3, 4, 5]
+    assert len(_entries(app, "update", "clinic")) == 1, "only the valid submission was saved"

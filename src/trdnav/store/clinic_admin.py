@@ -3,16 +3,22 @@
 Settings: the therapies offered (at least one of the knowledge base's), the crisis resources
 text, the consultation contact details shown to patients, whether every account must sign in
 with a second factor, and how long assessments are kept (blank: until deleted; `trdnav retention
-apply` enforces it). Staff: add an account, deactivate or reactivate it (which ends its sign-in
-sessions), change its role. An admin cannot deactivate themself, and a clinic never loses its
-last active admin. Errors name the field, so the form can show them beside it.
+apply` enforces it), and the scheduling the course planner reads: the clinic's time zone (IANA),
+the country and state whose public holidays close it (as the ``holidays`` package knows them),
+its opening days and its opening hours. Staff: add an account, deactivate or reactivate it
+(which ends its sign-in sessions), change its role. An admin cannot deactivate themself, and a
+clinic never loses its last active admin. Errors name the field, so the form can show them beside it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from zoneinfo import available_timezones
 
+import holidays
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +30,8 @@ RETENTION_MIN_DAYS = 30
 RETENTION_MAX_DAYS = 3650
 TITLE_MAX = 200
 TEXT_MAX = 2000
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,12 @@ class ClinicSettings:
     contact_text: str
     require_two_factor: bool
     retention_days: int | None
+    timezone: str
+    country: str
+    subdivision: str
+    opening_days: list[int]
+    opens_at: str
+    closes_at: str
 
 
 @dataclass
@@ -58,6 +72,12 @@ def settings_values(clinic: Clinic) -> dict[str, object]:
         "contact_text": clinic.contact_text,
         "require_two_factor": clinic.require_two_factor,
         "retention_days": "" if clinic.retention_days is None else str(clinic.retention_days),
+        "timezone": clinic.timezone,
+        "country": clinic.country,
+        "subdivision": clinic.subdivision,
+        "opening_days": list(clinic.opening_days),
+        "opens_at": clinic.opens_at,
+        "closes_at": clinic.closes_at,
     }
 
 
@@ -79,6 +99,67 @@ def _retention(given: str, errors: dict[str, str]) -> int | None:
     return int(given)
 
 
+@cache
+def holiday_countries() -> dict[str, tuple[str, ...]]:
+    """Two-letter country codes the ``holidays`` package knows, each with its subdivision codes."""
+    return {
+        code: tuple(subdivisions)
+        for code, subdivisions in holidays.list_supported_countries(include_aliases=False).items()
+        if len(code) == 2
+    }
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    timezone: str
+    country: str
+    subdivision: str
+    opening_days: list[int]
+    opens_at: str
+    closes_at: str
+
+
+def read_schedule(
+    form: Mapping[str, Sequence[str]], errors: dict[str, str]
+) -> tuple[Schedule, dict[str, object]]:
+    """Check the scheduling fields; messages go into ``errors`` by field. Returns what was sent too."""
+    timezone, opens_at, closes_at = (_text(form, n) for n in ("timezone", "opens_at", "closes_at"))
+    country, subdivision = _text(form, "country").upper(), _text(form, "subdivision").upper()
+    days_given = list(form.get("opening_days") or [])
+    days = sorted({int(d) for d in days_given if d.isdigit() and int(d) < len(WEEKDAY_NAMES)})
+    if timezone not in _timezones():
+        errors["timezone"] = "Enter the clinic's time zone as an IANA name, for example America/New_York."
+    countries = holiday_countries()
+    if country not in countries:
+        errors["country"] = "Enter a two-letter country code with known public holidays, for example US."
+    elif subdivision and subdivision not in countries[country]:
+        known = ", ".join(countries[country]) or "none"
+        errors["subdivision"] = (
+            f"Enter one of {country}'s state or region codes ({known}), or leave it blank."
+        )
+    if not days or len(days) != len(days_given):
+        errors["opening_days"] = "Tick at least one day the clinic is open."
+    for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if not CLOCK_TIME.match(value):
+            errors[name] = "Enter a time of day as HH:MM in the 24-hour clock, for example 08:30."
+    if "opens_at" not in errors and "closes_at" not in errors and opens_at >= closes_at:
+        errors["closes_at"] = f"Enter a closing time after the opening time ({opens_at})."
+    values: dict[str, object] = {
+        "timezone": timezone,
+        "country": country,
+        "subdivision": subdivision,
+        "opening_days": days,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+    }
+    return Schedule(timezone, country, subdivision, days, opens_at, closes_at), values
+
+
 def read_settings_form(form: Mapping[str, Sequence[str]], known_therapies: Sequence[str]) -> SettingsForm:
     """Check a submitted settings form; ``form`` maps each field to the values sent."""
     result = SettingsForm()
@@ -97,6 +178,7 @@ def read_settings_form(form: Mapping[str, Sequence[str]], known_therapies: Seque
     retention_given = _text(form, "retention_days")
     retention = _retention(retention_given, errors)
     two_factor = _text(form, "require_two_factor") == "on"
+    schedule, schedule_values = read_schedule(form, errors)
     result.values = {
         "therapies": chosen,
         "crisis_title": title,
@@ -104,9 +186,23 @@ def read_settings_form(form: Mapping[str, Sequence[str]], known_therapies: Seque
         "contact_text": contact,
         "require_two_factor": two_factor,
         "retention_days": retention_given,
+        **schedule_values,
     }
     if not errors:
-        result.settings = ClinicSettings(chosen, title, text, contact, two_factor, retention)
+        result.settings = ClinicSettings(
+            chosen,
+            title,
+            text,
+            contact,
+            two_factor,
+            retention,
+            timezone=schedule.timezone,
+            country=schedule.country,
+            subdivision=schedule.subdivision,
+            opening_days=schedule.opening_days,
+            opens_at=schedule.opens_at,
+            closes_at=schedule.closes_at,
+        )
     return result
 
 
@@ -117,6 +213,12 @@ def save_settings(session: Session, actor: audit.Actor, clinic: Clinic, settings
     clinic.contact_text = settings.contact_text
     clinic.require_two_factor = settings.require_two_factor
     clinic.retention_days = settings.retention_days
+    clinic.timezone = settings.timezone
+    clinic.country = settings.country
+    clinic.subdivision = settings.subdivision
+    clinic.opening_days = list(settings.opening_days)
+    clinic.opens_at = settings.opens_at
+    clinic.closes_at = settings.closes_at
     session.flush()
     audit.record(session, actor, "update", "clinic", clinic.id, clinic_id=clinic.id)
 

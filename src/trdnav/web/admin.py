@@ -27,6 +27,7 @@ from trdnav.store.accounts import ROLES, AccountError
 from trdnav.store.clinic_admin import (
     RETENTION_MAX_DAYS,
     RETENTION_MIN_DAYS,
+    WEEKDAY_NAMES,
     StaffChangeError,
     add_staff,
     read_settings_form,
@@ -55,6 +56,11 @@ AUDIT_RECORD_TYPES = (
     "staff",
     "staff_session",
     "audit_trail",
+    "course",
+    "course_visit",
+    "session_record",
+    "outcome_score",
+    "alert",
 )
 STAFF_NOTICES = {
     "added": "The account was added. Give the person their temporary password in person or by phone.",
@@ -102,6 +108,7 @@ def _settings_page(
         saved=saved,
         retention_min=RETENTION_MIN_DAYS,
         retention_max=RETENTION_MAX_DAYS,
+        weekday_names=WEEKDAY_NAMES,
     )
 
 
