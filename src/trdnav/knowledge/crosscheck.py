@@ -16,7 +16,9 @@ from trdnav.knowledge.schema import (
     Instrument,
     Item,
     Manifest,
+    ProtocolEntry,
     Rule,
+    ScheduledPhase,
     Therapy,
 )
 
@@ -76,6 +78,7 @@ def crosscheck(
     considerations: ConsiderationFile,
     instruments: Mapping[str, Instrument],
     citations: Mapping[str, Citation],
+    protocols: Sequence[ProtocolEntry] = (),
 ) -> list[str]:
     """Return every cross-reference problem in the knowledge base (empty when sound)."""
     problems: list[str] = []
@@ -151,5 +154,37 @@ def crosscheck(
             problems.append(
                 f"{where}: items.yaml says {scored.length} answers of 0..{scored.maximum};"
                 f" the instrument has {len(instrument.items)} of 0..{len(instrument.answers) - 1}"
+            )
+    problems.extend(_protocol_problems(protocols, known_therapies, citations))
+    return problems
+
+
+def _fewest_days(phase: ScheduledPhase) -> int:
+    """A lower bound on the days a phase spans even when the clinic is open every day."""
+    session_days = -(-phase.sessions // phase.per_day)
+    by_spacing = (session_days - 1) * phase.min_days_between + 1
+    by_weeks = (-(-session_days // phase.per_week) - 1) * 7 + 1
+    return max(by_spacing, by_weeks)
+
+
+def _protocol_problems(
+    protocols: Sequence[ProtocolEntry], therapies: Mapping[str, str], citations: Mapping[str, Citation]
+) -> list[str]:
+    """Each protocol names a known therapy and known citations, and its required phases fit its length."""
+    problems: list[str] = []
+    for repeated in _duplicates(protocol.id for protocol in protocols):
+        problems.append(f"protocols.yaml: {repeated}: id used twice")
+    for protocol in protocols:
+        where = f"protocols.yaml: {protocol.id}"
+        _check_refs(where, [protocol.therapy], therapies, "therapy", problems)
+        _check_refs(where, protocol.citations, citations, "citation", problems)
+        for fact in protocol.rules:
+            _check_refs(f"{where}: rules", fact.citations, citations, "citation", problems)
+        schedule = protocol.schedule
+        fewest_days = sum(_fewest_days(phase) for phase in schedule.phases if not phase.optional)
+        if fewest_days > schedule.max_course_days:
+            problems.append(
+                f"{where}: its required phases need at least {fewest_days} days,"
+                f" more than max_course_days {schedule.max_course_days}"
             )
     return problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any, TypeVar
@@ -28,6 +28,8 @@ from trdnav.knowledge.schema import (
     Item,
     ItemFile,
     Manifest,
+    ProtocolEntry,
+    ProtocolFile,
     Rule,
     RuleFile,
     Therapy,
@@ -57,6 +59,7 @@ class KnowledgeBase:
     instruments: dict[str, Instrument]
     citations: dict[str, Citation]
     engine: core.Engine
+    protocols: dict[str, ProtocolEntry] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -197,6 +200,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     manifest = _read(folder, "manifest.toml", Manifest, problems)
     item_file = _read(folder, "items.yaml", ItemFile, problems)
     considerations = _read(folder, "considerations.yaml", ConsiderationFile, problems)
+    protocol_file = _read(folder, "protocols.yaml", ProtocolFile, problems)
     therapies: dict[str, Therapy] = {}
     for name in _files(folder, "therapies"):
         therapy = _read(folder, name, Therapy, problems)
@@ -221,7 +225,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             if citation.id in citations:
                 problems.append(f"{name}: {citation.id}: already defined in {citations[citation.id][0]}")
             citations[citation.id] = (name, citation)
-    if manifest is None or item_file is None or considerations is None or problems:
+    if manifest is None or item_file is None or considerations is None or protocol_file is None or problems:
         raise KnowledgeError(problems)
     items = {item.id: item for item in item_file.items}
     problems.extend(
@@ -233,6 +237,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             considerations=considerations,
             instruments=instruments,
             citations={cid: entry for cid, (_, entry) in citations.items()},
+            protocols=protocol_file.protocols if protocol_file else (),
         )
     )
     if problems:
@@ -248,6 +253,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         instruments=instruments,
         citations={cid: entry for cid, (_, entry) in citations.items()},
         engine=_engine(manifest, items, rule_list, considerations, instruments),
+        protocols={protocol.id: protocol for protocol in protocol_file.protocols},
     )
 
 

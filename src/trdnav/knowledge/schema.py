@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trdnav.core.conditions import Condition, parse_condition
+from trdnav.courses.protocol import Phase, Protocol
 
 EvidenceLabel = Literal["verified", "secondary", "unverified", "clinical_opinion"]
 ItemKind = Literal["yes_no", "integer", "scores", "words", "word"]
@@ -278,3 +279,94 @@ class Citation(Strict):
 
 class CitationFile(Strict):
     citations: list[Citation]
+
+
+class ScheduledPhase(Strict):
+    """One stretch of a course with one rhythm (see `trdnav.courses.protocol.Phase`)."""
+
+    name: str = Field(pattern=SNAKE_ID)
+    sessions: int = Field(ge=1)
+    min_sessions: int = Field(ge=1)
+    per_week: int = Field(ge=1, le=7, description="most session days in one calendar week")
+    per_day: int = Field(default=1, ge=1)
+    max_weeks: int | None = Field(default=None, ge=1)
+    optional: bool = False
+    min_days_between: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _minimum_fits(self) -> ScheduledPhase:
+        if self.min_sessions > self.sessions:
+            raise ValueError(f"phase {self.name}: min_sessions is above sessions")
+        if self.optional and self.max_weeks is None:
+            raise ValueError(f"optional phase {self.name} needs max_weeks: it lengthens the course by them")
+        return self
+
+
+class Schedule(Strict):
+    """The numbers the course planner keeps; each has its basis among the protocol's `rules` facts."""
+
+    session_minutes: int = Field(ge=1, description="start to end of a session, preparation included")
+    observation_minutes: int = Field(ge=0)
+    min_hours_between_days: int = Field(ge=0)
+    same_day_gap_minutes: int = Field(ge=0)
+    max_course_days: int = Field(ge=1, description="without optional phases")
+    consecutive_days: bool = False
+    phases: list[ScheduledPhase] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _phases_in_order(self) -> Schedule:
+        flags = [phase.optional for phase in self.phases]
+        if all(flags):
+            raise ValueError("a schedule needs at least one phase that is not optional")
+        if flags != sorted(flags):
+            raise ValueError("optional phases come after the required ones")
+        return self
+
+
+class ProtocolEntry(Strict):
+    """A treatment protocol a clinic can plan a course with, with its sources and texts."""
+
+    id: str = Field(pattern=SNAKE_ID)
+    therapy: str = Field(pattern=SNAKE_ID)
+    name: str
+    involves: str = Field(description="patient text: what a session involves")
+    session_text: str = Field(description="patient text: how long a session and the wait after take")
+    clinician_text: str
+    preparation: list[str] = Field(description="patient notes for each session in the calendar")
+    evidence: EvidenceLabel
+    citations: list[str] = Field(min_length=1)
+    rules: list[Fact] = Field(min_length=1, description="the basis of each scheduling number")
+    schedule: Schedule
+
+    @property
+    def plan(self) -> Protocol:
+        """The protocol as the course planner reads it."""
+        return Protocol(
+            id=self.id,
+            therapy=self.therapy,
+            name=self.name,
+            phases=tuple(
+                Phase(
+                    name=phase.name,
+                    sessions=phase.sessions,
+                    min_sessions=phase.min_sessions,
+                    per_week=phase.per_week,
+                    per_day=phase.per_day,
+                    max_weeks=phase.max_weeks,
+                    optional=phase.optional,
+                    min_days_between=phase.min_days_between,
+                )
+                for phase in self.schedule.phases
+            ),
+            session_minutes=self.schedule.session_minutes,
+            observation_minutes=self.schedule.observation_minutes,
+            min_hours_between_days=self.schedule.min_hours_between_days,
+            same_day_gap_minutes=self.schedule.same_day_gap_minutes,
+            max_course_days=self.schedule.max_course_days,
+            consecutive_days=self.schedule.consecutive_days,
+            preparation=tuple(self.preparation),
+        )
+
+
+class ProtocolFile(Strict):
+    protocols: list[ProtocolEntry] = Field(min_length=1)
