@@ -1,5 +1,361 @@
-"""(being written)"""
+"""Routes: measurement-based care. The patient's check-in (PHQ-9 and GAD-7 again, through the private
+link), the clinician's outcomes page for one patient (chart, scores, status, halfway flag, check-ins,
+alerts) with score entry, marking an alert handled, and the clinic's response and remission rates
+per therapy (page and CSV).
 
-from fastapi import APIRouter
+A PHQ-9 item 9 above 0, from the patient or a clinician, raises an urgent suicide-risk alert at once
+(the queue puts the patient first) and, for the patient, shows crisis resources before anything else.
+Staff routes see only their own clinic: other clinics' records answer 404 and nothing is written.
+Every read or write of patient data appends one audit entry per record, in the request's transaction.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from trdnav.courses import outcomes as rules
+from trdnav.courses.rates import ELIGIBILITY, INTERVAL_METHOD, TherapyRates, therapy_rates
+from trdnav.courses.score_entry import (
+    INSTRUMENTS,
+    check_clinician_entry,
+    check_patient_checkin,
+    item_nine_positive,
+)
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.store import audit
+from trdnav.store.alerts import KINDS as ALERT_KINDS
+from trdnav.store.alerts import mark_handled, open_alerts, raise_alert
+from trdnav.store.models import Assessment, Clinic, ClinicAlert, OutcomeScore
+from trdnav.store.outcomes import active_course, add_score, clinic_course_results, course_outcome, utc
+from trdnav.web.csrf import verify_csrf
+from trdnav.web.deps import assessment_or_404, audit_patient, knowledge, patient_actor
+from trdnav.web.forms import FieldError
+from trdnav.web.principal import DbSession, Principal, StaffPrincipal
+from trdnav.web.staff_pages import render_staff
+from trdnav.web.summary import long_date
+from trdnav.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+CSV_COLUMNS = (
+    "therapy",
+    "n",
+    "responders",
+    "response_rate",
+    "response_ci_low",
+    "response_ci_high",
+    "remitters",
+    "remission_rate",
+    "remission_ci_low",
+    "remission_ci_high",
+)
+EVIDENCE_WORDS = {
+    "verified": "verified",
+    "secondary": "secondary source",
+    "unverified": "unverified",
+    "clinical_opinion": "clinical opinion",
+}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _private(response: Response) -> Response:
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+# --- The patient's check-in ----------------------------------------------------------------------
+
+
+def _checkin_page(
+    request: Request,
+    kb: KnowledgeBase,
+    assessment: Assessment,
+    token: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, FieldError] | None = None,
+    status_code: int = 200,
+) -> Response:
+    outcome = course_outcome(kb, assessment, _now())
+    return _private(
+        render(
+            request,
+            "checkin.html",
+            status_code=status_code,
+            token=token,
+            crisis=assessment.suicide_risk_alert,
+            checkins=outcome.checkins if active_course(assessment) else [],
+            state_words=rules.CHECKIN_STATE_WORDS,
+            long_date=long_date,
+            values=values or {},
+            errors=errors or {},
+        )
+    )
+
+
+@router.get("/a/{token}/check-in", response_model=None)
+def checkin_form(request: Request, token: str, session: DbSession, kb: Knowledge) -> Response:
+    return _checkin_page(request, kb, assessment_or_404(request, session, token, "read"), token)
+
+
+@router.post("/a/{token}/check-in", response_model=None, dependencies=[Depends(verify_csrf)])
+async def checkin_submit(request: Request, token: str, session: DbSession, kb: Knowledge) -> Response:
+    """Both questionnaires, every question answered; each score is its own record."""
+    form = await request.form()
+    fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+    entries, problems = check_patient_checkin(fields)
+    if problems:
+        assessment = assessment_or_404(request, session, token, "read")
+        errors = {}
+        for instrument, first_blank in problems.items():
+            name = INSTRUMENTS[instrument][0]
+            message = "Please choose one answer for each question."
+            errors[instrument] = FieldError(
+                instrument, message, f"{instrument}_{first_blank}-0", f"{name}: {message}"
+            )
+        values = {key: given[-1] for key, given in fields.items() if given and key != "csrf_token"}
+        return _checkin_page(request, kb, assessment, token, values=values, errors=errors, status_code=422)
+    assessment = assessment_or_404(request, session, token, None)
+    taken_at = _now()
+    for entry in entries:
+        score = add_score(session, assessment, entry, taken_at=taken_at, source="patient", entered_by=None)
+        audit_patient(request, session, assessment, "create", "outcome_score", score.id)
+        if item_nine_positive(entry.instrument, entry.items):
+            actor = patient_actor(request, assessment)
+            raise_alert(
+                session, actor, assessment, "suicide_risk", source_type="outcome_score", source_id=score.id
+            )
+    return RedirectResponse(f"/a/{token}/check-in/done", status_code=303)
+
+
+@router.get("/a/{token}/check-in/done", response_model=None)
+def checkin_done(request: Request, token: str, session: DbSession, kb: Knowledge) -> Response:
+    assessment = assessment_or_404(request, session, token, "read")
+    outcome = course_outcome(kb, assessment, _now())
+    upcoming = [c for c in outcome.checkins if c.state == "upcoming"] if active_course(assessment) else []
+    return _private(
+        render(
+            request,
+            "checkin_done.html",
+            token=token,
+            crisis=assessment.suicide_risk_alert,
+            alert_text=kb.instruments["phq9"].alerts[0].text if kb.instruments["phq9"].alerts else "",
+            next_checkin=upcoming[0].due if upcoming else None,
+            long_date=long_date,
+        )
+    )
+
+
+# --- One patient's outcomes, for the clinician ---------------------------------------------------
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(status_code=404, detail="Not found")
+
+
+def _own_assessment(session: Session, principal: Principal, assessment_id: int) -> Assessment:
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or assessment.clinic_id != principal.clinic_id:
+        raise _not_found()
+    return assessment
+
+
+def _audit(
+    session: Session, principal: Principal, action: str, record_type: str, record_id: int | None
+) -> None:
+    audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
+
+
+def _outcomes_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    kb: KnowledgeBase,
+    assessment: Assessment,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    given: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Showing the page is one read of the assessment (its scores, courses and alerts with it)."""
+    _audit(session, principal, "read", "assessment", assessment.id)
+    outcome = course_outcome(kb, assessment, _now())
+    scores: list[OutcomeScore] = sorted(assessment.outcome_scores, key=lambda s: (utc(s.taken_at), s.id))
+    return render_staff(
+        request,
+        "staff/outcomes.html",
+        principal,
+        status_code=status_code,
+        assessment=assessment,
+        outcome=outcome,
+        scores=scores,
+        local=lambda moment: utc(moment).astimezone(outcome.zone),
+        therapy_names={t.id: t.name for t in kb.therapies.values()},
+        alerts=open_alerts(session, assessment.id),
+        alert_kinds=ALERT_KINDS,
+        state_words=rules.CHECKIN_STATE_WORDS,
+        definitions=(rules.RESPONSE_DEFINITION, rules.REMISSION_DEFINITION),
+        definitions_source=rules.DEFINITIONS_SOURCE,
+        errors=errors or {},
+        given=given or {},
+        today=_now().astimezone(outcome.zone).date().isoformat(),
+    )
+
+
+@router.get("/staff/assessments/{assessment_id}/outcomes", response_class=HTMLResponse)
+def outcomes_page(
+    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> HTMLResponse:
+    assessment = _own_assessment(session, principal, assessment_id)
+    return _outcomes_page(request, session, principal, kb, assessment)
+
+
+@router.post(
+    "/staff/assessments/{assessment_id}/scores", response_model=None, dependencies=[Depends(verify_csrf)]
+)
+async def score_submit(
+    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> Response:
+    """A clinician enters a PHQ-9 or GAD-7: the total, or every item; item 9 above 0 raises the alert."""
+    assessment = _own_assessment(session, principal, assessment_id)
+    form = await request.form()
+    fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+    outcome_zone = course_outcome(kb, assessment, _now()).zone
+    checked = check_clinician_entry(fields, _now().astimezone(outcome_zone).date())
+    if checked.entry is None or checked.taken_on is None:
+        return _outcomes_page(
+            request,
+            session,
+            principal,
+            kb,
+            assessment,
+            status_code=422,
+            errors=checked.errors,
+            given=checked.values,
+        )
+    # a score taken on a past day is placed at noon local time on that day
+    taken_at = dt.datetime.combine(checked.taken_on, dt.time(12, 0), tzinfo=outcome_zone)
+    if checked.taken_on == _now().astimezone(outcome_zone).date():
+        taken_at = _now()
+    score = add_score(
+        session,
+        assessment,
+        checked.entry,
+        taken_at=taken_at,
+        source="clinician",
+        entered_by=principal.staff_id,
+    )
+    _audit(session, principal, "create", "outcome_score", score.id)
+    if item_nine_positive(score.instrument, score.item_answers):
+        raise_alert(
+            session,
+            principal.actor(),
+            assessment,
+            "suicide_risk",
+            source_type="outcome_score",
+            source_id=score.id,
+        )
+    return RedirectResponse(f"/staff/assessments/{assessment.id}/outcomes#scores", status_code=303)
+
+
+@router.post("/staff/alerts/{alert_id}/handled", response_model=None, dependencies=[Depends(verify_csrf)])
+def alert_handled(alert_id: int, principal: StaffPrincipal, session: DbSession) -> Response:
+    """Mark an open alert handled (who and when are kept); an alert already handled is left as it is."""
+    alert = session.get(ClinicAlert, alert_id)
+    if alert is None or alert.assessment.clinic_id != principal.clinic_id:
+        raise _not_found()
+    if alert.handled_at is None:
+        mark_handled(session, principal.actor(), alert)
+    return RedirectResponse(f"/staff/assessments/{alert.assessment_id}/outcomes#alerts", status_code=303)
+
+
+# --- The clinic's rates --------------------------------------------------------------------------
+
+
+def _clinic_rates(session: Session, kb: KnowledgeBase, principal: Principal) -> list[TherapyRates]:
+    clinic = session.get(Clinic, principal.clinic_id)
+    results = clinic_course_results(session, kb, principal.clinic_id)
+    wanted = set(clinic.therapies if clinic else ()) | {r.therapy for r in results}
+    order = [t for t in kb.therapies if t in wanted] + sorted(wanted - set(kb.therapies))
+    return therapy_rates(results, order)
+
+
+def _published(kb: KnowledgeBase, therapy: str) -> list[dict[str, Any]]:
+    """The knowledge base's published benefit figures for a therapy, with their sources."""
+    found = kb.therapies.get(therapy)
+    if found is None:
+        return []
+    return [
+        {
+            "text": fact.clinician_text or fact.text,
+            "evidence": EVIDENCE_WORDS[fact.evidence],
+            "uncertainty": fact.uncertainty,
+            "sources": [kb.citations[c] for c in fact.citations if c in kb.citations],
+        }
+        for fact in found.benefits
+    ]
+
+
+@router.get("/staff/outcomes", response_class=HTMLResponse)
+def clinic_outcomes(
+    request: Request, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> HTMLResponse:
+    rates = _clinic_rates(session, kb, principal)
+    _audit(session, principal, "read", "clinic_outcomes", None)
+    return render_staff(
+        request,
+        "staff/clinic_outcomes.html",
+        principal,
+        rates=rates,
+        therapy_names={t.id: t.name for t in kb.therapies.values()},
+        published={r.therapy: _published(kb, r.therapy) for r in rates},
+        definitions=(rules.RESPONSE_DEFINITION, rules.REMISSION_DEFINITION),
+        definitions_source=rules.DEFINITIONS_SOURCE,
+        eligibility=ELIGIBILITY,
+        interval_method=INTERVAL_METHOD,
+    )
+
+
+def _fraction(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+@router.get("/staff/outcomes.csv")
+def clinic_outcomes_csv(principal: StaffPrincipal, session: DbSession, kb: Knowledge) -> Response:
+    """One row per therapy; rates and interval bounds as fractions (0-1), blank when n is 0."""
+    rates = _clinic_rates(session, kb, principal)
+    _audit(session, principal, "export", "clinic_outcomes", None)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rates:
+        row: list[str | int] = [r.therapy, r.n]
+        for rate in (r.response, r.remission):
+            interval = rate.interval
+            row += [
+                rate.k,
+                _fraction(rate.value),
+                _fraction(interval.low if interval else None),
+                _fraction(interval.high if interval else None),
+            ]
+        writer.writerow(row)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="trd-navigator-clinic-outcomes.csv"',
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )

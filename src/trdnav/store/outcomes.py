@@ -1,0 +1,188 @@
+"""Outcome scores in the database, and the views of them the pages show: one patient's course
+outcome (baseline, status, halfway flag, check-ins, chart) and a clinic's course results for rates.
+
+Reads and writes here are not audited by themselves: the route that calls them records one audit
+entry per record it shows or writes, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trdnav.courses import outcomes as rules
+from trdnav.courses.chart import scores_chart
+from trdnav.courses.rates import CourseResult
+from trdnav.courses.score_entry import Entry
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.store.models import Assessment, Course, OutcomeScore
+
+PHQ9_ITEMS = 9
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def course_therapy(kb: KnowledgeBase, protocol_id: str) -> str:
+    """The therapy a course's protocol belongs to: from the knowledge base's protocols when it has
+    them, else the longest therapy id the protocol id starts with ("tms_10hz" -> "tms")."""
+    protocols = getattr(kb, "protocols", None)
+    if isinstance(protocols, dict) and protocol_id in protocols:
+        found = protocols[protocol_id]
+        for holder in (found, getattr(found, "planner", None)):
+            therapy = getattr(holder, "therapy", None)
+            if isinstance(therapy, str):
+                return therapy
+    matches = [t for t in kb.therapies if protocol_id == t or protocol_id.startswith(f"{t}_")]
+    if matches:
+        return max(matches, key=len)
+    return "tms" if "tms" in protocol_id else protocol_id
+
+
+def intake_phq9_total(assessment: Assessment) -> int | None:
+    answers = assessment.answers.get("phq9")
+    if isinstance(answers, list) and len(answers) == PHQ9_ITEMS and all(isinstance(a, int) for a in answers):
+        return sum(answers)
+    return None
+
+
+def active_course(assessment: Assessment) -> Course | None:
+    """The most recent course still running, if any: new scores belong to it."""
+    running = [c for c in assessment.courses if c.status == "active"]
+    return max(running, key=lambda c: (c.start_date, c.id)) if running else None
+
+
+def shown_course(assessment: Assessment) -> Course | None:
+    """The course the outcomes page follows: the active one, else the most recent."""
+    return active_course(assessment) or (
+        max(assessment.courses, key=lambda c: (c.start_date, c.id)) if assessment.courses else None
+    )
+
+
+def add_score(
+    session: Session,
+    assessment: Assessment,
+    entry: Entry,
+    *,
+    taken_at: dt.datetime,
+    source: str,
+    entered_by: int | None,
+) -> OutcomeScore:
+    course = active_course(assessment)
+    score = OutcomeScore(
+        assessment=assessment,
+        course_id=course.id if course else None,
+        instrument=entry.instrument,
+        item_answers=entry.items,
+        total=entry.total,
+        taken_at=taken_at,
+        source=source,
+        entered_by=entered_by,
+    )
+    session.add(score)
+    session.flush()
+    return score
+
+
+def _scores(assessment: Assessment, zone: ZoneInfo) -> list[rules.Score]:
+    return [
+        rules.Score(s.instrument, s.total, utc(s.taken_at).astimezone(zone))
+        for s in assessment.outcome_scores
+    ]
+
+
+@dataclass(frozen=True)
+class CourseOutcome:
+    """What the clinician sees of one patient's outcomes (for a course, or without one)."""
+
+    course: Course | None
+    therapy: str | None
+    zone: ZoneInfo
+    baseline: rules.Baseline | None
+    phq9: list[rules.Score]  # since the course began (or since intake, without a course)
+    gad7: list[rules.Score]
+    status: str
+    halfway: rules.HalfwayCheck | None
+    checkins: list[rules.CheckIn]
+    chart: str
+
+    @property
+    def latest(self) -> rules.Score | None:
+        return self.phq9[-1] if self.phq9 else None
+
+    @property
+    def status_words(self) -> str:
+        return rules.STATUS_WORDS[self.status]
+
+    @property
+    def change_percent(self) -> float | None:
+        if self.baseline is None or self.latest is None:
+            return None
+        return rules.percent_change(self.baseline.total, self.latest.total)
+
+
+def course_outcome(kb: KnowledgeBase, assessment: Assessment, now: dt.datetime) -> CourseOutcome:
+    """Baseline, status, halfway flag, check-ins and chart for the course shown (or the intake alone)."""
+    course = shown_course(assessment)
+    zone = ZoneInfo(
+        course.timezone if course else (assessment.clinic.timezone if assessment.clinic else "UTC")
+    )
+    scores = _scores(assessment, zone)
+    intake_at = utc(assessment.created_at).astimezone(zone)
+    visits = sorted(course.visits, key=lambda v: v.starts_at) if course else []
+    kept = [v for v in visits if v.status != "missed"]
+    first_session = utc(kept[0].starts_at).astimezone(zone) if kept else None
+    start = first_session if course else intake_at
+    base = rules.baseline(scores, start, intake_phq9_total(assessment), intake_at)
+    phq9 = rules.since_start(scores, start)
+    gad7 = sorted(
+        (s for s in scores if s.instrument == "gad7" and start is not None and s.taken_at >= start),
+        key=lambda s: s.taken_at,
+    )
+    latest = phq9[-1] if phq9 else None
+    checkins = rules.checkin_schedule(
+        [utc(v.starts_at).astimezone(zone).date() for v in kept],
+        [s.taken_at.date() for s in phq9],
+        now.astimezone(zone).date(),
+    )
+    return CourseOutcome(
+        course=course,
+        therapy=course_therapy(kb, course.protocol_id) if course else None,
+        zone=zone,
+        baseline=base,
+        phq9=phq9,
+        gad7=gad7,
+        status=rules.status(base, latest),
+        halfway=rules.halfway([v.status for v in visits], base, latest) if course else None,
+        checkins=checkins,
+        chart=scores_chart(phq9, gad7, base, chart_id=f"scores-chart-{assessment.id}"),
+    )
+
+
+def clinic_course_results(session: Session, kb: KnowledgeBase, clinic_id: int) -> list[CourseResult]:
+    """Every course of the clinic with its therapy, baseline and latest PHQ-9 since its first session."""
+    query = select(Course).join(Assessment).where(Assessment.clinic_id == clinic_id).order_by(Course.id)
+    results: list[CourseResult] = []
+    for course in session.scalars(query):
+        assessment = course.assessment
+        kept = sorted((v for v in course.visits if v.status != "missed"), key=lambda v: v.starts_at)
+        first_session = utc(kept[0].starts_at) if kept else None
+        scores = _scores(assessment, ZoneInfo("UTC"))
+        base = rules.baseline(
+            scores, first_session, intake_phq9_total(assessment), utc(assessment.created_at)
+        )
+        since = rules.since_start(scores, first_session)
+        results.append(
+            CourseResult(
+                therapy=course_therapy(kb, course.protocol_id),
+                baseline=base.total if base else None,
+                latest=since[-1].total if since else None,
+            )
+        )
+    return results
