@@ -1,0 +1,274 @@
+"""Session records in the clinic workspace: an infusion is stored only after its computed dose is
+confirmed a second time, a TMS seizure alerts the clinic, a correction keeps the original, another
+clinic's staff find nothing, and every read and write leaves exactly its audit rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.courses.test_session_forms import KETAMINE, TMS
+from tests.web.conftest import World, signed_in
+from trdnav.store.models import AuditEvent, ClinicAlert, Course, CourseVisit, SessionRecord
+
+
+def make_course(
+    app: FastAPI, world: World, protocol_id: str, assessment_id: int | None = None
+) -> tuple[int, int]:
+    """A course of clinic A's assessment (or the one given) with three planned visits; (course, visit 1)."""
+    with app.state.sessions.begin() as session:
+        course = Course(
+            assessment_id=assessment_id or world.assessment_a,
+            protocol_id=protocol_id,
+            start_date=dt.date(2026, 3, 2),
+            timezone="America/New_York",
+            unavailable_dates=[],
+            created_by=world.clinician_a,
+        )
+        session.add(course)
+        session.flush()
+        visits = [
+            CourseVisit(
+                course_id=course.id,
+                number=number,
+                phase="acute",
+                starts_at=dt.datetime(2026, 3, 1 + number, 14, 0, tzinfo=dt.UTC),
+            )
+            for number in (1, 2, 3)
+        ]
+        session.add_all(visits)
+        session.flush()
+        return course.id, visits[0].id
+
+
+def audit_rows(app: FastAPI, after: int = 0) -> list[tuple[Any, ...]]:
+    with app.state.sessions() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq))
+        return [(e.action, e.record_type, e.record_id, e.clinic_id, e.staff_id) for e in events]
+
+
+def last_seq(app: FastAPI) -> int:
+    with app.state.sessions() as session:
+        return session.scalar(select(func.max(AuditEvent.seq))) or 0
+
+
+def count(app: FastAPI, model: type) -> int:
+    with app.state.sessions() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def records(app: FastAPI) -> list[SessionRecord]:
+    with app.state.sessions() as session:
+        return list(session.scalars(select(SessionRecord).order_by(SessionRecord.id)))
+
+
+def test_an_infusion_is_stored_only_after_the_computed_dose_is_confirmed(app: FastAPI, world: World) -> None:
+    course_id, visit_id = make_course(app, world, "iv_ketamine_twice_weekly")
+    client = signed_in(app, world.clinician_a)
+    form = client.get(f"/staff/courses/{course_id}/sessions/new?kind=iv_ketamine&visit={visit_id}")
+    assert form.status_code == 200
+    assert "Session 1 (acute), planned for Monday 2 March 2026, 09:00 (America/New_York)" in form.text
+
+    seq = last_seq(app)
+    first = client.post(f"/staff/courses/{course_id}/sessions", data=KETAMINE | {"visit_id": str(visit_id)})
+    assert first.status_code == 200
+    assert "Computed dose: 35.0 mg" in first.text
+    assert (
+        "70.0 kg × 0.50 mg/kg = 35.0 mg" in first.text and "35.0 mL ÷ 40 min × 60 = 52.5 mL/h" in first.text
+    )
+    assert "I have checked the computed dose of 35.0 mg" in first.text
+    assert 'name="confirmed_dose_mg" value="35.0"' in first.text
+    assert records(app) == []
+    assert audit_rows(app, seq) == [("read", "course", course_id, world.clinic_a, world.clinician_a)]
+
+    seq = last_seq(app)
+    second = client.post(
+        f"/staff/courses/{course_id}/sessions",
+        data=KETAMINE | {"visit_id": str(visit_id), "confirmed_dose_mg": "35.0", "dose_checked": "yes"},
+        follow_redirects=False,
+    )
+    assert second.status_code == 303
+    [record] = records(app)
+    assert second.headers["location"] == f"/staff/session-records/{record.id}"
+    assert (record.kind, record.visit_id, record.recorded_by) == ("iv_ketamine", visit_id, world.clinician_a)
+    assert record.data["dose_mg"] == "35.0" and record.data["dose_confirmed"] is True
+    assert audit_rows(app, seq) == [
+        ("create", "session_record", record.id, world.clinic_a, world.clinician_a)
+    ]
+
+
+def test_a_confirmation_of_a_dose_that_has_changed_is_refused_and_nothing_stored(
+    app: FastAPI, world: World
+) -> None:
+    course_id, _ = make_course(app, world, "iv_ketamine_twice_weekly")
+    client = signed_in(app, world.clinician_a)
+    answer = client.post(
+        f"/staff/courses/{course_id}/sessions",
+        data=KETAMINE | {"weight_kg": "80", "confirmed_dose_mg": "35.0", "dose_checked": "yes"},
+    )
+    assert answer.status_code == 422
+    assert "The dose computed from the values now in the form is 40.0 mg" in answer.text
+    assert 'name="confirmed_dose_mg" value="40.0"' in answer.text  # ready to confirm the new dose
+    assert records(app) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"escort_confirmed": ""}, "escort_confirmed", "A patient must not leave alone after ketamine."),
+        ({"bp_before_systolic": "300"}, "bp_before_systolic", "300 is outside the allowed range"),
+        ({"dose_mg_per_kg": "1.2"}, "dose_mg_per_kg", "1.2 mg/kg is outside the allowed range of 0.1 to 1"),
+    ],
+)
+def test_a_wrong_field_is_refused_with_its_message_next_to_it(
+    app: FastAPI, world: World, change: dict[str, str], field: str, message: str
+) -> None:
+    course_id, _ = make_course(app, world, "iv_ketamine_twice_weekly")
+    client = signed_in(app, world.clinician_a)
+    answer = client.post(
+        f"/staff/courses/{course_id}/sessions",
+        data=KETAMINE | {"confirmed_dose_mg": "35.0", "dose_checked": "yes"} | change,
+    )
+    assert answer.status_code == 422
+    assert f'id="{field}-error">' in answer.text and message in answer.text
+    assert f'aria-describedby="{field}-error" aria-invalid="true"' in answer.text
+    assert records(app) == []
+
+
+def test_a_tms_seizure_is_stored_in_one_step_and_alerts_the_clinic(app: FastAPI, world: World) -> None:
+    course_id, visit_id = make_course(app, world, "tms_10hz")
+    client = signed_in(app, world.clinician_a)
+    assert 'value="tms_10hz"' in client.get(f"/staff/courses/{course_id}/sessions/new").text
+    seq = last_seq(app)
+    answer = client.post(
+        f"/staff/courses/{course_id}/sessions",
+        data=TMS | {"kind": "tms", "visit_id": str(visit_id), "seizure": "yes"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    [record] = records(app)
+    with app.state.sessions() as session:
+        [alert] = session.scalars(select(ClinicAlert))
+        assert (alert.kind, alert.source_type, alert.source_id) == ("seizure", "session_record", record.id)
+        assert alert.assessment_id == world.assessment_a and alert.handled_at is None
+    assert audit_rows(app, seq) == [
+        ("create", "session_record", record.id, world.clinic_a, world.clinician_a),
+        ("create", "alert", alert.id, world.clinic_a, world.clinician_a),
+    ]
+    page = client.get(answer.headers["location"])
+    assert "Seizure reported: the clinic was alerted" in page.text
+
+
+def test_a_record_kind_that_does_not_fit_the_course_is_not_offered(app: FastAPI, world: World) -> None:
+    course_id, _ = make_course(app, world, "tms_10hz")
+    client = signed_in(app, world.clinician_a)
+    assert client.get(f"/staff/courses/{course_id}/sessions/new?kind=iv_ketamine").status_code == 404
+
+
+def test_a_correction_keeps_the_original_unchanged_and_shows_both_side_by_side(
+    app: FastAPI, world: World
+) -> None:
+    course_id, visit_id = make_course(app, world, "tms_10hz")
+    client = signed_in(app, world.clinician_a)
+    client.post(f"/staff/courses/{course_id}/sessions", data=TMS | {"visit_id": str(visit_id)})
+    [original] = records(app)
+
+    prefilled = client.get(f"/staff/session-records/{original.id}/correct")
+    assert prefilled.status_code == 200 and 'value="3000"' in prefilled.text
+
+    no_reason = client.post(f"/staff/session-records/{original.id}/correct", data=TMS | {"pulses": "1800"})
+    assert no_reason.status_code == 422 and "Reason for the correction: required" in no_reason.text
+    assert len(records(app)) == 1
+
+    seq = last_seq(app)
+    answer = client.post(
+        f"/staff/session-records/{original.id}/correct",
+        data=TMS | {"pulses": "1800", "correction_reason": "Session stopped early; pulses miscounted"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    kept, corrected = records(app)
+    assert (kept.id, kept.data, kept.supersedes_id, kept.recorded_at) == (
+        original.id,
+        original.data,
+        None,
+        original.recorded_at,
+    )
+    assert corrected.supersedes_id == original.id and corrected.visit_id == visit_id
+    assert corrected.data["pulses"] == 1800 and corrected.correction_reason.startswith(
+        "Session stopped early"
+    )
+    assert audit_rows(app, seq) == [
+        ("create", "session_record", corrected.id, world.clinic_a, world.clinician_a)
+    ]
+
+    seq = last_seq(app)
+    page = client.get(answer.headers["location"])
+    assert "Original (record" in page.text and "Correction 1 (record" in page.text
+    assert "3,000" in page.text and "1,800" in page.text and "changed" in page.text
+    assert audit_rows(app, seq) == [
+        ("read", "session_record", original.id, world.clinic_a, world.clinician_a),
+        ("read", "session_record", corrected.id, world.clinic_a, world.clinician_a),
+    ]
+    again = client.post(
+        f"/staff/session-records/{original.id}/correct", data=TMS | {"correction_reason": "Another go"}
+    )
+    assert again.status_code == 409 and len(records(app)) == 2
+
+
+def test_a_corrected_infusion_asks_for_the_dose_to_be_confirmed_again(app: FastAPI, world: World) -> None:
+    course_id, _ = make_course(app, world, "iv_ketamine_twice_weekly")
+    client = signed_in(app, world.admin_a)
+    client.post(
+        f"/staff/courses/{course_id}/sessions",
+        data=KETAMINE | {"confirmed_dose_mg": "35.0", "dose_checked": "yes"},
+    )
+    [original] = records(app)
+    changed = KETAMINE | {"weight_kg": "72", "correction_reason": "Weight misread from the scale"}
+    first = client.post(f"/staff/session-records/{original.id}/correct", data=changed)
+    assert first.status_code == 200 and "Computed dose: 36.0 mg" in first.text
+    assert len(records(app)) == 1
+    client.post(
+        f"/staff/session-records/{original.id}/correct",
+        data=changed | {"confirmed_dose_mg": "36.0", "dose_checked": "yes"},
+    )
+    kept, corrected = records(app)
+    assert kept.data["dose_mg"] == "35.0" and corrected.data["dose_mg"] == "36.0"
+
+
+def test_another_clinics_staff_find_nothing_and_nothing_is_written(app: FastAPI, world: World) -> None:
+    course_id, visit_id = make_course(app, world, "tms_10hz")
+    owner = signed_in(app, world.clinician_a)
+    owner.post(f"/staff/courses/{course_id}/sessions", data=TMS)
+    [record] = records(app)
+    _, foreign_visit = make_course(app, world, "tms_10hz", assessment_id=world.assessment_b)
+
+    outsider = signed_in(app, world.clinician_b)
+    seq = last_seq(app)
+    answers = [
+        outsider.get(f"/staff/courses/{course_id}/sessions/new?kind=tms&visit={visit_id}"),
+        outsider.post(f"/staff/courses/{course_id}/sessions", data=TMS | {"seizure": "yes"}),
+        outsider.get(f"/staff/session-records/{record.id}"),
+        outsider.get(f"/staff/session-records/{record.id}/correct"),
+        outsider.post(
+            f"/staff/session-records/{record.id}/correct", data=TMS | {"correction_reason": "x y z"}
+        ),
+        outsider.get("/staff/courses/99999/sessions/new?kind=tms"),
+        outsider.get("/staff/session-records/99999"),
+        # clinic A's own clinician, with a visit of another course
+        owner.get(f"/staff/courses/{course_id}/sessions/new?kind=tms&visit={foreign_visit}"),
+    ]
+    assert [answer.status_code for answer in answers] == [404] * len(answers)
+    assert audit_rows(app, seq) == []
+    assert len(records(app)) == 1 and count(app, ClinicAlert) == 0
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(app: FastAPI, world: World) -> None:
+    course_id, _ = make_course(app, world, "tms_10hz")
+    answer = TestClient(app).get(f"/staff/courses/{course_id}/sessions/new", follow_redirects=False)
+    assert answer.status_code in (303, 307) and "/staff/login" in answer.headers["location"]
