@@ -342,7 +342,7 @@ def _plan(
     if after is not None:
         day = max(day, after.astimezone(zone).date())
     if protocol.consecutive_days and not ordered_kept:
-        days_needed = -(-total // min(most_per_day, per_opening))
+        days_needed = -(-total // most_per_day)
         run_start = _first_consecutive_run(opening, closed, unavailable, protocol, day, days_needed)
         if run_start is None:
             problems.append(
