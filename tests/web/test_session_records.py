@@ -5,6 +5,8 @@ clinic's staff find nothing, and every read and write leaves exactly its audit r
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy import func, select
 from tests.courses.test_session_forms import KETAMINE, TMS
 from tests.web.conftest import World, signed_in
 from trdnav.store.models import AuditEvent, ClinicAlert, Course, CourseVisit, SessionRecord
+from trdnav.store.session_records import current_records
 
 
 def make_course(
@@ -272,3 +275,78 @@ def test_signed_out_visitors_are_sent_to_sign_in(app: FastAPI, world: World) -> 
     course_id, _ = make_course(app, world, "tms_10hz")
     answer = TestClient(app).get(f"/staff/courses/{course_id}/sessions/new", follow_redirects=False)
     assert answer.status_code in (303, 307) and "/staff/login" in answer.headers["location"]
+
+
+def test_a_correction_raises_only_alerts_the_version_before_did_not(app: FastAPI, world: World) -> None:
+    course_id, _ = make_course(app, world, "tms_10hz")
+    client = signed_in(app, world.clinician_a)
+    client.post(f"/staff/courses/{course_id}/sessions", data=TMS | {"seizure": "yes"})
+    [original] = records(app)
+    client.post(
+        f"/staff/session-records/{original.id}/correct",
+        data=TMS
+        | {"seizure": "yes", "adverse_event": "Fall while leaving", "correction_reason": "Fall added"},
+    )
+    with app.state.sessions() as session:
+        alerts = [
+            (a.kind, a.source_id) for a in session.scalars(select(ClinicAlert).order_by(ClinicAlert.id))
+        ]
+    corrected = records(app)[1]
+    assert alerts == [("seizure", original.id), ("adverse_event", corrected.id)]
+
+
+def test_the_course_s_current_records_are_the_newest_versions_in_their_original_order(
+    app: FastAPI, world: World
+) -> None:
+    course_id, _ = make_course(app, world, "tms_10hz")
+    client = signed_in(app, world.clinician_a)
+    for pulses in ("3000", "3000"):
+        client.post(f"/staff/courses/{course_id}/sessions", data=TMS | {"pulses": pulses})
+    first, second = records(app)
+    client.post(
+        f"/staff/session-records/{first.id}/correct",
+        data=TMS | {"pulses": "2500", "correction_reason": "Miscounted"},
+    )
+    with app.state.sessions() as session:
+        course = session.get(Course, course_id)
+        assert course is not None
+        current = current_records(course)
+        assert [(r.supersedes_id, r.data["pulses"]) for r in current] == [(first.id, 2500), (None, 3000)]
+        assert current[1].id == second.id
+
+
+class FormStructure(HTMLParser):
+    """The headings, the ids of labelled controls and the form controls of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[int] = []
+        self.labelled: set[str] = set()
+        self.controls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag in {"h1", "h2", "h3", "h4"}:
+            self.headings.append(int(tag[1]))
+        if tag == "label" and attributes.get("for"):
+            self.labelled.add(str(attributes["for"]))
+        if tag in {"input", "textarea", "select"} and attributes.get("type") != "hidden":
+            self.controls.append(str(attributes.get("id")))
+
+
+@pytest.mark.parametrize(
+    ("protocol_id", "form"),
+    [("iv_ketamine_twice_weekly", KETAMINE | {"escort_confirmed": ""}), ("tms_10hz", TMS | {"seizure": ""})],
+)
+def test_the_forms_have_one_h1_ordered_headings_and_a_label_for_every_control(
+    app: FastAPI, world: World, protocol_id: str, form: dict[str, Any]
+) -> None:
+    course_id, _ = make_course(app, world, protocol_id)
+    client = signed_in(app, world.clinician_a)
+    page = client.post(f"/staff/courses/{course_id}/sessions", data=form)  # with the dose shown, and an error
+    assert page.status_code == 422
+    structure = FormStructure()
+    structure.feed(page.text)
+    assert structure.headings.count(1) == 1
+    assert all(later - earlier <= 1 for earlier, later in itertools.pairwise(structure.headings))
+    assert structure.controls and set(structure.controls) <= structure.labelled
