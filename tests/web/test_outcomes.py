@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+import textstat
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -402,3 +403,33 @@ def test_clinic_rates_page_and_csv(app: FastAPI, world: World) -> None:
         "0",
     )
     assert audit_since(app, seq) == [("staff", "export", "clinic_outcomes", None, world.clinic_a)]
+
+
+def test_checkin_pages_read_at_grade_8_or_lower(app: FastAPI, world: World, client: TestClient) -> None:
+    from tests.web.test_page_readability import GRADE_LIMIT, _Blocks, _knowledge_texts, _own_sentences, _words
+
+    add_course(app, world.assessment_a, world.clinician_a, done=3, planned=17)
+    known = _knowledge_texts()
+    too_hard = []
+    form = client.get(f"/a/{world.token_a}/check-in").text
+    refused = client.post(f"/a/{world.token_a}/check-in", data={"phq9_1": "1"}).text
+    done = client.post(f"/a/{world.token_a}/check-in", data=PHQ9_CALM | {"phq9_9": "1"} | GAD7).text
+    for page in (form, refused, done):
+        parser = _Blocks()
+        parser.feed(page)
+        for block in parser.blocks:
+            own = _own_sentences(block, known)
+            if _words(own) >= 4 and textstat.flesch_kincaid_grade(own) > GRADE_LIMIT:
+                too_hard.append(own)
+    assert too_hard == []
+    assert done.count("<h1") == form.count("<h1") == 1
+
+
+def test_assessment_page_shows_outcome_status_flag_and_link(app: FastAPI, world: World) -> None:
+    add_course(app, world.assessment_a, world.clinician_a, done=10, planned=10)
+    add_score(app, world.assessment_a, 20, days_ago=12)
+    add_score(app, world.assessment_a, 17, days_ago=1)
+    page = signed_in(app, world.clinician_a).get(f"/staff/assessments/{world.assessment_a}")
+    assert "Not improving (PHQ-9 less than 20% below baseline): latest PHQ-9 17" in page.text
+    assert "Flag: less than 20% improvement" in page.text
+    assert f'href="/staff/assessments/{world.assessment_a}/outcomes"' in page.text

@@ -20,6 +20,7 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
 from trdnav.store.alerts import KINDS as ALERT_KINDS
 from trdnav.store.models import Assessment, ConsultationRequest
+from trdnav.store.outcomes import course_outcome
 from trdnav.store.queue import STATUS_FILTERS, clinic_queue, engine_statuses
 from trdnav.store.reviews import (
     CONSULTATION_STATUSES,
@@ -145,6 +146,7 @@ def _detail_page(
         status_code=status_code,
         assessment=assessment,
         view=build_clinician_view(kb, assessment),
+        outcome=course_outcome(kb, assessment, dt.datetime.now(dt.UTC)),
         errors=errors or {},
         given=given or {},
         **_page_context(kb),
