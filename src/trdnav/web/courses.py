@@ -1,5 +1,418 @@
-"""(being written)"""
+"""Routes: treatment courses. Clinicians plan a course for an assessment, keep its calendar (mark
+visits done or missed, move one), and export it as iCalendar and as a FHIR R4 CarePlan; the
+patient sees their visits and downloads the calendar through their private link.
 
-from fastapi import APIRouter
+Staff routes need a signed-in clinician or admin of the record's clinic: another clinic's
+assessment, course or visit answers 404 like an unknown id, and nothing is written. Every read,
+write and export of a course is audited in the request's transaction (`trdnav.store.courses`
+writes the change rows). Times are shown in the course's time zone (the clinic's when planned).
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from trdnav.courses.ics import CalendarVisit, course_calendar
+from trdnav.courses.protocol import Protocol
+from trdnav.fhir.careplan import CarePlanVisit, course_careplan
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.store import audit
+from trdnav.store.courses import (
+    VISIT_STATUSES,
+    Checked,
+    VisitChangeError,
+    check_course_form,
+    check_move_form,
+    check_status_form,
+    course_problems,
+    create_course,
+    move_visit,
+    parse_date,
+    parse_unavailable,
+    set_visit_status,
+    utc,
+)
+from trdnav.store.models import Assessment, Clinic, Course, CourseVisit, now
+from trdnav.web.csrf import verify_csrf
+from trdnav.web.deps import assessment_or_404, audit_patient
+from trdnav.web.principal import DbSession, Principal, StaffPrincipal
+from trdnav.web.staff_pages import render_staff
+from trdnav.web.summary import long_date
+from trdnav.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(status_code=404, detail="Not found")
+
+
+def _entries(kb: KnowledgeBase) -> dict[str, Any]:
+    """The knowledge base's protocol entries by id (each has ``plan``, ``name`` and patient texts)."""
+    protocols: dict[str, Any] = getattr(kb, "protocols", {})
+    return protocols
+
+
+def _offered(kb: KnowledgeBase, clinic: Clinic) -> dict[str, Any]:
+    """The protocols of the therapies the clinic offers."""
+    return {pid: entry for pid, entry in _entries(kb).items() if entry.therapy in clinic.therapies}
+
+
+def _protocol(kb: KnowledgeBase, course: Course) -> Protocol | None:
+    entry = _entries(kb).get(course.protocol_id)
+    plan: Protocol | None = None if entry is None else entry.plan
+    return plan
+
+
+def _clinic(assessment: Assessment) -> Clinic:
+    assert assessment.clinic is not None, "staff see only their own clinic's assessments"
+    return assessment.clinic
+
+
+def _own_assessment(session: Session, principal: Principal, assessment_id: int) -> Assessment:
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or assessment.clinic_id != principal.clinic_id:
+        raise _not_found()
+    return assessment
+
+
+def _own_course(session: Session, principal: Principal, course_id: int) -> Course:
+    course = session.get(Course, course_id)
+    if course is None or course.assessment.clinic_id != principal.clinic_id:
+        raise _not_found()
+    return course
+
+
+def _own_visit(session: Session, principal: Principal, course_id: int, visit_id: int) -> CourseVisit:
+    course = _own_course(session, principal, course_id)
+    visit = session.get(CourseVisit, visit_id)
+    if visit is None or visit.course_id != course.id:
+        raise _not_found()
+    return visit
+
+
+def _audit(session: Session, principal: Principal, action: str, record_type: str, record_id: int) -> None:
+    audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
+
+
+def local(moment: dt.datetime, timezone: str) -> dt.datetime:
+    return utc(moment).astimezone(ZoneInfo(timezone))
+
+
+def _display_context() -> dict[str, Any]:
+    return {"local": local, "weekdays": WEEKDAYS, "visit_statuses": VISIT_STATUSES, "long_date": long_date}
+
+
+# --- Planning a course -----------------------------------------------------------------------------
+
+
+def _new_page(
+    request: Request,
+    principal: Principal,
+    kb: KnowledgeBase,
+    assessment: Assessment,
+    checked: Checked | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    offered = _offered(kb, _clinic(assessment))
+    return render_staff(
+        request,
+        "staff/course_new.html",
+        principal,
+        status_code=status_code,
+        assessment=assessment,
+        protocols=offered,
+        tapered={pid for pid, entry in offered.items() if any(p.optional for p in entry.plan.phases)},
+        values=checked.values if checked else {},
+        errors=checked.errors if checked else {},
+    )
+
+
+@router.get("/staff/assessments/{assessment_id}/courses/new", response_class=HTMLResponse)
+def new_course_form(
+    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession
+) -> HTMLResponse:
+    assessment = _own_assessment(session, principal, assessment_id)
+    _audit(session, principal, "read", "assessment", assessment.id)
+    return _new_page(request, principal, request.app.state.kb, assessment)
+
+
+@router.post(
+    "/staff/assessments/{assessment_id}/courses/new",
+    response_model=None,
+    dependencies=[Depends(verify_csrf)],
+)
+async def new_course_submit(
+    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession
+) -> Response:
+    """Plan the course from the form; the course page then shows its calendar and any problem."""
+    assessment = _own_assessment(session, principal, assessment_id)
+    kb: KnowledgeBase = request.app.state.kb
+    clinic = _clinic(assessment)
+    offered = _offered(kb, clinic)
+    checked = check_course_form(await request.form(), {pid: e.plan for pid, e in offered.items()})
+    if not checked.valid:
+        _audit(session, principal, "read", "assessment", assessment.id)
+        return _new_page(request, principal, kb, assessment, checked, status_code=422)
+    start = parse_date(checked.values["start_date"])
+    unavailable, _ = parse_unavailable(checked.values["unavailable"])
+    assert start is not None
+    course = create_course(
+        session,
+        principal.actor(),
+        assessment,
+        clinic,
+        offered[checked.values["protocol"]].plan,
+        staff_id=principal.staff_id,
+        start=start,
+        unavailable=unavailable,
+        taper=checked.values["taper"] == "on",
+    )
+    return RedirectResponse(f"/staff/courses/{course.id}", status_code=303)
+
+
+# --- The course's calendar -------------------------------------------------------------------------
+
+
+def _course_page(
+    request: Request,
+    principal: Principal,
+    course: Course,
+    *,
+    errors: dict[str, dict[str, str]] | None = None,
+    given: dict[str, dict[str, str]] | None = None,
+    refused: list[str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    kb: KnowledgeBase = request.app.state.kb
+    entry = _entries(kb).get(course.protocol_id)
+    clinic = _clinic(course.assessment)
+    problems = course_problems(course, clinic, entry.plan) if entry is not None else ()
+    return render_staff(
+        request,
+        "staff/course.html",
+        principal,
+        status_code=status_code,
+        course=course,
+        entry=entry,
+        problems=problems,
+        refused=refused or [],
+        errors=errors or {},
+        given=given or {},
+        kept=sum(1 for v in course.visits if v.status != "missed"),
+        **_display_context(),
+    )
+
+
+@router.get("/staff/courses/{course_id}", response_class=HTMLResponse)
+def course_page(
+    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession
+) -> HTMLResponse:
+    course = _own_course(session, principal, course_id)
+    _audit(session, principal, "read", "course", course.id)
+    return _course_page(request, principal, course)
+
+
+def _visit_refused(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    visit: CourseVisit,
+    checked: Checked,
+    refused: list[str] | None = None,
+) -> HTMLResponse:
+    """Show the course again with the visit's messages (a read of the course)."""
+    _audit(session, principal, "read", "course", visit.course.id)
+    name = f"visit-{visit.id}"
+    return _course_page(
+        request,
+        principal,
+        visit.course,
+        errors={name: checked.errors},
+        given={name: checked.values},
+        refused=refused,
+        status_code=422,
+    )
+
+
+def _change_allowed(request: Request, visit: CourseVisit) -> tuple[Protocol | None, str | None]:
+    protocol = _protocol(request.app.state.kb, visit.course)
+    if protocol is None:
+        return (
+            None,
+            "This course's protocol is no longer in the knowledge base; its visits cannot be changed.",
+        )
+    if visit.status != "planned":
+        return (
+            protocol,
+            f"Visit {visit.number} is already marked {visit.status}; only planned visits can be changed.",
+        )
+    return protocol, None
+
+
+@router.post(
+    "/staff/courses/{course_id}/visits/{visit_id}/status",
+    response_model=None,
+    dependencies=[Depends(verify_csrf)],
+)
+async def visit_status_submit(
+    request: Request, course_id: int, visit_id: int, principal: StaffPrincipal, session: DbSession
+) -> Response:
+    """Mark a planned visit done, or missed (which re-plans the visits after it)."""
+    visit = _own_visit(session, principal, course_id, visit_id)
+    checked = check_status_form(await request.form())
+    protocol, refusal = _change_allowed(request, visit)
+    if refusal is not None:
+        checked.errors.setdefault("status", refusal)
+    if not checked.valid or protocol is None:
+        return _visit_refused(request, session, principal, visit, checked)
+    course = visit.course
+    try:
+        set_visit_status(
+            session,
+            principal.actor(),
+            course,
+            _clinic(course.assessment),
+            protocol,
+            visit,
+            checked.values["status"],
+        )
+    except VisitChangeError as error:
+        checked.errors["status"] = str(error)
+        return _visit_refused(request, session, principal, visit, checked)
+    return RedirectResponse(f"/staff/courses/{course.id}#visit-{visit.id}", status_code=303)
+
+
+@router.post(
+    "/staff/courses/{course_id}/visits/{visit_id}/move",
+    response_model=None,
+    dependencies=[Depends(verify_csrf)],
+)
+async def visit_move_submit(
+    request: Request, course_id: int, visit_id: int, principal: StaffPrincipal, session: DbSession
+) -> Response:
+    """Move a planned visit to a new local date and time if the protocol allows; re-plan the rest."""
+    visit = _own_visit(session, principal, course_id, visit_id)
+    checked = check_move_form(await request.form())
+    protocol, refusal = _change_allowed(request, visit)
+    if refusal is not None:
+        checked.errors.setdefault("date", refusal)
+    if not checked.valid or protocol is None:
+        return _visit_refused(request, session, principal, visit, checked)
+    course = visit.course
+    day = parse_date(checked.values["date"])
+    assert day is not None
+    hours, minutes = checked.values["time"].split(":")
+    moved_to = dt.datetime.combine(day, dt.time(int(hours), int(minutes)), ZoneInfo(course.timezone))
+    problems = move_visit(
+        session, principal.actor(), course, _clinic(course.assessment), protocol, visit, moved_to
+    )
+    if problems:
+        checked.errors["date"] = "The visit cannot be moved there: " + " ".join(problems)
+        return _visit_refused(request, session, principal, visit, checked, refused=problems)
+    return RedirectResponse(f"/staff/courses/{course.id}#visit-{visit.id}", status_code=303)
+
+
+# --- Exports ---------------------------------------------------------------------------------------
+
+
+def _calendar(request: Request, course: Course) -> Response:
+    protocol = _protocol(request.app.state.kb, course)
+    if protocol is None:
+        raise _not_found()
+    body = course_calendar(
+        protocol=protocol,
+        visits=[CalendarVisit(v.id, utc(v.starts_at), v.status) for v in course.visits],
+        timezone=course.timezone,
+        location=_clinic(course.assessment).name,
+        stamp=now(),
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="treatment-visits-{course.id}.ics"',
+            **PRIVATE_HEADERS,
+        },
+    )
+
+
+@router.get("/staff/courses/{course_id}/calendar.ics")
+def course_calendar_staff(
+    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession
+) -> Response:
+    course = _own_course(session, principal, course_id)
+    response = _calendar(request, course)
+    _audit(session, principal, "export", "course", course.id)
+    return response
+
+
+@router.get("/staff/courses/{course_id}/careplan.json")
+def course_careplan_export(
+    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession
+) -> Response:
+    """The course as a FHIR R4 CarePlan (application/fhir+json), without patient identifiers."""
+    course = _own_course(session, principal, course_id)
+    protocol = _protocol(request.app.state.kb, course)
+    if protocol is None:
+        raise _not_found()
+    resource = course_careplan(
+        course_id=course.id,
+        course_status=course.status,
+        protocol=protocol,
+        visits=[CarePlanVisit(v.number, v.phase, utc(v.starts_at), v.status) for v in course.visits],
+        timezone=course.timezone,
+        created=utc(course.created_at),
+    )
+    _audit(session, principal, "export", "course", course.id)
+    return Response(
+        orjson.dumps(resource, option=orjson.OPT_INDENT_2),
+        media_type="application/fhir+json",
+        headers={
+            "Content-Disposition": f'attachment; filename="trd-navigator-course-{course.id}-careplan.json"',
+            **PRIVATE_HEADERS,
+        },
+    )
+
+
+# --- The patient's side ------------------------------------------------------------------------------
+
+
+@router.get("/a/{token}/courses", response_class=HTMLResponse)
+def patient_courses(request: Request, token: str, session: DbSession) -> HTMLResponse:
+    """The patient's planned visits, in the clinic's time, with what to do before each."""
+    assessment = assessment_or_404(request, session, token, "read")
+    kb: KnowledgeBase = request.app.state.kb
+    shown = [(course, _entries(kb).get(course.protocol_id)) for course in assessment.courses]
+    for course, _ in shown:
+        audit_patient(request, session, assessment, "read", "course", course.id)
+    response = render(
+        request,
+        "course.html",
+        token=token,
+        courses=shown,
+        crisis=assessment.suicide_risk_alert,
+        **_display_context(),
+    )
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+@router.get("/a/{token}/courses/{course_id}/calendar.ics")
+def patient_calendar(request: Request, token: str, course_id: int, session: DbSession) -> Response:
+    assessment = assessment_or_404(request, session, token, None)
+    course = session.get(Course, course_id)
+    if course is None or course.assessment_id != assessment.id:
+        raise _not_found()
+    response = _calendar(request, course)
+    audit_patient(request, session, assessment, "export", "course", course.id)
+    return response

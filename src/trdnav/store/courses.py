@@ -1,0 +1,352 @@
+"""Treatment courses: plan one for an assessment, mark its visits done or missed, move a visit.
+
+The planner (`trdnav.courses.planner`) does the arithmetic; this module feeds it the clinic's
+settings (opening days and hours, time zone, public holidays of its country and state) and the
+patient's unavailable dates, and keeps the result as `CourseVisit` rows in UTC. Missing a visit
+or moving one re-plans the planned visits after it: they are deleted and the re-plan inserted,
+numbered on after every visit kept (missed ones included, so numbers never repeat). Visits done
+or missed stay as they were.
+
+The plan's problems (a rule that could not be met) are not stored: `course_problems` recomputes
+them from the visits as they stand, so the page always says what the current plan lacks. Whether
+the optional taper was chosen is read back from the visits (a visit in an optional phase).
+
+Every change is audited in the caller's transaction: "create" "course"; "update" "course_visit"
+for a visit's new status or time; one "update" "course" for each re-plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from trdnav.courses.planner import (
+    Opening,
+    Plan,
+    PlannedSession,
+    check_move,
+    plan_course,
+    public_holidays,
+    replan,
+)
+from trdnav.courses.protocol import Protocol
+from trdnav.store import audit
+from trdnav.store.models import Assessment, Clinic, Course, CourseVisit, now
+
+VISIT_STATUSES = {"planned": "Planned", "done": "Done", "missed": "Missed"}
+MAX_UNAVAILABLE = 200
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+DATE_EXAMPLE = "2026-12-24"
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """Stored moments are UTC; SQLite gives them back naive."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+# --- The clinic's calendar ---------------------------------------------------------------------
+
+
+def _clock(value: str) -> dt.time:
+    hours, minutes = value.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def opening_of(clinic: Clinic, timezone: str | None = None) -> Opening:
+    """When the clinic sees patients; ``timezone`` overrides the clinic's (a course keeps its own)."""
+    return Opening(
+        weekdays=frozenset(clinic.opening_days),
+        opens=_clock(clinic.opens_at),
+        closes=_clock(clinic.closes_at),
+        timezone=timezone or clinic.timezone,
+    )
+
+
+def closed_days(clinic: Clinic, *days: dt.date) -> frozenset[dt.date]:
+    """The clinic's public holidays from the earliest of ``days``' years through the year after the
+    latest (the planner looks up to a year ahead of where it starts)."""
+    years = [day.year for day in days]
+    return public_holidays(clinic.country, clinic.subdivision, range(min(years), max(years) + 2))
+
+
+# --- Forms -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Checked:
+    """A form after checking: its values as given, and one message per field that was wrong."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def parse_date(text: str) -> dt.date | None:
+    if not ISO_DATE.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_unavailable(text: str) -> tuple[list[dt.date], str | None]:
+    """Dates one per line or separated by commas; the message names the first that is not a date."""
+    given = [part for part in re.split(r"[\s,;]+", text) if part]
+    if len(given) > MAX_UNAVAILABLE:
+        return [], f"Enter at most {MAX_UNAVAILABLE} dates."
+    days: list[dt.date] = []
+    for part in given:
+        day = parse_date(part)
+        if day is None:
+            return [], (
+                f'"{part[:20]}" is not a date in the form YYYY-MM-DD. Enter each date like {DATE_EXAMPLE}, '
+                "one per line or separated by commas."
+            )
+        days.append(day)
+    return sorted(set(days)), None
+
+
+def check_course_form(form: Mapping[str, object], protocols: Mapping[str, Protocol]) -> Checked:
+    """Check the new-course form against the protocols the clinic may plan with."""
+    checked = Checked(
+        values={
+            "protocol": _text(form.get("protocol")),
+            "start_date": _text(form.get("start_date")),
+            "unavailable": _text(form.get("unavailable")),
+            "taper": "on" if _text(form.get("taper")) == "on" else "",
+        }
+    )
+    values, errors = checked.values, checked.errors
+    if values["protocol"] not in protocols:
+        errors["protocol"] = "Choose one of the protocols listed."
+    start = parse_date(values["start_date"])
+    if start is None or not 2000 <= start.year <= 2100:
+        errors["start_date"] = f"Enter the first day of the course as YYYY-MM-DD, for example {DATE_EXAMPLE}."
+    _, unavailable_error = parse_unavailable(values["unavailable"])
+    if unavailable_error:
+        errors["unavailable"] = unavailable_error
+    protocol = protocols.get(values["protocol"])
+    if values["taper"] and protocol is not None and not any(p.optional for p in protocol.phases):
+        errors["taper"] = (
+            f"{protocol.name} has no optional taper. Untick the taper, or choose another protocol."
+        )
+    return checked
+
+
+def check_move_form(form: Mapping[str, object]) -> Checked:
+    checked = Checked(values={"date": _text(form.get("date")), "time": _text(form.get("time"))})
+    if parse_date(checked.values["date"]) is None:
+        checked.errors["date"] = f"Enter the new date as YYYY-MM-DD, for example {DATE_EXAMPLE}."
+    if not CLOCK_TIME.match(checked.values["time"]):
+        checked.errors["time"] = "Enter the new time as HH:MM in the 24-hour clock, for example 09:30."
+    return checked
+
+
+def check_status_form(form: Mapping[str, object]) -> Checked:
+    checked = Checked(values={"status": _text(form.get("status"))})
+    if checked.values["status"] not in ("done", "missed"):
+        checked.errors["status"] = "Choose done or missed."
+    return checked
+
+
+# --- Planning ----------------------------------------------------------------------------------
+
+
+def _visit(course: Course, session: PlannedSession, number: int) -> CourseVisit:
+    return CourseVisit(
+        course=course, number=number, phase=session.phase, starts_at=session.starts_at.astimezone(dt.UTC)
+    )
+
+
+def taper_chosen(course: Course, protocol: Protocol) -> bool:
+    optional = {phase.name for phase in protocol.phases if phase.optional}
+    return any(visit.phase in optional for visit in course.visits)
+
+
+def _planned(visit: CourseVisit) -> PlannedSession:
+    return PlannedSession(visit.number, visit.phase, utc(visit.starts_at))
+
+
+def _unavailable(course: Course) -> frozenset[dt.date]:
+    return frozenset(dt.date.fromisoformat(day) for day in course.unavailable_dates)
+
+
+def _drop_planned(session: Session, course: Course, kept: Sequence[CourseVisit]) -> None:
+    for visit in [v for v in course.visits if v.status == "planned" and v not in kept]:
+        course.visits.remove(visit)
+        session.delete(visit)
+    session.flush()
+
+
+def _store_plan(session: Session, course: Course, plan: Plan) -> None:
+    """Add the plan's sessions as visits, numbered on after every visit the course has."""
+    number = max((v.number for v in course.visits), default=0) + 1
+    for offset, planned in enumerate(plan.sessions):
+        course.visits.append(_visit(course, planned, number + offset))
+    session.flush()
+
+
+def _replan(
+    session: Session,
+    course: Course,
+    clinic: Clinic,
+    protocol: Protocol,
+    kept: Sequence[CourseVisit],
+    after: dt.datetime,
+    taper: bool,
+) -> None:
+    """Replace the planned visits not in ``kept`` with a re-plan after ``after`` around ``kept``."""
+    _drop_planned(session, course, kept)
+    plan = replan(
+        protocol,
+        course.start_date,
+        opening_of(clinic, course.timezone),
+        closed_days(clinic, course.start_date, after.date()),
+        _unavailable(course),
+        [_planned(v) for v in kept],
+        after,
+        taper=taper,
+    )
+    _store_plan(session, course, plan)
+
+
+def create_course(
+    session: Session,
+    actor: audit.Actor,
+    assessment: Assessment,
+    clinic: Clinic,
+    protocol: Protocol,
+    *,
+    staff_id: int,
+    start: dt.date,
+    unavailable: Sequence[dt.date],
+    taper: bool,
+) -> Course:
+    """Plan the course and keep its visits; audited as "create" "course"."""
+    course = Course(
+        assessment=assessment,
+        protocol_id=protocol.id,
+        start_date=start,
+        timezone=clinic.timezone,
+        unavailable_dates=[day.isoformat() for day in sorted(set(unavailable))],
+        status="active",
+        created_by=staff_id,
+    )
+    session.add(course)
+    session.flush()
+    plan = plan_course(
+        protocol,
+        start,
+        opening_of(clinic, course.timezone),
+        closed_days(clinic, start),
+        _unavailable(course),
+        taper=taper,
+    )
+    _store_plan(session, course, plan)
+    audit.record(session, actor, "create", "course", course.id, clinic_id=assessment.clinic_id)
+    return course
+
+
+def course_problems(course: Course, clinic: Clinic, protocol: Protocol) -> tuple[str, ...]:
+    """What the plan as it stands cannot meet: re-planning after its last visit finds the rest."""
+    kept = [v for v in course.visits if v.status != "missed"]
+    last = max((utc(v.starts_at) for v in kept), default=None)
+    after = last or dt.datetime.combine(course.start_date, dt.time(0), ZoneInfo(course.timezone))
+    plan = replan(
+        protocol,
+        course.start_date,
+        opening_of(clinic, course.timezone),
+        closed_days(clinic, course.start_date, after.date()),
+        _unavailable(course),
+        [_planned(v) for v in kept],
+        after,
+        taper=taper_chosen(course, protocol),
+    )
+    return plan.problems
+
+
+class VisitChangeError(ValueError):
+    """A change the visit cannot take (it is not planned any more); the message says why."""
+
+
+def _must_be_planned(visit: CourseVisit) -> None:
+    if visit.status != "planned":
+        raise VisitChangeError(
+            f"Visit {visit.number} is already marked {VISIT_STATUSES[visit.status].lower()}; "
+            "only planned visits can be changed."
+        )
+
+
+def _kept_before(course: Course, visit: CourseVisit) -> list[CourseVisit]:
+    """The visits that still count before this one: done, and planned ones earlier in time."""
+    return [
+        v
+        for v in course.visits
+        if v is not visit and v.status != "missed" and utc(v.starts_at) < utc(visit.starts_at)
+    ]
+
+
+def set_visit_status(
+    session: Session,
+    actor: audit.Actor,
+    course: Course,
+    clinic: Clinic,
+    protocol: Protocol,
+    visit: CourseVisit,
+    status: str,
+) -> None:
+    """Mark a planned visit done or missed; a missed one re-plans the visits after it."""
+    _must_be_planned(visit)
+    taper = taper_chosen(course, protocol)
+    visit.status = status
+    visit.status_changed_at = now()
+    session.flush()
+    audit.record(session, actor, "update", "course_visit", visit.id, clinic_id=course.assessment.clinic_id)
+    if status != "missed":
+        return
+    _replan(session, course, clinic, protocol, _kept_before(course, visit), utc(visit.starts_at), taper)
+    audit.record(session, actor, "update", "course", course.id, clinic_id=course.assessment.clinic_id)
+
+
+def move_visit(
+    session: Session,
+    actor: audit.Actor,
+    course: Course,
+    clinic: Clinic,
+    protocol: Protocol,
+    visit: CourseVisit,
+    moved_to: dt.datetime,
+) -> list[str]:
+    """Move a planned visit if the protocol's rules allow it (else return why not, changing nothing),
+    then re-plan the visits after it."""
+    _must_be_planned(visit)
+    taper = taper_chosen(course, protocol)
+    kept = _kept_before(course, visit)
+    opening = opening_of(clinic, course.timezone)
+    closed = closed_days(clinic, course.start_date, moved_to.date())
+    problems = check_move(
+        protocol, opening, closed, _unavailable(course), [_planned(v) for v in kept], moved_to, taper=taper
+    )
+    if problems:
+        return problems
+    visit.starts_at = moved_to.astimezone(dt.UTC)
+    visit.status_changed_at = now()
+    session.flush()
+    audit.record(session, actor, "update", "course_visit", visit.id, clinic_id=course.assessment.clinic_id)
+    _replan(session, course, clinic, protocol, [*kept, visit], moved_to, taper)
+    audit.record(session, actor, "update", "course", course.id, clinic_id=course.assessment.clinic_id)
+    return []

@@ -1,0 +1,282 @@
+"""Treatment courses in the workspace: plan, keep the calendar, export it; the patient's view.
+
+Clinic A offers IV ketamine and TMS (the default therapies); its defaults are weekdays 08:00 to
+18:00, New York time, US federal holidays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import textstat
+from fastapi import FastAPI
+from fhir.resources.R4B.careplan import CarePlan
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from tests.web.conftest import BrowserClient, World, signed_in
+from trdnav.store.models import AuditEvent, Course, CourseVisit
+
+NEW_YORK = ZoneInfo("America/New_York")
+TMS = {"protocol": "tms_10hz", "start_date": "2026-11-02", "unavailable": ""}
+KETAMINE = {"protocol": "iv_ketamine_twice_weekly", "start_date": "2026-10-19", "unavailable": ""}
+
+
+def _rows(app: FastAPI) -> list[tuple[str, str, int | None, int | None]]:
+    with app.state.sessions() as session:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
+        return [(e.action, e.record_type, e.record_id, e.clinic_id) for e in events]
+
+
+def _plan(app: FastAPI, world: World, form: dict[str, str]) -> tuple[BrowserClient, int]:
+    clinician = signed_in(app, world.clinician_a)
+    response = clinician.post(
+        f"/staff/assessments/{world.assessment_a}/courses/new", data=form, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    found = re.fullmatch(r"/staff/courses/(\d+)", response.headers["location"])
+    assert found
+    return clinician, int(found.group(1))
+
+
+def _visits(app: FastAPI, course_id: int) -> list[tuple[int, dt.datetime, str]]:
+    """(number, local start, status) in time order."""
+    with app.state.sessions() as session:
+        visits = session.scalars(
+            select(CourseVisit).where(CourseVisit.course_id == course_id).order_by(CourseVisit.starts_at)
+        )
+        return [
+            (
+                v.number,
+                v.starts_at.replace(tzinfo=dt.UTC).astimezone(NEW_YORK)
+                if v.starts_at.tzinfo is None
+                else v.starts_at.astimezone(NEW_YORK),
+                v.status,
+            )
+            for v in visits
+        ]
+
+
+def _visit_id(app: FastAPI, course_id: int, number: int) -> int:
+    with app.state.sessions() as session:
+        visit_id: int = session.scalars(
+            select(CourseVisit.id).where(CourseVisit.course_id == course_id, CourseVisit.number == number)
+        ).one()
+        return visit_id
+
+
+def test_a_tms_course_skips_us_holidays_and_says_what_does_not_fit(app: FastAPI, world: World) -> None:
+    before = len(_rows(app))
+    clinician, course_id = _plan(app, world, TMS)
+    visits = _visits(app, course_id)
+    days = [start.date() for _, start, _ in visits]
+    assert dt.date(2026, 11, 11) not in days, "Veterans Day"
+    assert dt.date(2026, 11, 26) not in days, "Thanksgiving"
+    assert all(day.weekday() < 5 for day in days), "the clinic is closed at weekends"
+    assert {start.strftime("%H:%M") for _, start, _ in visits} == {"08:00"}, "at opening time, local"
+    assert [number for number, _, _ in visits] == list(range(1, len(visits) + 1))
+    assert _rows(app)[before:] == [("create", "course", course_id, world.clinic_a)]
+    page = clinician.get(f"/staff/courses/{course_id}")
+    assert page.status_code == 200
+    assert "10 Hz TMS (standard daily course)" in page.text
+    assert "The plan does not meet every rule of the protocol" in page.text
+    assert "maximum length of 42 days" in page.text
+    assert "2026-11-02" in page.text and "Monday" in page.text
+    assert _rows(app)[-1] == ("read", "course", course_id, world.clinic_a)
+
+
+def test_the_new_course_form_lists_the_clinics_protocols_and_refuses_bad_input(
+    app: FastAPI, world: World
+) -> None:
+    clinician = signed_in(app, world.clinician_a)
+    form = clinician.get(f"/staff/assessments/{world.assessment_a}/courses/new")
+    assert form.status_code == 200
+    assert 'value="tms_10hz"' in form.text and 'value="iv_ketamine_twice_weekly"' in form.text
+    assert 'value="esketamine_label"' not in form.text, "the clinic does not offer esketamine"
+    cases: list[tuple[dict[str, str], str, str]] = [
+        ({"protocol": "esketamine_label"}, "protocol", "Choose one of the protocols listed."),
+        ({"start_date": "24/12/2026"}, "start_date", "as YYYY-MM-DD, for example 2026-12-24"),
+        ({"start_date": "2026-02-30"}, "start_date", "as YYYY-MM-DD"),
+        (
+            {"unavailable": "2026-12-24, 12/26"},
+            "unavailable",
+            "&#34;12/26&#34; is not a date in the form YYYY-MM-DD",
+        ),
+        ({**KETAMINE, "taper": "on"}, "taper", "has no optional taper"),
+    ]
+    with app.state.sessions() as session:
+        courses_before = session.scalar(select(func.count(Course.id)))
+    for change, field, message in cases:
+        response = clinician.post(
+            f"/staff/assessments/{world.assessment_a}/courses/new", data={**TMS, **change}
+        )
+        assert response.status_code == 422, change
+        assert message in response.text, change
+        assert f'aria-describedby="{field}-hint {field}-error"' in response.text, change
+    with app.state.sessions() as session:
+        assert session.scalar(select(func.count(Course.id))) == courses_before == 0
+
+
+def test_the_patients_unavailable_dates_and_the_taper_are_kept(app: FastAPI, world: World) -> None:
+    form = {
+        **TMS,
+        "start_date": "2026-07-06",
+        "unavailable": "2026-07-08\n2026-07-09, 2026-07-08",
+        "taper": "on",
+    }
+    _, course_id = _plan(app, world, form)
+    visits = _visits(app, course_id)
+    days = {start.date() for _, start, _ in visits}
+    assert not days & {dt.date(2026, 7, 8), dt.date(2026, 7, 9)}
+    with app.state.sessions() as session:
+        course = session.get(Course, course_id)
+        assert course is not None and course.unavailable_dates == ["2026-07-08", "2026-07-09"]
+        phases = {visit.phase for visit in course.visits}
+    assert "taper" in phases
+
+
+def test_missing_a_visit_replans_the_rest_with_the_same_count(app: FastAPI, world: World) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    before = _visits(app, course_id)
+    assert len(before) == 6
+    first, fifth = _visit_id(app, course_id, 1), _visit_id(app, course_id, 5)
+    assert (
+        clinician.post(
+            f"/staff/courses/{course_id}/visits/{first}/status",
+            data={"status": "done"},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
+    rows = len(_rows(app))
+    response = clinician.post(
+        f"/staff/courses/{course_id}/visits/{fifth}/status", data={"status": "missed"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    after = _visits(app, course_id)
+    kept = [v for v in after if v[2] != "missed"]
+    assert len(kept) == 6, "the course still has its six infusions"
+    assert kept[-1][1] > before[-1][1], "the last one moves later"
+    assert after[0][2] == "done" and [v[2] for v in after].count("missed") == 1
+    numbers = [number for number, _, _ in after]
+    assert len(set(numbers)) == len(numbers) == 7, "numbers never repeat"
+    assert _rows(app)[rows:] == [
+        ("update", "course_visit", fifth, world.clinic_a),
+        ("update", "course", course_id, world.clinic_a),
+    ]
+    again = clinician.post(f"/staff/courses/{course_id}/visits/{fifth}/status", data={"status": "done"})
+    assert again.status_code == 422
+    assert "already marked missed" in again.text
+    wrong = clinician.post(f"/staff/courses/{course_id}/visits/{first + 1}/status", data={"status": "maybe"})
+    assert wrong.status_code == 422 and "Choose done or missed." in wrong.text
+
+
+def test_moving_a_visit_within_the_rules_works_and_outside_them_is_refused(
+    app: FastAPI, world: World
+) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    second = _visit_id(app, course_id, 2)
+    rows = len(_rows(app))
+    refused = clinician.post(
+        f"/staff/courses/{course_id}/visits/{second}/move", data={"date": "2026-10-19", "time": "17:00"}
+    )
+    assert refused.status_code == 422
+    assert "The visit cannot be moved there" in refused.text
+    assert "after the clinic closes at 18:00" in refused.text
+    assert _rows(app)[rows:] == [("read", "course", course_id, world.clinic_a)], "nothing changed"
+    assert _visits(app, course_id)[1][1] == dt.datetime(2026, 10, 21, 8, 0, tzinfo=NEW_YORK)
+    bad = clinician.post(
+        f"/staff/courses/{course_id}/visits/{second}/move", data={"date": "2026-10-22", "time": "9"}
+    )
+    assert bad.status_code == 422 and "HH:MM in the 24-hour clock" in bad.text
+    moved = clinician.post(
+        f"/staff/courses/{course_id}/visits/{second}/move",
+        data={"date": "2026-10-22", "time": "09:30"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303
+    visits = _visits(app, course_id)
+    assert visits[1][:2] == (2, dt.datetime(2026, 10, 22, 9, 30, tzinfo=NEW_YORK))
+    assert len(visits) == 6 and all(start > visits[1][1] for _, start, _ in visits[2:])
+
+
+def test_the_calendar_downloads_for_the_clinician_and_the_patient(app: FastAPI, world: World) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    staff_file = clinician.get(f"/staff/courses/{course_id}/calendar.ics")
+    assert staff_file.status_code == 200
+    assert staff_file.headers["content-type"].startswith("text/calendar")
+    assert _rows(app)[-1] == ("export", "course", course_id, world.clinic_a)
+    events = Calendar.from_ical(staff_file.content).walk("VEVENT")
+    assert len(events) == 6
+    assert "Arrange a ride home" in str(events[0]["DESCRIPTION"])
+    assert str(events[0]["LOCATION"]) == "North Clinic"
+    assert "Sam Example" not in staff_file.text, "no patient name in the file"
+    patient_file = BrowserClient(app).get(f"/a/{world.token_a}/courses/{course_id}/calendar.ics")
+    assert patient_file.status_code == 200
+    assert len(Calendar.from_ical(patient_file.content).walk("VEVENT")) == 6
+    action, record_type, record_id, clinic_id = _rows(app)[-1]
+    assert (action, record_type, record_id, clinic_id) == ("export", "course", course_id, world.clinic_a)
+
+
+def test_the_careplan_export_is_valid_fhir(app: FastAPI, world: World) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    response = clinician.get(f"/staff/courses/{course_id}/careplan.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/fhir+json"
+    plan = CarePlan.model_validate(response.json())
+    assert plan.activity is not None and len(plan.activity) == 6
+    assert _rows(app)[-1] == ("export", "course", course_id, world.clinic_a)
+
+
+def test_the_patient_sees_their_visits_in_plain_words(app: FastAPI, world: World) -> None:
+    _, course_id = _plan(app, world, KETAMINE)
+    patient = BrowserClient(app)
+    page = patient.get(f"/a/{world.token_a}/courses")
+    assert page.status_code == 200
+    assert "Your treatment visits" in page.text
+    assert "Monday, October 19, 2026" in page.text and "08:00" in page.text
+    assert "Arrange a ride home" in page.text
+    assert f"/a/{world.token_a}/courses/{course_id}/calendar.ics" in page.text
+    assert _rows(app)[-2:] == [
+        ("read", "assessment", world.assessment_a, world.clinic_a),
+        ("read", "course", course_id, world.clinic_a),
+    ]
+    own_words = re.sub(r"<[^>]+>", "\n", page.text.split('<main id="main">')[1].split("</main>")[0])
+    for block in (b.strip() for b in own_words.split("\n")):
+        if len(re.findall(r"[A-Za-z]{2,}", block)) >= 4:
+            assert textstat.flesch_kincaid_grade(block) <= 8, block
+
+
+def test_another_clinic_and_another_patient_cannot_reach_the_course(app: FastAPI, world: World) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    visit = _visit_id(app, course_id, 2)
+    rows = _rows(app)
+    other = signed_in(app, world.clinician_b)
+    requests: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", f"/staff/assessments/{world.assessment_a}/courses/new", {}),
+        ("POST", f"/staff/assessments/{world.assessment_a}/courses/new", KETAMINE),
+        ("GET", f"/staff/courses/{course_id}", {}),
+        ("POST", f"/staff/courses/{course_id}/visits/{visit}/status", {"status": "missed"}),
+        ("POST", f"/staff/courses/{course_id}/visits/{visit}/move", {"date": "2026-10-22", "time": "09:00"}),
+        ("GET", f"/staff/courses/{course_id}/calendar.ics", {}),
+        ("GET", f"/staff/courses/{course_id}/careplan.json", {}),
+        ("GET", f"/staff/courses/{course_id + 999}", {}),
+    ]
+    for method, path, form in requests:
+        response = other.get(path) if method == "GET" else other.post(path, data=form)
+        assert response.status_code == 404, path
+    assert BrowserClient(app).get(f"/a/{world.token_b}/courses/{course_id}/calendar.ics").status_code == 404
+    assert "October 19, 2026" not in BrowserClient(app).get(f"/a/{world.token_b}/courses").text
+    assert BrowserClient(app).get("/a/not-a-token/courses").status_code == 404
+    new_rows = _rows(app)[len(rows) :]
+    assert all(clinic == world.clinic_b for *_, clinic in new_rows), (
+        "nothing written about clinic A's records"
+    )
+    assert ("read", "course", course_id, world.clinic_b) not in new_rows
+    # the other clinic's patient opened their own (empty) page: one read of their assessment
+    assert new_rows == [("read", "assessment", world.assessment_b, world.clinic_b)]
+    assert _visits(app, course_id)[1][2] == "planned"
+    assert clinician.get(f"/staff/courses/{course_id}").status_code == 200
