@@ -14,10 +14,11 @@ Audit: a page showing a course or a record appends one "read" per record shown; 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -176,8 +177,8 @@ def session_form(
     course_id: int,
     principal: StaffPrincipal,
     session: DbSession,
-    kind: str = Query("", max_length=20),
-    visit: str = Query("", max_length=12),
+    kind: Annotated[str, Query(max_length=20)] = "",
+    visit: Annotated[str, Query(max_length=12)] = "",
 ) -> HTMLResponse:
     """The empty form for a session of the course (at one of its visits, if ``visit`` is given)."""
     course = _own_course(session, principal, course_id)
@@ -228,7 +229,7 @@ def record_page(
         _audit(session, principal, "read", "session_record", version.id, record.course)
     staff_names = {
         staff.id: staff.name
-        for staff in session.query(Staff).filter(Staff.id.in_({v.recorded_by for v in versions}))
+        for staff in session.scalars(select(Staff).where(Staff.id.in_({v.recorded_by for v in versions})))
     }
     visit = session.get(CourseVisit, record.visit_id) if record.visit_id else None
     return render_staff(
