@@ -81,3 +81,18 @@ def test_no_response_line_without_a_measurable_baseline(baseline_total: int | No
     root = parse(scores_chart([], [], base))
     assert by_class(root, "response-line") == []
     assert len(by_class(root, "remission-line")) == 1
+
+
+@pytest.mark.parametrize(
+    ("baseline_total", "remission_label_below", "response_label_below"),
+    [(20, False, False), (11, True, False), (8, False, True)],
+)
+def test_line_labels_do_not_collide_when_the_lines_are_close(
+    baseline_total: int, remission_label_below: bool, response_label_below: bool
+) -> None:
+    root = parse(scores_chart([Score("phq9", 6, day(5))], [], Baseline(baseline_total, day(0), "score")))
+    (remission_label,) = by_class(root, "remission-label")
+    (response_label,) = by_class(root, "response-label")
+    assert (float(remission_label.get("y", "")) > y_for(5)) is remission_label_below
+    assert (float(response_label.get("y", "")) > y_for(baseline_total / 2)) is response_label_below
+    assert abs(float(remission_label.get("y", "")) - float(response_label.get("y", ""))) >= 12

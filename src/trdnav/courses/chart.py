@@ -16,12 +16,13 @@ from xml.sax.saxutils import escape, quoteattr
 
 from trdnav.courses.outcomes import REMISSION_BELOW, Baseline, Score
 
-WIDTH, HEIGHT = 640, 340
-LEFT, RIGHT, TOP, BOTTOM = 64, 600, 24, 280  # the plot area
+WIDTH, HEIGHT = 640, 360
+LEFT, RIGHT, TOP, BOTTOM = 64, 600, 16, 280  # the plot area
 Y_MAX = 27
 Y_TICKS = (0, 5, 10, 15, 20, 25, 27)
 RESPONSE_DASH = "8 5"
 GAD7_DASH = "3 3"
+LABEL_CLEARANCE = 2.5  # score points between the response and remission lines before labels clash
 
 
 def y_for(total: float) -> float:
@@ -108,16 +109,21 @@ def scores_chart(
         f'<text x="16" y="{(TOP + BOTTOM) / 2}" font-size="12" font-family="sans-serif" fill="#000" '
         f'text-anchor="middle" transform="rotate(-90 16 {(TOP + BOTTOM) / 2})">Score</text>'
     )
-    parts.append(_text((LEFT + RIGHT) / 2, HEIGHT - 8, "Date", "middle"))
+    parts.append(_text((LEFT + RIGHT) / 2, BOTTOM + 36, "Date", "middle"))
 
     remission_y = y_for(REMISSION_BELOW)
     parts.append(
         f'<line class="remission-line" x1="{LEFT}" y1="{remission_y}" x2="{RIGHT}" y2="{remission_y}" '
         'stroke="#000" stroke-width="1.5"/>'
     )
-    parts.append(_text(RIGHT, remission_y - 4, "Remission: PHQ-9 below 5", "end", "remission-label"))
+    # labels sit above their lines; when the two lines are close, the lower line's label goes below it
+    close = base is not None and base.total > 0 and abs(base.total / 2 - REMISSION_BELOW) < LABEL_CLEARANCE
+    response_below = close and base is not None and base.total / 2 < REMISSION_BELOW
+    remission_label_y = remission_y + 14 if close and not response_below else remission_y - 4
+    parts.append(_text(RIGHT, remission_label_y, "Remission: PHQ-9 below 5", "end", "remission-label"))
     if base is not None and base.total > 0:
         response_y = y_for(base.total / 2)
+        response_label_y = response_y + 14 if response_below else response_y - 4
         parts.append(
             f'<line class="response-line" x1="{LEFT}" y1="{response_y}" x2="{RIGHT}" y2="{response_y}" '
             f'stroke="#000" stroke-width="1.5" stroke-dasharray="{RESPONSE_DASH}"/>'
@@ -125,7 +131,7 @@ def scores_chart(
         parts.append(
             _text(
                 RIGHT,
-                response_y - 4,
+                response_label_y,
                 f"Response: 50% below baseline ({base.total / 2:g})",
                 "end",
                 "response-label",
@@ -153,7 +159,7 @@ def scores_chart(
         parts += _series(phq9_points, None, "circle", "phq9-series")
         parts += _series(gad7_points, GAD7_DASH, "square", "gad7-series")
 
-    legend_y = 14
+    legend_y = HEIGHT - 10
     parts.append(
         f'<line x1="{LEFT}" y1="{legend_y - 4}" x2="{LEFT + 24}" y2="{legend_y - 4}" '
         'stroke="#000" stroke-width="2"/>'
