@@ -280,3 +280,17 @@ def test_another_clinic_and_another_patient_cannot_reach_the_course(app: FastAPI
     assert new_rows == [("read", "assessment", world.assessment_b, world.clinic_b)]
     assert _visits(app, course_id)[1][2] == "planned"
     assert clinician.get(f"/staff/courses/{course_id}").status_code == 200
+
+
+def test_the_assessment_page_lists_its_courses_and_links_to_plan_one(app: FastAPI, world: World) -> None:
+    clinician = signed_in(app, world.clinician_a)
+    empty = clinician.get(f"/staff/assessments/{world.assessment_a}").text
+    assert "No course planned." in empty
+    assert f'href="/staff/assessments/{world.assessment_a}/courses/new"' in empty
+    _, course_id = _plan(app, world, KETAMINE)
+    page = clinician.get(f"/staff/assessments/{world.assessment_a}").text
+    assert (
+        f'<a href="/staff/courses/{course_id}">Course {course_id}: IV ketamine, twice weekly for 3 weeks</a>'
+        in page
+    )
+    assert "0 of 6 visits done" in page
