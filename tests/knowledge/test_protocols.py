@@ -68,7 +68,7 @@ def test_each_protocol_says_what_a_session_involves_how_long_and_how_to_prepare(
 def test_the_planner_reads_the_published_schedules() -> None:
     tms = KB.protocols["tms_10hz"].plan
     assert (tms.total_sessions, tms.max_course_days, tms.phases[0].min_sessions) == (30, 42, 20)
-    assert [p.sessions for p in tms.phases if p.optional] == [3, 2, 1]
+    assert [(p.sessions, p.per_week, p.max_weeks) for p in tms.phases if p.optional] == [(6, 3, 3)]
     snt = KB.protocols["accelerated_tms_snt"].plan
     assert (snt.phases[0].per_day, snt.same_day_gap_minutes, snt.total_sessions) == (10, 50, 50)
     assert snt.consecutive_days
@@ -115,6 +115,23 @@ def _broken_copy(tmp_path: Path, change: dict[str, object]) -> Path:
         ({"spacing": 2}, "protocols.yaml: tms_10hz.spacing: Extra inputs are not permitted"),
         ({"citations": ["no_such_paper"]}, "protocols.yaml: tms_10hz: unknown citation 'no_such_paper'"),
         ({"therapy": "homeopathy"}, "protocols.yaml: tms_10hz: unknown therapy 'homeopathy'"),
+        (
+            {
+                "schedule": {
+                    "session_minutes": 45,
+                    "observation_minutes": 0,
+                    "min_hours_between_days": 0,
+                    "same_day_gap_minutes": 0,
+                    "max_course_days": 42,
+                    "phases": [
+                        {"name": "acute", "sessions": 20, "min_sessions": 20, "per_week": 5},
+                        {"name": "acute", "sessions": 6, "min_sessions": 6, "per_week": 3},
+                    ],
+                }
+            },
+            "protocols.yaml: tms_10hz.schedule: Value error, each phase needs its own name:"
+            " sessions are matched to phases by name",
+        ),
         (
             {
                 "schedule": {

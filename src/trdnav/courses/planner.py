@@ -275,6 +275,27 @@ def _day_candidates(
     return candidates
 
 
+def _history_of(
+    zone: ZoneInfo, phases: Sequence[Phase], order: Sequence[int], kept: Sequence[PlannedSession]
+) -> tuple[_History, int]:
+    """The kept sessions with their phases, and the course position the next session takes.
+
+    Kept sessions are matched to the course's slots by phase name, in order, so slots an earlier
+    plan could not fill (a phase that ran past its weeks) stay behind rather than shifting phases.
+    """
+    history = _History(zone, [], [])
+    position = 0
+    for session in kept:
+        slot = position
+        while slot < len(order) and phases[order[slot]].name != session.phase:
+            slot += 1
+        if slot >= len(order):
+            slot = min(position, len(order) - 1)
+        history.add(session.starts_at, order[slot])
+        position = slot + 1
+    return history, position
+
+
 def _first_consecutive_run(
     opening: Opening,
     closed: frozenset[dt.date],
@@ -313,11 +334,8 @@ def _plan(
     order = _phase_of_each(phases)
     total = len(order)
     ordered_kept = sorted(kept, key=lambda session: session.starts_at)
-    history = _History(zone, [], [])
-    for position, session in enumerate(ordered_kept):
-        history.add(session.starts_at, order[min(position, total - 1)] if total else 0)
+    history, position = _history_of(zone, phases, order, ordered_kept)
     number = max((session.number for session in ordered_kept), default=0) + 1
-    position = len(ordered_kept)
     if position >= total:
         return Plan((), ())
     problems: list[str] = []
@@ -328,8 +346,8 @@ def _plan(
             (),
             (
                 f"One session with its observation takes {minutes} minutes, longer than the clinic is open"
-                f" ({_hhmm(opening.opens)}–{_hhmm(opening.closes)}): 0 of {total} sessions could be planned"
-                f" ({total - position} missing).",
+                f" ({_hhmm(opening.opens)}–{_hhmm(opening.closes)}):"
+                f" {total - position} of {total} sessions could not be planned.",
             ),
         )
     most_per_day = max(phase.per_day for phase in phases)
@@ -395,9 +413,11 @@ def _plan(
             number += 1
             position += 1
         day += dt.timedelta(days=1)
+    held = len(history.starts)
     if stop_reason is not None:
         problems.append(f"{stop_reason}: {total - position} of {total} sessions could not be planned.")
-    held = len(history.starts)
+    elif held < total and not any("could not be planned" in problem for problem in problems):
+        problems.append(f"{total - held} of {total} sessions could not be planned in earlier plans.")
     needed = sum(phase.min_sessions for phase in phases)
     if held < needed:
         problems.append(f"Only {held} sessions are planned, fewer than the {needed} a full course needs.")
@@ -455,14 +475,12 @@ def check_move(
     phases = _phases(protocol, taper)
     order = _phase_of_each(phases)
     ordered_kept = sorted(kept, key=lambda session: session.starts_at)
-    if len(ordered_kept) >= len(order):
+    history, position = _history_of(zone, phases, order, ordered_kept)
+    if position >= len(order):
         return ["Every session of this course is already held; there is no next session to move."]
-    history = _History(zone, [], [])
-    for position, session in enumerate(ordered_kept):
-        history.add(session.starts_at, order[position])
     local = moved_to.astimezone(zone)
     day = local.date()
-    phase_index = order[len(ordered_kept)]
+    phase_index = order[position]
     problems: list[str] = []
     day_problem = _day_problem(protocol, opening, closed, unavailable, day)
     if day_problem is not None:

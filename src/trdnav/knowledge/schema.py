@@ -320,6 +320,9 @@ class Schedule(Strict):
             raise ValueError("a schedule needs at least one phase that is not optional")
         if flags != sorted(flags):
             raise ValueError("optional phases come after the required ones")
+        names = [phase.name for phase in self.phases]
+        if len(set(names)) != len(names):
+            raise ValueError("each phase needs its own name: sessions are matched to phases by name")
         return self
 
 
