@@ -30,19 +30,13 @@ def utc(moment: dt.datetime) -> dt.datetime:
 
 
 def course_therapy(kb: KnowledgeBase, protocol_id: str) -> str:
-    """The therapy a course's protocol belongs to: from the knowledge base's protocols when it has
-    them, else the longest therapy id the protocol id starts with ("tms_10hz" -> "tms")."""
-    protocols = getattr(kb, "protocols", None)
-    if isinstance(protocols, dict) and protocol_id in protocols:
-        found = protocols[protocol_id]
-        for holder in (found, getattr(found, "planner", None)):
-            therapy = getattr(holder, "therapy", None)
-            if isinstance(therapy, str):
-                return therapy
+    """The therapy a course's protocol belongs to (``kb.protocols``); for a protocol no longer in the
+    knowledge base, the longest therapy id the protocol id starts with ("tms_10hz" -> "tms")."""
+    entry = kb.protocols.get(protocol_id)
+    if entry is not None:
+        return entry.therapy
     matches = [t for t in kb.therapies if protocol_id == t or protocol_id.startswith(f"{t}_")]
-    if matches:
-        return max(matches, key=len)
-    return "tms" if "tms" in protocol_id else protocol_id
+    return max(matches, key=len) if matches else protocol_id
 
 
 def intake_phq9_total(assessment: Assessment) -> int | None:

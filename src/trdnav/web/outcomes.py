@@ -202,6 +202,7 @@ def _outcomes_page(
         scores=scores,
         local=lambda moment: utc(moment).astimezone(outcome.zone),
         therapy_names={t.id: t.name for t in kb.therapies.values()},
+        protocol_names={p.id: p.name for p in kb.protocols.values()},
         alerts=open_alerts(session, assessment.id),
         alert_kinds=ALERT_KINDS,
         state_words=rules.CHECKIN_STATE_WORDS,
