@@ -190,7 +190,6 @@ def _course_page(
     *,
     errors: dict[str, dict[str, str]] | None = None,
     given: dict[str, dict[str, str]] | None = None,
-    refused: list[str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     kb: KnowledgeBase = request.app.state.kb
@@ -205,7 +204,6 @@ def _course_page(
         course=course,
         entry=entry,
         problems=problems,
-        refused=refused or [],
         errors=errors or {},
         given=given or {},
         kept=sum(1 for v in course.visits if v.status != "missed"),
@@ -228,7 +226,6 @@ def _visit_refused(
     principal: Principal,
     visit: CourseVisit,
     checked: Checked,
-    refused: list[str] | None = None,
 ) -> HTMLResponse:
     """Show the course again with the visit's messages (a read of the course)."""
     _audit(session, principal, "read", "course", visit.course.id)
@@ -239,7 +236,6 @@ def _visit_refused(
         visit.course,
         errors={name: checked.errors},
         given={name: checked.values},
-        refused=refused,
         status_code=422,
     )
 
@@ -318,7 +314,7 @@ async def visit_move_submit(
     )
     if problems:
         checked.errors["date"] = "The visit cannot be moved there: " + " ".join(problems)
-        return _visit_refused(request, session, principal, visit, checked, refused=problems)
+        return _visit_refused(request, session, principal, visit, checked)
     return RedirectResponse(f"/staff/courses/{course.id}#visit-{visit.id}", status_code=303)
 
 
