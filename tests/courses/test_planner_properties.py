@@ -15,10 +15,10 @@ import datetime as dt
 import itertools
 from collections.abc import Sequence
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from trdnav.courses.planner import Opening, Plan, PlannedSession, plan_course, replan
+from trdnav.courses.planner import Opening, Plan, PlannedSession, check_move, plan_course, replan
 from trdnav.courses.protocol import Phase, Protocol
 from trdnav.knowledge.loader import load
 
@@ -178,3 +178,32 @@ def test_a_replan_after_a_missed_session_never_breaks_its_protocol(
     after = plan.sessions[missed].starts_at
     rest = replan(protocol, start, opening, closed, unavailable, kept, after, taper=taper)
     assert_keeps_every_rule(protocol, opening, closed, unavailable, taper, kept, rest, after)
+
+
+@SETTINGS
+@given(situations(), st.data())
+def test_a_move_the_planner_allows_keeps_every_rule_with_the_rest_replanned(
+    situation: tuple[Protocol, dt.date, Opening, frozenset[dt.date], frozenset[dt.date], bool],
+    data: st.DataObject,
+) -> None:
+    protocol, start, opening, closed, unavailable, taper = situation
+    plan = plan_course(protocol, start, opening, closed, unavailable, taper=taper)
+    if not plan.sessions:
+        return
+    index = data.draw(st.integers(0, len(plan.sessions) - 1), label="moved session index")
+    shift = data.draw(
+        st.one_of(
+            st.integers(0, 10).map(lambda days: dt.timedelta(days=days)),
+            st.integers(-4 * 48, 4 * 24 * 10).map(lambda quarters: dt.timedelta(minutes=15 * quarters)),
+        ),
+        label="shift",
+    )
+    kept = plan.sessions[:index]
+    moved_to = plan.sessions[index].starts_at + shift
+    if check_move(protocol, opening, closed, unavailable, kept, moved_to, taper=taper):
+        return
+    event("move allowed")
+    moved = PlannedSession(index + 1, plan.sessions[index].phase, moved_to)
+    rest = replan(protocol, start, opening, closed, unavailable, [*kept, moved], moved_to, taper=taper)
+    together = Plan((moved, *rest.sessions), rest.problems)
+    assert_keeps_every_rule(protocol, opening, closed, unavailable, taper, kept, together)
