@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,11 +13,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from trdnav.courses.session_forms import check_ketamine
 from trdnav.knowledge.loader import load
 from trdnav.settings import Settings
+from trdnav.store import audit
 from trdnav.store.accounts import create_clinic, create_staff, start_session
+from trdnav.store.alerts import raise_alert
+from trdnav.store.courses import create_course
 from trdnav.store.models import Assessment, Clinic, Staff
 from trdnav.store.repository import create_assessment, request_consultation
+from trdnav.store.session_records import add_record
 from trdnav.web.app import create_app
 from trdnav.web.principal import COOKIE as STAFF_COOKIE
 
@@ -197,3 +203,74 @@ def extra_staff(app: FastAPI, world: World) -> int:
             password=PASSWORD,
         )
         return staff.id
+
+
+KETAMINE_SESSION = {
+    "weight_kg": "70",
+    "dose_mg_per_kg": "0.5",
+    "concentration_mg_per_ml": "1",
+    "infusion_minutes": "40",
+    "confirmed_dose_mg": "35.0",
+    "dose_checked": "yes",
+    "start_time": "09:00",
+    "end_time": "09:40",
+    "bp_before_systolic": "128",
+    "bp_before_diastolic": "82",
+    "hr_before": "72",
+    "bp_during_systolic": "138",
+    "bp_during_diastolic": "88",
+    "hr_during": "80",
+    "bp_after_systolic": "126",
+    "bp_after_diastolic": "80",
+    "hr_after": "70",
+    "dissociation_rating": "3",
+    "side_effects": "nausea",
+    "discharge_time": "11:00",
+    "escort_confirmed": "yes",
+}
+
+
+@dataclass(frozen=True)
+class Care:
+    """Clinic A's patient in treatment: an IV ketamine course planned from 2026-10-19, with one
+    recorded infusion (at its first visit) and one open clinic alert."""
+
+    course: int
+    visit: int  # the second visit, still planned
+    record: int
+    alert: int
+
+
+@pytest.fixture
+def care(app: FastAPI, world: World) -> Care:
+    kb = load()
+    clinician = audit.Actor(
+        kind="staff", role="clinician", staff_id=world.clinician_a, clinic_id=world.clinic_a
+    )
+    with app.state.sessions.begin() as session:
+        assessment = session.get(Assessment, world.assessment_a)
+        assert assessment is not None and assessment.clinic is not None
+        course = create_course(
+            session,
+            clinician,
+            assessment,
+            assessment.clinic,
+            kb.protocols["iv_ketamine_twice_weekly"].plan,
+            staff_id=world.clinician_a,
+            start=dt.date(2026, 10, 19),
+            unavailable=[],
+            taper=False,
+        )
+        first, second = course.visits[0], course.visits[1]
+        checked = check_ketamine(KETAMINE_SESSION)
+        assert checked.storable, checked.errors
+        record = add_record(session, clinician, course, first, "iv_ketamine", checked.data)
+        alert = raise_alert(
+            session,
+            audit.SYSTEM,
+            assessment,
+            "adverse_event",
+            source_type="session_record",
+            source_id=record.id,
+        )
+        return Care(course=course.id, visit=second.id, record=record.id, alert=alert.id)

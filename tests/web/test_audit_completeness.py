@@ -8,16 +8,30 @@ route must say which rows it writes; routes that touch no patient data say so wi
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tests.web.conftest import PASSWORD, BrowserClient, World, signed_in
+from tests.web.conftest import KETAMINE_SESSION, PASSWORD, BrowserClient, Care, World, signed_in
 from tests.web.test_authorization import MOUNT_SAMPLES, Call, served_routes
 from trdnav.store import audit
-from trdnav.store.models import Assessment, AuditEvent, ConsultationRequest, Note, Review, Staff, StaffSession
+from trdnav.store.models import (
+    Assessment,
+    AuditEvent,
+    ClinicAlert,
+    ConsultationRequest,
+    Course,
+    CourseVisit,
+    Note,
+    OutcomeScore,
+    Review,
+    SessionRecord,
+    Staff,
+    StaffSession,
+)
 from trdnav.web.sure import SURE_ITEMS
 
 # A record is named by a key: "assessment_a" / "consultation_a" (the world's), "new" (a record this
@@ -48,7 +62,17 @@ SETTINGS = {
     "crisis_text": "Call or text 988, any time.",
     "contact_text": "Call 555 0100 on weekdays.",
     "retention_days": "",
+    "timezone": "America/New_York",
+    "country": "US",
+    "subdivision": "",
+    "opening_days": ["0", "1", "2", "3", "4"],
+    "opens_at": "08:00",
+    "closes_at": "18:00",
 }
+TODAY = dt.date.today().isoformat()
+NEW_COURSE = {"protocol": "iv_ketamine_twice_weekly", "start_date": "2026-10-19", "unavailable": ""}
+CHECK_IN = {f"phq9_{n}": "1" for n in range(1, 9)} | {"phq9_9": "0"} | {f"gad7_{n}": "1" for n in range(1, 8)}
+COURSE: tuple[Row, ...] = (("read", "course", "course", "a"),)
 NEW_STAFF = {"email": "new@north.example", "name": "New Person", "role": "clinician", "password": PASSWORD}
 
 READ_A: tuple[Row, ...] = (("read", "assessment", "assessment_a", "a"),)
@@ -153,6 +177,63 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ),
     ("GET", "/staff/admin/audit"): Expect("admin_a", (("read", "audit_trail", "none", "a"),)),
     ("GET", "/staff/admin/audit.csv"): Expect("admin_a", (("export", "audit_trail", "none", "a"),)),
+    # Treatment courses.
+    ("GET", "/staff/assessments/{assessment_id}/courses/new"): Expect("clinician_a", READ_A),
+    ("POST", "/staff/assessments/{assessment_id}/courses/new"): Expect(
+        "clinician_a", (("create", "course", "new", "a"),), form=NEW_COURSE
+    ),
+    ("GET", "/staff/courses/{course_id}"): Expect("clinician_a", COURSE),
+    ("POST", "/staff/courses/{course_id}/visits/{visit_id}/move"): Expect(
+        "clinician_a",
+        (("update", "course_visit", "visit", "a"), ("update", "course", "course", "a")),
+        form={"date": "2026-10-22", "time": "09:30"},
+    ),
+    ("POST", "/staff/courses/{course_id}/visits/{visit_id}/status"): Expect(
+        "clinician_a", (("update", "course_visit", "visit", "a"),), form={"status": "done"}
+    ),
+    ("GET", "/staff/courses/{course_id}/calendar.ics"): Expect(
+        "clinician_a", (("export", "course", "course", "a"),)
+    ),
+    ("GET", "/staff/courses/{course_id}/careplan.json"): Expect(
+        "clinician_a", (("export", "course", "course", "a"),)
+    ),
+    ("GET", "/a/{token}/courses"): Expect("link_holder", (*READ_A, *COURSE)),
+    ("GET", "/a/{token}/courses/{course_id}/calendar.ics"): Expect(
+        "link_holder", (("export", "course", "course", "a"),)
+    ),
+    # Session records.
+    ("GET", "/staff/courses/{course_id}/sessions/new"): Expect("clinician_a", COURSE),
+    ("POST", "/staff/courses/{course_id}/sessions"): Expect(
+        "clinician_a",
+        (("create", "session_record", "new", "a"),),
+        form=KETAMINE_SESSION | {"kind": "iv_ketamine"},
+    ),
+    ("GET", "/staff/session-records/{record_id}"): Expect(
+        "clinician_a", (("read", "session_record", "record", "a"),)
+    ),
+    ("GET", "/staff/session-records/{record_id}/correct"): Expect(
+        "clinician_a", (("read", "session_record", "record", "a"),)
+    ),
+    ("POST", "/staff/session-records/{record_id}/correct"): Expect(
+        "clinician_a",
+        (("create", "session_record", "new", "a"),),
+        form=KETAMINE_SESSION | {"kind": "iv_ketamine", "correction_reason": "Weight re-measured: 70 kg"},
+    ),
+    # Outcomes.
+    ("GET", "/a/{token}/check-in"): Expect("link_holder", READ_A),
+    ("POST", "/a/{token}/check-in"): Expect(
+        "link_holder", (("create", "outcome_score", "new", "a"),), form=CHECK_IN
+    ),
+    ("GET", "/a/{token}/check-in/done"): Expect("link_holder", READ_A),
+    ("GET", "/staff/assessments/{assessment_id}/outcomes"): Expect("clinician_a", READ_A),
+    ("POST", "/staff/assessments/{assessment_id}/scores"): Expect(
+        "clinician_a",
+        (("create", "outcome_score", "new", "a"),),
+        form={"instrument": "phq9", "taken_on": TODAY, "total": "12"},
+    ),
+    ("POST", "/staff/alerts/{alert_id}/handled"): Expect("clinician_a", (("update", "alert", "alert", "a"),)),
+    ("GET", "/staff/outcomes"): Expect("clinician_a", (("read", "clinic_outcomes", "none", "a"),)),
+    ("GET", "/staff/outcomes.csv"): Expect("clinician_a", (("export", "clinic_outcomes", "none", "a"),)),
 }
 
 # Calls that change what later calls need go last, in this order (the account is deactivated, then
@@ -165,6 +246,11 @@ LAST = (
 )
 
 RECORD_TABLES = {
+    "course": Course,
+    "course_visit": CourseVisit,
+    "session_record": SessionRecord,
+    "outcome_score": OutcomeScore,
+    "alert": ClinicAlert,
     "assessment": Assessment,
     "consultation": ConsultationRequest,
     "review": Review,
@@ -174,13 +260,17 @@ RECORD_TABLES = {
 }
 
 
-def _path(template: str, world: World, extra_staff: int) -> str:
+def _path(template: str, world: World, extra_staff: int, care: Care) -> str:
     values = {
         "token": world.token_a,
         "slug": "north",
         "assessment_id": str(world.assessment_a),
         "consultation_id": str(world.consultation_a),
         "staff_id": str(extra_staff),
+        "course_id": str(care.course),
+        "visit_id": str(care.visit),
+        "record_id": str(care.record),
+        "alert_id": str(care.alert),
         "file": MOUNT_SAMPLES.get(template, ""),
     }
     for name, value in values.items():
@@ -220,7 +310,12 @@ def _children_of_assessment_a(app: FastAPI, world: World) -> list[tuple[str, int
 
 
 def _expected_ids(
-    row: Row, world: World, extra_staff: int, before: set[tuple[str, int]], after: set[tuple[str, int]]
+    row: Row,
+    world: World,
+    extra_staff: int,
+    care: Care,
+    before: set[tuple[str, int]],
+    after: set[tuple[str, int]],
 ) -> list[tuple[str, str, Any]]:
     """The (action, record type, id) rows one expectation stands for."""
     action, record_type, key, _ = row
@@ -236,6 +331,10 @@ def _expected_ids(
         "consultation_a": world.consultation_a,
         "clinic_a": world.clinic_a,
         "extra_staff": extra_staff,
+        "course": care.course,
+        "visit": care.visit,
+        "record": care.record,
+        "alert": care.alert,
     }
     return [(action, record_type, fixed[key])]
 
@@ -257,7 +356,9 @@ def _send(app: FastAPI, world: World, call: Call, path: str, expect: Expect) -> 
         return client.post(path, data=expect.form, follow_redirects=False)
 
 
-def test_every_route_leaves_exactly_its_audit_rows(app: FastAPI, world: World, extra_staff: int) -> None:
+def test_every_route_leaves_exactly_its_audit_rows(
+    app: FastAPI, world: World, extra_staff: int, care: Care
+) -> None:
     calls = sorted(
         served_routes(app),
         key=lambda call: (
@@ -269,7 +370,7 @@ def test_every_route_leaves_exactly_its_audit_rows(app: FastAPI, world: World, e
     problems: list[str] = []
     for call in calls:
         expect = AUDIT[(call.method, call.path)]
-        path = _path(call.path, world, extra_staff)
+        path = _path(call.path, world, extra_staff, care)
         with app.state.sessions() as session:
             last_seq = session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
         before = _records(app)
@@ -292,7 +393,7 @@ def test_every_route_leaves_exactly_its_audit_rows(app: FastAPI, world: World, e
             ids = (
                 [(row[0], name, record_id) for name, record_id in children]
                 if row[2] == "every record of assessment_a"
-                else _expected_ids(row, world, extra_staff, before, after)
+                else _expected_ids(row, world, extra_staff, care, before, after)
             )
             wanted += [(*entry, kind, role, staff_id, clinic) for entry in ids]
         # A new record of a type appears once per request: match "new" against what the request

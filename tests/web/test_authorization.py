@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
-from tests.web.conftest import BrowserClient, World, signed_in
+from tests.web.conftest import BrowserClient, Care, World, signed_in
 
 PERSONAS = ("anonymous", "link_holder", "clinician_a", "clinician_b", "admin_a")
 
@@ -100,6 +100,29 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("POST", "/staff/admin/staff/{staff_id}/role"): "admin_a",
     ("GET", "/staff/admin/audit"): "admin_a",
     ("GET", "/staff/admin/audit.csv"): "admin_a",
+    # Treatment courses, session records and outcomes.
+    ("GET", "/staff/assessments/{assessment_id}/courses/new"): "clinic_a",
+    ("POST", "/staff/assessments/{assessment_id}/courses/new"): "clinic_a",
+    ("GET", "/staff/courses/{course_id}"): "clinic_a",
+    ("POST", "/staff/courses/{course_id}/visits/{visit_id}/status"): "clinic_a",
+    ("POST", "/staff/courses/{course_id}/visits/{visit_id}/move"): "clinic_a",
+    ("GET", "/staff/courses/{course_id}/calendar.ics"): "clinic_a",
+    ("GET", "/staff/courses/{course_id}/careplan.json"): "clinic_a",
+    ("GET", "/a/{token}/courses"): "link",
+    ("GET", "/a/{token}/courses/{course_id}/calendar.ics"): "link",
+    ("GET", "/staff/courses/{course_id}/sessions/new"): "clinic_a",
+    ("POST", "/staff/courses/{course_id}/sessions"): "clinic_a",
+    ("GET", "/staff/session-records/{record_id}"): "clinic_a",
+    ("GET", "/staff/session-records/{record_id}/correct"): "clinic_a",
+    ("POST", "/staff/session-records/{record_id}/correct"): "clinic_a",
+    ("GET", "/a/{token}/check-in"): "link",
+    ("POST", "/a/{token}/check-in"): "link",
+    ("GET", "/a/{token}/check-in/done"): "link",
+    ("GET", "/staff/assessments/{assessment_id}/outcomes"): "clinic_a",
+    ("POST", "/staff/assessments/{assessment_id}/scores"): "clinic_a",
+    ("POST", "/staff/alerts/{alert_id}/handled"): "clinic_a",
+    ("GET", "/staff/outcomes"): "staff",  # each clinic's own figures
+    ("GET", "/staff/outcomes.csv"): "staff",
 }
 
 # A file served under each mount, for the calls to mounts.
@@ -133,13 +156,17 @@ def served_routes(app: FastAPI) -> list[Call]:
     return calls
 
 
-def _fill(template: str, persona: str, world: World, extra_staff: int) -> str:
+def _fill(template: str, persona: str, world: World, extra_staff: int, care: Care) -> str:
     values = {
         "token": world.token_a if persona == "link_holder" else secrets.token_urlsafe(16),
         "slug": "north",
         "assessment_id": str(world.assessment_a),
         "consultation_id": str(world.consultation_a),
         "staff_id": str(extra_staff),
+        "course_id": str(care.course),
+        "visit_id": str(care.visit),
+        "record_id": str(care.record),
+        "alert_id": str(care.alert),
         "file": MOUNT_SAMPLES.get(template, ""),
     }
     path = template
@@ -154,8 +181,8 @@ def _client(app: FastAPI, persona: str, world: World) -> BrowserClient:
     return signed_in(app, staff[persona]) if persona in staff else BrowserClient(app)
 
 
-def _outcome(app: FastAPI, call: Call, persona: str, world: World, extra_staff: int) -> str:
-    path = _fill(call.path, persona, world, extra_staff)
+def _outcome(app: FastAPI, call: Call, persona: str, world: World, extra_staff: int, care: Care) -> str:
+    path = _fill(call.path, persona, world, extra_staff, care)
     with _client(app, persona, world) as client:
         if call.method == "GET":
             response = client.get(path, follow_redirects=False)
@@ -179,7 +206,7 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
 
 
 def test_every_route_allows_exactly_the_personas_the_matrix_names(
-    app: FastAPI, world: World, extra_staff: int
+    app: FastAPI, world: World, extra_staff: int, care: Care
 ) -> None:
     calls = sorted(served_routes(app), key=lambda call: (call.method != "GET", call.path))
     differences = []
@@ -187,7 +214,7 @@ def test_every_route_allows_exactly_the_personas_the_matrix_names(
         category = ACCESS[(call.method, call.path)]
         for persona in PERSONAS:
             expected = "allow" if persona in ALLOWED[category] else "deny"
-            actual = _outcome(app, call, persona, world, extra_staff)
+            actual = _outcome(app, call, persona, world, extra_staff, care)
             if actual != expected:
                 differences.append(
                     f"{call.method} {call.path} as {persona}: expected {expected}, got {actual}"

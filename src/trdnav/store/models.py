@@ -258,6 +258,8 @@ class SessionRecord(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
 
     course: Mapped[Course] = relationship(back_populates="records")
+    # Known to the ORM so that deleting a course deletes a correction before the record it corrects.
+    supersedes: Mapped[SessionRecord | None] = relationship(remote_side=[id])
 
 
 class OutcomeScore(Base):
