@@ -1,9 +1,11 @@
-"""`docs/rules.md`, generated from the knowledge base: every rule, its texts and sources."""
+"""`docs/rules.md`, generated from the knowledge base: every rule, its texts and sources, and every
+treatment protocol the course planner keeps."""
 
 from __future__ import annotations
 
 from trdnav.core.conditions import describe
 from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.knowledge.schema import ScheduledPhase
 
 OUTCOME_WORDS = {
     "contraindicated": "contraindicated",
@@ -14,6 +16,70 @@ OUTCOME_WORDS = {
 
 def _sources(kb: KnowledgeBase, citation_ids: list[str]) -> str:
     return "; ".join(kb.citations[c].reference() for c in citation_ids) or "none (clinical opinion)"
+
+
+EVIDENCE_WORDS = {
+    "verified": "verified",
+    "secondary": "secondary source",
+    "unverified": "unverified",
+    "clinical_opinion": "clinical opinion",
+}
+
+
+def _phase_line(phase: ScheduledPhase) -> str:
+    parts = [
+        f"{phase.sessions} sessions (at least {phase.min_sessions} for a full phase)",
+        f"at most {phase.per_week} session days a week",
+        f"{phase.per_day} session{'s' if phase.per_day != 1 else ''} a session day",
+    ]
+    if phase.min_days_between > 1:
+        parts.append(f"session days at least {phase.min_days_between} calendar days apart")
+    if phase.max_weeks is not None:
+        parts.append(f"within {phase.max_weeks} weeks of its first session")
+    optional = " (optional: planned only when asked for)" if phase.optional else ""
+    return f"  - `{phase.name}`{optional}: " + "; ".join(parts)
+
+
+def protocols_markdown(kb: KnowledgeBase) -> list[str]:
+    """The "Treatment protocols" section: each protocol's schedule, the basis of its numbers and sources."""
+    out = [
+        "## Treatment protocols",
+        "",
+        "The course planner keeps every number below. A week is a calendar week (Monday to Sunday);",
+        "the maximum course length counts from the first session, and each optional phase planned adds",
+        "its own weeks.",
+        "",
+    ]
+    for entry in kb.protocols.values():
+        schedule = entry.schedule
+        therapy = kb.therapies[entry.therapy].name if entry.therapy in kb.therapies else entry.therapy
+        out += [
+            f"### `{entry.id}`: {entry.name}",
+            "",
+            f"- Therapy: {therapy} (`{entry.therapy}`)",
+            "- Phases:",
+            *(_phase_line(phase) for phase in schedule.phases),
+            f"- Session: {schedule.session_minutes} minutes (preparation included); observation after:"
+            f" {schedule.observation_minutes} minutes",
+            f"- Minimum gaps: {schedule.min_hours_between_days} hours from one session day's first session"
+            f" to the next day's; {schedule.same_day_gap_minutes} minutes between sessions on the same day",
+            f"- Session days in a row: {'required' if schedule.consecutive_days else 'not required'}",
+            f"- Maximum course length: {schedule.max_course_days} days (without optional phases)",
+            f"- Clinician text: {entry.clinician_text}",
+            "- Preparation notes (patient calendar):",
+            *(f"  - {note}" for note in entry.preparation),
+            f"- Evidence: {EVIDENCE_WORDS.get(entry.evidence, entry.evidence)}",
+            f"- Sources: {_sources(kb, entry.citations)}",
+            "- Basis of the numbers:",
+        ]
+        for fact in entry.rules:
+            uncertainty = f" Uncertainty: {fact.uncertainty}" if fact.uncertainty else ""
+            out.append(
+                f"  - {fact.clinician_text or fact.text} ({EVIDENCE_WORDS.get(fact.evidence, fact.evidence)};"
+                f" sources: {_sources(kb, fact.citations)}){uncertainty}"
+            )
+        out.append("")
+    return out
 
 
 def rules_markdown(kb: KnowledgeBase) -> str:
@@ -84,4 +150,5 @@ def rules_markdown(kb: KnowledgeBase) -> str:
             f"- Sources: {_sources(kb, barrier.citations)}",
             "",
         ]
+    out += protocols_markdown(kb)
     return "\n".join(out)
