@@ -1,0 +1,235 @@
+"""The course summary report's content: the calendar kept, the sessions recorded, the scores and the
+outcome of one course, gathered from the database for the printable page and the PDF.
+
+Reading here is not audited by itself: the route records one audit entry for the course it shows or
+exports, in the request's transaction. The outcome follows the same rules as the outcomes page
+(`trdnav.store.outcomes.course_outcome`), for the course asked for rather than the course shown there:
+scores count from the course's first kept session until the first kept session of a later course.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trdnav.courses import outcomes as rules
+from trdnav.courses.chart import scores_chart
+from trdnav.courses.protocol import Phase
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.store.courses import VISIT_STATUSES
+from trdnav.store.models import Course, CourseVisit, OutcomeScore, SessionRecord, Staff
+from trdnav.store.outcomes import course_therapy, intake_phq9_total, utc
+from trdnav.store.session_records import current_records
+
+INSTRUMENT_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
+SOURCE_WORDS = {"patient": "Patient check-in", "clinician": "Entered by clinician"}
+
+
+def phase_words(phase: Phase) -> str:
+    """A phase of the protocol in one line, e.g. "acute: 8 sessions (at least 6), at most 2 session
+    days a week, 1 a day, session days at least 2 days apart"."""
+    parts = [
+        f"{phase.sessions} sessions (at least {phase.min_sessions} for a full phase)",
+        f"at most {phase.per_week} session days a week",
+        f"{phase.per_day} a session day",
+    ]
+    if phase.min_days_between > 1:
+        parts.append(f"session days at least {phase.min_days_between} calendar days apart")
+    if phase.max_weeks is not None:
+        parts.append(f"within {phase.max_weeks} weeks")
+    return f"{phase.name}{' (optional)' if phase.optional else ''}: " + ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitLine:
+    number: int
+    phase: str
+    at: dt.datetime  # local time in the course's zone
+    status: str  # planned, done, missed
+    status_words: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLine:
+    """One session record as it stands now (the newest version), in words."""
+
+    id: int
+    kind: str
+    visit_number: int | None
+    visit_at: dt.datetime | None
+    recorded_by: str
+    recorded_at: dt.datetime  # local
+    corrected: bool
+    correction_reason: str
+    data: dict[str, Any]  # the checked fields (`trdnav.web.session_record_view.record_rows` words them)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLine:
+    instrument: str
+    total: int
+    taken_at: dt.datetime  # local
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    done: int
+    missed: int
+    planned: int
+
+    @property
+    def adherence(self) -> float | None:
+        """Done ÷ (done + missed), as a fraction; None before any visit is done or missed."""
+        held = self.done + self.missed
+        return None if held == 0 else self.done / held
+
+
+@dataclass(frozen=True)
+class CourseReport:
+    course: Course
+    zone: ZoneInfo
+    made_at: dt.datetime  # local
+    knowledge_version: str
+    protocol_name: str
+    therapy_name: str
+    protocol_known: bool
+    phases: list[str]
+    session_minutes: int | None
+    observation_minutes: int | None
+    visits: list[VisitLine]
+    counts: Counts
+    records: list[RecordLine]
+    scores: list[ScoreLine]
+    baseline: rules.Baseline | None
+    latest: rules.Score | None
+    status: str
+    halfway: rules.HalfwayCheck
+    checkins: list[rules.CheckIn]
+    chart: str
+
+    @property
+    def status_words(self) -> str:
+        return rules.STATUS_WORDS[self.status]
+
+    @property
+    def change_percent(self) -> float | None:
+        if self.baseline is None or self.latest is None:
+            return None
+        return rules.percent_change(self.baseline.total, self.latest.total)
+
+    @property
+    def response(self) -> bool | None:
+        """Whether the latest PHQ-9 meets the response definition; None when it cannot be said."""
+        if self.baseline is None or self.latest is None or self.baseline.total <= 0:
+            return None
+        return rules.is_response(self.baseline.total, self.latest.total)
+
+    @property
+    def remission(self) -> bool | None:
+        return None if self.latest is None else rules.is_remission(self.latest.total)
+
+
+def _first_kept(course: Course) -> dt.datetime | None:
+    kept = sorted(utc(v.starts_at) for v in course.visits if v.status != "missed")
+    return kept[0] if kept else None
+
+
+def _window(course: Course) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """From the course's first kept session to the first kept session of the next course, if any."""
+    start = _first_kept(course)
+    later = [
+        first
+        for other in course.assessment.courses
+        if other.id != course.id
+        and (other.start_date, other.id) > (course.start_date, course.id)
+        and (first := _first_kept(other)) is not None
+    ]
+    return start, min(later) if later else None
+
+
+def _record_line(
+    record: SessionRecord, visits: dict[int, CourseVisit], names: dict[int, str], zone: ZoneInfo
+) -> RecordLine:
+    visit = visits.get(record.visit_id) if record.visit_id is not None else None
+    return RecordLine(
+        id=record.id,
+        kind=record.kind,
+        visit_number=visit.number if visit else None,
+        visit_at=utc(visit.starts_at).astimezone(zone) if visit else None,
+        recorded_by=names.get(record.recorded_by, f"staff {record.recorded_by}"),
+        recorded_at=utc(record.recorded_at).astimezone(zone),
+        corrected=record.supersedes_id is not None,
+        correction_reason=record.correction_reason,
+        data=record.data,
+    )
+
+
+def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.datetime) -> CourseReport:
+    """Everything the course summary shows, in the course's time zone."""
+    zone = ZoneInfo(course.timezone)
+    entry = kb.protocols.get(course.protocol_id)
+    therapy = course_therapy(kb, course.protocol_id)
+    visits = sorted(course.visits, key=lambda v: (utc(v.starts_at), v.number))
+    lines = [
+        VisitLine(v.number, v.phase, utc(v.starts_at).astimezone(zone), v.status, VISIT_STATUSES[v.status])
+        for v in visits
+    ]
+    counts = Counts(*(sum(1 for v in visits if v.status == s) for s in ("done", "missed", "planned")))
+
+    records = current_records(course)
+    staff_ids = {r.recorded_by for r in records}
+    names = {s.id: s.name for s in session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
+    by_id = {v.id: v for v in visits}
+
+    assessment = course.assessment
+    start, end = _window(course)
+    all_scores: list[OutcomeScore] = sorted(assessment.outcome_scores, key=lambda s: (utc(s.taken_at), s.id))
+    scores = [
+        rules.Score(s.instrument, s.total, utc(s.taken_at).astimezone(zone))
+        for s in all_scores
+        if end is None or utc(s.taken_at) < end
+    ]
+    intake_at = utc(assessment.created_at).astimezone(zone)
+    base = rules.baseline(scores, start, intake_phq9_total(assessment), intake_at)
+    phq9 = rules.since_start(scores, start)
+    gad7 = sorted(
+        (s for s in scores if s.instrument == "gad7" and start is not None and s.taken_at >= start),
+        key=lambda s: s.taken_at,
+    )
+    latest = phq9[-1] if phq9 else None
+    kept_days = [line.at.date() for line in lines if line.status != "missed"]
+    shown = [
+        ScoreLine(s.instrument, s.total, utc(s.taken_at).astimezone(zone), s.source)
+        for s in all_scores
+        if start is not None and start <= utc(s.taken_at) and (end is None or utc(s.taken_at) < end)
+    ]
+    return CourseReport(
+        course=course,
+        zone=zone,
+        made_at=now.astimezone(zone),
+        knowledge_version=kb.version,
+        protocol_name=entry.name if entry else course.protocol_id,
+        therapy_name=kb.therapies[therapy].name if therapy in kb.therapies else therapy,
+        protocol_known=entry is not None,
+        phases=[phase_words(p) for p in entry.plan.phases] if entry else [],
+        session_minutes=entry.schedule.session_minutes if entry else None,
+        observation_minutes=entry.schedule.observation_minutes if entry else None,
+        visits=lines,
+        counts=counts,
+        records=[_record_line(r, by_id, names, zone) for r in records],
+        scores=shown,
+        baseline=base,
+        latest=latest,
+        status=rules.status(base, latest),
+        halfway=rules.halfway([v.status for v in visits], base, latest),
+        checkins=rules.checkin_schedule(
+            kept_days, [s.taken_at.date() for s in phq9], now.astimezone(zone).date()
+        ),
+        chart=scores_chart(phq9, gad7, base, chart_id=f"course-chart-{course.id}"),
+    )

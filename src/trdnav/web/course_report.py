@@ -1,0 +1,121 @@
+"""Routes: the course summary report, as a printable page and as a PDF. It gathers one course's
+calendar kept (with adherence), the sessions recorded (each as it stands now, corrections marked),
+the scores chart and table, and the outcome, in the course's time zone.
+
+A signed-in clinician or admin of the course's clinic may see it; another clinic's course answers
+404 like an unknown id, and nothing is written. The page is one audited read of the course, the PDF
+one audited export of it (the course's visits, session records and scores are shown as part of it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, Response
+
+from trdnav.courses import outcomes as rules
+from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.store import audit
+from trdnav.store.course_report import INSTRUMENT_NAMES, SOURCE_WORDS, CourseReport, course_report
+from trdnav.store.models import Course
+from trdnav.store.outcomes import utc
+from trdnav.web.deps import knowledge
+from trdnav.web.pdf import render_pdf
+from trdnav.web.principal import DbSession, Principal, StaffPrincipal
+from trdnav.web.session_record_view import record_rows
+from trdnav.web.staff_pages import render_staff
+from trdnav.web.summary import long_date
+from trdnav.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
+PDF_FILENAME = "trd-navigator-course-{id}-summary.pdf"
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+KIND_NAMES = {"iv_ketamine": "IV ketamine infusion", "tms": "TMS session"}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _own_course(session: Session, principal: Principal, course_id: int) -> Course:
+    course = session.get(Course, course_id)
+    if course is None or course.assessment.clinic_id != principal.clinic_id:
+        raise HTTPException(status_code=404, detail="Not found")
+    return course
+
+
+def _audit(session: Session, principal: Principal, action: str, course: Course) -> None:
+    audit.record(session, principal.actor(), action, "course", course.id, clinic_id=principal.clinic_id)
+
+
+def _percent(fraction: float | None) -> str:
+    return "not yet (no visit done or missed)" if fraction is None else f"{fraction * 100:.0f}%"
+
+
+def _yes_no(value: bool | None) -> str:
+    return "cannot be said" if value is None else ("yes" if value else "no")
+
+
+def _context(report: CourseReport) -> dict[str, Any]:
+    course = report.course
+    return {
+        "report": report,
+        "course": course,
+        "assessment": course.assessment,
+        "clinic_name": course.assessment.clinic.name if course.assessment.clinic else "",
+        "adherence": _percent(report.counts.adherence),
+        "response": _yes_no(report.response),
+        "remission": _yes_no(report.remission),
+        "definitions": (rules.RESPONSE_DEFINITION, rules.REMISSION_DEFINITION),
+        "definitions_source": rules.DEFINITIONS_SOURCE,
+        "state_words": rules.CHECKIN_STATE_WORDS,
+        "instrument_names": INSTRUMENT_NAMES,
+        "source_words": SOURCE_WORDS,
+        "kind_names": KIND_NAMES,
+        "record_rows": record_rows,
+        "local": lambda moment: utc(moment).astimezone(report.zone),
+        "long_date": long_date,
+    }
+
+
+@router.get("/staff/courses/{course_id}/summary", response_class=HTMLResponse)
+def course_summary_page(
+    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> HTMLResponse:
+    """The course summary, ready for the browser's Print command."""
+    course = _own_course(session, principal, course_id)
+    _audit(session, principal, "read", course)
+    report = course_report(session, kb, course, _now())
+    response = render_staff(request, "staff/course_summary.html", principal, **_context(report))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def course_summary_html(report: CourseReport, principal: Principal) -> str:
+    """The HTML the PDF is made from (the same content as the page, without the site's frame)."""
+    return templates.get_template("staff/course_summary_pdf.html").render(
+        principal=principal, **_context(report)
+    )
+
+
+@router.get("/staff/courses/{course_id}/summary.pdf")
+def course_summary_pdf(
+    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+) -> Response:
+    """The same summary as a PDF (WeasyPrint, no scripts, nothing fetched); an export in the audit trail."""
+    course = _own_course(session, principal, course_id)
+    _audit(session, principal, "export", course)
+    report = course_report(session, kb, course, _now())
+    pdf = render_pdf(course_summary_html(report, principal), base_url=str(request.base_url))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{PDF_FILENAME.format(id=course.id)}"',
+            **PRIVATE_HEADERS,
+        },
+    )
