@@ -22,8 +22,15 @@ from trdnav.courses.chart import scores_chart
 from trdnav.courses.protocol import Phase
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.courses import VISIT_STATUSES
-from trdnav.store.models import Course, CourseVisit, OutcomeScore, SessionRecord, Staff
-from trdnav.store.outcomes import course_therapy, intake_phq9_total, utc
+from trdnav.store.models import Assessment, Course, CourseVisit, OutcomeScore, SessionRecord, Staff
+from trdnav.store.outcomes import (
+    active_course,
+    course_outcome,
+    course_therapy,
+    intake_phq9_total,
+    shown_course,
+    utc,
+)
 from trdnav.store.session_records import current_records
 
 INSTRUMENT_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
@@ -232,4 +239,37 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
             kept_days, [s.taken_at.date() for s in phq9], now.astimezone(zone).date()
         ),
         chart=scores_chart(phq9, gad7, base, chart_id=f"course-chart-{course.id}"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PatientTreatment:
+    """What the patient's results page says about their treatment: the next visit and check-in."""
+
+    course_id: int
+    next_visit: dt.datetime | None  # local time in the course's zone; None when none is planned ahead
+    checkin_due_now: bool
+    next_checkin: dt.date | None  # the next check-in coming up (local date), when none is due now
+
+
+def patient_treatment(kb: KnowledgeBase, assessment: Assessment, now: dt.datetime) -> PatientTreatment | None:
+    """The course the outcomes page follows (the running one, else the latest), or None without one.
+
+    Check-ins are given only while a course runs, as on the check-in page.
+    """
+    course = shown_course(assessment)
+    if course is None:
+        return None
+    zone = ZoneInfo(course.timezone)
+    ahead = sorted(
+        utc(v.starts_at) for v in course.visits if v.status == "planned" and utc(v.starts_at) >= now
+    )
+    checkins = course_outcome(kb, assessment, now).checkins if active_course(assessment) else []
+    due_now = any(c.state == "due" for c in checkins)
+    upcoming = [c.due for c in checkins if c.state == "upcoming"]
+    return PatientTreatment(
+        course_id=course.id,
+        next_visit=ahead[0].astimezone(zone) if ahead else None,
+        checkin_due_now=due_now,
+        next_checkin=upcoming[0] if upcoming and not due_now else None,
     )

@@ -12,9 +12,11 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from trdnav.store.course_report import patient_treatment
 from trdnav.store.models import Assessment
 from trdnav.store.repository import request_consultation, save_sure
 from trdnav.web.consultation import CONTACT, read_consultation_form
+from trdnav.web.courses import WEEKDAYS
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.deps import assessment_or_404, audit_patient, db_session
 from trdnav.web.pdf import PDF_FILENAME, render_pdf
@@ -35,8 +37,12 @@ def _private(response: Response) -> Response:
     return response
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return _now().date()
 
 
 def _private_link(request: Request, token: str) -> str:
@@ -75,13 +81,17 @@ def _results_page(
     sure_given: dict[str, str] | None = None,
 ) -> HTMLResponse:
     summary = _summary(request, assessment, token)
+    interactive = template == "results.html"
     response = render(
         request,
         template,
         status_code=status_code,
         crisis=assessment.suicide_risk_alert,
         token=token,
-        interactive=template == "results.html",
+        interactive=interactive,
+        # the results page (not the print view) says where the patient's treatment stands
+        treatment=patient_treatment(request.app.state.kb, assessment, _now()) if interactive else None,
+        weekdays=WEEKDAYS,
         sure_errors=sure_errors or {},
         sure_given=sure_given if sure_given is not None else dict(assessment.sure_answers or {}),
         **_summary_context(summary),
