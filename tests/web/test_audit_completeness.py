@@ -73,6 +73,7 @@ TODAY = dt.date.today().isoformat()
 NEW_COURSE = {"protocol": "iv_ketamine_twice_weekly", "start_date": "2026-10-19", "unavailable": ""}
 CHECK_IN = {f"phq9_{n}": "1" for n in range(1, 9)} | {"phq9_9": "0"} | {f"gad7_{n}": "1" for n in range(1, 8)}
 COURSE: tuple[Row, ...] = (("read", "course", "course", "a"),)
+EXPORT_COURSE: tuple[Row, ...] = (("export", "course", "course", "a"),)
 NEW_STAFF = {"email": "new@north.example", "name": "New Person", "role": "clinician", "password": PASSWORD}
 
 READ_A: tuple[Row, ...] = (("read", "assessment", "assessment_a", "a"),)
@@ -197,6 +198,8 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/staff/courses/{course_id}/careplan.json"): Expect(
         "clinician_a", (("export", "course", "course", "a"),)
     ),
+    ("GET", "/staff/courses/{course_id}/summary"): Expect("clinician_a", COURSE),
+    ("GET", "/staff/courses/{course_id}/summary.pdf"): Expect("clinician_a", EXPORT_COURSE),
     ("GET", "/a/{token}/courses"): Expect("link_holder", (*READ_A, *COURSE)),
     ("GET", "/a/{token}/courses/{course_id}/calendar.ics"): Expect(
         "link_holder", (("export", "course", "course", "a"),)

@@ -108,6 +108,8 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("POST", "/staff/courses/{course_id}/visits/{visit_id}/move"): "clinic_a",
     ("GET", "/staff/courses/{course_id}/calendar.ics"): "clinic_a",
     ("GET", "/staff/courses/{course_id}/careplan.json"): "clinic_a",
+    ("GET", "/staff/courses/{course_id}/summary"): "clinic_a",
+    ("GET", "/staff/courses/{course_id}/summary.pdf"): "clinic_a",
     ("GET", "/a/{token}/courses"): "link",
     ("GET", "/a/{token}/courses/{course_id}/calendar.ics"): "link",
     ("GET", "/staff/courses/{course_id}/sessions/new"): "clinic_a",

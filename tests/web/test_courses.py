@@ -18,7 +18,10 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from tests.web.conftest import BrowserClient, World, signed_in
-from trdnav.store.models import AuditEvent, Course, CourseVisit
+from trdnav.knowledge.loader import load
+from trdnav.store import audit
+from trdnav.store.courses import create_course
+from trdnav.store.models import Assessment, AuditEvent, Course, CourseVisit
 
 NEW_YORK = ZoneInfo("America/New_York")
 TMS = {"protocol": "tms_10hz", "start_date": "2026-11-02", "unavailable": ""}
@@ -294,3 +297,22 @@ def test_the_assessment_page_lists_its_courses_and_links_to_plan_one(app: FastAP
         in page
     )
     assert "0 of 6 visits done" in page
+
+
+def test_a_planned_course_holds_each_visit_once_in_date_order(app: FastAPI, world: World) -> None:
+    with app.state.sessions.begin() as session:
+        assessment = session.get(Assessment, world.assessment_a)
+        assert assessment is not None and assessment.clinic is not None
+        course = create_course(
+            session,
+            audit.SYSTEM,
+            assessment,
+            assessment.clinic,
+            load().protocols["iv_ketamine_twice_weekly"].plan,
+            staff_id=world.clinician_a,
+            start=dt.date(2026, 10, 19),
+            unavailable=[],
+            taper=False,
+        )
+        assert [visit.number for visit in course.visits] == [1, 2, 3, 4, 5, 6]
+        assert [visit.starts_at for visit in course.visits] == sorted(v.starts_at for v in course.visits)

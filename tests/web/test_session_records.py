@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.courses.test_session_forms import KETAMINE, TMS
-from tests.web.conftest import World, signed_in
+from tests.web.conftest import KETAMINE_SESSION, Care, World, signed_in
 from trdnav.store.models import AuditEvent, ClinicAlert, Course, CourseVisit, SessionRecord
 from trdnav.store.session_records import current_records
 
@@ -101,7 +101,8 @@ def test_an_infusion_is_stored_only_after_the_computed_dose_is_confirmed(app: Fa
     assert (record.kind, record.visit_id, record.recorded_by) == ("iv_ketamine", visit_id, world.clinician_a)
     assert record.data["dose_mg"] == "35.0" and record.data["dose_confirmed"] is True
     assert audit_rows(app, seq) == [
-        ("create", "session_record", record.id, world.clinic_a, world.clinician_a)
+        ("create", "session_record", record.id, world.clinic_a, world.clinician_a),
+        ("update", "course_visit", visit_id, world.clinic_a, world.clinician_a),  # marked done
     ]
 
 
@@ -162,6 +163,7 @@ def test_a_tms_seizure_is_stored_in_one_step_and_alerts_the_clinic(app: FastAPI,
     assert audit_rows(app, seq) == [
         ("create", "session_record", record.id, world.clinic_a, world.clinician_a),
         ("create", "alert", alert.id, world.clinic_a, world.clinician_a),
+        ("update", "course_visit", visit_id, world.clinic_a, world.clinician_a),  # marked done
     ]
     page = client.get(answer.headers["location"])
     assert "Seizure reported: the clinic was alerted" in page.text
@@ -350,3 +352,26 @@ def test_the_forms_have_one_h1_ordered_headings_and_a_label_for_every_control(
     assert structure.headings.count(1) == 1
     assert all(later - earlier <= 1 for earlier, later in itertools.pairwise(structure.headings))
     assert structure.controls and set(structure.controls) <= structure.labelled
+
+
+def test_recording_a_session_at_a_planned_visit_marks_the_visit_done(
+    app: FastAPI, world: World, care: Care
+) -> None:
+    client = signed_in(app, world.clinician_a)
+    page = client.get(f"/staff/courses/{care.course}")
+    assert f'href="/staff/session-records/{care.record}"' in page.text, "the course lists its records"
+    response = client.post(
+        f"/staff/courses/{care.course}/sessions",
+        data=KETAMINE_SESSION | {"kind": "iv_ketamine", "visit_id": str(care.visit)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    with app.state.sessions() as session:
+        visit = session.get(CourseVisit, care.visit)
+        assert visit is not None and visit.status == "done"
+        marked = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.record_type == "course_visit", AuditEvent.record_id == care.visit
+            )
+        ).all()
+        assert [event.action for event in marked] == ["update"]

@@ -166,10 +166,9 @@ def check_status_form(form: Mapping[str, object]) -> Checked:
 # --- Planning ----------------------------------------------------------------------------------
 
 
-def _visit(course: Course, session: PlannedSession, number: int) -> CourseVisit:
-    return CourseVisit(
-        course=course, number=number, phase=session.phase, starts_at=session.starts_at.astimezone(dt.UTC)
-    )
+def _visit(session: PlannedSession, number: int) -> CourseVisit:
+    """A new visit; the caller appends it to its course's visits (once: no back-reference here)."""
+    return CourseVisit(number=number, phase=session.phase, starts_at=session.starts_at.astimezone(dt.UTC))
 
 
 def taper_chosen(course: Course, protocol: Protocol) -> bool:
@@ -196,7 +195,7 @@ def _store_plan(session: Session, course: Course, plan: Plan) -> None:
     """Add the plan's sessions as visits, numbered on after every visit the course has."""
     number = max((v.number for v in course.visits), default=0) + 1
     for offset, planned in enumerate(plan.sessions):
-        course.visits.append(_visit(course, planned, number + offset))
+        course.visits.append(_visit(planned, number + offset))
     session.flush()
 
 
@@ -300,6 +299,14 @@ def _kept_before(course: Course, visit: CourseVisit) -> list[CourseVisit]:
     ]
 
 
+def mark_visit(session: Session, actor: audit.Actor, course: Course, visit: CourseVisit, status: str) -> None:
+    """Set a visit's status, audited as an update of the visit (no re-planning)."""
+    visit.status = status
+    visit.status_changed_at = now()
+    session.flush()
+    audit.record(session, actor, "update", "course_visit", visit.id, clinic_id=course.assessment.clinic_id)
+
+
 def set_visit_status(
     session: Session,
     actor: audit.Actor,
@@ -312,10 +319,7 @@ def set_visit_status(
     """Mark a planned visit done or missed; a missed one re-plans the visits after it."""
     _must_be_planned(visit)
     taper = taper_chosen(course, protocol)
-    visit.status = status
-    visit.status_changed_at = now()
-    session.flush()
-    audit.record(session, actor, "update", "course_visit", visit.id, clinic_id=course.assessment.clinic_id)
+    mark_visit(session, actor, course, visit, status)
     if status != "missed":
         return
     _replan(session, course, clinic, protocol, _kept_before(course, visit), utc(visit.starts_at), taper)

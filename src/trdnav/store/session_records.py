@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from trdnav.courses.session_forms import KINDS, alerts_for
 from trdnav.store import audit
 from trdnav.store.alerts import raise_alert
+from trdnav.store.courses import mark_visit
 from trdnav.store.models import Course, CourseVisit, SessionRecord
 
 REASON_LIMIT = 2000
@@ -75,10 +76,14 @@ def add_record(
     kind: str,
     data: dict[str, Any],
 ) -> SessionRecord:
-    """Store a checked record (see `session_forms`) for the course, at one of its visits or none."""
+    """Store a checked record (see `session_forms`) for the course, at one of its visits or none.
+    A session recorded at a visit still planned marks that visit done."""
     if visit is not None and visit.course_id != course.id:
         raise ValueError("the visit belongs to another course")
-    return _store(session, actor, course, visit.id if visit else None, kind, data)
+    record = _store(session, actor, course, visit.id if visit else None, kind, data)
+    if visit is not None and visit.status == "planned":
+        mark_visit(session, actor, course, visit, "done")
+    return record
 
 
 def superseding(session: Session, record: SessionRecord) -> SessionRecord | None:

@@ -40,6 +40,7 @@ from trdnav.store.courses import (
     utc,
 )
 from trdnav.store.models import Assessment, Clinic, Course, CourseVisit, now
+from trdnav.store.session_records import current_records
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.deps import assessment_or_404, audit_patient
 from trdnav.web.principal import DbSession, Principal, StaffPrincipal
@@ -207,6 +208,7 @@ def _course_page(
         errors=errors or {},
         given=given or {},
         kept=sum(1 for v in course.visits if v.status != "missed"),
+        records=current_records(course),
         **_display_context(),
     )
 
