@@ -18,16 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trdnav.courses import outcomes as rules
-from trdnav.courses.chart import scores_chart
 from trdnav.courses.protocol import Phase
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.courses import VISIT_STATUSES
-from trdnav.store.models import Assessment, Course, CourseVisit, OutcomeScore, SessionRecord, Staff
+from trdnav.store.models import Assessment, Course, CourseVisit, SessionRecord, Staff
 from trdnav.store.outcomes import (
+    CourseOutcome,
     active_course,
     course_outcome,
     course_therapy,
-    intake_phq9_total,
+    first_kept_session,
+    next_course_start,
     shown_course,
     utc,
 )
@@ -113,22 +114,39 @@ class CourseReport:
     counts: Counts
     records: list[RecordLine]
     scores: list[ScoreLine]
-    baseline: rules.Baseline | None
-    latest: rules.Score | None
-    status: str
-    halfway: rules.HalfwayCheck
-    checkins: list[rules.CheckIn]
-    chart: str
+    outcome: CourseOutcome  # the same figures the outcomes page shows, for this course
+
+    @property
+    def baseline(self) -> rules.Baseline | None:
+        return self.outcome.baseline
+
+    @property
+    def latest(self) -> rules.Score | None:
+        return self.outcome.latest
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status
+
+    @property
+    def halfway(self) -> rules.HalfwayCheck | None:
+        return self.outcome.halfway
+
+    @property
+    def checkins(self) -> list[rules.CheckIn]:
+        return self.outcome.checkins
+
+    @property
+    def chart(self) -> str:
+        return self.outcome.chart
 
     @property
     def status_words(self) -> str:
-        return rules.STATUS_WORDS[self.status]
+        return self.outcome.status_words
 
     @property
     def change_percent(self) -> float | None:
-        if self.baseline is None or self.latest is None:
-            return None
-        return rules.percent_change(self.baseline.total, self.latest.total)
+        return self.outcome.change_percent
 
     @property
     def response(self) -> bool | None:
@@ -140,24 +158,6 @@ class CourseReport:
     @property
     def remission(self) -> bool | None:
         return None if self.latest is None else rules.is_remission(self.latest.total)
-
-
-def _first_kept(course: Course) -> dt.datetime | None:
-    kept = sorted(utc(v.starts_at) for v in course.visits if v.status != "missed")
-    return kept[0] if kept else None
-
-
-def _window(course: Course) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """From the course's first kept session to the first kept session of the next course, if any."""
-    start = _first_kept(course)
-    later = [
-        first
-        for other in course.assessment.courses
-        if other.id != course.id
-        and (other.start_date, other.id) > (course.start_date, course.id)
-        and (first := _first_kept(other)) is not None
-    ]
-    return start, min(later) if later else None
 
 
 def _record_line(
@@ -194,26 +194,11 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
     names = {s.id: s.name for s in session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
     by_id = {v.id: v for v in visits}
 
-    assessment = course.assessment
-    start, end = _window(course)
-    all_scores: list[OutcomeScore] = sorted(assessment.outcome_scores, key=lambda s: (utc(s.taken_at), s.id))
-    scores = [
-        rules.Score(s.instrument, s.total, utc(s.taken_at).astimezone(zone))
-        for s in all_scores
-        if end is None or utc(s.taken_at) < end
-    ]
-    intake_at = utc(assessment.created_at).astimezone(zone)
-    base = rules.baseline(scores, start, intake_phq9_total(assessment), intake_at)
-    phq9 = rules.since_start(scores, start)
-    gad7 = sorted(
-        (s for s in scores if s.instrument == "gad7" and start is not None and s.taken_at >= start),
-        key=lambda s: s.taken_at,
-    )
-    latest = phq9[-1] if phq9 else None
-    kept_days = [line.at.date() for line in lines if line.status != "missed"]
+    outcome = course_outcome(kb, course.assessment, now, course)
+    start, end = first_kept_session(course), next_course_start(course)
     shown = [
         ScoreLine(s.instrument, s.total, utc(s.taken_at).astimezone(zone), s.source)
-        for s in all_scores
+        for s in sorted(course.assessment.outcome_scores, key=lambda s: (utc(s.taken_at), s.id))
         if start is not None and start <= utc(s.taken_at) and (end is None or utc(s.taken_at) < end)
     ]
     return CourseReport(
@@ -231,14 +216,7 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
         counts=counts,
         records=[_record_line(r, by_id, names, zone) for r in records],
         scores=shown,
-        baseline=base,
-        latest=latest,
-        status=rules.status(base, latest),
-        halfway=rules.halfway([v.status for v in visits], base, latest),
-        checkins=rules.checkin_schedule(
-            kept_days, [s.taken_at.date() for s in phq9], now.astimezone(zone).date()
-        ),
-        chart=scores_chart(phq9, gad7, base, chart_id=f"course-chart-{course.id}"),
+        outcome=outcome,
     )
 
 

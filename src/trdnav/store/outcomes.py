@@ -121,13 +121,35 @@ class CourseOutcome:
         return rules.percent_change(self.baseline.total, self.latest.total)
 
 
-def course_outcome(kb: KnowledgeBase, assessment: Assessment, now: dt.datetime) -> CourseOutcome:
-    """Baseline, status, halfway flag, check-ins and chart for the course shown (or the intake alone)."""
-    course = shown_course(assessment)
+def first_kept_session(course: Course) -> dt.datetime | None:
+    kept = sorted(utc(v.starts_at) for v in course.visits if v.status != "missed")
+    return kept[0] if kept else None
+
+
+def next_course_start(course: Course) -> dt.datetime | None:
+    """The first kept session of the patient's next course, if any: this course's scores end there."""
+    later = [
+        first
+        for other in course.assessment.courses
+        if other.id != course.id
+        and (other.start_date, other.id) > (course.start_date, course.id)
+        and (first := first_kept_session(other)) is not None
+    ]
+    return min(later) if later else None
+
+
+def course_outcome(
+    kb: KnowledgeBase, assessment: Assessment, now: dt.datetime, course: Course | None = None
+) -> CourseOutcome:
+    """Baseline, status, halfway flag, check-ins and chart for ``course`` (default: the course shown
+    on the outcomes page, or the intake alone). A course's scores end where the next course begins."""
+    course = course or shown_course(assessment)
     zone = ZoneInfo(
         course.timezone if course else (assessment.clinic.timezone if assessment.clinic else "UTC")
     )
     scores = _scores(assessment, zone)
+    end = next_course_start(course) if course else None
+    scores = [s for s in scores if end is None or s.taken_at < end]
     intake_at = utc(assessment.created_at).astimezone(zone)
     visits = sorted(course.visits, key=lambda v: v.starts_at) if course else []
     kept = [v for v in visits if v.status != "missed"]
