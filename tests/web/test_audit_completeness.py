@@ -100,7 +100,10 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/a/{token}/about"): Expect("link_holder", READ_A),
     ("POST", "/a/{token}/about"): Expect("link_holder", UPDATE_A, form=ABOUT),
     ("GET", "/a/{token}/feelings"): Expect("link_holder", READ_A),
-    ("POST", "/a/{token}/feelings"): Expect("link_holder", UPDATE_A, form=FEELINGS),
+    # PHQ-9 item 9 is answered above 0 here: the clinic is alerted (once).
+    ("POST", "/a/{token}/feelings"): Expect(
+        "link_holder", (*UPDATE_A, ("create", "alert", "new", "a")), form=FEELINGS
+    ),
     ("GET", "/a/{token}/safety"): Expect("link_holder", READ_A),
     ("POST", "/a/{token}/safety"): Expect("link_holder", UPDATE_A, form={"seizure_risk": "no"}),
     ("GET", "/a/{token}/priorities"): Expect("link_holder", READ_A),

@@ -37,6 +37,18 @@ def raise_alert(
     return alert
 
 
+def flag_suicide_risk(session: Session, actor: audit.Actor, assessment: Assessment) -> None:
+    """The person's answers now include PHQ-9 item 9 above 0: flag the assessment (the patient's
+    pages show crisis resources first) and, the first time, alert its clinic."""
+    if assessment.suicide_risk_alert:
+        return
+    if assessment.clinic_id is None:  # no clinic to alert; the flag still shows the crisis resources
+        assessment.suicide_risk_alert = True
+        session.flush()
+        return
+    raise_alert(session, actor, assessment, "suicide_risk", source_type="assessment", source_id=assessment.id)
+
+
 def open_alerts(session: Session, assessment_id: int) -> list[ClinicAlert]:
     query = select(ClinicAlert).where(
         ClinicAlert.assessment_id == assessment_id, ClinicAlert.handled_at.is_(None)

@@ -71,10 +71,13 @@ class QueueRow:
     requests: tuple[RequestSummary, ...]
     therapies: tuple[TherapyStatus, ...]
     open_alerts: tuple[str, ...] = ()  # kinds of the clinic alerts not yet handled
+    # A suicide-risk flag with no clinic alert behind it (answers stored before alerts existed, or
+    # written without the web app): urgent until an alert records it handled.
+    unhandled_risk: bool = False
 
     @property
     def urgent(self) -> bool:
-        return self.suicide_risk_alert or bool(self.open_alerts)
+        return self.unhandled_risk or bool(self.open_alerts)
 
     @property
     def reviewed(self) -> bool:
@@ -155,7 +158,12 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 
 def _row(
-    assessment: Row[Any], requests: list[RequestSummary], reviews: dict[str, str], alerts: list[str]
+    assessment: Row[Any],
+    requests: list[RequestSummary],
+    reviews: dict[str, str],
+    alerts: list[str],
+    *,
+    unalerted_risk: bool,
 ) -> QueueRow:
     engine = engine_statuses(dict(assessment.answers), assessment.therapies)
     therapies = tuple(
@@ -170,6 +178,7 @@ def _row(
         last_activity=max([updated_at, *(r.created_at for r in requests)]),
         last_step=assessment.last_step,
         suicide_risk_alert=assessment.suicide_risk_alert,
+        unhandled_risk=assessment.suicide_risk_alert and unalerted_risk,
         requests=tuple(requests),
         therapies=therapies,
         open_alerts=tuple(alerts),
@@ -201,14 +210,18 @@ def _rows(session: Session, clinic_id: int) -> list[QueueRow]:
         .order_by(Review.id)
     ):
         reviews[r.assessment_id][r.therapy] = r.status  # the latest review counts
-    alerts: dict[int, list[str]] = defaultdict(list)
+    alerts: dict[int, list[str]] = defaultdict(list)  # the kinds still open
+    suicide_risk_alerted: set[int] = set()  # assessments whose suicide risk went to the clinic as an alert
     for a in session.execute(
-        select(ClinicAlert.assessment_id, ClinicAlert.kind)
+        select(ClinicAlert.assessment_id, ClinicAlert.kind, ClinicAlert.handled_at)
         .join(Assessment)
-        .where(own, ClinicAlert.handled_at.is_(None))
+        .where(own)
         .order_by(ClinicAlert.id)
     ):
-        alerts[a.assessment_id].append(a.kind)
+        if a.handled_at is None:
+            alerts[a.assessment_id].append(a.kind)
+        if a.kind == "suicide_risk":
+            suicide_risk_alerted.add(a.assessment_id)
     assessments = session.execute(
         select(
             Assessment.id,
@@ -220,7 +233,10 @@ def _rows(session: Session, clinic_id: int) -> list[QueueRow]:
             Assessment.answers,
         ).where(own)
     )
-    return [_row(a, requests[a.id], reviews[a.id], alerts[a.id]) for a in assessments]
+    return [
+        _row(a, requests[a.id], reviews[a.id], alerts[a.id], unalerted_risk=a.id not in suicide_risk_alerted)
+        for a in assessments
+    ]
 
 
 def _counts(rows: Sequence[QueueRow]) -> QueueCounts:

@@ -271,14 +271,19 @@ async def score_submit(
 
 
 @router.post("/staff/alerts/{alert_id}/handled", response_model=None, dependencies=[Depends(verify_csrf)])
-def alert_handled(alert_id: int, principal: StaffPrincipal, session: DbSession) -> Response:
-    """Mark an open alert handled (who and when are kept); an alert already handled is left as it is."""
+async def alert_handled(
+    request: Request, alert_id: int, principal: StaffPrincipal, session: DbSession
+) -> Response:
+    """Mark an open alert handled (who and when are kept); an alert already handled is left as it is.
+    Back to the assessment page when the form says so (``return_to=assessment``), else the outcomes."""
     alert = session.get(ClinicAlert, alert_id)
     if alert is None or alert.assessment.clinic_id != principal.clinic_id:
         raise _not_found()
     if alert.handled_at is None:
         mark_handled(session, principal.actor(), alert)
-    return RedirectResponse(f"/staff/assessments/{alert.assessment_id}/outcomes#alerts", status_code=303)
+    back_to_assessment = (await request.form()).get("return_to") == "assessment"
+    page = "" if back_to_assessment else "/outcomes#alerts"
+    return RedirectResponse(f"/staff/assessments/{alert.assessment_id}{page}", status_code=303)
 
 
 # --- The clinic's rates --------------------------------------------------------------------------

@@ -21,12 +21,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.settings import Settings
 from trdnav.store.accounts import find_clinic
+from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Assessment, Clinic
 from trdnav.store.repository import create_assessment, save_answers
 from trdnav.web import forms
 from trdnav.web.clinic_view import ClinicView, clinic_view
 from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import audit_patient, db_session, knowledge, open_assessment, settings
+from trdnav.web.deps import audit_patient, db_session, knowledge, open_assessment, patient_actor, settings
 from trdnav.web.templating import render
 
 # Pages behind a private link are never cached, never sent on as a referrer, never indexed.
@@ -235,8 +236,10 @@ def _save_step(step: str) -> Callable[..., Response]:
             clear=tuple(form.cleared),
             step=furthest(assessment.last_step, step),
             knowledge_version=kb.version,
-            suicide_risk=assessment.suicide_risk_alert or forms.SUICIDE_RISK_ALERT in form.alerts,
+            suicide_risk=assessment.suicide_risk_alert,
         )
+        if forms.SUICIDE_RISK_ALERT in form.alerts:
+            flag_suicide_risk(session, patient_actor(request, assessment), assessment)
         from_review = fields.get("from") == [REVIEW]
         if form.errors:
             context = _step_context(request, kb, assessment, token, step, from_review)

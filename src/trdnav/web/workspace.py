@@ -82,6 +82,7 @@ def _page_context(kb: KnowledgeBase) -> dict[str, Any]:
         "consultation_statuses": CONSULTATION_STATUSES,
         "therapy_names": {t.id: t.name for t in kb.therapies.values()},
         "long_date": long_date,
+        "alert_kinds": ALERT_KINDS,
     }
 
 
@@ -120,7 +121,6 @@ def queue_page(
         therapy=therapy,
         status_filters=STATUS_FILTERS,
         notice=NOTICES.get(notice),
-        alert_kinds=ALERT_KINDS,
         **_page_context(kb),
     )
 
@@ -147,6 +147,7 @@ def _detail_page(
         assessment=assessment,
         view=build_clinician_view(kb, assessment),
         outcome=course_outcome(kb, assessment, dt.datetime.now(dt.UTC)),
+        open_alerts=[alert for alert in assessment.alerts if alert.handled_at is None],
         errors=errors or {},
         given=given or {},
         **_page_context(kb),

@@ -1,0 +1,69 @@
+"""A suicide-risk answer alerts the clinic at once, and the patient stays first in its queue until a
+clinician marks the alert handled; a later positive answer alerts the clinic again."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from tests.web.conftest import BrowserClient, World, build_world, signed_in
+from trdnav.settings import Settings
+from trdnav.store.models import Assessment, ClinicAlert
+from trdnav.web.app import create_app
+
+FEELINGS_ITEM_9 = {f"phq9_{n}": "1" for n in range(1, 9)} | {"phq9_9": "2"}
+
+
+def _alerts(app: FastAPI, assessment_id: int) -> list[tuple[str, bool]]:
+    with app.state.sessions() as session:
+        rows = session.scalars(select(ClinicAlert).where(ClinicAlert.assessment_id == assessment_id))
+        return [(alert.kind, alert.handled_at is None) for alert in rows]
+
+
+def _first_in_queue(app: FastAPI, world: World) -> str:
+    page = signed_in(app, world.clinician_a).get("/staff/")
+    row = page.text.split('<tr class="queue-row', 1)[1].split("</tr>", 1)[0]
+    return row
+
+
+def test_item_9_at_intake_alerts_the_clinic_until_a_clinician_handles_it(
+    app: FastAPI, world: World, client: BrowserClient
+) -> None:
+    client.post(f"/a/{world.token_a}/feelings", data=FEELINGS_ITEM_9)
+    assert _alerts(app, world.assessment_a) == [("suicide_risk", True)]
+    first = _first_in_queue(app, world)
+    assert f"Assessment {world.assessment_a}<" in first and "Suicide-risk alert" in first
+
+    clinician = signed_in(app, world.clinician_a)
+    page = clinician.get(f"/staff/assessments/{world.assessment_a}")
+    assert "Open clinic alerts" in page.text
+    with app.state.sessions() as session:
+        [alert_id] = session.scalars(select(ClinicAlert.id))
+    answer = clinician.post(
+        f"/staff/alerts/{alert_id}/handled", data={"return_to": "assessment"}, follow_redirects=False
+    )
+    assert answer.headers["location"] == f"/staff/assessments/{world.assessment_a}"
+    assert _alerts(app, world.assessment_a) == [("suicide_risk", False)]
+    assert "Suicide-risk alert handled" in signed_in(app, world.clinician_a).get("/staff/").text
+    with app.state.sessions() as session:
+        assessment = session.get(Assessment, world.assessment_a)
+        assert assessment is not None and assessment.suicide_risk_alert, "the patient still sees crisis help"
+
+    client.post(f"/a/{world.token_a}/feelings", data=FEELINGS_ITEM_9)
+    assert _alerts(app, world.assessment_a) == [("suicide_risk", False)], "one intake alert, not one per save"
+
+
+def test_an_item_9_answer_stored_through_the_api_alerts_the_default_clinic(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, default_clinic="north"))
+    try:
+        world = build_world(app)
+        with BrowserClient(app) as client:
+            stored = client.post("/api/v1/assessments", json={"version": 1, "answers": {"phq9": [1] * 9}})
+        assert stored.status_code == 201
+        with app.state.sessions() as session:
+            assessment = session.scalars(select(Assessment).order_by(Assessment.id.desc())).first()
+            assert assessment is not None and assessment.clinic_id == world.clinic_a
+            assert assessment.suicide_risk_alert
+            assert [(a.kind, a.handled_at) for a in assessment.alerts] == [("suicide_risk", None)]
+    finally:
+        app.state.engine.dispose()
