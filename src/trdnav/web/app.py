@@ -15,6 +15,7 @@ from trdnav.store.database import migrate, open_engine, session_factory
 from trdnav.web import (
     admin,
     api,
+    course_files,
     course_report,
     courses,
     outcomes,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         patient_data.router,
         admin.router,
         courses.router,
+        course_files.router,
         course_report.router,
         session_records.router,
         outcomes.router,

@@ -1,6 +1,6 @@
-"""Routes: treatment courses. Clinicians plan a course for an assessment, keep its calendar (mark
-visits done or missed, move one), and export it as iCalendar and as a FHIR R4 CarePlan; the
-patient sees their visits and downloads the calendar through their private link.
+"""Routes: treatment courses. Clinicians plan a course for an assessment and keep its calendar
+(mark visits done or missed, move one). The exports and the patient's side are in
+`trdnav.web.course_files`.
 
 Staff routes need a signed-in clinician or admin of the record's clinic: another clinic's
 assessment, course or visit answers 404 like an unknown id, and nothing is written. Every read,
@@ -14,14 +14,11 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from trdnav.courses.ics import CalendarVisit, course_calendar
 from trdnav.courses.protocol import Protocol
-from trdnav.fhir.careplan import CarePlanVisit, course_careplan
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
 from trdnav.store.courses import (
@@ -39,25 +36,23 @@ from trdnav.store.courses import (
     set_visit_status,
     utc,
 )
-from trdnav.store.models import Assessment, Clinic, Course, CourseVisit, now
+from trdnav.store.models import Assessment, Clinic, Course, CourseVisit
 from trdnav.store.session_records import current_records
 from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import assessment_or_404, audit_patient
 from trdnav.web.principal import DbSession, Principal, StaffPrincipal
 from trdnav.web.staff_pages import render_staff
 from trdnav.web.summary import long_date
-from trdnav.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _not_found() -> HTTPException:
+def not_found_error() -> HTTPException:
     return HTTPException(status_code=404, detail="Not found")
 
 
-def _entries(kb: KnowledgeBase) -> dict[str, Any]:
+def protocol_entries(kb: KnowledgeBase) -> dict[str, Any]:
     """The knowledge base's protocol entries by id (each has ``plan``, ``name`` and patient texts)."""
     protocols: dict[str, Any] = getattr(kb, "protocols", {})
     return protocols
@@ -65,16 +60,16 @@ def _entries(kb: KnowledgeBase) -> dict[str, Any]:
 
 def _offered(kb: KnowledgeBase, clinic: Clinic) -> dict[str, Any]:
     """The protocols of the therapies the clinic offers."""
-    return {pid: entry for pid, entry in _entries(kb).items() if entry.therapy in clinic.therapies}
+    return {pid: entry for pid, entry in protocol_entries(kb).items() if entry.therapy in clinic.therapies}
 
 
-def _protocol(kb: KnowledgeBase, course: Course) -> Protocol | None:
-    entry = _entries(kb).get(course.protocol_id)
+def course_protocol(kb: KnowledgeBase, course: Course) -> Protocol | None:
+    entry = protocol_entries(kb).get(course.protocol_id)
     plan: Protocol | None = None if entry is None else entry.plan
     return plan
 
 
-def _clinic(assessment: Assessment) -> Clinic:
+def course_clinic(assessment: Assessment) -> Clinic:
     assert assessment.clinic is not None, "staff see only their own clinic's assessments"
     return assessment.clinic
 
@@ -82,26 +77,28 @@ def _clinic(assessment: Assessment) -> Clinic:
 def _own_assessment(session: Session, principal: Principal, assessment_id: int) -> Assessment:
     assessment = session.get(Assessment, assessment_id)
     if assessment is None or assessment.clinic_id != principal.clinic_id:
-        raise _not_found()
+        raise not_found_error()
     return assessment
 
 
-def _own_course(session: Session, principal: Principal, course_id: int) -> Course:
+def own_course(session: Session, principal: Principal, course_id: int) -> Course:
     course = session.get(Course, course_id)
     if course is None or course.assessment.clinic_id != principal.clinic_id:
-        raise _not_found()
+        raise not_found_error()
     return course
 
 
 def _own_visit(session: Session, principal: Principal, course_id: int, visit_id: int) -> CourseVisit:
-    course = _own_course(session, principal, course_id)
+    course = own_course(session, principal, course_id)
     visit = session.get(CourseVisit, visit_id)
     if visit is None or visit.course_id != course.id:
-        raise _not_found()
+        raise not_found_error()
     return visit
 
 
-def _audit(session: Session, principal: Principal, action: str, record_type: str, record_id: int) -> None:
+def audit_course_record(
+    session: Session, principal: Principal, action: str, record_type: str, record_id: int
+) -> None:
     audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
 
 
@@ -109,7 +106,7 @@ def local(moment: dt.datetime, timezone: str) -> dt.datetime:
     return utc(moment).astimezone(ZoneInfo(timezone))
 
 
-def _display_context() -> dict[str, Any]:
+def display_context() -> dict[str, Any]:
     return {"local": local, "weekdays": WEEKDAYS, "visit_statuses": VISIT_STATUSES, "long_date": long_date}
 
 
@@ -124,7 +121,7 @@ def _new_page(
     checked: Checked | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    offered = _offered(kb, _clinic(assessment))
+    offered = _offered(kb, course_clinic(assessment))
     return render_staff(
         request,
         "staff/course_new.html",
@@ -143,7 +140,7 @@ def new_course_form(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession
 ) -> HTMLResponse:
     assessment = _own_assessment(session, principal, assessment_id)
-    _audit(session, principal, "read", "assessment", assessment.id)
+    audit_course_record(session, principal, "read", "assessment", assessment.id)
     return _new_page(request, principal, request.app.state.kb, assessment)
 
 
@@ -158,11 +155,11 @@ async def new_course_submit(
     """Plan the course from the form; the course page then shows its calendar and any problem."""
     assessment = _own_assessment(session, principal, assessment_id)
     kb: KnowledgeBase = request.app.state.kb
-    clinic = _clinic(assessment)
+    clinic = course_clinic(assessment)
     offered = _offered(kb, clinic)
     checked = check_course_form(await request.form(), {pid: e.plan for pid, e in offered.items()})
     if not checked.valid:
-        _audit(session, principal, "read", "assessment", assessment.id)
+        audit_course_record(session, principal, "read", "assessment", assessment.id)
         return _new_page(request, principal, kb, assessment, checked, status_code=422)
     start = parse_date(checked.values["start_date"])
     unavailable, _ = parse_unavailable(checked.values["unavailable"])
@@ -194,8 +191,8 @@ def _course_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     kb: KnowledgeBase = request.app.state.kb
-    entry = _entries(kb).get(course.protocol_id)
-    clinic = _clinic(course.assessment)
+    entry = protocol_entries(kb).get(course.protocol_id)
+    clinic = course_clinic(course.assessment)
     problems = course_problems(course, clinic, entry.plan) if entry is not None else ()
     return render_staff(
         request,
@@ -209,7 +206,7 @@ def _course_page(
         given=given or {},
         kept=sum(1 for v in course.visits if v.status != "missed"),
         records=current_records(course),
-        **_display_context(),
+        **display_context(),
     )
 
 
@@ -217,8 +214,8 @@ def _course_page(
 def course_page(
     request: Request, course_id: int, principal: StaffPrincipal, session: DbSession
 ) -> HTMLResponse:
-    course = _own_course(session, principal, course_id)
-    _audit(session, principal, "read", "course", course.id)
+    course = own_course(session, principal, course_id)
+    audit_course_record(session, principal, "read", "course", course.id)
     return _course_page(request, principal, course)
 
 
@@ -230,7 +227,7 @@ def _visit_refused(
     checked: Checked,
 ) -> HTMLResponse:
     """Show the course again with the visit's messages (a read of the course)."""
-    _audit(session, principal, "read", "course", visit.course.id)
+    audit_course_record(session, principal, "read", "course", visit.course.id)
     name = f"visit-{visit.id}"
     return _course_page(
         request,
@@ -243,7 +240,7 @@ def _visit_refused(
 
 
 def _change_allowed(request: Request, visit: CourseVisit) -> tuple[Protocol | None, str | None]:
-    protocol = _protocol(request.app.state.kb, visit.course)
+    protocol = course_protocol(request.app.state.kb, visit.course)
     if protocol is None:
         return (
             None,
@@ -279,7 +276,7 @@ async def visit_status_submit(
             session,
             principal.actor(),
             course,
-            _clinic(course.assessment),
+            course_clinic(course.assessment),
             protocol,
             visit,
             checked.values["status"],
@@ -312,105 +309,9 @@ async def visit_move_submit(
     hours, minutes = checked.values["time"].split(":")
     moved_to = dt.datetime.combine(day, dt.time(int(hours), int(minutes)), ZoneInfo(course.timezone))
     problems = move_visit(
-        session, principal.actor(), course, _clinic(course.assessment), protocol, visit, moved_to
+        session, principal.actor(), course, course_clinic(course.assessment), protocol, visit, moved_to
     )
     if problems:
         checked.errors["date"] = "The visit cannot be moved there: " + " ".join(problems)
         return _visit_refused(request, session, principal, visit, checked)
     return RedirectResponse(f"/staff/courses/{course.id}#visit-{visit.id}", status_code=303)
-
-
-# --- Exports ---------------------------------------------------------------------------------------
-
-
-def _calendar(request: Request, course: Course) -> Response:
-    protocol = _protocol(request.app.state.kb, course)
-    if protocol is None:
-        raise _not_found()
-    body = course_calendar(
-        protocol=protocol,
-        visits=[CalendarVisit(v.id, utc(v.starts_at), v.status) for v in course.visits],
-        timezone=course.timezone,
-        location=_clinic(course.assessment).name,
-        stamp=now(),
-    )
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="treatment-visits-{course.id}.ics"',
-            **PRIVATE_HEADERS,
-        },
-    )
-
-
-@router.get("/staff/courses/{course_id}/calendar.ics")
-def course_calendar_staff(
-    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession
-) -> Response:
-    course = _own_course(session, principal, course_id)
-    response = _calendar(request, course)
-    _audit(session, principal, "export", "course", course.id)
-    return response
-
-
-@router.get("/staff/courses/{course_id}/careplan.json")
-def course_careplan_export(
-    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession
-) -> Response:
-    """The course as a FHIR R4 CarePlan (application/fhir+json), without patient identifiers."""
-    course = _own_course(session, principal, course_id)
-    protocol = _protocol(request.app.state.kb, course)
-    if protocol is None:
-        raise _not_found()
-    resource = course_careplan(
-        course_id=course.id,
-        course_status=course.status,
-        protocol=protocol,
-        visits=[CarePlanVisit(v.number, v.phase, utc(v.starts_at), v.status) for v in course.visits],
-        timezone=course.timezone,
-        created=utc(course.created_at),
-    )
-    _audit(session, principal, "export", "course", course.id)
-    return Response(
-        orjson.dumps(resource, option=orjson.OPT_INDENT_2),
-        media_type="application/fhir+json",
-        headers={
-            "Content-Disposition": f'attachment; filename="trd-navigator-course-{course.id}-careplan.json"',
-            **PRIVATE_HEADERS,
-        },
-    )
-
-
-# --- The patient's side ------------------------------------------------------------------------------
-
-
-@router.get("/a/{token}/courses", response_class=HTMLResponse)
-def patient_courses(request: Request, token: str, session: DbSession) -> HTMLResponse:
-    """The patient's planned visits, in the clinic's time, with what to do before each."""
-    assessment = assessment_or_404(request, session, token, "read")
-    kb: KnowledgeBase = request.app.state.kb
-    shown = [(course, _entries(kb).get(course.protocol_id)) for course in assessment.courses]
-    for course, _ in shown:
-        audit_patient(request, session, assessment, "read", "course", course.id)
-    response = render(
-        request,
-        "course.html",
-        token=token,
-        courses=shown,
-        crisis=assessment.suicide_risk_alert,
-        **_display_context(),
-    )
-    response.headers.update(PRIVATE_HEADERS)
-    return response
-
-
-@router.get("/a/{token}/courses/{course_id}/calendar.ics")
-def patient_calendar(request: Request, token: str, course_id: int, session: DbSession) -> Response:
-    assessment = assessment_or_404(request, session, token, None)
-    course = session.get(Course, course_id)
-    if course is None or course.assessment_id != assessment.id:
-        raise _not_found()
-    response = _calendar(request, course)
-    audit_patient(request, session, assessment, "export", "course", course.id)
-    return response
