@@ -156,3 +156,32 @@ def test_an_existing_email_or_slug_is_refused(database_url: str) -> None:
     assert _run(*user, stdin=PASSWORD + "\n")[0] == 0
     code, output = _run(*user, stdin=PASSWORD + "\n")
     assert code == 2 and "email: an account for ana@north.example already exists" in output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["clinics", "list"],
+        ["clinics", "create", "north", "--name", "North Clinic"],
+        [
+            "users",
+            "create",
+            "--clinic",
+            "north",
+            "--email",
+            "a@north.example",
+            "--name",
+            "A",
+            "--role",
+            "admin",
+        ],
+    ],
+)
+def test_a_database_url_that_cannot_be_used_is_named_without_a_traceback(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.setenv("TRDNAV_DATABASE_URL", "notaurl")
+    result = CliRunner().invoke(app, [*args, "--password-stdin"] if args[0] == "users" else args, input="x\n")
+    assert result.exit_code == 2, result.output
+    assert "TRDNAV_DATABASE_URL: not a usable SQLAlchemy URL" in result.output
+    assert isinstance(result.exception, SystemExit)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from trdnav.commands import fail, open_database
+from trdnav.commands import fail, opened
 from trdnav.knowledge.loader import load
 from trdnav.store import audit
 from trdnav.store.accounts import ROLES, AccountError, create_clinic, create_staff, find_clinic
@@ -48,9 +48,8 @@ def clinics_create(
 ) -> None:
     """Create a clinic with the installation's settings (therapies, crisis resources)."""
     chosen = _therapies(therapies) if therapies is not None else None
-    database = open_database()
     try:
-        with database.sessions.begin() as session:
+        with opened() as database, database.sessions.begin() as session:
             clinic = create_clinic(session, slug=slug, name=name, settings=database.settings)
             if chosen is not None:
                 clinic.therapies = chosen
@@ -58,33 +57,27 @@ def clinics_create(
             summary = f"Created clinic {clinic.slug} ({clinic.name}); its intake link is /c/{clinic.slug}/."
     except AccountError as error:
         raise fail([str(error)]) from None
-    finally:
-        database.engine.dispose()
     typer.echo(summary)
 
 
 @clinics_app.command("list")
 def clinics_list() -> None:
     """List the clinics: intake link, therapies, staff and whether two-factor sign-in is required."""
-    database = open_database()
-    try:
-        with database.sessions() as session:
-            clinics = list(session.scalars(select(Clinic).order_by(Clinic.slug)))
-            if not clinics:
-                typer.echo("No clinics yet; create one with: trdnav clinics create SLUG --name NAME")
-                return
-            table = Table("Slug", "Name", "Therapies", "Staff", "Two-factor required")
-            for clinic in clinics:
-                table.add_row(
-                    clinic.slug,
-                    clinic.name,
-                    ", ".join(clinic.therapies),
-                    str(len(clinic.staff)),
-                    "yes" if clinic.require_two_factor else "no",
-                )
-            Console(soft_wrap=True).print(table)
-    finally:
-        database.engine.dispose()
+    with opened() as database, database.sessions() as session:
+        clinics = list(session.scalars(select(Clinic).order_by(Clinic.slug)))
+        if not clinics:
+            typer.echo("No clinics yet; create one with: trdnav clinics create SLUG --name NAME")
+            return
+        table = Table("Slug", "Name", "Therapies", "Staff", "Two-factor required")
+        for clinic in clinics:
+            table.add_row(
+                clinic.slug,
+                clinic.name,
+                ", ".join(clinic.therapies),
+                str(len(clinic.staff)),
+                "yes" if clinic.require_two_factor else "no",
+            )
+        Console(soft_wrap=True).print(table)
 
 
 def _password(from_stdin: bool) -> str:
@@ -108,9 +101,8 @@ def users_create(
     """Create a staff account; the password is asked for twice (or read from standard input)."""
     if role not in ROLES:
         raise fail([f"role: expected one of {', '.join(ROLES)}"])
-    database = open_database()
     try:
-        with database.sessions.begin() as session:
+        with opened() as database, database.sessions.begin() as session:
             found = find_clinic(session, clinic)
             if found is None:
                 raise fail([f"clinic: no clinic called {clinic!r}; see trdnav clinics list"])
@@ -121,6 +113,4 @@ def users_create(
             summary = f"Created {staff.role} {staff.email} at {found.slug}."
     except AccountError as error:
         raise fail([str(error)]) from None
-    finally:
-        database.engine.dispose()
     typer.echo(summary)

@@ -9,16 +9,14 @@ problems (a broken audit trail).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import func, select
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from trdnav.commands import Database, fail, open_database
+from trdnav.commands import fail
+from trdnav.commands import opened as _opened
 from trdnav.store import audit
 from trdnav.store.backup import BackupError, backup, has_records, restore, shown
 from trdnav.store.models import AuditEvent, now
@@ -42,28 +40,6 @@ def _database_url() -> str:
         return settings_from_environment().database_url
     except ServeError as error:
         raise fail(error.lines) from None
-
-
-@contextmanager
-def _opened() -> Iterator[Database]:
-    """The migrated database; a URL that cannot be used or opened is named, exit status 2."""
-    url = _database_url()
-    try:
-        database = open_database()
-    except (ArgumentError, NoSuchModuleError):
-        raise fail(
-            [
-                f"{URL_SETTING}: not a usable SQLAlchemy URL; expected sqlite:///path/to/file.db "
-                "or postgresql+psycopg://user@host/database"
-            ]
-        ) from None
-    except DBAPIError as error:
-        reason = str(error.orig or error).strip().splitlines()[0]
-        raise fail([f"{URL_SETTING}: cannot open the database {shown(url)}: {reason}"]) from None
-    try:
-        yield database
-    finally:
-        database.engine.dispose()
 
 
 @db_app.command("backup")
