@@ -11,10 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.accounts import create_clinic, create_staff
+from trdnav.store.alerts import raise_alert
 from trdnav.store.models import (
     Assessment,
     AuditEvent,
+    ClinicAlert,
     ConsultationRequest,
+    Course,
+    CourseVisit,
     Note,
     Review,
     now,
@@ -72,7 +76,11 @@ def build(sessions: sessionmaker[Session]) -> dict[str, int]:
             )
         )
         session.add(Note(assessment=old, staff_id=clinician.id, text="spoke on the phone"))
-        ids["north_id"], ids["south_id"] = north.id, south.id
+        session.flush()
+        long_ago = TODAY - dt.timedelta(days=31)
+        for model in (ConsultationRequest, Review, Note):  # everything about it happened long ago
+            session.execute(update(model).values(created_at=long_ago))
+        ids["north_id"], ids["south_id"], ids["clinician"] = north.id, south.id, clinician.id
     return ids
 
 
@@ -101,10 +109,10 @@ def test_retention_deletes_the_expired_assessment_with_its_records_and_audits_it
         assert remaining(session) == {ids["north_recent"], ids["south_old"], ids["no_clinic_old"]}
         for model in (ConsultationRequest, Review, Note):
             assert session.scalar(select(func.count()).select_from(model)) == 0, model.__name__
-        deletion = session.scalars(select(AuditEvent).where(AuditEvent.action == "delete")).one()
-        assert (deletion.actor, deletion.role) == ("system", "system")
-        assert (deletion.record_type, deletion.record_id) == ("assessment", ids["north_old"])
-        assert deletion.clinic_id == ids["north_id"]
+        deletions = session.scalars(select(AuditEvent).where(AuditEvent.action == "delete")).all()
+        assert {(d.actor, d.role, d.clinic_id) for d in deletions} == {("system", "system", ids["north_id"])}
+        assert sorted(d.record_type for d in deletions) == ["assessment", "consultation", "note", "review"]
+        assert ("assessment", ids["north_old"]) in {(d.record_type, d.record_id) for d in deletions}
         assert audit.verify(session) == []
 
 
@@ -130,3 +138,60 @@ def test_a_new_assessment_is_kept_by_todays_clock(sessions: sessionmaker[Session
         assert apply_retention(session, now()) == {"east": 0}
         assert apply_retention(session, now() + dt.timedelta(days=2)) == {"east": 1}
         assert remaining(session) == set()
+
+
+def _course_for(session: Session, assessment_id: int, clinician: int, visit_at: dt.datetime) -> Course:
+    assessment = session.get_one(Assessment, assessment_id)
+    course = Course(
+        assessment=assessment,
+        protocol_id="tms_10hz",
+        start_date=visit_at.date(),
+        timezone="America/New_York",
+        unavailable_dates=[],
+        status="active",
+        created_by=clinician,
+    )
+    session.add(course)
+    session.flush()
+    session.execute(
+        update(Course).where(Course.id == course.id).values(created_at=TODAY - dt.timedelta(days=60))
+    )
+    session.add(
+        CourseVisit(course_id=course.id, number=1, phase="acute", starts_at=visit_at, status="planned")
+    )
+    session.flush()
+    return course
+
+
+def test_an_old_intake_in_treatment_is_kept_while_its_course_is_active(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The intake answers are 31 days old, but a visit is planned next week: the person is in care."""
+    ids = build(sessions)
+    with sessions.begin() as session:
+        _course_for(session, ids["north_old"], ids["clinician"], TODAY + dt.timedelta(days=7))
+    with sessions.begin() as session:
+        assert apply_retention(session, TODAY) == {"north": 0}
+        assert ids["north_old"] in remaining(session)
+
+
+def test_an_open_alert_keeps_the_assessment_until_it_is_handled(sessions: sessionmaker[Session]) -> None:
+    ids = build(sessions)
+    with sessions.begin() as session:
+        old = session.get_one(Assessment, ids["north_old"])
+        alert = raise_alert(
+            session, audit.SYSTEM, old, "adverse_event", source_type="session_record", source_id=None
+        )
+        session.execute(
+            update(ClinicAlert)
+            .where(ClinicAlert.id == alert.id)
+            .values(created_at=TODAY - dt.timedelta(days=90))
+        )
+    with sessions.begin() as session:
+        assert apply_retention(session, TODAY) == {"north": 0}, "an unhandled alert is never deleted"
+        alert = session.scalars(select(ClinicAlert)).one()
+        alert.handled_at = TODAY - dt.timedelta(days=40)
+    with sessions.begin() as session:
+        assert apply_retention(session, TODAY) == {"north": 1}
+        kinds = sorted(session.scalars(select(AuditEvent.record_type).where(AuditEvent.action == "delete")))
+        assert "alert" in kinds and "assessment" in kinds

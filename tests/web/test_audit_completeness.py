@@ -152,7 +152,7 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/staff/assessments/{assessment_id}/summary"): Expect("clinician_a", READ_A),
     ("GET", "/staff/assessments/{assessment_id}/summary.pdf"): Expect("clinician_a", EXPORT_A),
     ("GET", "/staff/assessments/{assessment_id}/export.json"): Expect(
-        "clinician_a", (*EXPORT_A, ("export", "consultation", "consultation_a", "a"))
+        "clinician_a", (*EXPORT_A, ("export", "*", "every record of assessment_a", "a"))
     ),
     ("GET", "/staff/assessments/{assessment_id}/questionnaire-response.json"): Expect(
         "clinician_a", EXPORT_A
@@ -305,13 +305,21 @@ def _records(app: FastAPI) -> set[tuple[str, int]]:
 
 
 def _children_of_assessment_a(app: FastAPI, world: World) -> list[tuple[str, int]]:
+    """Every record attached to assessment A: what deleting it must audit, one row each."""
     with app.state.sessions() as session:
+        assessment = session.get(Assessment, world.assessment_a)
+        if assessment is None:
+            return []
+        courses = assessment.courses
         return [
-            (name, record_id)
-            for name, table in (("consultation", ConsultationRequest), ("review", Review), ("note", Note))
-            for record_id in session.scalars(
-                select(table.id).where(table.assessment_id == world.assessment_a)
-            )
+            *(("consultation", c.id) for c in assessment.consultations),
+            *(("review", r.id) for r in assessment.reviews),
+            *(("note", n.id) for n in assessment.notes),
+            *(("course", c.id) for c in courses),
+            *(("course_visit", v.id) for c in courses for v in c.visits),
+            *(("session_record", r.id) for c in courses for r in c.records),
+            *(("outcome_score", o.id) for o in assessment.outcome_scores),
+            *(("alert", a.id) for a in assessment.alerts),
         ]
 
 

@@ -9,10 +9,18 @@ from fastapi import FastAPI
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from sqlalchemy import select
 
-from tests.web.conftest import PASSWORD, World, signed_in
+from tests.web.conftest import PASSWORD, Care, World, signed_in
 from trdnav.store import audit
 from trdnav.store.accounts import create_staff
-from trdnav.store.models import Assessment, AuditEvent, Clinic, ConsultationRequest, Note, Review
+from trdnav.store.models import (
+    Assessment,
+    AuditEvent,
+    Clinic,
+    ConsultationRequest,
+    Note,
+    Review,
+    SessionRecord,
+)
 
 PHQ9 = [1, 2, 0, 3, 1, 0, 2, 1, 0]
 
@@ -194,3 +202,32 @@ def test_only_the_records_clinics_admins_can_delete(app: FastAPI, world: World) 
     with app.state.sessions() as session:
         assert session.get(Assessment, world.assessment_a) is not None
     assert _audit(app, "delete", "assessment") == []
+
+
+def test_the_export_and_the_deletion_cover_the_treatment_records_too(
+    app: FastAPI, world: World, care: Care
+) -> None:
+    document = (
+        signed_in(app, world.clinician_a).get(f"/staff/assessments/{world.assessment_a}/export.json").json()
+    )
+    [course] = document["treatment_courses"]
+    assert course["id"] == care.course and course["protocol"] == "iv_ketamine_twice_weekly"
+    assert len(course["visits"]) == 6
+    [record] = course["session_records"]
+    assert record["id"] == care.record and record["data"]["dose_mg"] == "35.0"
+    assert [alert["id"] for alert in document["clinic_alerts"]] == [care.alert]
+
+    admin = signed_in(app, world.admin_a)
+    deleted = admin.post(
+        f"/staff/assessments/{world.assessment_a}/delete",
+        data={"reason": "patient_request", "confirm": "DELETE"},
+        follow_redirects=False,
+    )
+    assert deleted.status_code == 303
+    with app.state.sessions() as session:
+        audited = {
+            (event.record_type, event.record_id)
+            for event in session.scalars(select(AuditEvent).where(AuditEvent.action == "delete"))
+        }
+        assert {("course", care.course), ("session_record", care.record), ("alert", care.alert)} <= audited
+        assert session.get(SessionRecord, care.record) is None

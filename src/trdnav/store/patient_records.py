@@ -2,8 +2,9 @@
 
 An assessment is found only within the asking clinic: another clinic's record and an unknown id
 look the same (None), so nobody learns what exists elsewhere. The export holds everything kept
-about the person, as stored. Deletion removes the assessment with its consultation requests,
-reviews and notes; the audit trail keeps only the fact of it (ids, who, when, from where).
+about the person, as stored. Deletion removes the assessment with everything attached to it
+(consultation requests, reviews, notes, treatment courses with their visits and session records,
+outcome scores, clinic alerts); the audit trail keeps only the fact of it (ids, who, when, from where).
 Every record read or removed gets its own audit entry, in the caller's transaction.
 """
 
@@ -16,7 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trdnav.store import audit
-from trdnav.store.models import Assessment, ConsultationRequest, Note, Review
+from trdnav.store.models import (
+    Assessment,
+    ClinicAlert,
+    ConsultationRequest,
+    Course,
+    Note,
+    OutcomeScore,
+    Review,
+    SessionRecord,
+)
 
 EXPORT_FORMAT = "trd-navigator-assessment-export/1"
 
@@ -71,6 +81,64 @@ def _note(note: Note) -> dict[str, Any]:
     }
 
 
+def _session_record(record: SessionRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "visit_id": record.visit_id,
+        "recorded_at": _instant(record.recorded_at),
+        "recorded_by": record.recorded_by,
+        "supersedes": record.supersedes_id,
+        "correction_reason": record.correction_reason,
+        "data": dict(record.data),
+    }
+
+
+def _course(course: Course) -> dict[str, Any]:
+    return {
+        "id": course.id,
+        "protocol": course.protocol_id,
+        "start_date": course.start_date.isoformat(),
+        "timezone": course.timezone,
+        "status": course.status,
+        "unavailable_dates": list(course.unavailable_dates),
+        "created_at": _instant(course.created_at),
+        "visits": [
+            {
+                "id": v.id,
+                "number": v.number,
+                "phase": v.phase,
+                "starts_at": _instant(v.starts_at),
+                "status": v.status,
+                "status_changed_at": _instant(v.status_changed_at),
+            }
+            for v in course.visits
+        ],
+        "session_records": [_session_record(r) for r in course.records],
+    }
+
+
+def _score(score: OutcomeScore) -> dict[str, Any]:
+    return {
+        "id": score.id,
+        "course_id": score.course_id,
+        "instrument": score.instrument,
+        "item_answers": score.item_answers,
+        "total": score.total,
+        "taken_at": _instant(score.taken_at),
+        "source": score.source,
+    }
+
+
+def _alert(alert: ClinicAlert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "created_at": _instant(alert.created_at),
+        "handled_at": _instant(alert.handled_at),
+    }
+
+
 def export_document(
     assessment: Assessment, *, result: dict[str, Any], unusable: list[str], exported_at: dt.datetime
 ) -> dict[str, Any]:
@@ -101,6 +169,9 @@ def export_document(
         "consultation_requests": [_consultation(c) for c in assessment.consultations],
         "reviews": [_review(r) for r in assessment.reviews],
         "notes": [_note(n) for n in assessment.notes],
+        "treatment_courses": [_course(c) for c in assessment.courses],
+        "outcome_scores": [_score(s) for s in assessment.outcome_scores],
+        "clinic_alerts": [_alert(a) for a in assessment.alerts],
     }
 
 
@@ -111,6 +182,11 @@ def _records(assessment: Assessment) -> list[tuple[str, int]]:
         *(("consultation", c.id) for c in assessment.consultations),
         *(("review", r.id) for r in assessment.reviews),
         *(("note", n.id) for n in assessment.notes),
+        *(("course", c.id) for c in assessment.courses),
+        *(("course_visit", v.id) for c in assessment.courses for v in c.visits),
+        *(("session_record", r.id) for c in assessment.courses for r in c.records),
+        *(("outcome_score", o.id) for o in assessment.outcome_scores),
+        *(("alert", a.id) for a in assessment.alerts),
     ]
 
 

@@ -1,10 +1,13 @@
-"""Each clinic's retention period: assessments not touched for longer are deleted, audited.
+"""Each clinic's retention period: assessments with no activity for longer are deleted, audited.
 
-A clinic with ``retention_days`` set keeps an assessment for that many days after it was last
-changed (``updated_at``); then the assessment goes, with its consultation requests, reviews and
-notes (the ORM cascade). Each deletion is one audit entry by the system, in the same transaction,
-so the trail says what went and when. Clinics without a retention period keep everything, and so
-do assessments that belong to no clinic.
+A clinic with ``retention_days`` set keeps an assessment for that many days after its last
+activity: a change to the answers, a consultation request or its status, a review or note, a
+treatment course, a visit (a planned visit still to come counts as activity), a session record,
+an outcome score or an alert. An assessment with an alert not yet handled is never deleted. Then
+the assessment goes with everything attached to it, through the same deletion as a patient's
+request (`trdnav.store.patient_records.delete_assessment`): one audit entry by the system per
+record, in the same transaction. Clinics without a retention period keep everything, and so do
+assessments that belong to no clinic.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from trdnav.store import audit
 from trdnav.store.models import Assessment, Clinic
+from trdnav.store.patient_records import delete_assessment
 
 
 def cutoff(clinic: Clinic, now: dt.datetime) -> dt.datetime | None:
@@ -25,8 +29,31 @@ def cutoff(clinic: Clinic, now: dt.datetime) -> dt.datetime | None:
     return now - dt.timedelta(days=clinic.retention_days)
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def last_activity(assessment: Assessment) -> dt.datetime:
+    """The latest moment anything about the person happened or is planned to happen."""
+    moments: list[dt.datetime | None] = [assessment.updated_at]
+    for request in assessment.consultations:
+        moments += [request.created_at, request.status_changed_at]
+    moments += [review.created_at for review in assessment.reviews]
+    moments += [note.created_at for note in assessment.notes]
+    for course in assessment.courses:
+        moments.append(course.created_at)
+        moments += [
+            moment for visit in course.visits for moment in (visit.starts_at, visit.status_changed_at)
+        ]
+        moments += [record.recorded_at for record in course.records]
+    moments += [score.taken_at for score in assessment.outcome_scores]
+    moments += [moment for alert in assessment.alerts for moment in (alert.created_at, alert.handled_at)]
+    return max(_utc(moment) for moment in moments if moment is not None)
+
+
 def expired_assessments(session: Session, clinic: Clinic, now: dt.datetime) -> list[Assessment]:
-    """The clinic's assessments older than its retention period, oldest first."""
+    """The clinic's assessments with no activity within its retention period and no open alert,
+    oldest first."""
     before = cutoff(clinic, now)
     if before is None:
         return []
@@ -35,7 +62,12 @@ def expired_assessments(session: Session, clinic: Clinic, now: dt.datetime) -> l
         .where(Assessment.clinic_id == clinic.id, Assessment.updated_at < before)
         .order_by(Assessment.updated_at, Assessment.id)
     )
-    return list(session.scalars(query))
+    return [
+        assessment
+        for assessment in session.scalars(query)
+        if last_activity(assessment) < before
+        and all(alert.handled_at is not None for alert in assessment.alerts)
+    ]
 
 
 def clinics_with_retention(session: Session) -> list[Clinic]:
@@ -56,7 +88,5 @@ def apply_retention(session: Session, now: dt.datetime, *, dry_run: bool = False
         if dry_run:
             continue
         for assessment in expired:
-            audit.record(session, audit.SYSTEM, "delete", "assessment", assessment.id, clinic_id=clinic.id)
-            session.delete(assessment)
-        session.flush()
+            delete_assessment(session, audit.SYSTEM, assessment)
     return counts
