@@ -8,13 +8,16 @@ an email address has an account: unknown addresses are checked against a dummy a
 they take as long as known ones, and every refusal shows the same `REFUSED_MESSAGE`.
 
 Two-factor sign-in uses TOTP (RFC 6238) codes from an authenticator app; a code's time step is
-stored when used, so no code opens two sign-ins.
+stored when used, so no code opens two sign-ins. A wrong code counts as a failed sign-in for the
+account and the address alike, and for an account with two-factor sign-in only a right code (not
+the right password) ends its run of failures, so signing in again gives no fresh guesses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 from dataclasses import dataclass
 
 import pyotp
@@ -32,6 +35,7 @@ ADDRESS_WINDOW = dt.timedelta(minutes=15)
 TOTP_ISSUER = "TRD Navigator"
 TOTP_VALID_WINDOW = 1  # one 30-second step either side, for clocks slightly apart
 TOTP_DIGITS = 6
+_CODE = re.compile(f"[0-9]{{{TOTP_DIGITS}}}")
 
 REFUSED_MESSAGE = (
     "Email or password is not right, or the account is locked for 15 minutes after 5 failed tries."
@@ -60,7 +64,9 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
-def _address_throttled(session: Session, address: str, moment: dt.datetime) -> bool:
+def address_throttled(session: Session, address: str, moment: dt.datetime | None = None) -> bool:
+    """Whether ``address`` has had `MAX_ADDRESS_FAILURES` failed sign-ins (passwords or codes) lately."""
+    moment = moment or now()
     session.execute(delete(LoginFailure).where(LoginFailure.at < moment - ADDRESS_WINDOW))
     recent = session.scalar(
         select(func.count())
@@ -86,7 +92,7 @@ def sign_in(session: Session, email: str, password: str, address: str, settings:
     ``settings`` is the installation's; the limits are this module's constants for now.
     """
     moment = now()
-    if _address_throttled(session, address, moment):
+    if address_throttled(session, address, moment):
         return SignInOutcome(staff=None, reason="throttled")
     staff = session.scalars(select(Staff).where(Staff.email == email.strip().lower())).first()
     if staff is None:
@@ -104,7 +110,8 @@ def sign_in(session: Session, email: str, password: str, address: str, settings:
         return _refuse(session, address, moment, "bad_credentials")
     if not staff.active:
         return _refuse(session, address, moment, "inactive")
-    staff.failed_logins = 0
+    if not staff.totp_enabled:  # with two-factor sign-in, only a right code ends a run of failures
+        staff.failed_logins = 0
     session.flush()
     return SignInOutcome(staff=staff, reason="ok")
 
@@ -127,7 +134,7 @@ def provisioning_uri(staff: Staff) -> str:
 
 def _matching_step(secret: str, code: str, moment: dt.datetime) -> int | None:
     code = code.strip().replace(" ", "")
-    if len(code) != TOTP_DIGITS or not code.isdigit():
+    if not _CODE.fullmatch(code):  # ASCII digits only: "１２３４５６" and "²" are not codes
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(moment)
@@ -158,8 +165,15 @@ def confirm_two_factor(session: Session, staff: Staff, code: str) -> bool:
 
 
 def check_code(session: Session, staff: Staff, code: str) -> bool:
-    """Whether a sign-in code is right and unused; a code (or an earlier one) never works twice."""
-    return staff.totp_enabled and _use_code(session, staff, code)
+    """Whether a sign-in code is right and unused; a code (or an earlier one) never works twice.
+
+    A right code ends the account's run of failed sign-ins (a right password alone does not, so
+    knowing the password gives no more than `MAX_ACCOUNT_FAILURES` guesses at the code)."""
+    if not (staff.totp_enabled and _use_code(session, staff, code)):
+        return False
+    staff.failed_logins = 0
+    session.flush()
+    return True
 
 
 def disable_two_factor(session: Session, staff: Staff) -> bool:

@@ -30,6 +30,7 @@ from trdnav.store.models import Staff, StaffSession
 from trdnav.store.signin import (
     REFUSED_MESSAGE,
     THROTTLED_MESSAGE,
+    address_throttled,
     begin_two_factor_setup,
     check_code,
     confirm_two_factor,
@@ -204,16 +205,27 @@ def logout(request: Request, session: DbSession, config: AppSettings) -> Redirec
     return response
 
 
-def _code_page(request: Request, next_path: str, error: str | None = None) -> HTMLResponse:
+def _code_page(
+    request: Request, next_path: str, error: str | None = None, status_code: int = 422
+) -> HTMLResponse:
     return render_staff(
         request,
         "staff/two_factor.html",
         None,
-        status_code=422 if error else 200,
+        status_code=status_code if error else 200,
         next_path=next_path,
         error=error,
         hint=CODE_HINT,
     )
+
+
+def _wrong_code(request: Request, session: Session, staff: Staff, staff_session: StaffSession) -> bool:
+    """Count a wrong code against the account and the address; True (and this session ended, so
+    the password must be given again, later) when it locked the account."""
+    if not record_failed_code(session, staff, client_address(request)):
+        return False
+    end_session(session, staff_session)
+    return True
 
 
 def _after_password(staff_session: StaffSession, next_path: str) -> RedirectResponse | None:
@@ -249,13 +261,16 @@ def two_factor(
     if is_locked(staff):
         end_session(session, staff_session)
         return _login_page(request, status_code=422, next_path=next_path, refusal=REFUSED_MESSAGE)
+    if address_throttled(session, client_address(request)):
+        response = _code_page(request, next_path, THROTTLED_MESSAGE, status_code=429)
+        response.headers["Retry-After"] = str(15 * 60)
+        return response
     if check_code(session, staff, code):
         staff_session.two_factor_done = True
         audit.record(session, actor, "update", "staff_session", staff_session.id)
         return RedirectResponse(next_path, status_code=303)
     audit.record(session, actor, "sign_in_failed", "staff_session", staff_session.id)
-    if record_failed_code(session, staff, client_address(request)):
-        end_session(session, staff_session)  # locked: the password must be given again, later
+    if _wrong_code(request, session, staff, staff_session):
         return _login_page(request, status_code=422, next_path=next_path, refusal=REFUSED_MESSAGE)
     return _code_page(request, next_path, WRONG_CODE)
 
@@ -343,6 +358,10 @@ def two_factor_disable(
             detail="Your clinic requires two-factor sign-in for all staff, so it cannot be turned off.",
         )
     if not check_code(session, staff, code):
+        staff_session = session.get(StaffSession, principal.session_id)
+        assert staff_session is not None
+        if _wrong_code(request, session, staff, staff_session):  # guessing from a browser left signed in
+            return _login_page(request, status_code=422, refusal=REFUSED_MESSAGE)
         return _setup_page(request, principal, staff, error=WRONG_CODE)
     disable_two_factor(session, staff)
     audit.record(session, principal.actor(), "update", "staff", staff.id)
