@@ -125,7 +125,7 @@ def check_patient_checkin(form: Mapping[str, Sequence[str]]) -> tuple[list[Entry
     problems: dict[str, int] = {}
     for instrument, (_, count) in INSTRUMENTS.items():
         values = [_one(form, f"{instrument}_{n}") for n in range(1, count + 1)]
-        bad = [n for n, v in enumerate(values, start=1) if not (len(v) == 1 and v.isdigit() and int(v) <= 3)]
+        bad = [n for n, v in enumerate(values, start=1) if not (len(v) == 1 and v in "0123")]
         if bad:
             problems[instrument] = bad[0]
         else:

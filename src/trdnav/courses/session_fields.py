@@ -16,7 +16,7 @@ FormValue = str | Sequence[str]
 FormValues = Mapping[str, FormValue]
 Errors = dict[str, str]
 
-TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
@@ -63,7 +63,7 @@ def whole(
     if not raw:
         errors[name] = f"{label}: enter {expected}."
         return None
-    if not raw.isdigit() or len(raw) > 6:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         errors[name] = f"{label}: “{raw[:20]}” is not {expected}."
         return None
     value = int(raw)

@@ -93,7 +93,10 @@ def _retention(given: str, errors: dict[str, str]) -> int | None:
         f"Enter a whole number of days from {RETENTION_MIN_DAYS} to {RETENTION_MAX_DAYS}, "
         "or leave it blank to keep assessments until they are deleted."
     )
-    if not given.isdigit() or not RETENTION_MIN_DAYS <= int(given) <= RETENTION_MAX_DAYS:
+    if (
+        not (given.isascii() and given.isdigit())
+        or not RETENTION_MIN_DAYS <= int(given) <= RETENTION_MAX_DAYS
+    ):
         errors["retention_days"] = expected
         return None
     return int(given)
@@ -131,7 +134,7 @@ def read_schedule(
     timezone, opens_at, closes_at = (_text(form, n) for n in ("timezone", "opens_at", "closes_at"))
     country, subdivision = _text(form, "country").upper(), _text(form, "subdivision").upper()
     days_given = list(form.get("opening_days") or [])
-    days = sorted({int(d) for d in days_given if d.isdigit() and int(d) < len(WEEKDAY_NAMES)})
+    days = sorted({int(d) for d in days_given if d.isascii() and d.isdigit() and int(d) < len(WEEKDAY_NAMES)})
     if timezone not in _timezones():
         errors["timezone"] = "Enter the clinic's time zone as an IANA name, for example America/New_York."
     countries = holiday_countries()

@@ -255,7 +255,7 @@ def _chosen(request: Request, name: str, allowed: tuple[str, ...]) -> str:
 
 def _page_number(request: Request) -> int:
     given = request.query_params.get("page", "1")
-    return int(given) if given.isdigit() and 0 < int(given) < 10**6 else 1
+    return int(given) if given.isascii() and given.isdigit() and 0 < int(given) < 10**6 else 1
 
 
 def _audit_query_url(action: str, record_type: str, page: int) -> str:

@@ -63,7 +63,12 @@ async def verify_csrf(request: Request) -> None:
     form = await request.form()
     sent = form.get(FIELD)
     value = _cookie(request)
-    if value is None or not isinstance(sent, str) or not hmac.compare_digest(sent, _sign(request, value)):
+    if (
+        value is None
+        or not isinstance(sent, str)
+        or not sent.isascii()  # compare_digest takes only ASCII text
+        or not hmac.compare_digest(sent, _sign(request, value))
+    ):
         raise HTTPException(
             status_code=403,
             detail="This form has expired or did not come from this site. Go back, reload the page, "

@@ -76,7 +76,8 @@ def _visit(course: Course, raw: str) -> CourseVisit | None:
     """The course's visit named by ``raw`` (none when blank); another course's visit is not found."""
     if not raw:
         return None
-    visit = next((v for v in course.visits if raw.isdigit() and v.id == int(raw)), None)
+    number = int(raw) if raw.isascii() and raw.isdigit() else None
+    visit = next((v for v in course.visits if v.id == number), None)
     if visit is None:
         raise _not_found()
     return visit
@@ -92,11 +93,12 @@ def _expected_kind(protocol_id: str) -> str | None:
 
 
 def _kind(course: Course, raw: str) -> str:
+    """The record kind asked for (default: the course's); a course whose protocol takes no record
+    here (esketamine, ECT) answers 404 for every kind, like a kind that does not fit the course."""
     expected = _expected_kind(course.protocol_id)
-    kind = raw or expected or ""
-    if kind not in KINDS or (expected is not None and kind != expected):
+    if expected is None or (raw or expected) != expected:
         raise _not_found()
-    return kind
+    return expected
 
 
 def _audit(

@@ -107,7 +107,7 @@ def queue_page(
     ``notice`` names a message to confirm what the previous page did (known codes only)."""
     status = status if status in STATUS_FILTERS else ""
     therapy = therapy if therapy in kb.therapies else ""
-    number = int(page) if page.isdigit() else 1
+    number = int(page) if page.isascii() and page.isdigit() else 1  # "²".isdigit(), but not int()
     queue = clinic_queue(
         session, kb, principal.clinic_id, status=status or None, therapy=therapy or None, page=number
     )
