@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 from fastapi import FastAPI
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.web.conftest import BrowserClient, World, signed_in
 from trdnav.store import audit
-from trdnav.store.models import AuditEvent, Clinic, Staff, StaffSession
+from trdnav.store.models import AuditEvent, Clinic, Staff, StaffSession, now
 
 SETTINGS = {
     "therapies": ["tms", "esketamine"],
@@ -320,3 +321,17 @@ def test_wrong_scheduling_is_refused_beside_each_field_and_nothing_saved(app: Fa
     north = _clinic(app, world.clinic_a)
     assert north.timezone == "EST5EDT" and north.opening_days == [0, 1, 2, 3, 4, 5]
     assert len(_entries(app, "update", "clinic")) == 1, "only the valid submission was saved"
+
+
+def test_the_staff_list_shows_a_lock_only_while_it_lasts(
+    app: FastAPI, world: World, extra_staff: int
+) -> None:
+    lock_note = "locked after failed sign-ins"
+    with signed_in(app, world.admin_a) as admin:
+        assert lock_note not in admin.get("/staff/admin/staff").text
+        for minutes, shown in ((15, True), (-1, False)):
+            with app.state.sessions.begin() as session:
+                member = session.get(Staff, extra_staff)
+                assert member is not None
+                member.locked_until = now() + dt.timedelta(minutes=minutes)
+            assert (lock_note in admin.get("/staff/admin/staff").text) is shown

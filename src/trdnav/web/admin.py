@@ -38,6 +38,7 @@ from trdnav.store.clinic_admin import (
     staff_in_clinic,
 )
 from trdnav.store.models import AuditEvent, Clinic, Staff, now
+from trdnav.store.signin import is_locked
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.principal import AdminPrincipal, DbSession, Principal
 from trdnav.web.staff_pages import render_staff
@@ -134,10 +135,6 @@ async def save_settings_form(request: Request, session: DbSession, principal: Ad
 # --- Staff -------------------------------------------------------------------------------------
 
 
-def _locked(staff: Staff, moment: dt.datetime) -> bool:
-    return staff.locked_until is not None and _utc(staff.locked_until) > moment
-
-
 def _staff_page(
     request: Request,
     session: DbSession,
@@ -159,7 +156,7 @@ def _staff_page(
         principal,
         status_code=status_code,
         admin_clinic=clinic,
-        members=[(member, _locked(member, moment)) for member in members],
+        members=[(member, is_locked(member, moment)) for member in members],
         roles=ROLES,
         values=values or {"role": "clinician"},
         errors=errors or {},
