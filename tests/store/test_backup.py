@@ -4,7 +4,9 @@ file is refused before anything is replaced."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from contextlib import closing
 from importlib import resources
 from pathlib import Path
@@ -228,3 +230,20 @@ def test_a_backup_from_before_the_audit_trail_is_brought_up_to_date_on_restore(
             assert session.scalars(select(Assessment.answers)).one() == {"age": 40}
     finally:
         restored.dispose()
+
+
+def test_a_backup_is_readable_by_its_owner_only(
+    engine: Engine, sessions: sessionmaker[Session], fresh_database_url: str, tmp_path: Path
+) -> None:
+    populate(sessions)
+    file = backup_name(fresh_database_url, tmp_path)
+    previous = os.umask(0o022)  # the usual umask, under which new files are world-readable
+    try:
+        backup(fresh_database_url, file)
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600
+        file.chmod(0o644)
+        backup(fresh_database_url, file, overwrite=True)
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)
+    assert file.read_bytes()[:5] in (b"SQLit", b"PGDMP")

@@ -3,7 +3,8 @@
 A backup is consistent even while the app writes: SQLite's backup API copies one snapshot (the
 database runs in WAL mode, so an open write transaction neither blocks the copy nor leaks into it);
 ``pg_dump`` reads inside one repeatable-read transaction. A backup is written next to its final
-name and renamed into place, so a crash never leaves a half-written backup under that name.
+name and renamed into place, so a crash never leaves a half-written backup under that name; it is
+readable by its owner only (mode 0600), since it holds every patient's data.
 
 Restoring checks the file's kind first (an SQLite file for SQLite, a ``pg_dump`` custom archive for
 PostgreSQL), replaces the database's contents in one step, migrates the result to the current
@@ -95,6 +96,13 @@ def _is_sqlite_file(path: Path) -> bool:
         return stream.read(len(SQLITE_HEADER)) == SQLITE_HEADER
 
 
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty, readable and writable by its owner only, whatever the umask: a backup
+    holds every patient's data. Writers that open it again (SQLite, pg_dump) keep its mode."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _sqlite_copy(source: Path, target: Path) -> None:
     """Copy one consistent snapshot of ``source`` over ``target``'s contents (SQLite backup API)."""
     with closing(sqlite3.connect(source)) as reading, closing(sqlite3.connect(target)) as writing:
@@ -107,8 +115,8 @@ def _sqlite_backup(database: Path, destination: Path) -> None:
     if not database.is_file():
         raise BackupError([f"{URL_SETTING}: the SQLite database {database} does not exist"])
     partial = destination.with_name(destination.name + ".partial")
-    partial.unlink(missing_ok=True)
     try:
+        _private_file(partial)  # an empty file is an empty SQLite database
         _sqlite_copy(database, partial)
         with closing(sqlite3.connect(partial)) as copy:
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
@@ -157,7 +165,7 @@ def _pg_tool(name: str) -> str:
     """The newest ``name`` among Debian's /usr/lib/postgresql/*/bin, else the one on PATH."""
     installed = sorted(
         Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
-        key=lambda path: int(path.parents[1].name) if path.parents[1].name.isdigit() else 0,
+        key=lambda path: int(name) if (name := path.parents[1].name).isascii() and name.isdigit() else 0,
     )
     if installed:
         return str(installed[-1])
@@ -207,6 +215,7 @@ def _run_pg_tool(parsed: URL, command: list[str], what: str) -> None:
 def _pg_backup(parsed: URL, destination: Path) -> None:
     partial = destination.with_name(destination.name + ".partial")
     try:
+        _private_file(partial)
         command = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}"]
         _run_pg_tool(parsed, command, "backing up")
         os.replace(partial, destination)
