@@ -105,6 +105,8 @@ def test_planner_case(path: Path) -> None:
         assert max(Counter(dates).values()) == expect["most_per_day"]
     if "phases" in expect:
         assert dict(Counter(s.phase for s in sessions)) == expect["phases"]
+    for phase, last_day in expect.get("phase_last", {}).items():
+        assert max(s.starts_at.date() for s in sessions if s.phase == phase) == last_day
     if "numbers" in expect:
         assert [s.number for s in sessions] == [*expect["numbers"], expect["numbers"][-1] + 1][
             : len(sessions)

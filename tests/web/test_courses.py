@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import textstat
 from fastapi import FastAPI
 from fhir.resources.R4B.careplan import CarePlan
@@ -26,6 +28,15 @@ from trdnav.store.models import Assessment, AuditEvent, Course, CourseVisit
 NEW_YORK = ZoneInfo("America/New_York")
 TMS = {"protocol": "tms_10hz", "start_date": "2026-11-02", "unavailable": ""}
 KETAMINE = {"protocol": "iv_ketamine_twice_weekly", "start_date": "2026-10-19", "unavailable": ""}
+BEFORE_THE_COURSES = dt.datetime(2026, 10, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[dt.datetime]:
+    """The routes' "now": before the courses planned here unless a test moves it on."""
+    moment = [BEFORE_THE_COURSES]
+    monkeypatch.setattr("trdnav.web.courses._now", lambda: moment[0])
+    return moment
 
 
 def _rows(app: FastAPI) -> list[tuple[str, str, int | None, int | None]]:
@@ -316,3 +327,98 @@ def test_a_planned_course_holds_each_visit_once_in_date_order(app: FastAPI, worl
         )
         assert [visit.number for visit in course.visits] == [1, 2, 3, 4, 5, 6]
         assert [visit.starts_at for visit in course.visits] == sorted(v.starts_at for v in course.visits)
+
+
+def _post(clinician: BrowserClient, course_id: int, visit_id: int, action: str, **form: str) -> Any:
+    return clinician.post(
+        f"/staff/courses/{course_id}/visits/{visit_id}/{action}", data=form, follow_redirects=False
+    )
+
+
+def _keeps_the_ketamine_rules(visits: list[tuple[int, dt.datetime, str]]) -> None:
+    days = [start.date() for _, start, status in visits if status != "missed"]
+    assert len(days) == 6, days
+    assert all((later - earlier).days >= 2 for earlier, later in pairwise(days)), days
+    weeks = [day.isocalendar()[:2] for day in days]
+    assert max(weeks.count(week) for week in weeks) <= 2, days
+
+
+def test_a_visit_missed_after_a_later_one_was_done_replans_around_the_done_one(
+    app: FastAPI, world: World
+) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    third, fourth = _visit_id(app, course_id, 3), _visit_id(app, course_id, 4)
+    assert _post(clinician, course_id, fourth, "status", status="done").status_code == 303
+    assert _post(clinician, course_id, third, "status", status="missed").status_code == 303
+    visits = _visits(app, course_id)
+    _keeps_the_ketamine_rules(visits)
+    done = next(start for number, start, _ in visits if number == 4)
+    assert all(start > done for number, start, status in visits if status == "planned" and number > 4)
+
+
+def test_a_visit_cannot_move_before_a_later_one_that_was_done(app: FastAPI, world: World) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    third, fourth = _visit_id(app, course_id, 3), _visit_id(app, course_id, 4)
+    assert _post(clinician, course_id, fourth, "status", status="done").status_code == 303
+    refused = _post(clinician, course_id, third, "move", date="2026-10-27", time="09:00")
+    assert refused.status_code == 422 and "must come after session 4" in refused.text
+    assert _post(clinician, course_id, third, "move", date="2026-10-30", time="08:00").status_code == 303
+    _keeps_the_ketamine_rules(_visits(app, course_id))
+
+
+def test_a_visit_marked_missed_late_is_replanned_after_now(
+    app: FastAPI, world: World, clock: list[dt.datetime]
+) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    clock[0] = dt.datetime(2026, 10, 27, 15, 0, tzinfo=dt.UTC)  # the day after the third visit
+    third = _visit_id(app, course_id, 3)
+    assert _post(clinician, course_id, third, "status", status="missed").status_code == 303
+    planned = [
+        start for number, start, status in _visits(app, course_id) if status == "planned" and number > 3
+    ]
+    assert planned and all(start > clock[0] for start in planned), planned
+    clock[0] = dt.datetime(2026, 11, 12, 15, 0, tzinfo=dt.UTC)  # past the course's 21 days
+    fifth = next(n for n, _, status in _visits(app, course_id) if status == "planned" and n > 3)
+    assert (
+        _post(clinician, course_id, _visit_id(app, course_id, fifth), "status", status="missed").status_code
+        == 303
+    )
+    page = clinician.get(f"/staff/courses/{course_id}").text
+    assert "could not be planned" in page, "the page says the course is short"
+
+
+def test_a_visit_cannot_move_into_the_past(app: FastAPI, world: World, clock: list[dt.datetime]) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    clock[0] = dt.datetime(2026, 10, 22, 15, 0, tzinfo=dt.UTC)
+    third = _visit_id(app, course_id, 3)
+    refused = _post(clinician, course_id, third, "move", date="2026-10-22", time="10:00")
+    assert refused.status_code == 422 and "The new time is in the past" in refused.text
+    assert _visits(app, course_id)[2][1] == dt.datetime(2026, 10, 26, 8, 0, tzinfo=NEW_YORK), "unchanged"
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "2999-12-31", "2027-10-21", "2026-10-18", "0001-01-01"])
+def test_a_move_outside_the_courses_dates_is_refused_with_the_range(
+    app: FastAPI, world: World, date: str
+) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    response = _post(clinician, course_id, _visit_id(app, course_id, 2), "move", date=date, time="09:00")
+    assert response.status_code == 422
+    assert "Choose a date from 2026-10-19 (the course&#39;s start) to 2027-10-20." in response.text
+
+
+def test_replanning_keeps_the_ids_and_calendar_uids_of_the_planned_visits(app: FastAPI, world: World) -> None:
+    clinician, course_id = _plan(app, world, KETAMINE)
+    _plan(app, world, TMS)  # a later course holds the highest ids: a new row cannot reuse a deleted id
+    before = [_visit_id(app, course_id, number) for number in range(1, 7)]
+    uids = {
+        str(e["UID"])
+        for e in Calendar.from_ical(clinician.get(f"/staff/courses/{course_id}/calendar.ics").content).walk(
+            "VEVENT"
+        )
+    }
+    assert _post(clinician, course_id, before[1], "status", status="missed").status_code == 303
+    with app.state.sessions() as session:
+        after = set(session.scalars(select(CourseVisit.id).where(CourseVisit.course_id == course_id)))
+    assert set(before) <= after and len(after) == 7, "the four planned visits kept their rows; one was added"
+    calendar = Calendar.from_ical(clinician.get(f"/staff/courses/{course_id}/calendar.ics").content)
+    assert uids - {f"visit-{before[1]}@trdnav"} <= {str(e["UID"]) for e in calendar.walk("VEVENT")}

@@ -32,6 +32,17 @@ def course_max_days(protocol: Protocol, phases: Sequence[Phase]) -> int:
     return protocol.max_course_days + extra
 
 
+def phase_max_days(protocol: Protocol, phases: Sequence[Phase], phase_index: int) -> int:
+    """How many days from the course's first session a session of this phase may fall within.
+
+    The required phases keep the protocol's own maximum length whether or not a taper is chosen;
+    only an optional phase may use the weeks it adds (`course_max_days`).
+    """
+    if phases[phase_index].optional:
+        return course_max_days(protocol, phases)
+    return protocol.max_course_days
+
+
 def phase_of_each(phases: Sequence[Phase]) -> list[int]:
     """The phase index of session 1, 2, 3, ... of the course."""
     return [index for index, phase in enumerate(phases) for _ in range(phase.sessions)]
@@ -130,7 +141,7 @@ def spacing_problem(
     """Which rule keeps the next session (of phase `phase_index`) off this day, and why; or None."""
     phase = phases[phase_index]
     first = history.first_date()
-    max_days = course_max_days(protocol, phases)
+    max_days = phase_max_days(protocol, phases, phase_index)
     if first is not None and day >= first + dt.timedelta(days=max_days):
         last_day = first + dt.timedelta(days=max_days - 1)
         return COURSE_LENGTH, (

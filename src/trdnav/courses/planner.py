@@ -22,11 +22,11 @@ from trdnav.courses.course_rules import (
     COURSE_LENGTH,
     PHASE_LENGTH,
     History,
-    course_max_days,
     day_problem,
     fits_in_opening,
     hhmm,
     included_phases,
+    phase_max_days,
     phase_of_each,
     session_step,
     sessions_per_opening,
@@ -183,9 +183,18 @@ def _plan(
             continue
         reason = spacing_problem(protocol, phases, history, phase_index, day)
         if reason is not None and reason[0] == COURSE_LENGTH:
-            max_days = course_max_days(protocol, phases)
-            stop_reason = f"The course would run past its maximum length of {max_days} days"
-            break
+            max_days = phase_max_days(protocol, phases, phase_index)
+            if phase.optional or not any(phases[index].optional for index in order[position:]):
+                stop_reason = f"The course would run past its maximum length of {max_days} days"
+                break
+            # A required phase ends within the protocol's length; the optional phase chosen still follows.
+            left = order[position:].count(phase_index)
+            problems.append(
+                f"The {phase.name} phase would run past the course's maximum length of {max_days} days:"
+                f" {left} of its {phase.sessions} sessions could not be planned."
+            )
+            position += left
+            continue
         if reason is not None and reason[0] == PHASE_LENGTH:
             left = order[position:].count(phase_index)
             problems.append(

@@ -3,9 +3,11 @@
 The planner (`trdnav.courses.planner`) does the arithmetic; this module feeds it the clinic's
 settings (opening days and hours, time zone, public holidays of its country and state) and the
 patient's unavailable dates, and keeps the result as `CourseVisit` rows in UTC. Missing a visit
-or moving one re-plans the planned visits after it: they are deleted and the re-plan inserted,
-numbered on after every visit kept (missed ones included, so numbers never repeat). Visits done
-or missed stay as they were.
+or moving one re-plans the planned visits after it around every visit done (even one later in time:
+it happened) and the planned ones before it, never earlier than now. The planned rows are updated in
+place, in time order, so their ids (and the calendar's UIDs) stay; only the difference is inserted or
+deleted. They are numbered on after every visit kept (missed ones included, so numbers never repeat).
+Visits done or missed stay as they were.
 
 The plan's problems (a rule that could not be met) are not stored: `course_problems` recomputes
 them from the visits as they stand, so the page always says what the current plan lacks. Whether
@@ -26,6 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from trdnav.courses.planner import (
+    SEARCH_DAYS,
     Opening,
     Plan,
     PlannedSession,
@@ -184,18 +187,23 @@ def _unavailable(course: Course) -> frozenset[dt.date]:
     return frozenset(dt.date.fromisoformat(day) for day in course.unavailable_dates)
 
 
-def _drop_planned(session: Session, course: Course, kept: Sequence[CourseVisit]) -> None:
-    for visit in [v for v in course.visits if v.status == "planned" and v not in kept]:
+def _store_plan(session: Session, course: Course, plan: Plan, reused: Sequence[CourseVisit] = ()) -> None:
+    """Keep the plan's sessions as visits, numbered on after every visit not in ``reused``.
+
+    The ``reused`` planned visits take the plan's sessions in time order (same ids, new number,
+    phase and time); sessions beyond them are added, and reused visits beyond the plan deleted.
+    """
+    number = max((v.number for v in course.visits if v not in reused), default=0) + 1
+    for offset, planned in enumerate(plan.sessions):
+        if offset < len(reused):
+            visit = reused[offset]
+            visit.number, visit.phase = number + offset, planned.phase
+            visit.starts_at = planned.starts_at.astimezone(dt.UTC)
+        else:
+            course.visits.append(_visit(planned, number + offset))
+    for visit in reused[len(plan.sessions) :]:
         course.visits.remove(visit)
         session.delete(visit)
-    session.flush()
-
-
-def _store_plan(session: Session, course: Course, plan: Plan) -> None:
-    """Add the plan's sessions as visits, numbered on after every visit the course has."""
-    number = max((v.number for v in course.visits), default=0) + 1
-    for offset, planned in enumerate(plan.sessions):
-        course.visits.append(_visit(planned, number + offset))
     session.flush()
 
 
@@ -208,8 +216,11 @@ def _replan(
     after: dt.datetime,
     taper: bool,
 ) -> None:
-    """Replace the planned visits not in ``kept`` with a re-plan after ``after`` around ``kept``."""
-    _drop_planned(session, course, kept)
+    """Re-plan the planned visits not in ``kept`` after ``after`` around ``kept`` (rows kept in place)."""
+    reused = sorted(
+        (v for v in course.visits if v.status == "planned" and v not in kept),
+        key=lambda v: (utc(v.starts_at), v.number),
+    )
     plan = replan(
         protocol,
         course.start_date,
@@ -220,7 +231,7 @@ def _replan(
         after,
         taper=taper,
     )
-    _store_plan(session, course, plan)
+    _store_plan(session, course, plan, reused)
 
 
 def create_course(
@@ -260,11 +271,14 @@ def create_course(
     return course
 
 
-def course_problems(course: Course, clinic: Clinic, protocol: Protocol) -> tuple[str, ...]:
-    """What the plan as it stands cannot meet: re-planning after its last visit finds the rest."""
+def course_problems(
+    course: Course, clinic: Clinic, protocol: Protocol, at: dt.datetime | None = None
+) -> tuple[str, ...]:
+    """What the plan as it stands cannot meet: re-planning after its last visit (and after ``at``,
+    now, as a re-plan would) finds the rest."""
     kept = [v for v in course.visits if v.status != "missed"]
-    last = max((utc(v.starts_at) for v in kept), default=None)
-    after = last or dt.datetime.combine(course.start_date, dt.time(0), ZoneInfo(course.timezone))
+    start = dt.datetime.combine(course.start_date, dt.time(0), ZoneInfo(course.timezone))
+    after = max([utc(start), utc(at or now()), *(utc(v.starts_at) for v in kept)])
     plan = replan(
         protocol,
         course.start_date,
@@ -290,13 +304,20 @@ def _must_be_planned(visit: CourseVisit) -> None:
         )
 
 
-def _kept_before(course: Course, visit: CourseVisit) -> list[CourseVisit]:
-    """The visits that still count before this one: done, and planned ones earlier in time."""
+def _kept_around(course: Course, visit: CourseVisit) -> list[CourseVisit]:
+    """The visits a change of this one re-plans around: every visit done, even one later in time
+    (it happened, and counts towards the course and its spacing), and the planned ones earlier."""
     return [
         v
         for v in course.visits
-        if v is not visit and v.status != "missed" and utc(v.starts_at) < utc(visit.starts_at)
+        if v is not visit
+        and (v.status == "done" or (v.status == "planned" and utc(v.starts_at) < utc(visit.starts_at)))
     ]
+
+
+def move_range(course: Course) -> tuple[dt.date, dt.date]:
+    """The dates a visit may be moved to: from the course's start through the planner's search window."""
+    return course.start_date, course.start_date + dt.timedelta(days=SEARCH_DAYS)
 
 
 def mark_visit(session: Session, actor: audit.Actor, course: Course, visit: CourseVisit, status: str) -> None:
@@ -315,14 +336,24 @@ def set_visit_status(
     protocol: Protocol,
     visit: CourseVisit,
     status: str,
+    *,
+    at: dt.datetime | None = None,
 ) -> None:
-    """Mark a planned visit done or missed; a missed one re-plans the visits after it."""
+    """Mark a planned visit done or missed; a missed one re-plans the visits still to come.
+
+    A visit may be marked missed after a later one was done (the clinic records what happened):
+    the re-plan keeps every visit done and the planned ones before the missed one, and plans the
+    rest after the latest of the missed visit, the last visit kept and ``at`` (now), so nothing is
+    planned in the past, before a visit done, or around it against the protocol's spacing.
+    """
     _must_be_planned(visit)
     taper = taper_chosen(course, protocol)
     mark_visit(session, actor, course, visit, status)
     if status != "missed":
         return
-    _replan(session, course, clinic, protocol, _kept_before(course, visit), utc(visit.starts_at), taper)
+    kept = _kept_around(course, visit)
+    after = max([utc(visit.starts_at), utc(at or now()), *(utc(v.starts_at) for v in kept)])
+    _replan(session, course, clinic, protocol, kept, after, taper)
     audit.record(session, actor, "update", "course", course.id, clinic_id=course.assessment.clinic_id)
 
 
@@ -334,12 +365,25 @@ def move_visit(
     protocol: Protocol,
     visit: CourseVisit,
     moved_to: dt.datetime,
+    *,
+    at: dt.datetime | None = None,
 ) -> list[str]:
     """Move a planned visit if the protocol's rules allow it (else return why not, changing nothing),
-    then re-plan the visits after it."""
+    then re-plan the visits after it.
+
+    The new time must be on a date of `move_range`, after ``at`` (now), and after every visit done
+    (even one later than the visit's old time) and every planned visit before it.
+    """
     _must_be_planned(visit)
+    first, last = move_range(course)
+    if not first <= moved_to.date() <= last:
+        return [f"Choose a date from {first.isoformat()} (the course's start) to {last.isoformat()}."]
+    moment = utc(at or now())
+    if utc(moved_to) <= moment:
+        shown = moment.astimezone(ZoneInfo(course.timezone)).strftime("%Y-%m-%d %H:%M")
+        return [f"The new time is in the past: choose a time after now ({shown})."]
     taper = taper_chosen(course, protocol)
-    kept = _kept_before(course, visit)
+    kept = _kept_around(course, visit)
     opening = opening_of(clinic, course.timezone)
     closed = closed_days(clinic, course.start_date, moved_to.date())
     problems = check_move(

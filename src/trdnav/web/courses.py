@@ -48,6 +48,11 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+def _now() -> dt.datetime:
+    """The request's moment: a visit is never re-planned or moved into the past."""
+    return dt.datetime.now(dt.UTC)
+
+
 def not_found_error() -> HTTPException:
     return HTTPException(status_code=404, detail="Not found")
 
@@ -193,7 +198,7 @@ def _course_page(
     kb: KnowledgeBase = request.app.state.kb
     entry = protocol_entries(kb).get(course.protocol_id)
     clinic = course_clinic(course.assessment)
-    problems = course_problems(course, clinic, entry.plan) if entry is not None else ()
+    problems = course_problems(course, clinic, entry.plan, _now()) if entry is not None else ()
     return render_staff(
         request,
         "staff/course.html",
@@ -280,6 +285,7 @@ async def visit_status_submit(
             protocol,
             visit,
             checked.values["status"],
+            at=_now(),
         )
     except VisitChangeError as error:
         checked.errors["status"] = str(error)
@@ -309,7 +315,14 @@ async def visit_move_submit(
     hours, minutes = checked.values["time"].split(":")
     moved_to = dt.datetime.combine(day, dt.time(int(hours), int(minutes)), ZoneInfo(course.timezone))
     problems = move_visit(
-        session, principal.actor(), course, course_clinic(course.assessment), protocol, visit, moved_to
+        session,
+        principal.actor(),
+        course,
+        course_clinic(course.assessment),
+        protocol,
+        visit,
+        moved_to,
+        at=_now(),
     )
     if problems:
         checked.errors["date"] = "The visit cannot be moved there: " + " ".join(problems)
