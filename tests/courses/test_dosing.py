@@ -32,27 +32,51 @@ def test_the_research_dose_for_70_kg_shows_each_step_of_its_arithmetic() -> None
     calculation = compute_ketamine_dose(D("70"), D("0.5"), D("1"), 40)
     assert (calculation.dose_mg, calculation.volume_ml, calculation.rate_ml_per_hour) == (
         D("35.0"),
-        D("35.0"),
+        D("35.00"),
         D("52.5"),
     )
     assert calculation.arithmetic == (
         "70.0 kg × 0.50 mg/kg = 35.0 mg",
-        "35.0 mg ÷ 1.0 mg/mL = 35.0 mL",
-        "35.0 mL ÷ 40 min × 60 = 52.5 mL/h",
+        "35.0 mg ÷ 1.0 mg/mL = 35.00 mL",
+        "35.00 mL ÷ 40 min × 60 = 52.5 mL/h",
     )
 
 
-def test_each_step_rounds_half_up_to_a_tenth_and_uses_the_rounded_value_before_it() -> None:
-    # 83.3 × 0.45 = 37.485 → 37.5 mg; 37.5 ÷ 2.5 = 15.0 mL; 15.0 ÷ 45 × 60 = 20.0 mL/h
+def test_the_dose_rounds_to_a_tenth_the_volume_to_a_hundredth_and_the_rate_to_a_tenth() -> None:
+    # 83.3 × 0.45 = 37.485 → 37.5 mg; 37.5 ÷ 2.5 = 15.00 mL; 15 ÷ 45 × 60 = 20.0 mL/h
     calculation = compute_ketamine_dose(D("83.3"), D("0.45"), D("2.5"), 45)
     assert calculation.arithmetic == (
         "83.3 kg × 0.45 mg/kg = 37.5 mg",
-        "37.5 mg ÷ 2.5 mg/mL = 15.0 mL",
-        "15.0 mL ÷ 45 min × 60 = 20.0 mL/h",
+        "37.5 mg ÷ 2.5 mg/mL = 15.00 mL",
+        "15.00 mL ÷ 45 min × 60 = 20.0 mL/h",
     )
-    # 61.7 × 0.5 = 30.85 → 30.9 mg; 30.9 ÷ 10 = 3.09 → 3.1 mL; 3.1 ÷ 40 × 60 = 4.65 → 4.7 mL/h
+    # 61.7 × 0.5 = 30.85 → 30.9 mg; 30.9 ÷ 10 = 3.09 mL; 3.09 ÷ 40 × 60 = 4.635 → 4.6 mL/h
     small = compute_ketamine_dose(D("61.7"), D("0.5"), D("10"), 40)
-    assert (small.dose_mg, small.volume_ml, small.rate_ml_per_hour) == (D("30.9"), D("3.1"), D("4.7"))
+    assert (small.dose_mg, small.volume_ml, small.rate_ml_per_hour) == (D("30.9"), D("3.09"), D("4.6"))
+    assert small.arithmetic[1:] == ("30.9 mg ÷ 10.0 mg/mL = 3.09 mL", "3.09 mL ÷ 40 min × 60 = 4.6 mL/h")
+
+
+@pytest.mark.parametrize(
+    ("weight", "per_kg", "dose_mg", "volume_ml"),
+    [("34.5", "0.10", "3.5", "0.35"), ("33", "0.1", "3.3", "0.33"), ("30", "0.15", "4.5", "0.45")],
+)
+def test_a_small_dose_is_drawn_up_exactly_not_rounded_to_a_tenth_of_a_millilitre(
+    weight: str, per_kg: str, dose_mg: str, volume_ml: str
+) -> None:
+    # 3.5 mg at 10 mg/mL was 0.4 mL (4.0 mg delivered, +14%); it is 0.35 mL, the dose as computed
+    small = compute_ketamine_dose(D(weight), D(per_kg), D("10"), 40)
+    assert (small.dose_mg, small.volume_ml) == (D(dose_mg), D(volume_ml))
+    assert small.volume_ml * small.concentration_mg_per_ml == small.dose_mg
+
+
+def test_the_rate_comes_from_the_volume_before_rounding_and_its_line_says_so() -> None:
+    # 35.0 mg ÷ 3 mg/mL = 11.666… → 11.67 mL drawn up; the rate is 11.666… ÷ 40 × 60 = 17.5 mL/h
+    calculation = compute_ketamine_dose(D("70"), D("0.5"), D("3"), 40)
+    assert (calculation.volume_ml, calculation.rate_ml_per_hour) == (D("11.67"), D("17.5"))
+    assert calculation.arithmetic[1:] == (
+        "35.0 mg ÷ 3.0 mg/mL = 11.67 mL",
+        "35.0 mg ÷ 3.0 mg/mL ÷ 40 min × 60 = 17.5 mL/h",
+    )
 
 
 @pytest.mark.parametrize(

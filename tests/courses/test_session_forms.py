@@ -33,7 +33,14 @@ KETAMINE: dict[str, Any] = {
     "discharge_time": "11:00",
     "escort_confirmed": "yes",
 }
-CONFIRMED = KETAMINE | {"confirmed_dose_mg": "35.0", "dose_checked": "yes"}
+# what the page showed for 70 kg × 0.5 mg/kg at 1 mg/mL over 40 min, with the box ticked
+CONFIRM = {
+    "confirmed_dose_mg": "35.0",
+    "confirmed_volume_ml": "35.00",
+    "confirmed_rate_ml_per_hour": "52.5",
+    "dose_checked": "yes",
+}
+CONFIRMED = KETAMINE | CONFIRM
 TMS: dict[str, Any] = {
     "rmt_percent": "55",
     "rmt_method": "emg",
@@ -59,7 +66,7 @@ def test_the_confirmed_infusion_is_stored_with_its_dose_arithmetic_and_readings(
     checked = check_ketamine(CONFIRMED)
     assert checked.storable
     data = checked.data
-    assert (data["dose_mg"], data["volume_ml"], data["rate_ml_per_hour"]) == ("35.0", "35.0", "52.5")
+    assert (data["dose_mg"], data["volume_ml"], data["rate_ml_per_hour"]) == ("35.0", "35.00", "52.5")
     assert data["arithmetic"][0] == "70.0 kg × 0.50 mg/kg = 35.0 mg"
     assert data["dose_confirmed"] is True and data["escort_confirmed"] is True
     assert data["vitals"]["during"] == {"systolic": 138, "diastolic": 88, "heart_rate": 80}
@@ -69,17 +76,47 @@ def test_the_confirmed_infusion_is_stored_with_its_dose_arithmetic_and_readings(
 def test_a_confirmation_of_another_dose_is_refused_showing_the_dose_computed_now() -> None:
     checked = check_ketamine(CONFIRMED | {"weight_kg": "80"})  # 40.0 mg now
     assert checked.errors == {
-        "confirmed_dose_mg": "The dose computed from the values now in the form is 40.0 mg, which is not the "
-        "dose you confirmed (35.0 mg). Check the computed dose and confirm it again."
+        "confirmed_dose_mg": "The figures computed from the values now in the form are 40.0 mg, 40.00 mL "
+        "at 60.0 mL/h, which are not the ones you confirmed (35.0 mg, 35.00 mL at 52.5 mL/h). Check the "
+        "computed figures and confirm them again."
     }
     assert not checked.storable
 
 
 def test_the_confirmation_needs_the_checked_box() -> None:
-    checked = check_ketamine(KETAMINE | {"confirmed_dose_mg": "35.0"})
+    checked = check_ketamine(CONFIRMED | {"dose_checked": ""})
     assert checked.errors == {
-        "dose_checked": "Tick the box to confirm you have checked the computed dose of 35.0 mg."
+        "dose_checked": "Tick the box to confirm you have checked the computed dose: 35.0 mg, 35.00 mL at "
+        "52.5 mL/h."
     }
+
+
+@pytest.mark.parametrize(
+    ("change", "now"),
+    [
+        ({"infusion_minutes": "20"}, "35.0 mg, 35.00 mL at 105.0 mL/h"),  # same dose, twice the rate
+        ({"concentration_mg_per_ml": "2"}, "35.0 mg, 17.50 mL at 26.3 mL/h"),  # same dose, half the volume
+    ],
+)
+def test_a_change_that_keeps_the_dose_but_not_the_volume_or_rate_asks_again(
+    change: dict[str, str], now: str
+) -> None:
+    checked = check_ketamine(CONFIRMED | change)  # confirmed at 35.0 mg, 35.00 mL, 52.5 mL/h
+    assert not checked.storable
+    assert now in checked.errors["confirmed_dose_mg"]
+    assert "35.0 mg, 35.00 mL at 52.5 mL/h" in checked.errors["confirmed_dose_mg"]
+
+
+@pytest.mark.parametrize(
+    "missing", ["confirmed_volume_ml", "confirmed_rate_ml_per_hour", "confirmed_dose_mg"]
+)
+def test_a_confirmation_without_all_three_figures_is_refused(missing: str) -> None:
+    checked = check_ketamine(CONFIRMED | {missing: ""})
+    assert not checked.storable and "confirmed_dose_mg" in checked.errors
+
+
+def test_the_confirmed_figures_compare_as_numbers() -> None:
+    assert check_ketamine(CONFIRMED | {"confirmed_volume_ml": "35", "confirmed_dose_mg": "35"}).storable
 
 
 def test_a_dose_outside_the_limits_is_refused_and_nothing_waits_for_confirmation() -> None:
@@ -255,7 +292,7 @@ def test_a_seizure_or_other_adverse_event_is_marked_for_an_alert() -> None:
 def test_a_stored_record_prefills_its_correction_with_the_same_values(
     check: Any, form: dict[str, Any]
 ) -> None:
-    data = check(form | {"confirmed_dose_mg": "35.0", "dose_checked": "yes"}).data
+    data = check(form | CONFIRM).data
     values = form_values("iv_ketamine" if check is check_ketamine else "tms", data)
-    assert check(values | {"confirmed_dose_mg": "35.0", "dose_checked": "yes"}).data == data
+    assert check(values | CONFIRM).data == data
     assert "confirmed_dose_mg" not in values  # the correction confirms the dose again

@@ -211,6 +211,8 @@ KETAMINE_SESSION = {
     "concentration_mg_per_ml": "1",
     "infusion_minutes": "40",
     "confirmed_dose_mg": "35.0",
+    "confirmed_volume_ml": "35.00",
+    "confirmed_rate_ml_per_hour": "52.5",
     "dose_checked": "yes",
     "start_time": "09:00",
     "end_time": "09:40",

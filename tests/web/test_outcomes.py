@@ -182,6 +182,73 @@ def test_an_unfinished_checkin_is_refused_and_nothing_is_stored(
     assert audit_since(app, seq) == [("patient", "read", "assessment", world.assessment_a, world.clinic_a)]
 
 
+def suicide_risk_alerts(app: FastAPI) -> list[tuple[str, int | None, bool]]:
+    with app.state.sessions.begin() as session:
+        alerts = session.scalars(select(ClinicAlert).order_by(ClinicAlert.id))
+        return [
+            (a.source_type, a.source_id, a.handled_at is None) for a in alerts if a.kind == "suicide_risk"
+        ]
+
+
+@pytest.mark.parametrize("answer", ["1", "2", "3"])
+def test_an_unfinished_checkin_with_item_9_above_0_still_alerts_at_once_and_shows_crisis_help_first(
+    app: FastAPI, world: World, client: TestClient, answer: str
+) -> None:
+    answers = PHQ9_CALM | {"phq9_9": answer} | GAD7 | {"gad7_7": ""}
+    seq = last_seq(app)
+    refused = client.post(f"/a/{world.token_a}/check-in", data=answers)
+    assert refused.status_code == 422
+    assert refused.text.index('class="crisis"') < refused.text.index('<main id="main">')
+    assert "988" in refused.text and "We have told your care team about this answer." in refused.text
+    assert "GAD-7: Please choose one answer for each question." in refused.text
+    assert count(app, OutcomeScore) == 0
+    assert suicide_risk_alerts(app) == [("assessment", world.assessment_a, True)]
+    with app.state.sessions.begin() as session:
+        assessment = session.get(Assessment, world.assessment_a)
+        assert assessment is not None and assessment.suicide_risk_alert
+        alert_id = session.scalars(select(ClinicAlert.id)).one()
+    assert audit_since(app, seq) == [
+        ("patient", "read", "assessment", world.assessment_a, world.clinic_a),
+        ("patient", "create", "alert", alert_id, world.clinic_a),
+    ]
+    # sent again, still unfinished: the open alert stands, no second one
+    assert client.post(f"/a/{world.token_a}/check-in", data=answers).status_code == 422
+    assert len(suicide_risk_alerts(app)) == 1
+
+
+def test_an_unfinished_checkin_with_item_9_at_0_alerts_nobody(
+    app: FastAPI, world: World, client: TestClient
+) -> None:
+    refused = client.post(f"/a/{world.token_a}/check-in", data=PHQ9_CALM | GAD7 | {"gad7_7": ""})
+    assert refused.status_code == 422 and 'class="crisis"' not in refused.text
+    assert suicide_risk_alerts(app) == []
+
+
+def test_a_risk_answer_after_the_intake_alert_was_handled_alerts_the_clinic_again(
+    app: FastAPI, world: World, client: TestClient
+) -> None:
+    """The intake's alert (flag already set) was handled; a later check-in's item 9 must alert anew."""
+    with app.state.sessions.begin() as session:
+        assessment = session.get(Assessment, world.assessment_a)
+        assert assessment is not None
+        assessment.suicide_risk_alert = True
+        session.add(
+            ClinicAlert(
+                assessment=assessment,
+                kind="suicide_risk",
+                source_type="assessment",
+                source_id=assessment.id,
+                handled_at=NOW,
+            )
+        )
+    refused = client.post(f"/a/{world.token_a}/check-in", data=PHQ9_CALM | {"phq9_9": "1"} | {"gad7_1": "1"})
+    assert refused.status_code == 422
+    assert suicide_risk_alerts(app) == [
+        ("assessment", world.assessment_a, False),
+        ("assessment", world.assessment_a, True),
+    ]
+
+
 # --- The clinician's outcomes page ---------------------------------------------------------------
 
 
@@ -261,9 +328,9 @@ def test_clinician_enters_a_total(app: FastAPI, world: World) -> None:
             "check item 9",
         ),
         (
-            {"instrument": "phq9", "total": "10", **{f"item_{n}": "1" for n in range(1, 10)}},
+            {"instrument": "phq9", "total": "10", **{f"item_{n}": "1" for n in range(1, 9)}, "item_9": "0"},
             "total",
-            "The total (10) is not the sum of the items (9)",
+            "The total (10) is not the sum of the items (8)",
         ),
     ],
 )
@@ -316,6 +383,32 @@ def test_clinician_items_with_item_9_raise_an_alert_that_can_be_marked_handled(
         alert = session.get(ClinicAlert, alert_id)
         assert alert is not None and alert.handled_at is not None and alert.handled_by == world.clinician_a
     assert "No open alerts." in client.get(f"/staff/assessments/{world.assessment_a}/outcomes").text
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [{"taken_on": "03/02/2026"}, {"item_4": "7"}, {"total": "26"}, {"taken_on": "2999-01-01"}],
+)
+def test_a_refused_clinician_entry_with_item_9_above_0_still_alerts_the_clinic(
+    app: FastAPI, world: World, wrong: dict[str, str]
+) -> None:
+    client = signed_in(app, world.clinician_a)
+    items = {f"item_{n}": "1" for n in range(1, 9)} | {"item_9": "2"}
+    data = {"instrument": "phq9", "taken_on": NOW.date().isoformat(), **items} | wrong
+    seq = last_seq(app)
+    refused = client.post(f"/staff/assessments/{world.assessment_a}/scores", data=data)
+    assert refused.status_code == 422
+    assert count(app, OutcomeScore) == 0
+    assert suicide_risk_alerts(app) == [("assessment", world.assessment_a, True)]
+    with app.state.sessions.begin() as session:
+        alert_id = session.scalars(select(ClinicAlert.id)).one()
+    assert audit_since(app, seq) == [
+        ("staff", "create", "alert", alert_id, world.clinic_a),
+        ("staff", "read", "assessment", world.assessment_a, world.clinic_a),
+    ]
+    assert f"Mark alert {alert_id} handled" in refused.text  # listed on the page shown again
+    client.post(f"/staff/assessments/{world.assessment_a}/scores", data=data)
+    assert len(suicide_risk_alerts(app)) == 1  # not twice while it is open
 
 
 def test_another_clinic_gets_404_and_nothing_is_written(app: FastAPI, world: World) -> None:
@@ -403,6 +496,35 @@ def test_clinic_rates_page_and_csv(app: FastAPI, world: World) -> None:
         "0",
     )
     assert audit_since(app, seq) == [("staff", "export", "clinic_outcomes", None, world.clinic_a)]
+
+
+def test_a_later_course_s_scores_do_not_count_for_an_earlier_course_s_rates(
+    app: FastAPI, world: World
+) -> None:
+    """IV ketamine (intake 20, then 18 during it), then TMS from 10 days ago (3 during it): the
+    ketamine course neither responded nor remitted; the TMS course (baseline 18) did both."""
+    assessment = new_assessment(app, world.clinic_a, [3, 3, 3, 3, 2, 2, 2, 2, 0])
+    add_course(app, assessment, world.clinician_a, protocol="iv_ketamine_twice_weekly", done=20, planned=0)
+    add_course(app, assessment, world.clinician_a, done=10, planned=5)
+    add_score(app, assessment, 18, days_ago=15)
+    add_score(app, assessment, 3, days_ago=2)
+    client = signed_in(app, world.clinician_a)
+    rows = {r["therapy"]: r for r in csv.DictReader(io.StringIO(client.get("/staff/outcomes.csv").text))}
+    assert [rows["iv_ketamine"][k] for k in ("n", "responders", "remitters")] == ["1", "0", "0"]
+    assert [rows["tms"][k] for k in ("n", "responders", "remitters")] == ["1", "1", "1"]
+
+
+def test_the_rates_pages_draw_no_chart(app: FastAPI, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_course(app, world.assessment_a, world.clinician_a, done=5, planned=5)
+    add_score(app, world.assessment_a, 4, days_ago=1)
+    drawn: list[str] = []
+    monkeypatch.setattr("trdnav.store.outcomes.scores_chart", lambda *a, **k: drawn.append("chart") or "")
+    client = signed_in(app, world.clinician_a)
+    assert client.get("/staff/outcomes").status_code == 200
+    assert client.get("/staff/outcomes.csv").status_code == 200
+    assert drawn == []
+    assert client.get(f"/staff/assessments/{world.assessment_a}/outcomes").status_code == 200
+    assert drawn == ["chart"]
 
 
 def test_checkin_pages_read_at_grade_8_or_lower(app: FastAPI, world: World, client: TestClient) -> None:

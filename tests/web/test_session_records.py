@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.courses.test_session_forms import KETAMINE, TMS
+from tests.courses.test_session_forms import CONFIRM, KETAMINE, TMS
 from tests.web.conftest import KETAMINE_SESSION, Care, World, signed_in
 from trdnav.store.models import AuditEvent, ClinicAlert, Course, CourseVisit, SessionRecord
 from trdnav.store.session_records import current_records
@@ -82,17 +82,19 @@ def test_an_infusion_is_stored_only_after_the_computed_dose_is_confirmed(app: Fa
     assert first.status_code == 200
     assert "Computed dose: 35.0 mg" in first.text
     assert (
-        "70.0 kg × 0.50 mg/kg = 35.0 mg" in first.text and "35.0 mL ÷ 40 min × 60 = 52.5 mL/h" in first.text
+        "70.0 kg × 0.50 mg/kg = 35.0 mg" in first.text and "35.00 mL ÷ 40 min × 60 = 52.5 mL/h" in first.text
     )
     assert "I have checked the computed dose of 35.0 mg" in first.text
     assert 'name="confirmed_dose_mg" value="35.0"' in first.text
+    assert 'name="confirmed_volume_ml" value="35.00"' in first.text
+    assert 'name="confirmed_rate_ml_per_hour" value="52.5"' in first.text
     assert records(app) == []
     assert audit_rows(app, seq) == [("read", "course", course_id, world.clinic_a, world.clinician_a)]
 
     seq = last_seq(app)
     second = client.post(
         f"/staff/courses/{course_id}/sessions",
-        data=KETAMINE | {"visit_id": str(visit_id), "confirmed_dose_mg": "35.0", "dose_checked": "yes"},
+        data=KETAMINE | {"visit_id": str(visit_id)} | CONFIRM,
         follow_redirects=False,
     )
     assert second.status_code == 303
@@ -113,12 +115,45 @@ def test_a_confirmation_of_a_dose_that_has_changed_is_refused_and_nothing_stored
     client = signed_in(app, world.clinician_a)
     answer = client.post(
         f"/staff/courses/{course_id}/sessions",
-        data=KETAMINE | {"weight_kg": "80", "confirmed_dose_mg": "35.0", "dose_checked": "yes"},
+        data=KETAMINE | CONFIRM | {"weight_kg": "80"},
     )
     assert answer.status_code == 422
-    assert "The dose computed from the values now in the form is 40.0 mg" in answer.text
+    assert (
+        "The figures computed from the values now in the form are 40.0 mg, 40.00 mL at 60.0 mL/h"
+        in answer.text
+    )
     assert 'name="confirmed_dose_mg" value="40.0"' in answer.text  # ready to confirm the new dose
     assert records(app) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "rate"),
+    [({"infusion_minutes": "20"}, "105.0"), ({"concentration_mg_per_ml": "2"}, "26.3")],
+)
+def test_a_change_to_the_volume_or_pump_rate_after_confirming_asks_again_with_the_new_figures(
+    app: FastAPI, world: World, change: dict[str, str], rate: str
+) -> None:
+    """Confirmed at 35.0 mg, 35.00 mL at 52.5 mL/h; the time or concentration then changed keeps the
+    dose but not the volume or the rate: nothing is stored until the new figures are confirmed."""
+    course_id, _ = make_course(app, world, "iv_ketamine_twice_weekly")
+    client = signed_in(app, world.clinician_a)
+    answer = client.post(f"/staff/courses/{course_id}/sessions", data=KETAMINE | CONFIRM | change)
+    assert answer.status_code == 422
+    assert "which are not the ones you confirmed (35.0 mg, 35.00 mL at 52.5 mL/h)" in answer.text
+    assert f'name="confirmed_rate_ml_per_hour" value="{rate}"' in answer.text
+    assert records(app) == []
+    shown = {
+        "confirmed_volume_ml": "17.50" if rate == "26.3" else "35.00",
+        "confirmed_rate_ml_per_hour": rate,
+    }
+    stored = client.post(
+        f"/staff/courses/{course_id}/sessions",
+        data=KETAMINE | CONFIRM | change | shown,
+        follow_redirects=False,
+    )
+    assert stored.status_code == 303
+    [record] = records(app)
+    assert record.data["rate_ml_per_hour"] == rate and record.data["dose_confirmed"] is True
 
 
 @pytest.mark.parametrize(
@@ -136,7 +171,7 @@ def test_a_wrong_field_is_refused_with_its_message_next_to_it(
     client = signed_in(app, world.clinician_a)
     answer = client.post(
         f"/staff/courses/{course_id}/sessions",
-        data=KETAMINE | {"confirmed_dose_mg": "35.0", "dose_checked": "yes"} | change,
+        data=KETAMINE | CONFIRM | change,
     )
     assert answer.status_code == 422
     assert f'id="{field}-error">' in answer.text and message in answer.text
@@ -231,7 +266,7 @@ def test_a_corrected_infusion_asks_for_the_dose_to_be_confirmed_again(app: FastA
     client = signed_in(app, world.admin_a)
     client.post(
         f"/staff/courses/{course_id}/sessions",
-        data=KETAMINE | {"confirmed_dose_mg": "35.0", "dose_checked": "yes"},
+        data=KETAMINE | CONFIRM,
     )
     [original] = records(app)
     changed = KETAMINE | {"weight_kg": "72", "correction_reason": "Weight misread from the scale"}
@@ -240,7 +275,9 @@ def test_a_corrected_infusion_asks_for_the_dose_to_be_confirmed_again(app: FastA
     assert len(records(app)) == 1
     client.post(
         f"/staff/session-records/{original.id}/correct",
-        data=changed | {"confirmed_dose_mg": "36.0", "dose_checked": "yes"},
+        data=changed
+        | CONFIRM
+        | {"confirmed_dose_mg": "36.0", "confirmed_volume_ml": "36.00", "confirmed_rate_ml_per_hour": "54.0"},
     )
     kept, corrected = records(app)
     assert kept.data["dose_mg"] == "35.0" and corrected.data["dose_mg"] == "36.0"
@@ -295,6 +332,51 @@ def test_a_correction_raises_only_alerts_the_version_before_did_not(app: FastAPI
         ]
     corrected = records(app)[1]
     assert alerts == [("seizure", original.id), ("adverse_event", corrected.id)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "form"), [("tms_10hz", TMS), ("iv_ketamine_twice_weekly", KETAMINE | CONFIRM)]
+)
+def test_a_correction_that_changes_the_adverse_event_alerts_the_clinic_again(
+    app: FastAPI, world: World, kind: str, form: dict[str, Any]
+) -> None:
+    course_id, _ = make_course(app, world, kind)
+    client = signed_in(app, world.clinician_a)
+    client.post(f"/staff/courses/{course_id}/sessions", data=form | {"adverse_event": "Brief dizziness"})
+    [original] = records(app)
+    worse = "Syncope with loss of consciousness, ambulance called"
+    client.post(
+        f"/staff/session-records/{original.id}/correct",
+        data=form | {"adverse_event": worse, "correction_reason": "The event was worse than written"},
+    )
+    corrected = records(app)[1]
+    client.post(  # the same description again, another field corrected: nothing new to alert
+        f"/staff/session-records/{corrected.id}/correct",
+        data=form | {"adverse_event": worse, "notes": "Seen by Dr Lee", "correction_reason": "Note added"},
+    )
+    assert len(records(app)) == 3
+    with app.state.sessions() as session:
+        alerts = [
+            (a.kind, a.source_id) for a in session.scalars(select(ClinicAlert).order_by(ClinicAlert.id))
+        ]
+    assert alerts == [("adverse_event", original.id), ("adverse_event", corrected.id)]
+
+
+@pytest.mark.parametrize("protocol", ["esketamine_label", "ect_thrice_weekly"])
+def test_a_course_whose_protocol_takes_no_session_record_refuses_every_kind(
+    app: FastAPI, world: World, protocol: str
+) -> None:
+    course_id, visit_id = make_course(app, world, protocol)
+    client = signed_in(app, world.clinician_a)
+    seq = last_seq(app)
+    answers = [client.get(f"/staff/courses/{course_id}/sessions/new?kind={kind}") for kind in ("", "tms")]
+    answers.append(client.get(f"/staff/courses/{course_id}/sessions/new?kind=iv_ketamine&visit={visit_id}"))
+    answers.append(
+        client.post(f"/staff/courses/{course_id}/sessions", data=KETAMINE_SESSION | {"kind": "iv_ketamine"})
+    )
+    answers.append(client.post(f"/staff/courses/{course_id}/sessions", data=TMS | {"kind": "tms"}))
+    assert [answer.status_code for answer in answers] == [404] * 5
+    assert records(app) == [] and audit_rows(app, seq) == []
 
 
 def test_the_course_s_current_records_are_the_newest_versions_in_their_original_order(

@@ -2,12 +2,17 @@
 
 The calculator refuses any value outside the clinic's safety limits rather than computing with it,
 and returns its arithmetic line by line so the clinician can check it before confirming the dose
-a second time (the session form asks for that confirmation). Arithmetic is done in `Decimal` and
-each step uses the rounded result of the step before, so every line shown can be re-done by hand:
+a second time (the session form asks for that confirmation). Arithmetic is done in `Decimal`: the
+dose is rounded to 0.1 mg, the volume drawn up to 0.01 mL (a 0.1 mL step would change a small dose
+by up to 15%), and the pump rate (to 0.1 mL/h) is computed from the volume before rounding, so every
+line shown can be re-done by hand from the figures on it:
 
     70.0 kg × 0.50 mg/kg = 35.0 mg
-    35.0 mg ÷ 1.0 mg/mL = 35.0 mL
-    35.0 mL ÷ 40 min × 60 = 52.5 mL/h
+    35.0 mg ÷ 1.0 mg/mL = 35.00 mL
+    35.00 mL ÷ 40 min × 60 = 52.5 mL/h
+
+When the volume had to be rounded (35.0 mg ÷ 3.0 mg/mL = 11.67 mL), the rate line starts from the
+dose and the concentration instead: "35.0 mg ÷ 3.0 mg/mL ÷ 40 min × 60 = 17.5 mL/h".
 
 The default limits are a starting point for the clinic's own policy, to be reviewed with its
 pharmacy; they are not clinical guidance. Only the usual research dose is from the evidence digest
@@ -21,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 TENTH = Decimal("0.1")
+HUNDREDTH = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +93,8 @@ class DoseCalculation:
     concentration_mg_per_ml: Decimal
     infusion_minutes: int
     dose_mg: Decimal  # rounded to 0.1 mg
-    volume_ml: Decimal  # rounded to 0.1 mL
-    rate_ml_per_hour: Decimal  # rounded to 0.1 mL/h
+    volume_ml: Decimal  # rounded to 0.01 mL
+    rate_ml_per_hour: Decimal  # from the unrounded volume, rounded to 0.1 mL/h
     arithmetic: tuple[str, ...]
 
 
@@ -146,12 +152,16 @@ def compute_ketamine_dose(
                 f"{_plain(limits.max_dose_mg)} mg for one infusion. Check the weight and the ordered dose."
             }
         )
-    volume_ml = _round(dose_mg / concentration)
-    rate = _round(volume_ml / minutes * 60)
+    exact_volume = dose_mg / concentration
+    volume_ml = _round(exact_volume, HUNDREDTH)
+    rate = _round(dose_mg * 60 / (concentration * minutes))  # = exact_volume ÷ minutes × 60
+    per_ml = f"{_one_place(concentration)} mg/mL"
+    # the rate comes from the volume before rounding: shown from the dose when the two differ
+    rate_from = f"{volume_ml} mL" if volume_ml == exact_volume else f"{dose_mg} mg ÷ {per_ml}"
     arithmetic = (
-        f"{_round(weight)} kg × {_round(per_kg, Decimal('0.01'))} mg/kg = {dose_mg} mg",
-        f"{dose_mg} mg ÷ {_one_place(concentration)} mg/mL = {volume_ml} mL",
-        f"{volume_ml} mL ÷ {minutes} min × 60 = {rate} mL/h",
+        f"{_round(weight)} kg × {_round(per_kg, HUNDREDTH)} mg/kg = {dose_mg} mg",
+        f"{dose_mg} mg ÷ {per_ml} = {volume_ml} mL",
+        f"{rate_from} ÷ {minutes} min × 60 = {rate} mL/h",
     )
     return DoseCalculation(
         weight_kg=weight,

@@ -2,7 +2,8 @@
 clinician's entry (a total, or every item, with the date taken). Pure: ``today`` is passed in.
 
 Messages name what was expected. PHQ-9 item 9 (thoughts of death or self-harm) above 0 is reported
-so that the caller raises the urgent alert at once.
+so that the caller raises the urgent alert at once, even when the rest of the form is refused: an
+answer of 1, 2 or 3 to item 9 is never discarded because another answer is missing or wrong.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 INSTRUMENTS: dict[str, tuple[str, int]] = {"phq9": ("PHQ-9", 9), "gad7": ("GAD-7", 7)}  # name, items
 ITEM_MAXIMUM = 3
 RISK_ITEM = 9  # PHQ-9 item 9
+RISK_ANSWERS = frozenset({"1", "2", "3"})  # item 9 above 0, as posted
 _DIGITS = re.compile(r"[0-9]{1,3}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -26,6 +28,15 @@ def maximum_total(instrument: str) -> int:
 def item_nine_positive(instrument: str, items: Sequence[int] | None) -> bool:
     """True when a PHQ-9 with its items says item 9 is above 0."""
     return instrument == "phq9" and items is not None and len(items) >= RISK_ITEM and items[RISK_ITEM - 1] > 0
+
+
+def _risk_posted(form: Mapping[str, Sequence[str]], name: str) -> bool:
+    return any(value.strip() in RISK_ANSWERS for value in form.get(name, []))
+
+
+def checkin_risk_answer(form: Mapping[str, Sequence[str]]) -> bool:
+    """True when the check-in posts PHQ-9 item 9 above 0, whatever else it holds (complete or not)."""
+    return _risk_posted(form, f"phq9_{RISK_ITEM}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,7 @@ class CheckedEntry:
     taken_on: dt.date | None = None
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    risk_answer: bool = False  # a PHQ-9 item 9 above 0 was given, even if the entry is refused
 
 
 def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
@@ -63,6 +75,7 @@ def check_clinician_entry(form: Mapping[str, Sequence[str]], today: dt.date) -> 
         return checked
     label, count = INSTRUMENTS[instrument]
     top = maximum_total(instrument)
+    checked.risk_answer = instrument == "phq9" and _risk_posted(form, f"item_{RISK_ITEM}")
 
     taken = checked.values["taken_on"]
     if not _ISO_DATE.fullmatch(taken):

@@ -6,8 +6,10 @@ field naming what was expected. The plausibility ranges below are clinic policy 
 they catch typing errors; they are not treatment thresholds.
 
 An infusion needs two steps: the dose fields go through the calculator (`dosing`), and the record is
-stored only when the form also carries ``confirmed_dose_mg`` equal to the freshly computed dose with
-the "I have checked" box ticked. Any change to the dose fields after confirming asks again.
+stored only when the form also carries the figures the clinician was shown (``confirmed_dose_mg``,
+``confirmed_volume_ml``, ``confirmed_rate_ml_per_hour``), each equal to the freshly computed one,
+with the "I have checked" box ticked. Any change to the dose fields that changes the dose, the volume
+or the pump rate after confirming asks again, showing the new figures.
 """
 
 from __future__ import annotations
@@ -109,21 +111,38 @@ def _calculation(form: FormValues, limits: KetamineDoseLimits, errors: Errors) -
         return None
 
 
+CONFIRMED = {  # hidden field: (what the calculator computed, unit)
+    "confirmed_dose_mg": ("dose_mg", "mg"),
+    "confirmed_volume_ml": ("volume_ml", "mL"),
+    "confirmed_rate_ml_per_hour": ("rate_ml_per_hour", "mL/h"),
+}
+
+
+def _figures(dose: object, volume: object, rate: object) -> str:
+    return f"{dose} mg, {volume} mL at {rate} mL/h"
+
+
 def _confirmation(form: FormValues, calculation: DoseCalculation, errors: Errors) -> bool:
-    """True when the computed dose was confirmed; False when the confirmation step is still due."""
-    raw = read.text(form, "confirmed_dose_mg")
-    if not raw:
+    """True when the computed figures were confirmed; False when the confirmation step is still due.
+
+    The dose, the volume and the pump rate must all be the ones shown when the box was ticked: an
+    infusion time or concentration changed afterwards keeps the dose but not the volume or the rate."""
+    raw = {name: read.text(form, name) for name in CONFIRMED}
+    if not any(raw.values()):
         return False
-    confirmed = Decimal(raw) if read.NUMBER.match(raw) else None
-    if confirmed != calculation.dose_mg:
+    matches = all(
+        bool(read.NUMBER.match(raw[name])) and Decimal(raw[name]) == getattr(calculation, figure)
+        for name, (figure, _) in CONFIRMED.items()
+    )
+    now = _figures(calculation.dose_mg, calculation.volume_ml, calculation.rate_ml_per_hour)
+    if not matches:
+        given = [raw[name][:20] or "none" for name in CONFIRMED]
         errors["confirmed_dose_mg"] = (
-            f"The dose computed from the values now in the form is {calculation.dose_mg} mg, which is not "
-            f"the dose you confirmed ({raw[:20]} mg). Check the computed dose and confirm it again."
+            f"The figures computed from the values now in the form are {now}, which are not the ones "
+            f"you confirmed ({_figures(*given)}). Check the computed figures and confirm them again."
         )
     elif read.text(form, "dose_checked") != "yes":
-        errors["dose_checked"] = (
-            f"Tick the box to confirm you have checked the computed dose of {calculation.dose_mg} mg."
-        )
+        errors["dose_checked"] = f"Tick the box to confirm you have checked the computed dose: {now}."
     return True
 
 

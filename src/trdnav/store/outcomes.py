@@ -2,23 +2,27 @@
 outcome (baseline, status, halfway flag, check-ins, chart) and a clinic's course results for rates.
 
 Reads and writes here are not audited by themselves: the route that calls them records one audit
-entry per record it shows or writes, in the same transaction.
+entry per record it shows or writes, in the same transaction (an alert raised here is audited by
+`store.alerts`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from trdnav.courses import outcomes as rules
 from trdnav.courses.chart import scores_chart
 from trdnav.courses.rates import CourseResult
 from trdnav.courses.score_entry import Entry
 from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.store import audit
+from trdnav.store.alerts import flag_suicide_risk, open_alerts, raise_alert
 from trdnav.store.models import Assessment, Course, OutcomeScore
 
 PHQ9_ITEMS = 9
@@ -84,6 +88,23 @@ def add_score(
     return score
 
 
+def alert_refused_risk_answer(session: Session, actor: audit.Actor, assessment: Assessment) -> None:
+    """A PHQ-9 item 9 above 0 came in a form that was refused, so no score holds it: flag the
+    assessment (the patient's pages show crisis resources first) and alert its clinic at once, unless
+    a suicide-risk alert is already open (sending the form again does not alert again).
+
+    Not `flag_suicide_risk` alone: that alerts once per assessment, so a risk answer in a check-in
+    long after the intake's alert was handled would alert nobody. A stored score with item 9 above 0
+    still raises its own alert, linked to the score."""
+    if assessment.clinic_id is None:  # no clinic to alert; the flag still shows the crisis resources
+        flag_suicide_risk(session, actor, assessment)
+        return
+    if any(alert.kind == "suicide_risk" for alert in open_alerts(session, assessment.id)):
+        assessment.suicide_risk_alert = True
+        return
+    raise_alert(session, actor, assessment, "suicide_risk", source_type="assessment", source_id=assessment.id)
+
+
 def _scores(assessment: Assessment, zone: ZoneInfo) -> list[rules.Score]:
     return [
         rules.Score(s.instrument, s.total, utc(s.taken_at).astimezone(zone))
@@ -104,7 +125,13 @@ class CourseOutcome:
     status: str
     halfway: rules.HalfwayCheck | None
     checkins: list[rules.CheckIn]
-    chart: str
+    chart_id: str = "scores-chart"
+
+    @cached_property
+    def chart(self) -> str:
+        """The scores chart (SVG), drawn when a page shows it: the rates and the check-in pages,
+        which use the figures alone, do not pay for it."""
+        return scores_chart(self.phq9, self.gad7, self.baseline, chart_id=self.chart_id)
 
     @property
     def latest(self) -> rules.Score | None:
@@ -177,28 +204,36 @@ def course_outcome(
         status=rules.status(base, latest),
         halfway=rules.halfway([v.status for v in visits], base, latest) if course else None,
         checkins=checkins,
-        chart=scores_chart(phq9, gad7, base, chart_id=f"scores-chart-{assessment.id}"),
+        chart_id=f"scores-chart-{assessment.id}",
     )
 
 
-def clinic_course_results(session: Session, kb: KnowledgeBase, clinic_id: int) -> list[CourseResult]:
-    """Every course of the clinic with its therapy, baseline and latest PHQ-9 since its first session."""
-    query = select(Course).join(Assessment).where(Assessment.clinic_id == clinic_id).order_by(Course.id)
+def clinic_course_results(
+    session: Session, kb: KnowledgeBase, clinic_id: int, now: dt.datetime | None = None
+) -> list[CourseResult]:
+    """Every course of the clinic with its therapy, baseline and latest PHQ-9: the same figures the
+    outcomes page shows for the course (`course_outcome`), so its scores end where the next course
+    begins and a later course's scores never count for an earlier one."""
+    now = now or dt.datetime.now(dt.UTC)
+    query = (
+        select(Course)
+        .join(Assessment)
+        .where(Assessment.clinic_id == clinic_id)
+        .order_by(Course.id)
+        .options(
+            selectinload(Course.visits),
+            selectinload(Course.assessment).selectinload(Assessment.outcome_scores),
+            selectinload(Course.assessment).selectinload(Assessment.courses).selectinload(Course.visits),
+        )
+    )
     results: list[CourseResult] = []
     for course in session.scalars(query):
-        assessment = course.assessment
-        kept = sorted((v for v in course.visits if v.status != "missed"), key=lambda v: v.starts_at)
-        first_session = utc(kept[0].starts_at) if kept else None
-        scores = _scores(assessment, ZoneInfo("UTC"))
-        base = rules.baseline(
-            scores, first_session, intake_phq9_total(assessment), utc(assessment.created_at)
-        )
-        since = rules.since_start(scores, first_session)
+        outcome = course_outcome(kb, course.assessment, now, course)
         results.append(
             CourseResult(
-                therapy=course_therapy(kb, course.protocol_id),
-                baseline=base.total if base else None,
-                latest=since[-1].total if since else None,
+                therapy=outcome.therapy or course_therapy(kb, course.protocol_id),
+                baseline=outcome.baseline.total if outcome.baseline else None,
+                latest=outcome.latest.total if outcome.latest else None,
             )
         )
     return results

@@ -26,6 +26,21 @@ class CorrectionRefused(ValueError):
     """The correction cannot be stored (no reason given, or the record was corrected already)."""
 
 
+def new_alerts(kind: str, data: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """The alerts a record raises; for a correction (``before``: the data it corrects), only what is
+    new: a seizure or adverse event the version before did not report, or an adverse event whose
+    description changed (the clinic must see the new one). An unchanged report is not raised twice."""
+    if before is None:
+        return alerts_for(kind, data)
+    already = set(alerts_for(kind, before))
+    return [
+        alert_kind
+        for alert_kind in alerts_for(kind, data)
+        if alert_kind not in already
+        or (alert_kind == "adverse_event" and data.get("adverse_event") != before.get("adverse_event"))
+    ]
+
+
 def _store(
     session: Session,
     actor: audit.Actor,
@@ -54,17 +69,10 @@ def _store(
     session.flush()
     clinic_id = course.assessment.clinic_id
     audit.record(session, actor, "create", "session_record", record.id, clinic_id=clinic_id)
-    already = set(alerts_for(kind, supersedes.data)) if supersedes else set()
-    for alert_kind in alerts_for(kind, data):
-        if alert_kind not in already:  # a correction does not raise the same alert twice
-            raise_alert(
-                session,
-                actor,
-                course.assessment,
-                alert_kind,
-                source_type="session_record",
-                source_id=record.id,
-            )
+    for alert_kind in new_alerts(kind, data, supersedes.data if supersedes else None):
+        raise_alert(
+            session, actor, course.assessment, alert_kind, source_type="session_record", source_id=record.id
+        )
     return record
 
 

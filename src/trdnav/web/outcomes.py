@@ -3,8 +3,9 @@ link), the clinician's outcomes page for one patient (chart, scores, status, hal
 alerts) with score entry, marking an alert handled, and the clinic's response and remission rates
 per therapy (page and CSV).
 
-A PHQ-9 item 9 above 0, from the patient or a clinician, raises an urgent suicide-risk alert at once
-(the queue puts the patient first) and, for the patient, shows crisis resources before anything else.
+A PHQ-9 item 9 above 0, from the patient or a clinician, raises an urgent suicide-risk alert at once,
+even in a form refused for another answer (the queue puts the patient first) and, for the patient,
+shows crisis resources before anything else.
 Staff routes see only their own clinic: other clinics' records answer 404 and nothing is written.
 Every read or write of patient data appends one audit entry per record, in the request's transaction.
 """
@@ -26,6 +27,7 @@ from trdnav.courses.score_entry import (
     INSTRUMENTS,
     check_clinician_entry,
     check_patient_checkin,
+    checkin_risk_answer,
     item_nine_positive,
 )
 from trdnav.knowledge.loader import KnowledgeBase
@@ -33,7 +35,14 @@ from trdnav.store import audit
 from trdnav.store.alerts import KINDS as ALERT_KINDS
 from trdnav.store.alerts import mark_handled, open_alerts, raise_alert
 from trdnav.store.models import Assessment, Clinic, ClinicAlert, OutcomeScore
-from trdnav.store.outcomes import active_course, add_score, clinic_course_results, course_outcome, utc
+from trdnav.store.outcomes import (
+    active_course,
+    add_score,
+    alert_refused_risk_answer,
+    clinic_course_results,
+    course_outcome,
+    utc,
+)
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.deps import assessment_or_404, audit_patient, knowledge, patient_actor
 from trdnav.web.forms import FieldError
@@ -86,15 +95,19 @@ def _checkin_page(
     values: dict[str, str] | None = None,
     errors: dict[str, FieldError] | None = None,
     status_code: int = 200,
+    risk_answer: bool = False,
 ) -> Response:
     outcome = course_outcome(kb, assessment, _now())
+    alerts = kb.instruments["phq9"].alerts
     return _private(
         render(
             request,
             "checkin.html",
             status_code=status_code,
             token=token,
-            crisis=assessment.suicide_risk_alert,
+            crisis=assessment.suicide_risk_alert or risk_answer,
+            risk_text=alerts[0].text if risk_answer and alerts else "",
+            risk_sent=risk_answer and assessment.clinic_id is not None,
             checkins=outcome.checkins if active_course(assessment) else [],
             state_words=rules.CHECKIN_STATE_WORDS,
             long_date=long_date,
@@ -111,12 +124,16 @@ def checkin_form(request: Request, token: str, session: DbSession, kb: Knowledge
 
 @router.post("/a/{token}/check-in", response_model=None, dependencies=[Depends(verify_csrf)])
 async def checkin_submit(request: Request, token: str, session: DbSession, kb: Knowledge) -> Response:
-    """Both questionnaires, every question answered; each score is its own record."""
+    """Both questionnaires, every question answered; each score is its own record. An item 9 above 0
+    alerts the clinic and shows crisis resources first even when the rest is refused."""
     form = await request.form()
     fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
     entries, problems = check_patient_checkin(fields)
     if problems:
         assessment = assessment_or_404(request, session, token, "read")
+        risk_answer = checkin_risk_answer(fields)
+        if risk_answer:
+            alert_refused_risk_answer(session, patient_actor(request, assessment), assessment)
         errors = {}
         for instrument, first_blank in problems.items():
             name = INSTRUMENTS[instrument][0]
@@ -125,7 +142,16 @@ async def checkin_submit(request: Request, token: str, session: DbSession, kb: K
                 instrument, message, f"{instrument}_{first_blank}-0", f"{name}: {message}"
             )
         values = {key: given[-1] for key, given in fields.items() if given and key != "csrf_token"}
-        return _checkin_page(request, kb, assessment, token, values=values, errors=errors, status_code=422)
+        return _checkin_page(
+            request,
+            kb,
+            assessment,
+            token,
+            values=values,
+            errors=errors,
+            status_code=422,
+            risk_answer=risk_answer,
+        )
     assessment = assessment_or_404(request, session, token, None)
     taken_at = _now()
     for entry in entries:
@@ -235,6 +261,8 @@ async def score_submit(
     outcome_zone = course_outcome(kb, assessment, _now()).zone
     checked = check_clinician_entry(fields, _now().astimezone(outcome_zone).date())
     if checked.entry is None or checked.taken_on is None:
+        if checked.risk_answer:  # item 9 above 0 alerts at once, even though the entry is refused
+            alert_refused_risk_answer(session, principal.actor(), assessment)
         return _outcomes_page(
             request,
             session,
