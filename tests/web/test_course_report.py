@@ -50,7 +50,15 @@ def _treated(app: FastAPI, world: World, care: Care) -> None:
         first = first.replace(tzinfo=dt.UTC) if first.tzinfo is None else first
         original = session.get(SessionRecord, care.record)
         assert original is not None
-        checked = check_ketamine(KETAMINE_SESSION | {"weight_kg": "72", "confirmed_dose_mg": "36.0"})
+        checked = check_ketamine(
+            KETAMINE_SESSION
+            | {
+                "weight_kg": "72",
+                "confirmed_dose_mg": "36.0",
+                "confirmed_volume_ml": "36.00",
+                "confirmed_rate_ml_per_hour": "54.0",
+            }
+        )
         assert checked.storable, checked.errors
         correct_record(session, clinician, original, checked.data, "Weight was misread on the scale")
         for instrument, total, days in (("phq9", 16, -2), ("phq9", 10, 5), ("gad7", 9, 5)):
