@@ -20,12 +20,10 @@ from trdnav.web.courses import (
     course_clinic,
     course_protocol,
     display_context,
-    not_found_error,
-    own_course,
     protocol_entries,
 )
 from trdnav.web.deps import assessment_or_404, audit_patient
-from trdnav.web.principal import DbSession, StaffPrincipal
+from trdnav.web.principal import DbSession, StaffPrincipal, not_found, own_course
 from trdnav.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -37,7 +35,7 @@ router = APIRouter(include_in_schema=False)
 def _calendar(request: Request, course: Course) -> Response:
     protocol = course_protocol(request.app.state.kb, course)
     if protocol is None:
-        raise not_found_error()
+        raise not_found()
     body = course_calendar(
         protocol=protocol,
         visits=[CalendarVisit(v.id, utc(v.starts_at), v.status) for v in course.visits],
@@ -73,7 +71,7 @@ def course_careplan_export(
     course = own_course(session, principal, course_id)
     protocol = course_protocol(request.app.state.kb, course)
     if protocol is None:
-        raise not_found_error()
+        raise not_found()
     resource = course_careplan(
         course_id=course.id,
         course_status=course.status,
@@ -121,7 +119,7 @@ def patient_calendar(request: Request, token: str, course_id: int, session: DbSe
     assessment = assessment_or_404(request, session, token, None)
     course = session.get(Course, course_id)
     if course is None or course.assessment_id != assessment.id:
-        raise not_found_error()
+        raise not_found()
     response = _calendar(request, course)
     audit_patient(request, session, assessment, "export", "course", course.id)
     return response

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
@@ -24,7 +24,7 @@ from trdnav.store.models import Course
 from trdnav.store.outcomes import utc
 from trdnav.web.deps import knowledge
 from trdnav.web.pdf import render_pdf
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal
+from trdnav.web.principal import DbSession, Principal, StaffPrincipal, own_course
 from trdnav.web.session_record_view import record_rows
 from trdnav.web.staff_pages import render_staff
 from trdnav.web.summary import long_date
@@ -39,13 +39,6 @@ KIND_NAMES = {"iv_ketamine": "IV ketamine infusion", "tms": "TMS session"}
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _own_course(session: Session, principal: Principal, course_id: int) -> Course:
-    course = session.get(Course, course_id)
-    if course is None or course.assessment.clinic_id != principal.clinic_id:
-        raise HTTPException(status_code=404, detail="Not found")
-    return course
 
 
 def _audit(session: Session, principal: Principal, action: str, course: Course) -> None:
@@ -87,7 +80,7 @@ def course_summary_page(
     request: Request, course_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> HTMLResponse:
     """The course summary, ready for the browser's Print command."""
-    course = _own_course(session, principal, course_id)
+    course = own_course(session, principal, course_id)
     _audit(session, principal, "read", course)
     report = course_report(session, kb, course, _now())
     response = render_staff(request, "staff/course_summary.html", principal, **_context(report))
@@ -107,7 +100,7 @@ def course_summary_pdf(
     request: Request, course_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
     """The same summary as a PDF (WeasyPrint, no scripts, nothing fetched); an export in the audit trail."""
-    course = _own_course(session, principal, course_id)
+    course = own_course(session, principal, course_id)
     _audit(session, principal, "export", course)
     report = course_report(session, kb, course, _now())
     pdf = render_pdf(course_summary_html(report, principal), base_url=str(request.base_url))

@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -39,7 +39,7 @@ from trdnav.store.courses import (
 from trdnav.store.models import Assessment, Clinic, Course, CourseVisit
 from trdnav.store.session_records import current_records
 from trdnav.web.csrf import verify_csrf
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal
+from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment, own_course
 from trdnav.web.staff_pages import render_staff
 from trdnav.web.summary import long_date
 
@@ -51,10 +51,6 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 def _now() -> dt.datetime:
     """The request's moment: a visit is never re-planned or moved into the past."""
     return dt.datetime.now(dt.UTC)
-
-
-def not_found_error() -> HTTPException:
-    return HTTPException(status_code=404, detail="Not found")
 
 
 def protocol_entries(kb: KnowledgeBase) -> dict[str, Any]:
@@ -79,25 +75,11 @@ def course_clinic(assessment: Assessment) -> Clinic:
     return assessment.clinic
 
 
-def _own_assessment(session: Session, principal: Principal, assessment_id: int) -> Assessment:
-    assessment = session.get(Assessment, assessment_id)
-    if assessment is None or assessment.clinic_id != principal.clinic_id:
-        raise not_found_error()
-    return assessment
-
-
-def own_course(session: Session, principal: Principal, course_id: int) -> Course:
-    course = session.get(Course, course_id)
-    if course is None or course.assessment.clinic_id != principal.clinic_id:
-        raise not_found_error()
-    return course
-
-
 def _own_visit(session: Session, principal: Principal, course_id: int, visit_id: int) -> CourseVisit:
     course = own_course(session, principal, course_id)
     visit = session.get(CourseVisit, visit_id)
     if visit is None or visit.course_id != course.id:
-        raise not_found_error()
+        raise not_found()
     return visit
 
 
@@ -144,7 +126,7 @@ def _new_page(
 def new_course_form(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession
 ) -> HTMLResponse:
-    assessment = _own_assessment(session, principal, assessment_id)
+    assessment = own_assessment(session, principal, assessment_id)
     audit_course_record(session, principal, "read", "assessment", assessment.id)
     return _new_page(request, principal, request.app.state.kb, assessment)
 
@@ -158,7 +140,7 @@ async def new_course_submit(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession
 ) -> Response:
     """Plan the course from the form; the course page then shows its calendar and any problem."""
-    assessment = _own_assessment(session, principal, assessment_id)
+    assessment = own_assessment(session, principal, assessment_id)
     kb: KnowledgeBase = request.app.state.kb
     clinic = course_clinic(assessment)
     offered = _offered(kb, clinic)

@@ -17,7 +17,7 @@ import datetime as dt
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -46,7 +46,7 @@ from trdnav.store.outcomes import (
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.deps import assessment_or_404, audit_patient, knowledge, patient_actor
 from trdnav.web.forms import FieldError
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal
+from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment
 from trdnav.web.staff_pages import render_staff
 from trdnav.web.summary import long_date
 from trdnav.web.templating import render
@@ -186,17 +186,6 @@ def checkin_done(request: Request, token: str, session: DbSession, kb: Knowledge
 # --- One patient's outcomes, for the clinician ---------------------------------------------------
 
 
-def _not_found() -> HTTPException:
-    return HTTPException(status_code=404, detail="Not found")
-
-
-def _own_assessment(session: Session, principal: Principal, assessment_id: int) -> Assessment:
-    assessment = session.get(Assessment, assessment_id)
-    if assessment is None or assessment.clinic_id != principal.clinic_id:
-        raise _not_found()
-    return assessment
-
-
 def _audit(
     session: Session, principal: Principal, action: str, record_type: str, record_id: int | None
 ) -> None:
@@ -244,7 +233,7 @@ def _outcomes_page(
 def outcomes_page(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> HTMLResponse:
-    assessment = _own_assessment(session, principal, assessment_id)
+    assessment = own_assessment(session, principal, assessment_id)
     return _outcomes_page(request, session, principal, kb, assessment)
 
 
@@ -255,7 +244,7 @@ async def score_submit(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
     """A clinician enters a PHQ-9 or GAD-7: the total, or every item; item 9 above 0 raises the alert."""
-    assessment = _own_assessment(session, principal, assessment_id)
+    assessment = own_assessment(session, principal, assessment_id)
     form = await request.form()
     fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
     outcome_zone = course_outcome(kb, assessment, _now()).zone
@@ -306,7 +295,7 @@ async def alert_handled(
     Back to the assessment page when the form says so (``return_to=assessment``), else the outcomes."""
     alert = session.get(ClinicAlert, alert_id)
     if alert is None or alert.assessment.clinic_id != principal.clinic_id:
-        raise _not_found()
+        raise not_found()
     if alert.handled_at is None:
         mark_handled(session, principal.actor(), alert)
     back_to_assessment = (await request.form()).get("return_to") == "assessment"

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from trdnav.settings import Settings
 from trdnav.store.accounts import find_session
 from trdnav.store.audit import Actor
+from trdnav.store.models import Assessment, Course
 from trdnav.web.deps import db_session
 
 COOKIE = "trdnav_staff"
@@ -101,3 +102,24 @@ def admin_principal(principal: StaffPrincipal) -> Principal:
 
 
 AdminPrincipal = Annotated[Principal, Depends(admin_principal)]
+
+
+def not_found() -> HTTPException:
+    """The answer for unknown ids and other clinics' records alike."""
+    return HTTPException(status_code=404, detail="Not found")
+
+
+def own_assessment(session: Session, principal: Principal, assessment_id: int) -> Assessment:
+    """The assessment if it belongs to the principal's clinic; 404 for unknown and foreign ids alike."""
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or assessment.clinic_id != principal.clinic_id:
+        raise not_found()
+    return assessment
+
+
+def own_course(session: Session, principal: Principal, course_id: int) -> Course:
+    """The course if its patient belongs to the principal's clinic; 404 for unknown and foreign ids."""
+    course = session.get(Course, course_id)
+    if course is None or course.assessment.clinic_id != principal.clinic_id:
+        raise not_found()
+    return course

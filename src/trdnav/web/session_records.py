@@ -17,7 +17,7 @@ import datetime as dt
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -44,7 +44,7 @@ from trdnav.store.session_records import (
     superseding,
 )
 from trdnav.web.csrf import verify_csrf
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal
+from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_course
 from trdnav.web.session_record_view import record_rows
 from trdnav.web.staff_pages import render_staff
 
@@ -53,22 +53,10 @@ FORM_TEMPLATES = {"iv_ketamine": "staff/session_ketamine.html", "tms": "staff/se
 MULTIPLE = {"side_effects"}  # fields sent once per ticked box
 
 
-def _not_found() -> HTTPException:
-    return HTTPException(status_code=404, detail="Not found")
-
-
-def _own_course(session: Session, principal: Principal, course_id: int) -> Course:
-    """The course if its patient belongs to the principal's clinic; 404 for unknown and foreign ids."""
-    course = session.get(Course, course_id)
-    if course is None or course.assessment.clinic_id != principal.clinic_id:
-        raise _not_found()
-    return course
-
-
 def _own_record(session: Session, principal: Principal, record_id: int) -> SessionRecord:
     record = session.get(SessionRecord, record_id)
     if record is None or record.course.assessment.clinic_id != principal.clinic_id:
-        raise _not_found()
+        raise not_found()
     return record
 
 
@@ -79,7 +67,7 @@ def _visit(course: Course, raw: str) -> CourseVisit | None:
     number = int(raw) if raw.isascii() and raw.isdigit() else None
     visit = next((v for v in course.visits if v.id == number), None)
     if visit is None:
-        raise _not_found()
+        raise not_found()
     return visit
 
 
@@ -97,7 +85,7 @@ def _kind(course: Course, raw: str) -> str:
     here (esketamine, ECT) answers 404 for every kind, like a kind that does not fit the course."""
     expected = _expected_kind(course.protocol_id)
     if expected is None or (raw or expected) != expected:
-        raise _not_found()
+        raise not_found()
     return expected
 
 
@@ -183,7 +171,7 @@ def session_form(
     visit: Annotated[str, Query(max_length=12)] = "",
 ) -> HTMLResponse:
     """The empty form for a session of the course (at one of its visits, if ``visit`` is given)."""
-    course = _own_course(session, principal, course_id)
+    course = own_course(session, principal, course_id)
     record_kind = _kind(course, kind)
     planned_visit = _visit(course, visit)
     _audit(session, principal, "read", "course", course.id, course)
@@ -196,7 +184,7 @@ async def session_submit(
     request: Request, course_id: int, principal: StaffPrincipal, session: DbSession
 ) -> Response:
     """Store the record; an infusion first comes back (200) with its computed dose to confirm."""
-    course = _own_course(session, principal, course_id)
+    course = own_course(session, principal, course_id)
     values = _values(await request.form())
     kind = _kind(course, str(values.get("kind", "")))
     visit = _visit(course, str(values.get("visit_id", "")))

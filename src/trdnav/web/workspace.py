@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -37,7 +37,7 @@ from trdnav.web.clinician_summary import build_clinician_view, status_words
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.deps import knowledge
 from trdnav.web.pdf import render_pdf
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal
+from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment
 from trdnav.web.staff_pages import render_staff
 from trdnav.web.summary import long_date
 from trdnav.web.templating import templates
@@ -46,18 +46,6 @@ router = APIRouter(include_in_schema=False)
 Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
 PDF_FILENAME = "trd-navigator-clinician-summary-{id}.pdf"
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-def _not_found() -> HTTPException:
-    return HTTPException(status_code=404, detail="Not found")
-
-
-def _own_assessment(session: Session, principal: Principal, assessment_id: int) -> Assessment:
-    """The assessment if it belongs to the principal's clinic; 404 for unknown and foreign ids alike."""
-    assessment = session.get(Assessment, assessment_id)
-    if assessment is None or assessment.clinic_id != principal.clinic_id:
-        raise _not_found()
-    return assessment
 
 
 def _audit(
@@ -158,7 +146,7 @@ def _detail_page(
 def assessment_page(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> HTMLResponse:
-    assessment = _own_assessment(session, principal, assessment_id)
+    assessment = own_assessment(session, principal, assessment_id)
     _audit(session, principal, "read", "assessment", assessment.id)
     return _detail_page(request, principal, kb, assessment)
 
@@ -192,7 +180,7 @@ async def review_submit(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
     """Confirm or override one therapy's safety status, with a reason; the engine's status is kept."""
-    assessment = _own_assessment(session, principal, assessment_id)
+    assessment = own_assessment(session, principal, assessment_id)
     form = await request.form()
     checked = check_review(form.get("therapy"), form.get("status"), form.get("reason"), assessment.therapies)
     if not checked.valid:
@@ -217,7 +205,7 @@ async def review_submit(
 async def note_submit(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
-    assessment = _own_assessment(session, principal, assessment_id)
+    assessment = own_assessment(session, principal, assessment_id)
     checked = check_note((await request.form()).get("text"))
     if not checked.valid:
         return _refused(request, session, principal, kb, assessment, "note", checked)
@@ -235,7 +223,7 @@ async def consultation_status_submit(
     """Mark a consultation request new, booked (with when) or closed."""
     consultation = session.get(ConsultationRequest, consultation_id)
     if consultation is None or consultation.assessment.clinic_id != principal.clinic_id:
-        raise _not_found()
+        raise not_found()
     assessment = consultation.assessment
     form = await request.form()
     checked = check_consultation_status(form.get("status"), form.get("booked_for"))
@@ -269,7 +257,7 @@ def summary_page(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> HTMLResponse:
     """The clinician summary, ready for the browser's Print command."""
-    assessment = _own_assessment(session, principal, assessment_id)
+    assessment = own_assessment(session, principal, assessment_id)
     _audit(session, principal, "read", "assessment", assessment.id)
     response = render_staff(request, "staff/summary.html", principal, **_summary_context(kb, assessment))
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -281,7 +269,7 @@ def summary_pdf(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
     """The same summary as a PDF (WeasyPrint, no scripts, nothing fetched); an export in the audit trail."""
-    assessment = _own_assessment(session, principal, assessment_id)
+    assessment = own_assessment(session, principal, assessment_id)
     _audit(session, principal, "export", "assessment", assessment.id)
     html = templates.get_template("staff/summary_pdf.html").render(
         principal=principal, **_summary_context(kb, assessment)
