@@ -20,8 +20,10 @@ from trdnav.store import audit
 from trdnav.store.accounts import create_clinic, create_staff, start_session
 from trdnav.store.alerts import raise_alert
 from trdnav.store.courses import create_course
-from trdnav.store.models import Assessment, Clinic, Staff
+from trdnav.store.models import Assessment, Clinic, Review, Staff
+from trdnav.store.queue import engine_statuses
 from trdnav.store.repository import create_assessment, request_consultation
+from trdnav.store.reviews import add_review
 from trdnav.store.session_records import add_record
 from trdnav.web.app import create_app
 from trdnav.web.principal import COOKIE as STAFF_COOKIE
@@ -205,6 +207,27 @@ def extra_staff(app: FastAPI, world: World) -> int:
         return staff.id
 
 
+UNSCREENED_REASON = "Safety questions unanswered: to be asked at the consultation before the first session."
+
+
+def review_screen(
+    session: Session, assessment: Assessment, staff_id: int, therapy: str, status: str | None = None
+) -> Review:
+    """A clinician's review of one therapy's safety screen as it is now: it confirms the screen's
+    status, or sets ``status`` (an override), with a reason. Planning a course needs one when the
+    screen is contraindicated or needs review (`trdnav.store.course_safety`)."""
+    engine = engine_statuses(dict(assessment.answers), assessment.therapies)[therapy]
+    return add_review(
+        session,
+        assessment,
+        staff_id=staff_id,
+        therapy=therapy,
+        engine_status=engine,
+        status=status or engine,
+        reason=UNSCREENED_REASON,
+    )
+
+
 KETAMINE_SESSION = {
     "weight_kg": "70",
     "dose_mg_per_kg": "0.5",
@@ -234,7 +257,8 @@ KETAMINE_SESSION = {
 
 @dataclass(frozen=True)
 class Care:
-    """Clinic A's patient in treatment: an IV ketamine course planned from 2026-10-19, with one
+    """Clinic A's patient in treatment: an IV ketamine course planned from 2026-10-19 after a
+    clinician confirmed its screen (needs review: the safety questions are unanswered), with one
     recorded infusion (at its first visit) and one open clinic alert."""
 
     course: int
@@ -252,6 +276,7 @@ def care(app: FastAPI, world: World) -> Care:
     with app.state.sessions.begin() as session:
         assessment = session.get(Assessment, world.assessment_a)
         assert assessment is not None and assessment.clinic is not None
+        review_screen(session, assessment, world.clinician_a, "iv_ketamine")
         course = create_course(
             session,
             clinician,

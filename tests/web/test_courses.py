@@ -19,7 +19,7 @@ from fhir.resources.R4B.careplan import CarePlan
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from tests.web.conftest import BrowserClient, World, signed_in
+from tests.web.conftest import BrowserClient, World, review_screen, signed_in
 from trdnav.knowledge.loader import load
 from trdnav.store import audit
 from trdnav.store.courses import create_course
@@ -37,6 +37,17 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[dt.datetime]:
     moment = [BEFORE_THE_COURSES]
     monkeypatch.setattr("trdnav.web.courses._now", lambda: moment[0])
     return moment
+
+
+@pytest.fixture(autouse=True)
+def reviewed(app: FastAPI, world: World) -> None:
+    """Clinic A's patient has not answered the safety questions, so both therapies' screens need
+    review: a clinician has confirmed them (tests of the refusal use patients of their own)."""
+    with app.state.sessions.begin() as session:
+        assessment = session.get(Assessment, world.assessment_a)
+        assert assessment is not None
+        for therapy in ("iv_ketamine", "tms"):
+            review_screen(session, assessment, world.clinician_a, therapy)
 
 
 def _rows(app: FastAPI) -> list[tuple[str, str, int | None, int | None]]:

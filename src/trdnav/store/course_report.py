@@ -1,5 +1,6 @@
 """The course summary report's content: the calendar kept, the sessions recorded, the scores and the
-outcome of one course, gathered from the database for the printable page and the PDF.
+outcome of one course, gathered from the database for the printable page and the PDF, with the
+therapy's safety screen and the clinician's review of it (`trdnav.store.course_safety`).
 
 Reading here is not audited by itself: the route records one audit entry for the course it shows or
 exports, in the request's transaction. The outcome follows the same rules as the outcomes page
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from trdnav.courses import outcomes as rules
 from trdnav.courses.protocol import Phase
 from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.store.course_safety import TherapyScreen, therapy_screen
 from trdnav.store.courses import VISIT_STATUSES
 from trdnav.store.models import Assessment, Course, CourseVisit, SessionRecord, Staff
 from trdnav.store.outcomes import (
@@ -115,6 +117,7 @@ class CourseReport:
     records: list[RecordLine]
     scores: list[ScoreLine]
     outcome: CourseOutcome  # the same figures the outcomes page shows, for this course
+    screen: TherapyScreen | None  # the therapy's safety screen and review; None: not screened
 
     @property
     def baseline(self) -> rules.Baseline | None:
@@ -217,6 +220,7 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
         records=[_record_line(r, by_id, names, zone) for r in records],
         scores=shown,
         outcome=outcome,
+        screen=therapy_screen(course.assessment, therapy),
     )
 
 

@@ -13,6 +13,9 @@ The plan's problems (a rule that could not be met) are not stored: `course_probl
 them from the visits as they stand, so the page always says what the current plan lacks. Whether
 the optional taper was chosen is read back from the visits (a visit in an optional phase).
 
+A course for a therapy whose safety screen is contraindicated or needs review is refused until a
+clinician's review of it is on record (`trdnav.store.course_safety`, hazard H16).
+
 Every change is audited in the caller's transaction: "create" "course"; "update" "course_visit"
 for a visit's new status or time; one "update" "course" for each re-plan.
 """
@@ -39,6 +42,7 @@ from trdnav.courses.planner import (
 )
 from trdnav.courses.protocol import Protocol
 from trdnav.store import audit
+from trdnav.store.course_safety import course_refusal
 from trdnav.store.models import Assessment, Clinic, Course, CourseVisit, now
 
 VISIT_STATUSES = {"planned": "Planned", "done": "Done", "missed": "Missed"}
@@ -246,7 +250,14 @@ def create_course(
     unavailable: Sequence[dt.date],
     taper: bool,
 ) -> Course:
-    """Plan the course and keep its visits; audited as "create" "course"."""
+    """Plan the course and keep its visits; audited as "create" "course".
+
+    Raises `CourseNotReviewed`, writing nothing, when the therapy's safety screen needs a clinician
+    review that is not on record (`trdnav.store.course_safety`).
+    """
+    refusal = course_refusal(assessment, protocol.therapy)
+    if refusal is not None:
+        raise refusal
     course = Course(
         assessment=assessment,
         protocol_id=protocol.id,

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from trdnav.courses.protocol import Protocol
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
+from trdnav.store.course_safety import CourseNotReviewed, therapy_screen, therapy_screens
 from trdnav.store.courses import (
     VISIT_STATUSES,
     Checked,
@@ -37,6 +38,7 @@ from trdnav.store.courses import (
     utc,
 )
 from trdnav.store.models import Assessment, Clinic, Course, CourseVisit
+from trdnav.store.outcomes import course_therapy
 from trdnav.store.session_records import current_records
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment, own_course
@@ -107,8 +109,11 @@ def _new_page(
     assessment: Assessment,
     checked: Checked | None = None,
     status_code: int = 200,
+    refused_therapy: str | None = None,
 ) -> HTMLResponse:
     offered = _offered(kb, course_clinic(assessment))
+    screens = therapy_screens(assessment)
+    offered_therapies = dict.fromkeys(entry.therapy for entry in offered.values())
     return render_staff(
         request,
         "staff/course_new.html",
@@ -119,6 +124,9 @@ def _new_page(
         tapered={pid for pid, entry in offered.items() if any(p.optional for p in entry.plan.phases)},
         values=checked.values if checked else {},
         errors=checked.errors if checked else {},
+        screens={t: screens.get(t) for t in offered_therapies},
+        therapy_names={t: kb.therapies[t].name if t in kb.therapies else t for t in offered_therapies},
+        refused_therapy=refused_therapy,
     )
 
 
@@ -139,7 +147,10 @@ def new_course_form(
 async def new_course_submit(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession
 ) -> Response:
-    """Plan the course from the form; the course page then shows its calendar and any problem."""
+    """Plan the course from the form; the course page then shows its calendar and any problem.
+
+    A therapy whose safety screen needs a clinician review not on record is refused (422) with the
+    reason and a link to record the review; nothing is written (`trdnav.store.course_safety`)."""
     assessment = own_assessment(session, principal, assessment_id)
     kb: KnowledgeBase = request.app.state.kb
     clinic = course_clinic(assessment)
@@ -151,17 +162,24 @@ async def new_course_submit(
     start = parse_date(checked.values["start_date"])
     unavailable, _ = parse_unavailable(checked.values["unavailable"])
     assert start is not None
-    course = create_course(
-        session,
-        principal.actor(),
-        assessment,
-        clinic,
-        offered[checked.values["protocol"]].plan,
-        staff_id=principal.staff_id,
-        start=start,
-        unavailable=unavailable,
-        taper=checked.values["taper"] == "on",
-    )
+    try:
+        course = create_course(
+            session,
+            principal.actor(),
+            assessment,
+            clinic,
+            offered[checked.values["protocol"]].plan,
+            staff_id=principal.staff_id,
+            start=start,
+            unavailable=unavailable,
+            taper=checked.values["taper"] == "on",
+        )
+    except CourseNotReviewed as refusal:
+        checked.errors["protocol"] = str(refusal)
+        audit_course_record(session, principal, "read", "assessment", assessment.id)
+        return _new_page(
+            request, principal, kb, assessment, checked, status_code=422, refused_therapy=refusal.therapy
+        )
     return RedirectResponse(f"/staff/courses/{course.id}", status_code=303)
 
 
@@ -181,6 +199,7 @@ def _course_page(
     entry = protocol_entries(kb).get(course.protocol_id)
     clinic = course_clinic(course.assessment)
     problems = course_problems(course, clinic, entry.plan, _now()) if entry is not None else ()
+    therapy = course_therapy(kb, course.protocol_id)
     return render_staff(
         request,
         "staff/course.html",
@@ -193,6 +212,8 @@ def _course_page(
         given=given or {},
         kept=sum(1 for v in course.visits if v.status != "missed"),
         records=current_records(course),
+        screen=therapy_screen(course.assessment, therapy),
+        therapy_name=kb.therapies[therapy].name if therapy in kb.therapies else therapy,
         **display_context(),
     )
 
