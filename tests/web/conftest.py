@@ -211,7 +211,12 @@ UNSCREENED_REASON = "Safety questions unanswered: to be asked at the consultatio
 
 
 def review_screen(
-    session: Session, assessment: Assessment, staff_id: int, therapy: str, status: str | None = None
+    session: Session,
+    assessment: Assessment,
+    staff_id: int,
+    therapy: str,
+    status: str | None = None,
+    reason: str = UNSCREENED_REASON,
 ) -> Review:
     """A clinician's review of one therapy's safety screen as it is now: it confirms the screen's
     status, or sets ``status`` (an override), with a reason. Planning a course needs one when the
@@ -224,7 +229,7 @@ def review_screen(
         therapy=therapy,
         engine_status=engine,
         status=status or engine,
-        reason=UNSCREENED_REASON,
+        reason=reason,
     )
 
 

@@ -14,14 +14,25 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from weasyprint import HTML  # type: ignore[import-untyped]
 
-from tests.web.conftest import KETAMINE_SESSION, Care, World, signed_in
+from tests.web.conftest import KETAMINE_SESSION, Care, World, review_screen, signed_in
 from trdnav.courses.session_forms import check_ketamine
 from trdnav.knowledge.loader import load
 from trdnav.store import audit
 from trdnav.store.course_report import course_report
-from trdnav.store.models import Assessment, AuditEvent, Course, CourseVisit, OutcomeScore, SessionRecord
+from trdnav.store.courses import create_course
+from trdnav.store.models import (
+    Assessment,
+    AuditEvent,
+    Clinic,
+    Course,
+    CourseVisit,
+    OutcomeScore,
+    SessionRecord,
+)
 from trdnav.store.outcomes import course_outcome
+from trdnav.store.repository import create_assessment
 from trdnav.store.session_records import correct_record
+from trdnav.store.stored_result import assess_stored
 from trdnav.web.pdf import _refuse_fetch, _stylesheets, render_pdf
 
 
@@ -235,3 +246,61 @@ def test_a_tms_record_is_worded_with_its_own_fields(app: FastAPI, world: World, 
     assert "TMS session, visit 2" in text
     assert "120% of motor threshold" in text and "3,000" in text
     assert "Transcranial magnetic stimulation" in text
+
+
+def test_the_summary_and_the_pdf_carry_the_safety_screen_and_the_review(
+    app: FastAPI, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A TMS course for a patient whose answers make TMS contraindicated, after a clinician's override."""
+    kb = load()
+    answers: dict[str, Any] = {item.id: "no" for item in kb.items.values() if item.kind == "yes_no"}
+    answers |= {"age": 45, "cochlear_implant": "yes"}
+    reason = "Implant removed in 2025; ENT letter on file."
+    clinician = audit.Actor(
+        kind="staff", role="clinician", staff_id=world.clinician_a, clinic_id=world.clinic_a
+    )
+    with app.state.sessions.begin() as session:
+        clinic = session.get(Clinic, world.clinic_a)
+        assert clinic is not None
+        assessment, _ = create_assessment(
+            session,
+            therapies=["iv_ketamine", "tms"],
+            knowledge_version=kb.version,
+            contract_version=kb.manifest.contract_version,
+            answers=answers,
+            clinic_id=clinic.id,
+        )
+        result, _ = assess_stored(answers, ["tms"])
+        assert result["therapies"]["tms"]["safety"] == "contraindicated"
+        rules = [r["rule"] for r in result["therapies"]["tms"]["reasons"]]
+        review_screen(session, assessment, world.clinician_a, "tms", status="needs_review", reason=reason)
+        course = create_course(
+            session,
+            clinician,
+            assessment,
+            clinic,
+            kb.protocols["tms_10hz"].plan,
+            staff_id=world.clinician_a,
+            start=dt.date(2026, 11, 2),
+            unavailable=[],
+            taper=False,
+        ).id
+    wanted = [
+        f"Safety screen for {kb.therapies['tms'].name}: Contraindicated",
+        *rules,
+        "Needs review (overridden)",
+        "Ana North",
+        reason,
+    ]
+    page = signed_in(app, world.clinician_a).get(f"/staff/courses/{course}/summary").text
+    banner = page.split('id="course-safety"')[1].split("</section>")[0]
+    assert all(words in banner for words in wanted), banner
+
+    fed: list[str] = []
+    monkeypatch.setattr(
+        "trdnav.web.course_report.render_pdf",
+        lambda html, *, base_url: fed.append(html) or render_pdf(html, base_url=base_url),
+    )
+    assert signed_in(app, world.clinician_a).get(f"/staff/courses/{course}/summary.pdf").status_code == 200
+    text, _ = _laid_out(fed[0])
+    assert all(words in text for words in wanted), text

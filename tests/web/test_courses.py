@@ -24,6 +24,9 @@ from trdnav.knowledge.loader import load
 from trdnav.store import audit
 from trdnav.store.courses import create_course
 from trdnav.store.models import Assessment, AuditEvent, Course, CourseVisit
+from trdnav.store.queue import engine_statuses
+from trdnav.store.repository import create_assessment, save_answers
+from trdnav.store.stored_result import assess_stored
 
 NEW_YORK = ZoneInfo("America/New_York")
 TMS = {"protocol": "tms_10hz", "start_date": "2026-11-02", "unavailable": ""}
@@ -433,3 +436,163 @@ def test_replanning_keeps_the_ids_and_calendar_uids_of_the_planned_visits(app: F
     assert set(before) <= after and len(after) == 7, "the four planned visits kept their rows; one was added"
     calendar = Calendar.from_ical(clinician.get(f"/staff/courses/{course_id}/calendar.ics").content)
     assert uids - {f"visit-{before[1]}@trdnav"} <= {str(e["UID"]) for e in calendar.walk("VEVENT")}
+
+
+# --- The safety screen before a course (hazard H16) ---------------------------------------------------
+
+
+def _all_safety_no() -> dict[str, Any]:
+    """Every yes/no safety question answered "no" (today: no known concern for IV ketamine)."""
+    kb = load()
+    answers: dict[str, Any] = {"age": 45, "phq9": [2, 2, 2, 2, 1, 2, 1, 1, 0]}
+    answers |= {
+        item.id: "no" for item in kb.items.values() if item.section == "safety" and item.kind == "yes_no"
+    }
+    return answers
+
+
+def _patient(app: FastAPI, world: World, answers: dict[str, Any]) -> int:
+    """A new patient of clinic A with these answers (and no review)."""
+    kb = load()
+    with app.state.sessions.begin() as session:
+        assessment, _ = create_assessment(
+            session,
+            therapies=["iv_ketamine", "tms"],
+            knowledge_version=kb.version,
+            contract_version=kb.manifest.contract_version,
+            answers=answers,
+            clinic_id=world.clinic_a,
+        )
+        return assessment.id
+
+
+def _screen(app: FastAPI, assessment_id: int, therapy: str) -> str:
+    with app.state.sessions() as session:
+        assessment = session.get(Assessment, assessment_id)
+        assert assessment is not None
+        return engine_statuses(dict(assessment.answers), assessment.therapies)[therapy]
+
+
+def _course_count(app: FastAPI) -> int:
+    with app.state.sessions() as session:
+        return int(session.scalar(select(func.count(Course.id))) or 0)
+
+
+FLAGGED = [
+    # (answer that produces the status, therapy, its protocol, the status it produces)
+    ({"psychosis_history": "yes"}, "iv_ketamine", KETAMINE, "contraindicated"),
+    ({"cochlear_implant": "yes"}, "tms", TMS, "contraindicated"),
+    ({"psychosis_history": None}, "iv_ketamine", KETAMINE, "needs_review"),  # unanswered: never "no"
+]
+
+
+@pytest.mark.parametrize(("change", "therapy", "form", "status"), FLAGGED)
+def test_a_course_the_screen_flags_is_refused_until_a_clinician_reviews_it(
+    app: FastAPI, world: World, change: dict[str, Any], therapy: str, form: dict[str, str], status: str
+) -> None:
+    answers = {key: value for key, value in (_all_safety_no() | change).items() if value is not None}
+    patient = _patient(app, world, answers)
+    assert _screen(app, patient, therapy) == status, "the answers produce the status this test is about"
+    clinician = signed_in(app, world.clinician_a)
+    rows = len(_rows(app))
+
+    refused = clinician.post(f"/staff/assessments/{patient}/courses/new", data=form)
+    assert refused.status_code == 422
+    assert "no clinician has reviewed it" in refused.text
+    assert f'href="/staff/assessments/{patient}#safety-{therapy}"' in refused.text, "a link to record it"
+    assert _course_count(app) == 0, "nothing planned"
+    assert _rows(app)[rows:] == [("read", "assessment", patient, world.clinic_a)]
+
+    # The form shows the screen before the clinician submits: status, rule ids and the review state.
+    page = clinician.get(f"/staff/assessments/{patient}/courses/new").text
+    screen = page.split(f'id="screen-{therapy}"')[1].split("</div>")[0]
+    assert f"safety-{status}" in screen and "Clinician review:" in screen and "none recorded" in screen
+    if status == "contraindicated":
+        rule = _reason_rules(app, patient, therapy)[0]
+        assert rule in screen
+
+    # Confirming the screen (or overriding a contraindication to needs review) with a reason lets it pass.
+    decision = "needs_review"
+    reviewed = clinician.post(
+        f"/staff/assessments/{patient}/reviews",
+        data={"therapy": therapy, "status": decision, "reason": "Seen in clinic; benefits discussed."},
+        follow_redirects=False,
+    )
+    assert reviewed.status_code == 303
+    page = clinician.get(f"/staff/assessments/{patient}/courses/new").text
+    screen = page.split(f'id="screen-{therapy}"')[1].split("</div>")[0]
+    assert "Ana North" in screen and "Seen in clinic; benefits discussed." in screen
+    assert ("(confirmed)" if status == decision else "(overridden)") in screen
+    planned = clinician.post(f"/staff/assessments/{patient}/courses/new", data=form, follow_redirects=False)
+    assert planned.status_code == 303, planned.text
+    assert _course_count(app) == 1
+
+
+def _reason_rules(app: FastAPI, assessment_id: int, therapy: str) -> list[str]:
+    """The rule ids behind the therapy's screen, from the engine (not hard-coded here)."""
+    with app.state.sessions() as session:
+        assessment = session.get(Assessment, assessment_id)
+        assert assessment is not None
+        result, _ = assess_stored(dict(assessment.answers), assessment.therapies)
+        return [reason["rule"] for reason in result["therapies"][therapy]["reasons"]]
+
+
+def test_no_known_concerns_plans_without_a_review(app: FastAPI, world: World) -> None:
+    patient = _patient(app, world, _all_safety_no())
+    assert _screen(app, patient, "iv_ketamine") == "no_known_concerns"
+    clinician = signed_in(app, world.clinician_a)
+    planned = clinician.post(
+        f"/staff/assessments/{patient}/courses/new", data=KETAMINE, follow_redirects=False
+    )
+    assert planned.status_code == 303, planned.text
+    assert 'id="course-safety"' not in clinician.get(planned.headers["location"]).text, "no banner"
+
+
+def test_a_clinicians_own_contraindicated_status_stops_the_plan(app: FastAPI, world: World) -> None:
+    patient = _patient(app, world, _all_safety_no() | {"psychosis_history": "yes"})
+    assert _screen(app, patient, "iv_ketamine") == "contraindicated"
+    clinician = signed_in(app, world.clinician_a)
+    review = {"therapy": "iv_ketamine", "status": "contraindicated", "reason": "Psychosis in 2024."}
+    assert clinician.post(f"/staff/assessments/{patient}/reviews", data=review).status_code == 200
+    refused = clinician.post(f"/staff/assessments/{patient}/courses/new", data=KETAMINE)
+    assert refused.status_code == 422
+    assert "recorded as contraindicated by the clinician&#39;s review" in refused.text
+    assert _course_count(app) == 0
+
+
+def test_a_review_of_an_earlier_screen_does_not_count(app: FastAPI, world: World) -> None:
+    """The patient answers after the review and the screen changes: the review saw another screen."""
+    patient = _patient(app, world, {"age": 45})
+    assert _screen(app, patient, "iv_ketamine") == "needs_review"
+    clinician = signed_in(app, world.clinician_a)
+    review = {"therapy": "iv_ketamine", "status": "needs_review", "reason": "Will screen at consultation."}
+    assert clinician.post(f"/staff/assessments/{patient}/reviews", data=review).status_code == 200
+    with app.state.sessions.begin() as session:
+        assessment = session.get(Assessment, patient)
+        assert assessment is not None
+        answers = _all_safety_no() | {"psychosis_history": "yes"}
+        save_answers(
+            session, assessment, answers, step="safety", knowledge_version=load().version, suicide_risk=False
+        )
+    assert _screen(app, patient, "iv_ketamine") == "contraindicated"
+    refused = clinician.post(f"/staff/assessments/{patient}/courses/new", data=KETAMINE)
+    assert refused.status_code == 422
+    assert "the latest review saw needs review" in refused.text
+    assert "it does not cover the screen as it is now" in refused.text
+    assert _course_count(app) == 0
+
+
+def test_the_course_page_carries_the_screen_and_the_review(app: FastAPI, world: World) -> None:
+    patient = _patient(app, world, _all_safety_no() | {"cochlear_implant": "yes"})
+    assert _screen(app, patient, "tms") == "contraindicated"
+    clinician = signed_in(app, world.clinician_a)
+    reason = "Implant removed in 2025; ENT letter on file."
+    review = {"therapy": "tms", "status": "needs_review", "reason": reason}
+    assert clinician.post(f"/staff/assessments/{patient}/reviews", data=review).status_code == 200
+    planned = clinician.post(f"/staff/assessments/{patient}/courses/new", data=TMS, follow_redirects=False)
+    assert planned.status_code == 303
+    page = clinician.get(planned.headers["location"]).text
+    banner = page.split('id="course-safety"')[1].split("</section>")[0]
+    assert f"Safety screen for {load().therapies['tms'].name}: Contraindicated" in banner
+    assert all(rule in banner for rule in _reason_rules(app, patient, "tms"))
+    assert "Needs review (overridden)" in banner and "Ana North" in banner and reason in banner
