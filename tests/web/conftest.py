@@ -207,6 +207,29 @@ def extra_staff(app: FastAPI, world: World) -> int:
         return staff.id
 
 
+def safety_all_no() -> dict[str, Any]:
+    """An adult's answers with every yes/no safety question answered "no" (from the knowledge base)."""
+    answers: dict[str, Any] = {"age": 45, "phq9": [2, 2, 2, 2, 1, 2, 1, 1, 0]}
+    for item in load().items.values():
+        if item.section == "safety" and item.kind == "yes_no":
+            answers[item.id] = "no"
+    return answers
+
+
+def add_patient(session: Session, clinic_id: int, answers: dict[str, Any]) -> Assessment:
+    """A patient of the clinic who compared IV ketamine and TMS, with these answers and no review."""
+    kb = load()
+    assessment, _ = create_assessment(
+        session,
+        therapies=["iv_ketamine", "tms"],
+        knowledge_version=kb.version,
+        contract_version=kb.manifest.contract_version,
+        answers=answers,
+        clinic_id=clinic_id,
+    )
+    return assessment
+
+
 UNSCREENED_REASON = "Safety questions unanswered: to be asked at the consultation before the first session."
 
 

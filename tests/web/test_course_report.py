@@ -14,7 +14,15 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from weasyprint import HTML  # type: ignore[import-untyped]
 
-from tests.web.conftest import KETAMINE_SESSION, Care, World, review_screen, signed_in
+from tests.web.conftest import (
+    KETAMINE_SESSION,
+    Care,
+    World,
+    add_patient,
+    review_screen,
+    safety_all_no,
+    signed_in,
+)
 from trdnav.courses.session_forms import check_ketamine
 from trdnav.knowledge.loader import load
 from trdnav.store import audit
@@ -30,7 +38,6 @@ from trdnav.store.models import (
     SessionRecord,
 )
 from trdnav.store.outcomes import course_outcome
-from trdnav.store.repository import create_assessment
 from trdnav.store.session_records import correct_record
 from trdnav.store.stored_result import assess_stored
 from trdnav.web.pdf import _refuse_fetch, _stylesheets, render_pdf
@@ -253,8 +260,7 @@ def test_the_summary_and_the_pdf_carry_the_safety_screen_and_the_review(
 ) -> None:
     """A TMS course for a patient whose answers make TMS contraindicated, after a clinician's override."""
     kb = load()
-    answers: dict[str, Any] = {item.id: "no" for item in kb.items.values() if item.kind == "yes_no"}
-    answers |= {"age": 45, "cochlear_implant": "yes"}
+    answers = safety_all_no() | {"cochlear_implant": "yes"}
     reason = "Implant removed in 2025; ENT letter on file."
     clinician = audit.Actor(
         kind="staff", role="clinician", staff_id=world.clinician_a, clinic_id=world.clinic_a
@@ -262,14 +268,7 @@ def test_the_summary_and_the_pdf_carry_the_safety_screen_and_the_review(
     with app.state.sessions.begin() as session:
         clinic = session.get(Clinic, world.clinic_a)
         assert clinic is not None
-        assessment, _ = create_assessment(
-            session,
-            therapies=["iv_ketamine", "tms"],
-            knowledge_version=kb.version,
-            contract_version=kb.manifest.contract_version,
-            answers=answers,
-            clinic_id=clinic.id,
-        )
+        assessment = add_patient(session, clinic.id, answers)
         result, _ = assess_stored(answers, ["tms"])
         assert result["therapies"]["tms"]["safety"] == "contraindicated"
         rules = [r["rule"] for r in result["therapies"]["tms"]["reasons"]]

@@ -1,7 +1,9 @@
 """Treatment courses in the workspace: plan, keep the calendar, export it; the patient's view.
 
 Clinic A offers IV ketamine and TMS (the default therapies); its defaults are weekdays 08:00 to
-18:00, New York time, US federal holidays.
+18:00, New York time, US federal holidays. Its patient has not answered the safety questions, so a
+clinician has reviewed both screens before the courses here are planned (the `reviewed` fixture);
+the tests of that refusal (hazard H16) use patients of their own.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from fhir.resources.R4B.careplan import CarePlan
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from tests.web.conftest import BrowserClient, World, review_screen, signed_in
+from tests.web.conftest import BrowserClient, World, add_patient, review_screen, safety_all_no, signed_in
 from trdnav.knowledge.loader import load
 from trdnav.store import audit
 from trdnav.store.courses import create_course
 from trdnav.store.models import Assessment, AuditEvent, Course, CourseVisit
 from trdnav.store.queue import engine_statuses
-from trdnav.store.repository import create_assessment, save_answers
+from trdnav.store.repository import save_answers
 from trdnav.store.stored_result import assess_stored
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -441,29 +443,9 @@ def test_replanning_keeps_the_ids_and_calendar_uids_of_the_planned_visits(app: F
 # --- The safety screen before a course (hazard H16) ---------------------------------------------------
 
 
-def _all_safety_no() -> dict[str, Any]:
-    """Every yes/no safety question answered "no" (today: no known concern for IV ketamine)."""
-    kb = load()
-    answers: dict[str, Any] = {"age": 45, "phq9": [2, 2, 2, 2, 1, 2, 1, 1, 0]}
-    answers |= {
-        item.id: "no" for item in kb.items.values() if item.section == "safety" and item.kind == "yes_no"
-    }
-    return answers
-
-
 def _patient(app: FastAPI, world: World, answers: dict[str, Any]) -> int:
-    """A new patient of clinic A with these answers (and no review)."""
-    kb = load()
     with app.state.sessions.begin() as session:
-        assessment, _ = create_assessment(
-            session,
-            therapies=["iv_ketamine", "tms"],
-            knowledge_version=kb.version,
-            contract_version=kb.manifest.contract_version,
-            answers=answers,
-            clinic_id=world.clinic_a,
-        )
-        return assessment.id
+        return add_patient(session, world.clinic_a, answers).id
 
 
 def _screen(app: FastAPI, assessment_id: int, therapy: str) -> str:
@@ -490,7 +472,7 @@ FLAGGED = [
 def test_a_course_the_screen_flags_is_refused_until_a_clinician_reviews_it(
     app: FastAPI, world: World, change: dict[str, Any], therapy: str, form: dict[str, str], status: str
 ) -> None:
-    answers = {key: value for key, value in (_all_safety_no() | change).items() if value is not None}
+    answers = {key: value for key, value in (safety_all_no() | change).items() if value is not None}
     patient = _patient(app, world, answers)
     assert _screen(app, patient, therapy) == status, "the answers produce the status this test is about"
     clinician = signed_in(app, world.clinician_a)
@@ -538,7 +520,7 @@ def _reason_rules(app: FastAPI, assessment_id: int, therapy: str) -> list[str]:
 
 
 def test_no_known_concerns_plans_without_a_review(app: FastAPI, world: World) -> None:
-    patient = _patient(app, world, _all_safety_no())
+    patient = _patient(app, world, safety_all_no())
     assert _screen(app, patient, "iv_ketamine") == "no_known_concerns"
     clinician = signed_in(app, world.clinician_a)
     planned = clinician.post(
@@ -549,7 +531,7 @@ def test_no_known_concerns_plans_without_a_review(app: FastAPI, world: World) ->
 
 
 def test_a_clinicians_own_contraindicated_status_stops_the_plan(app: FastAPI, world: World) -> None:
-    patient = _patient(app, world, _all_safety_no() | {"psychosis_history": "yes"})
+    patient = _patient(app, world, safety_all_no() | {"psychosis_history": "yes"})
     assert _screen(app, patient, "iv_ketamine") == "contraindicated"
     clinician = signed_in(app, world.clinician_a)
     review = {"therapy": "iv_ketamine", "status": "contraindicated", "reason": "Psychosis in 2024."}
@@ -570,7 +552,7 @@ def test_a_review_of_an_earlier_screen_does_not_count(app: FastAPI, world: World
     with app.state.sessions.begin() as session:
         assessment = session.get(Assessment, patient)
         assert assessment is not None
-        answers = _all_safety_no() | {"psychosis_history": "yes"}
+        answers = safety_all_no() | {"psychosis_history": "yes"}
         save_answers(
             session, assessment, answers, step="safety", knowledge_version=load().version, suicide_risk=False
         )
@@ -583,7 +565,7 @@ def test_a_review_of_an_earlier_screen_does_not_count(app: FastAPI, world: World
 
 
 def test_the_course_page_carries_the_screen_and_the_review(app: FastAPI, world: World) -> None:
-    patient = _patient(app, world, _all_safety_no() | {"cochlear_implant": "yes"})
+    patient = _patient(app, world, safety_all_no() | {"cochlear_implant": "yes"})
     assert _screen(app, patient, "tms") == "contraindicated"
     clinician = signed_in(app, world.clinician_a)
     reason = "Implant removed in 2025; ENT letter on file."

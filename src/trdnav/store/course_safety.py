@@ -26,16 +26,12 @@ from dataclasses import dataclass
 
 from trdnav.knowledge.loader import load
 from trdnav.store.models import Assessment, Review
+from trdnav.store.outcomes import utc
 from trdnav.store.reviews import REVIEW_STATUSES, latest_reviews
 from trdnav.store.stored_result import assess_stored
 
 NEEDS_A_REVIEW = frozenset({"contraindicated", "needs_review"})
 CONTRAINDICATED = "contraindicated"
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives stored moments back naive; they are UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -70,7 +66,7 @@ class TherapyScreen:
 
     @property
     def reviewed_at(self) -> dt.datetime | None:
-        return None if self.review is None else _utc(self.review.created_at)
+        return None if self.review is None else utc(self.review.created_at)
 
     @property
     def review_counts(self) -> bool:
@@ -91,7 +87,7 @@ class TherapyScreen:
         if review is not None and review.status == CONTRAINDICATED:
             return (
                 f"{self.name} is recorded as contraindicated by the clinician's review "
-                f"({review.staff.name}, {_utc(review.created_at):%Y-%m-%d %H:%M} UTC). A course "
+                f"({review.staff.name}, {utc(review.created_at):%Y-%m-%d %H:%M} UTC). A course "
                 "cannot be planned unless a new review changes that status, with its reason."
             )
         if self.engine_status not in NEEDS_A_REVIEW or self.review_counts:
@@ -126,7 +122,7 @@ def therapy_screens(assessment: Assessment) -> dict[str, TherapyScreen]:
             ),
             unanswered=tuple((item, kb.items[item].question) for item in entry["unanswered"]),
             review=review,
-            updated_after_review=review is not None and _utc(assessment.updated_at) > _utc(review.created_at),
+            updated_after_review=review is not None and utc(assessment.updated_at) > utc(review.created_at),
         )
     return screens
 
