@@ -27,6 +27,7 @@ from trdnav.web import (
     workspace,
 )
 from trdnav.web.api_docs import install_api_docs
+from trdnav.web.default_clinic import check_default_clinic
 from trdnav.web.headers import SecurityHeaders
 from trdnav.web.limits import BodySizeLimit
 from trdnav.web.problems import install_problem_handlers
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     engine = open_engine(settings.database_url)
     migrate(engine)
+    with session_factory(engine)() as session:
+        check_default_clinic(session, settings)
     app = FastAPI(
         title="TRD Navigator",
         version=trdnav.__version__,
