@@ -189,13 +189,14 @@ def world(app: FastAPI) -> World:
     return build_world(app)
 
 
-def unassigned_assessment(app: FastAPI, *, suicide_risk: bool, request_name: str | None) -> int:
+def unassigned_assessment(app: FastAPI, *, suicide_risk: bool, request_name: str | None) -> tuple[int, str]:
     """An assessment started at a standalone ``/`` (no clinic), as stored before standalone
-    assessments refused consultation requests: optionally with a request and an item 9 above 0."""
+    assessments refused consultation requests: optionally with a request and an item 9 above 0.
+    Returns its id and private link."""
     kb = load()
     item_9 = 2 if suicide_risk else 0
     with app.state.sessions.begin() as session:
-        assessment, _token = create_assessment(
+        assessment, token = create_assessment(
             session,
             therapies=["iv_ketamine", "tms"],
             knowledge_version=kb.version,
@@ -214,13 +215,13 @@ def unassigned_assessment(app: FastAPI, *, suicide_risk: bool, request_name: str
                 preferred_times="Evenings",
                 message="Please call",
             )
-        return assessment.id
+        return assessment.id, token
 
 
 @pytest.fixture
 def unassigned(app: FastAPI) -> int:
     """An assessment with no clinic, with a consultation request and PHQ-9 item 9 above 0."""
-    return unassigned_assessment(app, suicide_risk=True, request_name="Lee Lost")
+    return unassigned_assessment(app, suicide_risk=True, request_name="Lee Lost")[0]
 
 
 def signed_in(app: FastAPI, staff_id: int, *, two_factor_done: bool = False) -> BrowserClient:
