@@ -324,7 +324,7 @@ async def evaluate(request: Request) -> Response:
     summary="Store an answers document and get its private link",
     status_code=201,
     response_model=StoredAssessment,
-    responses=problem_responses(400, 413, 415, 422),
+    responses=problem_responses(400, 413, 415, 422, 503),  # 503: TRDNAV_DEFAULT_CLINIC is gone
     openapi_extra={
         **_REQUEST,
         "responses": {
