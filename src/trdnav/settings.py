@@ -35,7 +35,6 @@ class Settings(BaseSettings):
         CrisisLine(label="Text 988", href="sms:988"),
         CrisisLine(label="Call 911", href="tel:911"),
     ]
-    clinic_name: str = "Your clinic"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted")
     environment: Literal["development", "production"] = Field(
         default="development",
@@ -48,7 +47,8 @@ class Settings(BaseSettings):
     )
     default_clinic: str | None = Field(
         default=None,
-        description="Slug of the clinic that owns assessments started at / (none: they belong to no clinic)",
+        description="Slug of the clinic that owns assessments started at / (it must exist; none: / is a "
+        "standalone decision aid, not connected to any clinic, with no consultation request)",
     )
     staff_idle_minutes: int = Field(
         default=30, ge=1, le=24 * 60, description="Sign staff out after this idle time"

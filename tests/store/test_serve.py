@@ -101,6 +101,7 @@ def test_serve_creates_and_migrates_the_database_and_prints_its_url(
         ("TRDNAV_DATABASE_URL", "nosuchdriver://host/db"),
         ("TRDNAV_DATABASE_URL", "postgresql+psycopg://user:hunter2@127.0.0.1:1/db"),
         ("TRDNAV_DATABSE_URL", "sqlite:///typo.db"),
+        ("TRDNAV_DEFAULT_CLINIC", "no-such-clinic"),  # never a silent standalone start page
     ],
 )
 def test_a_bad_setting_is_named_without_a_traceback(

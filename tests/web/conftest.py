@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,17 @@ class BrowserClient(TestClient):
             assert found, "the start page carries a CSRF token"
             self.csrf_token = found.group(1)
         return self.csrf_token
+
+
+@contextmanager
+def default_clinic_app(app: FastAPI, slug: str) -> Iterator[FastAPI]:
+    """The same installation (same database) started again with ``TRDNAV_DEFAULT_CLINIC=slug``;
+    the clinic must exist first, or the app refuses to start."""
+    second = create_app(app.state.settings.model_copy(update={"default_clinic": slug}))
+    try:
+        yield second
+    finally:
+        second.state.engine.dispose()
 
 
 @pytest.fixture
@@ -177,6 +189,41 @@ def build_world(app: FastAPI) -> World:
 @pytest.fixture
 def world(app: FastAPI) -> World:
     return build_world(app)
+
+
+def unassigned_assessment(app: FastAPI, *, suicide_risk: bool, request_name: str | None) -> tuple[int, str]:
+    """An assessment started at a standalone ``/`` (no clinic), as stored before standalone
+    assessments refused consultation requests: optionally with a request and an item 9 above 0.
+    Returns its id and private link."""
+    kb = load()
+    item_9 = 2 if suicide_risk else 0
+    with app.state.sessions.begin() as session:
+        assessment, token = create_assessment(
+            session,
+            therapies=["iv_ketamine", "tms"],
+            knowledge_version=kb.version,
+            contract_version=kb.manifest.contract_version,
+            answers={"age": 38, "phq9": [1, 1, 1, 1, 1, 1, 1, 1, item_9]},
+        )
+        assessment.last_step = "results"
+        assessment.suicide_risk_alert = suicide_risk
+        if request_name is not None:
+            request_consultation(
+                session,
+                assessment,
+                name=request_name,
+                phone="555-0199",
+                email="lost@example.org",
+                preferred_times="Evenings",
+                message="Please call",
+            )
+        return assessment.id, token
+
+
+@pytest.fixture
+def unassigned(app: FastAPI) -> int:
+    """An assessment with no clinic, with a consultation request and PHQ-9 item 9 above 0."""
+    return unassigned_assessment(app, suicide_risk=True, request_name="Lee Lost")[0]
 
 
 def signed_in(app: FastAPI, staff_id: int, *, two_factor_done: bool = False) -> BrowserClient:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tests.web.conftest import BrowserClient, World, build_world, signed_in
-from trdnav.settings import Settings
+from tests.web.conftest import BrowserClient, World, default_clinic_app, signed_in
 from trdnav.store.models import Assessment, ClinicAlert
-from trdnav.web.app import create_app
 
 FEELINGS_ITEM_9 = {f"phq9_{n}": "1" for n in range(1, 9)} | {"phq9_9": "2"}
 
@@ -53,17 +51,14 @@ def test_item_9_at_intake_alerts_the_clinic_until_a_clinician_handles_it(
     assert _alerts(app, world.assessment_a) == [("suicide_risk", False)], "one intake alert, not one per save"
 
 
-def test_an_item_9_answer_stored_through_the_api_alerts_the_default_clinic(database_url: str) -> None:
-    app = create_app(Settings(database_url=database_url, default_clinic="north"))
-    try:
-        world = build_world(app)
-        with BrowserClient(app) as client:
-            stored = client.post("/api/v1/assessments", json={"version": 1, "answers": {"phq9": [1] * 9}})
-        assert stored.status_code == 201
-        with app.state.sessions() as session:
-            assessment = session.scalars(select(Assessment).order_by(Assessment.id.desc())).first()
-            assert assessment is not None and assessment.clinic_id == world.clinic_a
-            assert assessment.suicide_risk_alert
-            assert [(a.kind, a.handled_at) for a in assessment.alerts] == [("suicide_risk", None)]
-    finally:
-        app.state.engine.dispose()
+def test_an_item_9_answer_stored_through_the_api_alerts_the_default_clinic(
+    app: FastAPI, world: World
+) -> None:
+    with default_clinic_app(app, "north") as north_app, BrowserClient(north_app) as client:
+        stored = client.post("/api/v1/assessments", json={"version": 1, "answers": {"phq9": [1] * 9}})
+    assert stored.status_code == 201
+    with app.state.sessions() as session:
+        assessment = session.scalars(select(Assessment).order_by(Assessment.id.desc())).first()
+        assert assessment is not None and assessment.clinic_id == world.clinic_a
+        assert assessment.suicide_risk_alert
+        assert [(a.kind, a.handled_at) for a in assessment.alerts] == [("suicide_risk", None)]

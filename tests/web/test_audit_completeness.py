@@ -182,6 +182,11 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ),
     ("GET", "/staff/admin/audit"): Expect("admin_a", (("read", "audit_trail", "none", "a"),)),
     ("GET", "/staff/admin/audit.csv"): Expect("admin_a", (("export", "audit_trail", "none", "a"),)),
+    ("GET", "/staff/admin/unassigned"): Expect("admin_a", (("read", "unassigned_assessments", "none", "a"),)),
+    # The unassigned assessment has item 9 above 0: once it is the clinic's, the clinic is alerted.
+    ("POST", "/staff/admin/unassigned/{unassigned_id}/assign"): Expect(
+        "admin_a", (("update", "assessment", "unassigned", "a"), ("create", "alert", "new", "a"))
+    ),
     # Treatment courses.
     ("GET", "/staff/assessments/{assessment_id}/courses/new"): Expect("clinician_a", READ_A),
     ("POST", "/staff/assessments/{assessment_id}/courses/new"): Expect(
@@ -267,7 +272,7 @@ RECORD_TABLES = {
 }
 
 
-def _path(template: str, world: World, extra_staff: int, care: Care) -> str:
+def _path(template: str, world: World, extra_staff: int, care: Care, unassigned: int) -> str:
     values = {
         "token": world.token_a,
         "slug": "north",
@@ -278,6 +283,7 @@ def _path(template: str, world: World, extra_staff: int, care: Care) -> str:
         "visit_id": str(care.visit),
         "record_id": str(care.record),
         "alert_id": str(care.alert),
+        "unassigned_id": str(unassigned),
         "file": MOUNT_SAMPLES.get(template, ""),
     }
     for name, value in values.items():
@@ -329,6 +335,7 @@ def _expected_ids(
     world: World,
     extra_staff: int,
     care: Care,
+    unassigned: int,
     before: set[tuple[str, int]],
     after: set[tuple[str, int]],
 ) -> list[tuple[str, str, Any]]:
@@ -350,6 +357,7 @@ def _expected_ids(
         "visit": care.visit,
         "record": care.record,
         "alert": care.alert,
+        "unassigned": unassigned,
     }
     return [(action, record_type, fixed[key])]
 
@@ -372,7 +380,12 @@ def _send(app: FastAPI, world: World, call: Call, path: str, expect: Expect) -> 
 
 
 def test_every_route_leaves_exactly_its_audit_rows(
-    app: FastAPI, world: World, extra_staff: int, care: Care, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI,
+    world: World,
+    extra_staff: int,
+    care: Care,
+    unassigned: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The care course runs from 2026-10-19; moving its visit is allowed only before that moment.
     monkeypatch.setattr("trdnav.web.courses._now", lambda: dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC))
@@ -387,7 +400,7 @@ def test_every_route_leaves_exactly_its_audit_rows(
     problems: list[str] = []
     for call in calls:
         expect = AUDIT[(call.method, call.path)]
-        path = _path(call.path, world, extra_staff, care)
+        path = _path(call.path, world, extra_staff, care, unassigned)
         with app.state.sessions() as session:
             last_seq = session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
         before = _records(app)
@@ -410,7 +423,7 @@ def test_every_route_leaves_exactly_its_audit_rows(
             ids = (
                 [(row[0], name, record_id) for name, record_id in children]
                 if row[2] == "every record of assessment_a"
-                else _expected_ids(row, world, extra_staff, care, before, after)
+                else _expected_ids(row, world, extra_staff, care, unassigned, before, after)
             )
             wanted += [(*entry, kind, role, staff_id, clinic) for entry in ids]
         # A new record of a type appears once per request: match "new" against what the request

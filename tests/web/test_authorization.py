@@ -100,6 +100,9 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("POST", "/staff/admin/staff/{staff_id}/role"): "admin_a",
     ("GET", "/staff/admin/audit"): "admin_a",
     ("GET", "/staff/admin/audit.csv"): "admin_a",
+    # Assessments of no clinic: any clinic's admins, to assign to their own clinic.
+    ("GET", "/staff/admin/unassigned"): "admin_a",
+    ("POST", "/staff/admin/unassigned/{unassigned_id}/assign"): "admin_a",
     # Treatment courses, session records and outcomes.
     ("GET", "/staff/assessments/{assessment_id}/courses/new"): "clinic_a",
     ("POST", "/staff/assessments/{assessment_id}/courses/new"): "clinic_a",
@@ -158,7 +161,7 @@ def served_routes(app: FastAPI) -> list[Call]:
     return calls
 
 
-def _fill(template: str, persona: str, world: World, extra_staff: int, care: Care) -> str:
+def _fill(template: str, persona: str, world: World, extra_staff: int, care: Care, unassigned: int) -> str:
     values = {
         "token": world.token_a if persona == "link_holder" else secrets.token_urlsafe(16),
         "slug": "north",
@@ -169,6 +172,7 @@ def _fill(template: str, persona: str, world: World, extra_staff: int, care: Car
         "visit_id": str(care.visit),
         "record_id": str(care.record),
         "alert_id": str(care.alert),
+        "unassigned_id": str(unassigned),
         "file": MOUNT_SAMPLES.get(template, ""),
     }
     path = template
@@ -183,8 +187,10 @@ def _client(app: FastAPI, persona: str, world: World) -> BrowserClient:
     return signed_in(app, staff[persona]) if persona in staff else BrowserClient(app)
 
 
-def _outcome(app: FastAPI, call: Call, persona: str, world: World, extra_staff: int, care: Care) -> str:
-    path = _fill(call.path, persona, world, extra_staff, care)
+def _outcome(
+    app: FastAPI, call: Call, persona: str, world: World, extra_staff: int, care: Care, unassigned: int
+) -> str:
+    path = _fill(call.path, persona, world, extra_staff, care, unassigned)
     with _client(app, persona, world) as client:
         if call.method == "GET":
             response = client.get(path, follow_redirects=False)
@@ -208,7 +214,7 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
 
 
 def test_every_route_allows_exactly_the_personas_the_matrix_names(
-    app: FastAPI, world: World, extra_staff: int, care: Care
+    app: FastAPI, world: World, extra_staff: int, care: Care, unassigned: int
 ) -> None:
     calls = sorted(served_routes(app), key=lambda call: (call.method != "GET", call.path))
     differences = []
@@ -216,7 +222,7 @@ def test_every_route_allows_exactly_the_personas_the_matrix_names(
         category = ACCESS[(call.method, call.path)]
         for persona in PERSONAS:
             expected = "allow" if persona in ALLOWED[category] else "deny"
-            actual = _outcome(app, call, persona, world, extra_staff, care)
+            actual = _outcome(app, call, persona, world, extra_staff, care, unassigned)
             if actual != expected:
                 differences.append(
                     f"{call.method} {call.path} as {persona}: expected {expected}, got {actual}"

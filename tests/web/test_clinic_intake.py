@@ -5,13 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tests.web.conftest import BrowserClient
+from tests.web.conftest import BrowserClient, default_clinic_app
 from trdnav.knowledge.loader import load
 from trdnav.settings import Settings
 from trdnav.store.accounts import create_clinic
 from trdnav.store.models import Assessment, AuditEvent
 from trdnav.store.repository import find_by_token
-from trdnav.web.app import create_app
 
 
 def _clinic(app: FastAPI, slug: str, **changes: object) -> int:
@@ -68,18 +67,14 @@ def test_the_start_page_belongs_to_no_clinic_by_default(app: FastAPI, client: Br
         assert assessment is not None and assessment.clinic_id is None
 
 
-def test_the_start_page_belongs_to_the_default_clinic_when_one_is_set(database_url: str) -> None:
-    app = create_app(Settings(database_url=database_url, default_clinic="south"))
-    try:
-        clinic_id = _clinic(app, "south", crisis_text="South Clinic crisis line: 555-0123.")
-        with BrowserClient(app) as client:
-            assert "South Clinic crisis line: 555-0123." in client.get("/").text
-            token = _token(client.post("/start", follow_redirects=False).headers["location"])
-        with app.state.sessions() as session:
+def test_the_start_page_belongs_to_the_default_clinic_when_one_is_set(app: FastAPI) -> None:
+    clinic_id = _clinic(app, "south", crisis_text="South Clinic crisis line: 555-0123.")
+    with default_clinic_app(app, "south") as south_app, BrowserClient(south_app) as client:
+        assert "South Clinic crisis line: 555-0123." in client.get("/").text
+        token = _token(client.post("/start", follow_redirects=False).headers["location"])
+        with south_app.state.sessions() as session:
             assessment = find_by_token(session, token)
             assert assessment is not None and assessment.clinic_id == clinic_id
-    finally:
-        app.state.engine.dispose()
 
 
 def test_the_link_holder_reads_and_writes_are_audited_without_patient_data(

@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import all_no
 from trdnav.knowledge.loader import load
+from trdnav.settings import Settings
+from trdnav.store.accounts import create_clinic
 from trdnav.store.repository import create_assessment, save_answers
 
 GRADE_LIMIT = 8.0
@@ -84,15 +86,22 @@ def _words(text: str) -> int:
     return len(re.findall(r"[A-Za-z]{2,}", text))
 
 
-@pytest.fixture
-def token(app: FastAPI) -> str:
+@pytest.fixture(params=["standalone", "clinic"])
+def token(app: FastAPI, request: pytest.FixtureRequest) -> str:
+    """An assessment of no clinic (a standalone start page) or of a clinic (its consultation form)."""
     kb = load()
     with app.state.sessions.begin() as session:
+        clinic = (
+            create_clinic(session, slug="north", name="North Clinic", settings=Settings())
+            if request.param == "clinic"
+            else None
+        )
         assessment, token = create_assessment(
             session,
             therapies=list(kb.manifest.therapies),
             knowledge_version=kb.version,
             contract_version=1,
+            clinic_id=clinic.id if clinic else None,
         )
         answers = all_no(
             phq9=[1, 2, 1, 2, 1, 1, 1, 0, 1], gad7=[1, 1, 1, 1, 0, 0, 0], needs_fast_relief="yes"

@@ -15,6 +15,8 @@ from tests.conftest import all_no
 from tests.web.conftest import BrowserClient
 from trdnav.knowledge.loader import load
 from trdnav.reports.terminal import ROW_QUESTIONS
+from trdnav.settings import Settings
+from trdnav.store.accounts import create_clinic
 from trdnav.store.models import Assessment, ConsultationRequest
 from trdnav.store.repository import create_assessment, find_by_token, save_answers
 from trdnav.web import results as results_module
@@ -32,10 +34,17 @@ def _assessment(
     *,
     therapies: tuple[str, ...] = ("iv_ketamine", "tms"),
     suicide_risk: bool = False,
+    clinic: str | None = None,
 ) -> str:
+    """An assessment with these answers; ``clinic`` (a new clinic's name) owns it, else none."""
     with app.state.sessions.begin() as session:
+        owner = create_clinic(session, slug="east", name=clinic, settings=Settings()) if clinic else None
         assessment, token = create_assessment(
-            session, therapies=list(therapies), knowledge_version=KB.version, contract_version=1
+            session,
+            therapies=list(therapies),
+            knowledge_version=KB.version,
+            contract_version=1,
+            clinic_id=owner.id if owner else None,
         )
         save_answers(
             session,
@@ -232,7 +241,7 @@ def test_sure_with_a_question_left_out_asks_again_and_saves_nothing(app: FastAPI
 
 
 def test_results_page_links_print_pdf_and_consultation(app: FastAPI, client: TestClient) -> None:
-    token = _assessment(app, all_no()["answers"])
+    token = _assessment(app, all_no()["answers"], clinic="East Clinic")
     response = client.get(f"/a/{token}/results")
     assert response.headers["cache-control"] == "no-store", "private health information is never cached"
     assert response.headers["referrer-policy"] == "no-referrer", "the private link never leaks to sources"
@@ -278,7 +287,7 @@ def test_pdf_summary_is_made_by_weasyprint_from_the_summary(
 
 
 def test_consultation_request_is_stored_and_confirmed(app: FastAPI, client: TestClient) -> None:
-    token = _assessment(app, all_no()["answers"])
+    token = _assessment(app, all_no()["answers"], clinic="East Clinic")
     form = client.get(f"/a/{token}/consultation")
     assert form.status_code == 200
     assert '<label for="phone">' in form.text and '<label for="email">' in form.text
@@ -290,7 +299,7 @@ def test_consultation_request_is_stored_and_confirmed(app: FastAPI, client: Test
     assert response.status_code == 303
     done = client.get(response.headers["location"])
     assert done.status_code == 200
-    assert app.state.settings.clinic_name in done.text
+    assert "East Clinic has your request" in done.text
     assert "What happens next" in done.text and "by email" in done.text
     with app.state.sessions.begin() as session:
         stored = find_by_token(session, token)
@@ -305,7 +314,7 @@ def test_consultation_request_is_stored_and_confirmed(app: FastAPI, client: Test
 def test_consultation_without_contact_details_explains_next_to_the_fields(
     app: FastAPI, client: TestClient
 ) -> None:
-    token = _assessment(app, all_no()["answers"])
+    token = _assessment(app, all_no()["answers"], clinic="East Clinic")
     response = client.post(
         f"/a/{token}/consultation", data={"name": "", "preferred_times": "Friday", "message": "Hello"}
     )
@@ -327,7 +336,7 @@ def test_consultation_without_contact_details_explains_next_to_the_fields(
 
 
 def test_the_done_page_without_a_request_goes_to_the_form(app: FastAPI, client: TestClient) -> None:
-    token = _assessment(app, all_no()["answers"])
+    token = _assessment(app, all_no()["answers"], clinic="East Clinic")
     response = client.get(f"/a/{token}/consultation/done", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == f"/a/{token}/consultation"

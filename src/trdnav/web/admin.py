@@ -1,9 +1,11 @@
-"""Clinic administration (admins only; clinicians get 403): settings, staff accounts, audit trail.
+"""Clinic administration (admins only; clinicians get 403): settings, staff accounts, audit trail,
+and the assessments that belong to no clinic, to assign to the admin's own.
 
 An admin sees and changes only their own clinic: another clinic's staff id answers 404, like an
 unknown one. Settings and account changes are audited ("update" "clinic", "create"/"update"
 "staff"); viewing the audit trail is itself audited ("read" "audit_trail"), and so is its CSV
-export ("export" "audit_trail").
+export ("export" "audit_trail"). Reading the unassigned list is audited ("read"
+"unassigned_assessments"), and so is assigning one ("update" "assessment", `store/unassigned.py`).
 
 The audit entry for a view or an export is appended before the entries are listed, in the same
 transaction, so the page and the CSV file both end with the entry that records them: a file
@@ -39,6 +41,7 @@ from trdnav.store.clinic_admin import (
 )
 from trdnav.store.models import AuditEvent, Clinic, Staff, now
 from trdnav.store.signin import is_locked
+from trdnav.store.unassigned import assign_to_clinic, count_unassigned, unassigned_assessments
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.principal import AdminPrincipal, DbSession, Principal
 from trdnav.web.staff_pages import render_staff
@@ -62,6 +65,7 @@ AUDIT_RECORD_TYPES = (
     "session_record",
     "outcome_score",
     "alert",
+    "unassigned_assessments",
 )
 STAFF_NOTICES = {
     "added": "The account was added. Give the person their temporary password in person or by phone.",
@@ -319,3 +323,32 @@ def audit_csv(session: DbSession, principal: AdminPrincipal) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+# --- Assessments that belong to no clinic --------------------------------------------------------
+
+
+@router.get("/staff/admin/unassigned", response_class=HTMLResponse)
+def unassigned_list(request: Request, session: DbSession, principal: AdminPrincipal) -> HTMLResponse:
+    """Assessments started at a standalone ``/``: what identifies them, suicide-risk answers first."""
+    audit.record(session, principal.actor(), "read", "unassigned_assessments", None)
+    return render_staff(
+        request,
+        "staff/admin_unassigned.html",
+        principal,
+        admin_clinic=_clinic(session, principal),
+        rows=unassigned_assessments(session),
+        total=count_unassigned(session),
+        assigned=request.query_params.get("assigned", ""),
+        utc=_utc,
+    )
+
+
+@router.post(
+    "/staff/admin/unassigned/{unassigned_id}/assign", response_model=None, dependencies=[Depends(verify_csrf)]
+)
+def unassigned_assign(unassigned_id: int, session: DbSession, principal: AdminPrincipal) -> Response:
+    """Make an unassigned assessment this admin's clinic's (404 when it already has a clinic)."""
+    if assign_to_clinic(session, principal.actor(), unassigned_id, _clinic(session, principal)) is None:
+        raise HTTPException(status_code=404, detail="Not found")
+    return RedirectResponse(f"/staff/admin/unassigned?assigned={unassigned_id}", status_code=303)

@@ -23,9 +23,9 @@ import trdnav
 from trdnav.core.answers import DOCUMENT, InputProblem
 from trdnav.knowledge.loader import load
 from trdnav.knowledge.schema import EvidenceLabel, Item
-from trdnav.store.accounts import find_clinic
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.repository import create_assessment
+from trdnav.web.default_clinic import default_clinic
 from trdnav.web.deps import audit_patient, db_session, open_assessment, patient_actor
 from trdnav.web.problems import (
     NOT_FOUND_DETAIL,
@@ -283,8 +283,7 @@ SUICIDE_RISK = "suicide_risk"  # the contract's alert id for PHQ-9 item 9 above 
 
 def _store(request: Request, session: Session, answers: dict[str, Any], result: dict[str, Any]) -> str:
     """Store a valid document for the default clinic (``TRDNAV_DEFAULT_CLINIC``, if any); audited."""
-    default = request.app.state.settings.default_clinic
-    clinic = find_clinic(session, default) if default else None
+    clinic = default_clinic(session, request.app.state.settings)
     assessment, token = create_assessment(
         session,
         therapies=list(result["therapies"]),
@@ -325,7 +324,7 @@ async def evaluate(request: Request) -> Response:
     summary="Store an answers document and get its private link",
     status_code=201,
     response_model=StoredAssessment,
-    responses=problem_responses(400, 413, 415, 422),
+    responses=problem_responses(400, 413, 415, 422, 503),  # 503: TRDNAV_DEFAULT_CLINIC is gone
     openapi_extra={
         **_REQUEST,
         "responses": {

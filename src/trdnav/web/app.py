@@ -27,6 +27,7 @@ from trdnav.web import (
     workspace,
 )
 from trdnav.web.api_docs import install_api_docs
+from trdnav.web.default_clinic import check_default_clinic
 from trdnav.web.headers import SecurityHeaders
 from trdnav.web.limits import BodySizeLimit
 from trdnav.web.problems import install_problem_handlers
@@ -69,6 +70,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     engine = open_engine(settings.database_url)
     migrate(engine)
+    sessions = session_factory(engine)
+    try:
+        with sessions() as session:
+            check_default_clinic(session, settings)
+    except ValueError:
+        engine.dispose()
+        raise
     app = FastAPI(
         title="TRD Navigator",
         version=trdnav.__version__,
@@ -79,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.kb = kb
     app.state.engine = engine
-    app.state.sessions = session_factory(engine)
+    app.state.sessions = sessions
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Outside FastAPI's own middlewares too (its 500s come from the outermost one): every response
     # gets the security headers, and every request one log line and an X-Request-ID.

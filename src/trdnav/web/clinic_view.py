@@ -2,7 +2,8 @@
 
 An assessment started at a clinic's intake link (``/c/{slug}/``) shows that clinic's settings;
 one started at ``/`` shows the clinic named by ``TRDNAV_DEFAULT_CLINIC``, or else the
-installation's own settings (``TRDNAV_THERAPIES``, ``TRDNAV_CRISIS_*``, ``TRDNAV_CLINIC_NAME``).
+installation's own settings (``TRDNAV_THERAPIES``, ``TRDNAV_CRISIS_*``): a standalone decision aid,
+not connected to any clinic (``connected`` is False), whose pages offer no consultation.
 """
 
 from __future__ import annotations
@@ -29,12 +30,17 @@ class ClinicView:
         """Where the start page's form sends the person."""
         return f"/c/{self.slug}/start" if self.slug else "/start"
 
+    @property
+    def connected(self) -> bool:
+        """Whether a clinic receives what the person sends (a consultation request, an alert)."""
+        return self.id is not None
+
 
 def installation_view(settings: Settings) -> ClinicView:
     return ClinicView(
         id=None,
         slug=None,
-        name=settings.clinic_name,
+        name="TRD Navigator",  # never "your clinic": no clinic is behind it
         therapies=tuple(settings.therapies),
         crisis_title=settings.crisis_title,
         crisis_text=settings.crisis_text,

@@ -27,6 +27,7 @@ from trdnav.store.repository import create_assessment, save_answers
 from trdnav.web import forms
 from trdnav.web.clinic_view import ClinicView, clinic_view
 from trdnav.web.csrf import verify_csrf
+from trdnav.web.default_clinic import default_clinic
 from trdnav.web.deps import audit_patient, db_session, knowledge, open_assessment, patient_actor, settings
 from trdnav.web.templating import render
 
@@ -84,8 +85,9 @@ def not_found(request: Request) -> HTMLResponse:
 
 
 async def html_errors(request: Request, exc: Exception) -> Response:
-    """Exception handler for the app: outside the API, a 404 gets the not-found page and a 403
-    (an expired form, a page for admins only) a page that says why."""
+    """Exception handler for the app: outside the API, a 404 gets the not-found page, and a 403
+    (an expired form, a page for admins only) or a 503 (the default clinic is missing) a page that
+    says why."""
     assert isinstance(exc, StarletteHTTPException)
     if not request.url.path.startswith("/api/"):
         if exc.status_code == 404:
@@ -93,6 +95,9 @@ async def html_errors(request: Request, exc: Exception) -> Response:
         if exc.status_code == 403:
             heading = "This was not sent" if request.method == "POST" else "You cannot open this page"
             return render(request, "refused.html", status_code=403, heading=heading, message=exc.detail)
+        if exc.status_code == 503:
+            heading = "This site is not ready"
+            return render(request, "refused.html", status_code=503, heading=heading, message=exc.detail)
     return await http_exception_handler(request, exc)
 
 
@@ -118,11 +123,6 @@ def resume_step(last_step: str) -> str:
     if last_step in forms.STEPS:
         return FLOW[FLOW.index(last_step) + 1]
     return REVIEW
-
-
-def _default_clinic(session: Session, config: Settings) -> Clinic | None:
-    """The clinic that owns assessments started at ``/`` (``TRDNAV_DEFAULT_CLINIC``), if any."""
-    return find_clinic(session, config.default_clinic) if config.default_clinic else None
 
 
 def _start_page(request: Request, kb: KnowledgeBase, clinic: ClinicView) -> HTMLResponse:
@@ -152,12 +152,12 @@ def _start(request: Request, session: Session, kb: KnowledgeBase, clinic: Clinic
 
 @router.get("/", response_class=HTMLResponse)
 def start_page(request: Request, session: DbSession, kb: Knowledge, config: AppSettings) -> HTMLResponse:
-    return _start_page(request, kb, clinic_view(_default_clinic(session, config), config))
+    return _start_page(request, kb, clinic_view(default_clinic(session, config), config))
 
 
 @router.post("/start", dependencies=[Depends(verify_csrf)])
 def start(request: Request, session: DbSession, kb: Knowledge, config: AppSettings) -> RedirectResponse:
-    return _start(request, session, kb, _default_clinic(session, config))
+    return _start(request, session, kb, default_clinic(session, config))
 
 
 @router.get("/c/{slug}/", response_class=HTMLResponse)

@@ -94,6 +94,7 @@ def _results_page(
         weekdays=WEEKDAYS,
         sure_errors=sure_errors or {},
         sure_given=sure_given if sure_given is not None else dict(assessment.sure_answers or {}),
+        unsent_request=_unsent_request(assessment),
         **_summary_context(summary),
     )
     _private(response)
@@ -151,6 +152,32 @@ def summary_pdf(request: Request, token: str, session: DbSession) -> Response:
 
 
 # --- Request a consultation (the seed's call to action) ----------------------------------------
+# Only an assessment that belongs to a clinic can send a request: one started at a standalone `/`
+# (no TRDNAV_DEFAULT_CLINIC) has no clinic to receive it, so its form is never shown and a request
+# sent anyway is refused, never stored as if sent (docs/safety.md, H12).
+
+
+def _unsent_request(assessment: Assessment) -> bool:
+    """A request stored before standalone assessments refused them, which no clinic received."""
+    return assessment.clinic_id is None and bool(assessment.consultations)
+
+
+def _no_clinic_page(
+    request: Request, assessment: Assessment, token: str, *, refused: bool = False
+) -> HTMLResponse:
+    """The page that says no request can be sent from here, and how to reach one's own doctor."""
+    response = render(
+        request,
+        "consultation_unavailable.html",
+        status_code=409 if refused else 200,
+        crisis=assessment.suicide_risk_alert,
+        token=token,
+        heading="Your request was not sent" if refused else "This site cannot send a request",
+        refused=refused,
+        unsent_request=_unsent_request(assessment),
+    )
+    _private(response)
+    return response
 
 
 def _consultation_page(
@@ -177,16 +204,22 @@ def _consultation_page(
 
 @router.get("/a/{token}/consultation", response_class=HTMLResponse)
 def consultation_form(request: Request, token: str, session: DbSession) -> HTMLResponse:
-    return _consultation_page(request, assessment_or_404(request, session, token, "read"), token, {}, {})
+    assessment = assessment_or_404(request, session, token, "read")
+    if assessment.clinic_id is None:
+        return _no_clinic_page(request, assessment, token)
+    return _consultation_page(request, assessment, token, {}, {})
 
 
 @router.post("/a/{token}/consultation", response_model=None, dependencies=[Depends(verify_csrf)])
 async def consultation_submit(request: Request, token: str, session: DbSession) -> Response:
     form = read_consultation_form(await request.form())
-    if not form.valid:
-        assessment = assessment_or_404(request, session, token, "read")
-        return _consultation_page(request, assessment, token, form.values, form.errors, status_code=422)
     assessment = assessment_or_404(request, session, token, None)
+    if assessment.clinic_id is None:
+        audit_patient(request, session, assessment, "read")
+        return _no_clinic_page(request, assessment, token, refused=True)
+    if not form.valid:
+        audit_patient(request, session, assessment, "read")
+        return _consultation_page(request, assessment, token, form.values, form.errors, status_code=422)
     consultation = request_consultation(session, assessment, **form.values)
     audit_patient(request, session, assessment, "create", "consultation", consultation.id)
     return RedirectResponse(f"/a/{token}/consultation/done", status_code=303)
@@ -195,6 +228,8 @@ async def consultation_submit(request: Request, token: str, session: DbSession) 
 @router.get("/a/{token}/consultation/done", response_model=None)
 def consultation_done(request: Request, token: str, session: DbSession) -> Response:
     assessment = assessment_or_404(request, session, token, "read")
+    if assessment.clinic_id is None:
+        return _no_clinic_page(request, assessment, token)
     if not assessment.consultations:
         return RedirectResponse(f"/a/{token}/consultation", status_code=303)
     return _private(

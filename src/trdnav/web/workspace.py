@@ -33,6 +33,7 @@ from trdnav.store.reviews import (
     check_review,
     set_consultation_status,
 )
+from trdnav.store.unassigned import count_unassigned
 from trdnav.web.clinician_summary import build_clinician_view, status_words
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.deps import knowledge
@@ -109,6 +110,8 @@ def queue_page(
         therapy=therapy,
         status_filters=STATUS_FILTERS,
         notice=NOTICES.get(notice),
+        # an admin is told when assessments belong to no clinic: nobody else would see them
+        unassigned=count_unassigned(session) if principal.is_admin else 0,
         **_page_context(kb),
     )
 
