@@ -138,7 +138,8 @@ def test_under_18_every_option_needs_review_and_says_the_tool_is_for_adults(
 def test_substance_use_among_conditions_never_leaves_ketamine_without_concerns(
     doc: dict[str, Any], therapies: list[str]
 ) -> None:
-    doc["answers"]["conditions"] = ["substance_use"]
+    # Even when every safety question, the direct substance-use one included, is answered "no".
+    doc["answers"].update(dict.fromkeys((i.id for i in SAFETY), "no"), conditions=["substance_use"])
     result = trdnav.assess(doc, therapies)["therapies"]
     for therapy in set(therapies) & {"iv_ketamine", "esketamine"}:
         assert result[therapy]["safety"] != "no_known_concerns", therapy
