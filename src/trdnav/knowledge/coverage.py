@@ -35,9 +35,8 @@ def _screen_problems(
         if therapy not in therapies:
             problems.append(f"{where}: not a therapy in manifest.toml")
         problems += _unknown(where, screen.citations, citations, "citation")
-        for gap in [screen.gap] if screen.gap else []:
-            for entry in gap.not_screened:
-                problems += _unknown(f"{where}: {gap.id}", entry.citations, citations, "citation")
+        for entry in screen.gap.not_screened if screen.gap else []:
+            problems += _unknown(f"{where}: gap", entry.citations, citations, "citation")
     return problems
 
 
