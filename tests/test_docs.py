@@ -33,6 +33,17 @@ def _test_names() -> set[str]:
     return names
 
 
+def test_rules_md_has_the_screening_coverage_table_for_every_question_and_therapy(kb: KnowledgeBase) -> None:
+    text = rules_markdown(kb)
+    coverage = text[text.index("## Screening coverage") : text.index("## Considerations")]
+    for item in (i for i in kb.items.values() if i.section == "safety"):
+        table = coverage[coverage.index(f"#### `{item.id}`") :].split("\n\n")[1]
+        for therapy in kb.manifest.therapies:
+            assert f"| {therapy} | " in table, (item.id, therapy)
+    for therapy in kb.manifest.therapies:
+        assert f"(`{therapy}`): {kb.coverage.screens[therapy].screening}" in coverage
+
+
 def test_every_test_named_in_the_hazard_log_exists() -> None:
     log = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
     named = set(re.findall(r"`(tests/[\w/]+\.py::test_\w+)`", log))

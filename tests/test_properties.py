@@ -106,3 +106,40 @@ def test_item_nine_above_zero_always_alerts(doc: dict[str, Any]) -> None:
     phq9 = doc["answers"].get("phq9")
     alerted = any(a["id"] == "suicide_risk" and a["level"] == "urgent" for a in result["alerts"])
     assert alerted == (phq9 is not None and phq9[8] > 0)
+
+
+PARTIAL_SCREENS = [t for t, s in KB.coverage.screens.items() if s.screening == "partial"]
+
+
+@settings(max_examples=200)
+@given(documents(), therapy_choices)
+def test_a_therapy_whose_screen_is_partial_never_yields_no_known_concerns(
+    doc: dict[str, Any], therapies: list[str]
+) -> None:
+    result = trdnav.assess(doc, therapies)["therapies"]
+    for therapy in set(therapies) & set(PARTIAL_SCREENS):
+        assert result[therapy]["safety"] != "no_known_concerns", therapy
+        assert any(r["text"].startswith("Not fully screened here") for r in result[therapy]["reasons"])
+
+
+@settings(max_examples=200)
+@given(documents(), therapy_choices, st.integers(0, 17))
+def test_under_18_every_option_needs_review_and_says_the_tool_is_for_adults(
+    doc: dict[str, Any], therapies: list[str], age: int
+) -> None:
+    doc["answers"]["age"] = age
+    for therapy, entry in trdnav.assess(doc, therapies)["therapies"].items():
+        assert entry["safety"] != "no_known_concerns", therapy
+        assert any("for adults 18 and over" in r["text"] for r in entry["reasons"]), therapy
+
+
+@settings(max_examples=200)
+@given(documents(), therapy_choices)
+def test_substance_use_among_conditions_never_leaves_ketamine_without_concerns(
+    doc: dict[str, Any], therapies: list[str]
+) -> None:
+    # Even when every safety question, the direct substance-use one included, is answered "no".
+    doc["answers"].update(dict.fromkeys((i.id for i in SAFETY), "no"), conditions=["substance_use"])
+    result = trdnav.assess(doc, therapies)["therapies"]
+    for therapy in set(therapies) & {"iv_ketamine", "esketamine"}:
+        assert result[therapy]["safety"] != "no_known_concerns", therapy

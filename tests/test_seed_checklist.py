@@ -61,7 +61,9 @@ def test_tms_exclusion(statement: str, item: str, status: str, rule: str) -> Non
     for therapy in ("tms", "accelerated_tms"):
         entry = result["therapies"][therapy]
         assert entry["safety"] == status, statement
-        assert [r["rule"] for r in entry["reasons"]] == [rule]
+        # Accelerated TMS also needs an MRI, which this tool does not screen: its screen is partial.
+        partial = ["ACCELERATED_TMS.SCREEN.INCOMPLETE"] if therapy == "accelerated_tms" else []
+        assert [r["rule"] for r in entry["reasons"]] == [rule, *partial]
         assert entry["reasons"][0]["citations"], "every reason cites evidence"
         assert entry["reasons"][0]["text"]
 

@@ -47,6 +47,9 @@ def patient_texts() -> dict[str, str]:
                 texts[f"therapy {therapy.id} {section} fact {index} uncertainty"] = fact.uncertainty
     for rule in kb.rules:
         texts[f"rule {rule.id}"] = rule.patient_text
+    for therapy_id, screen in kb.coverage.screens.items():
+        if screen.gap is not None:
+            texts[f"partial screen {therapy_id}"] = screen.gap.patient_text
     for consideration in kb.considerations:
         texts[f"consideration {consideration.id}"] = consideration.patient_text
     for barrier in kb.barriers:

@@ -94,6 +94,7 @@ def test_start_page_says_what_this_is_and_how_answers_are_kept(client: TestClien
         "does not replace your doctor's judgement",
         "not a medical device",
         "IV ketamine for depression is off-label",
+        "This tool is for adults 18 and over.",
         "Adults with depression that has not got better. You have tried antidepressants",
         "IV ketamine or TMS",
         "About 10 minutes",

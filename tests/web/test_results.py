@@ -123,6 +123,20 @@ def test_cochlear_implant_makes_tms_not_suitable_with_reason_and_source(
     assert note.patient_text in _text(tms_part), "the knee-replacement note is shown"
 
 
+def test_under_18_the_results_say_the_tool_is_for_adults_and_ect_is_not_fully_screened(
+    app: FastAPI, client: TestClient
+) -> None:
+    therapies = ("iv_ketamine", "tms", "ect")
+    token = _assessment(app, all_no(age=16)["answers"], therapies=therapies)
+    safety = _text(_section(_results(client, token), "safety"))
+    for therapy in therapies:
+        rule = next(r for r in KB.rules if r.id == f"AGE.UNDER_18.{therapy.upper()}")
+        assert rule.patient_text in safety
+        assert "for adults 18 and over" in rule.patient_text
+    gap = KB.coverage.screens["ect"].gap
+    assert gap is not None and gap.patient_text in safety
+
+
 def test_incomplete_form_lists_the_unanswered_questions_with_a_way_back(
     app: FastAPI, client: TestClient
 ) -> None:

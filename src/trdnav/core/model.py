@@ -49,6 +49,18 @@ class SafetyRule:
 
 
 @dataclass(frozen=True, slots=True)
+class IncompleteScreen:
+    """A therapy whose screen here lacks questions the evidence calls for: it always needs review."""
+
+    id: str
+    patient_text: str
+    clinician_text: str
+    citations: tuple[str, ...]
+    evidence: Evidence
+    outcome: Literal["needs_review"] = "needs_review"
+
+
+@dataclass(frozen=True, slots=True)
 class Consideration:
     """Something that matters to the person, and which options it points to."""
 
@@ -117,6 +129,8 @@ class Engine:
     barriers: tuple[Barrier, ...]
     instruments: tuple[Instrument, ...]
     leaning_margin: int
+    incomplete_screens: dict[str, IncompleteScreen] = field(default_factory=dict)
+    """Therapies whose screen is partial, each with the reason it always needs review."""
     rules_by_therapy: dict[str, tuple[SafetyRule, ...]] = field(init=False)
     safety_items_by_therapy: dict[str, tuple[str, ...]] = field(init=False)
     words_by_item: dict[str, frozenset[str]] = field(init=False)

@@ -1,7 +1,9 @@
 """Safety per therapy: contraindicated, needs review, or no known concerns.
 
 A therapy is only ever "no known concerns" when every safety question that bears
-on it was answered "no" and no rule fired. "unsure" or no answer means review.
+on it was answered "no", no rule fired, and its screen here is complete. "unsure"
+or no answer means review; so does a screen that does not ask everything the
+evidence calls for (its reason says what is not asked).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypedDict
 
-from trdnav.core.model import Engine, SafetyRule
+from trdnav.core.model import Engine, IncompleteScreen, SafetyRule
 
 
 class Reason(TypedDict):
@@ -28,7 +30,7 @@ class SafetyResult(TypedDict):
     unanswered: list[str]
 
 
-def _reason(rule: SafetyRule) -> Reason:
+def _reason(rule: SafetyRule | IncompleteScreen) -> Reason:
     return {
         "rule": rule.id,
         "outcome": rule.outcome,
@@ -51,6 +53,9 @@ def screen(engine: Engine, therapy: str, answers: Mapping[str, object]) -> Safet
             else:
                 reasons.append(_reason(rule))
                 contraindicated = contraindicated or rule.outcome == "contraindicated"
+    gap = engine.incomplete_screens.get(therapy)
+    if gap is not None:
+        reasons.append(_reason(gap))
     unanswered = [
         item for item in engine.safety_items_by_therapy[therapy] if answers.get(item, "unsure") == "unsure"
     ]

@@ -111,24 +111,7 @@ def crosscheck(
         where = f"{name}: {rule.id}"
         _check_refs(where, rule.therapies, known_therapies, "therapy", problems)
         _check_refs(where, rule.citations, citations, "citation", problems)
-        condition = rule.condition()
-        _check_condition(where, condition, by_id, problems)
-        if rule.outcome == "information":
-            continue
-        for item_id in sorted(condition.items()):
-            tested = by_id.get(item_id)
-            if tested is None:
-                continue
-            if tested.section != "safety":
-                problems.append(f"{where}: a safety rule must test safety items; {item_id!r} is not one")
-                continue
-            missing = [t for t in rule.therapies if t not in tested.bears_on]
-            if missing:
-                problems.append(
-                    f"{where}: item {item_id!r} does not bear on {missing}: add them to its bears_on"
-                    " so an unanswered question is flagged too"
-                )
-
+        _check_condition(where, rule.condition(), by_id, problems)
     entry_ids = [c.id for c in considerations.considerations] + [b.id for b in considerations.barriers]
     for repeated in _duplicates(entry_ids):
         problems.append(f"considerations.yaml: {repeated}: id used twice")

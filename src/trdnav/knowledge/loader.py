@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from trdnav.core import model as core
+from trdnav.knowledge.coverage import coverage_problems
 from trdnav.knowledge.crosscheck import crosscheck
 from trdnav.knowledge.schema import (
     Citation,
@@ -32,6 +33,7 @@ from trdnav.knowledge.schema import (
     ProtocolFile,
     Rule,
     RuleFile,
+    ScreeningCoverage,
     Therapy,
 )
 
@@ -60,6 +62,7 @@ class KnowledgeBase:
     citations: dict[str, Citation]
     engine: core.Engine
     protocols: dict[str, ProtocolEntry] = field(default_factory=dict)
+    coverage: ScreeningCoverage = field(default_factory=ScreeningCoverage)
 
     @property
     def version(self) -> str:
@@ -122,6 +125,7 @@ def _engine(
     rules: list[Rule],
     considerations: ConsiderationFile,
     instruments: dict[str, Instrument],
+    coverage: ScreeningCoverage,
 ) -> core.Engine:
     return core.Engine(
         knowledge_version=manifest.knowledge_version,
@@ -191,7 +195,26 @@ def _engine(
             for instrument in (instruments[i.id] for i in items.values() if i.kind == "scores")
         ),
         leaning_margin=manifest.leaning_margin,
+        incomplete_screens=_incomplete_screens(coverage),
     )
+
+
+def _incomplete_screens(coverage: ScreeningCoverage) -> dict[str, core.IncompleteScreen]:
+    """Each partial screen as the reason the engine adds: the clinician text names what is not asked."""
+    screens: dict[str, core.IncompleteScreen] = {}
+    for therapy, screen in coverage.screens.items():
+        if screen.gap is None:
+            continue
+        risks = "; ".join(entry.risk for entry in screen.gap.not_screened)
+        screens[therapy] = core.IncompleteScreen(
+            id=screen.gap.id,
+            patient_text=screen.gap.patient_text,
+            clinician_text=f"Not fully screened here. Not covered by this tool's questions: {risks}."
+            f" {screen.gap.clinician_text}",
+            citations=tuple(dict.fromkeys(c for entry in screen.gap.not_screened for c in entry.citations)),
+            evidence=screen.gap.evidence,
+        )
+    return screens
 
 
 def load_from(folder: Traversable) -> KnowledgeBase:
@@ -201,6 +224,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     item_file = _read(folder, "items.yaml", ItemFile, problems)
     considerations = _read(folder, "considerations.yaml", ConsiderationFile, problems)
     protocol_file = _read(folder, "protocols.yaml", ProtocolFile, problems)
+    coverage = _read(folder, "screening_coverage.yaml", ScreeningCoverage, problems)
     therapies: dict[str, Therapy] = {}
     for name in _files(folder, "therapies"):
         therapy = _read(folder, name, Therapy, problems)
@@ -225,7 +249,14 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             if citation.id in citations:
                 problems.append(f"{name}: {citation.id}: already defined in {citations[citation.id][0]}")
             citations[citation.id] = (name, citation)
-    if manifest is None or item_file is None or considerations is None or protocol_file is None or problems:
+    if (
+        manifest is None
+        or item_file is None
+        or considerations is None
+        or protocol_file is None
+        or coverage is None
+        or problems
+    ):
         raise KnowledgeError(problems)
     items = {item.id: item for item in item_file.items}
     problems.extend(
@@ -240,6 +271,15 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             protocols=protocol_file.protocols if protocol_file else (),
         )
     )
+    problems.extend(
+        coverage_problems(
+            coverage=coverage,
+            therapies=manifest.therapies,
+            items=item_file.items,
+            rules=rules,
+            citations={cid: entry for cid, (_, entry) in citations.items()},
+        )
+    )
     if problems:
         raise KnowledgeError(problems)
     rule_list = [rule for _, rule in rules]
@@ -252,8 +292,9 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         barriers=tuple(considerations.barriers),
         instruments=instruments,
         citations={cid: entry for cid, (_, entry) in citations.items()},
-        engine=_engine(manifest, items, rule_list, considerations, instruments),
+        engine=_engine(manifest, items, rule_list, considerations, instruments, coverage),
         protocols={protocol.id: protocol for protocol in protocol_file.protocols},
+        coverage=coverage,
     )
 
 

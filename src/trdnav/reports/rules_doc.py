@@ -82,6 +82,79 @@ def protocols_markdown(kb: KnowledgeBase) -> list[str]:
     return out
 
 
+def _short_sources(kb: KnowledgeBase, citation_ids: list[str]) -> str:
+    return "; ".join(f"{kb.citations[c].short()} (`{c}`)" for c in citation_ids)
+
+
+def coverage_markdown(kb: KnowledgeBase) -> list[str]:
+    """The "Screening coverage" section: each therapy's screen, and every safety question x therapy."""
+    coverage = kb.coverage
+    out = [
+        "## Screening coverage",
+        "",
+        "Generated from `screening_coverage.yaml`; the loader refuses a knowledge base whose questions'",
+        "`bears_on` or whose safety rules disagree with it. A therapy whose screen is *partial* is always",
+        "*needs review*, with a reason naming what this tool does not ask.",
+        "",
+        "### Each therapy's screen",
+        "",
+    ]
+    for therapy in kb.manifest.therapies:
+        screen = coverage.screens[therapy]
+        out += [
+            f"#### {kb.therapies[therapy].name} (`{therapy}`): {screen.screening}",
+            "",
+            f"- Checked against: {screen.checked_against} (sources: {_short_sources(kb, screen.citations)})",
+        ]
+        if screen.gap is not None:
+            out += [
+                f"- Reason given: `{screen.gap.id}`, needs review",
+                "- Not screened here:",
+                *(
+                    f"  - {e.risk} (sources: {_short_sources(kb, e.citations)})"
+                    for e in screen.gap.not_screened
+                ),
+                f"- Patient text: {screen.gap.patient_text}",
+                f"- Clinician text: {screen.gap.clinician_text}",
+                f"- Evidence: {EVIDENCE_WORDS[screen.gap.evidence]}",
+            ]
+        out.append("")
+    out += [
+        "### Context items that safety rules may test",
+        "",
+        "Leaving these unanswered does not make an option need review, for the reason given:",
+        "",
+        *(f"- `{item}`: {why}" for item, why in coverage.context_items.items()),
+        "",
+        "### Each safety question for each therapy",
+        "",
+    ]
+    rules_for: dict[tuple[str, str], list[str]] = {}
+    for rule in kb.rules:
+        if rule.outcome != "information":
+            for item_id in sorted(rule.condition().items()):
+                for therapy in rule.therapies:
+                    rules_for.setdefault((item_id, therapy), []).append(f"`{rule.id}`")
+    for item_id, row in coverage.items.items():
+        out += [
+            f"#### `{item_id}`",
+            "",
+            "| therapy | bears on it? | rule or reason; sources |",
+            "|---|---|---|",
+        ]
+        for therapy in kb.manifest.therapies:
+            cell = row[therapy]
+            sources = _short_sources(kb, cell.citations)
+            if cell.bears:
+                tested_by = ", ".join(rules_for.get((item_id, therapy), []))
+                why = f"{cell.review_only or tested_by}; {sources}"
+            else:
+                why = f"{cell.reason} ({sources})" if sources else str(cell.reason)
+            out.append(f"| {therapy} | {'bears on it' if cell.bears else 'does not'} | {why} |")
+        out.append("")
+    return out
+
+
 def rules_markdown(kb: KnowledgeBase) -> str:
     """The whole rules document as Markdown text (deterministic)."""
     out: list[str] = [
@@ -94,7 +167,8 @@ def rules_markdown(kb: KnowledgeBase) -> str:
         f" reviewed {kb.manifest.reviewed}, next review {kb.manifest.next_review}.",
         "",
         "A therapy is *needs review* whenever a safety question that bears on it is unanswered or",
-        "answered `unsure`, whether or not any rule below fires.",
+        "answered `unsure`, whether or not any rule below fires, and whenever its screen here is partial",
+        "(see *Screening coverage*).",
         "",
         "## Safety rules",
         "",
@@ -119,7 +193,8 @@ def rules_markdown(kb: KnowledgeBase) -> str:
         if item.section == "safety":
             marks = ["●" if t in item.bears_on else "" for t in kb.manifest.therapies]
             out.append(f"| `{item.id}` | " + " | ".join(marks) + " |")
-    out += ["", "## Considerations (what matters to the person)", ""]
+    out += ["", *coverage_markdown(kb)]
+    out += ["## Considerations (what matters to the person)", ""]
     out += [
         f"The leaning names one option only when its summed weight leads the next by at least"
         f" {kb.manifest.leaning_margin}. When one option remains it is the leaning.",
