@@ -17,21 +17,26 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from trdnav.core import model as core
+from trdnav.courses.score_entry import ItemAlert
 from trdnav.knowledge.crosscheck import crosscheck
 from trdnav.knowledge.schema import (
     Citation,
     CitationFile,
     Consideration,
     ConsiderationFile,
+    DosingFile,
     Fact,
     Instrument,
     Item,
     ItemFile,
     Manifest,
+    OutcomeRuleFile,
     ProtocolEntry,
     ProtocolFile,
     Rule,
     RuleFile,
+    SessionRangeFile,
+    SureTest,
     Therapy,
 )
 
@@ -59,11 +64,30 @@ class KnowledgeBase:
     instruments: dict[str, Instrument]
     citations: dict[str, Citation]
     engine: core.Engine
+    outcome_rules: OutcomeRuleFile
+    dosing: DosingFile
+    session_ranges: SessionRangeFile
+    sure: SureTest
     protocols: dict[str, ProtocolEntry] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
         return self.manifest.knowledge_version
+
+    @property
+    def urgent_alerts(self) -> tuple[ItemAlert, ...]:
+        """The instruments' urgent item alerts (PHQ-9 item 9 above 0): each flags the assessment,
+        shows crisis resources first and alerts the clinic at once, on every path."""
+        return tuple(
+            ItemAlert(instrument.id, alert.id, alert.item, alert.above)
+            for instrument in self.instruments.values()
+            for alert in instrument.alerts
+            if alert.level == "urgent"
+        )
+
+    @property
+    def urgent_alert_ids(self) -> frozenset[str]:
+        return frozenset(alert.id for alert in self.urgent_alerts)
 
     def unverified_facts(self) -> list[tuple[str, Fact]]:
         """Facts shown with the label 'unverified', with where they live."""
@@ -194,6 +218,17 @@ def _engine(
     )
 
 
+def _unknown_citations(citations: dict[str, Any], files: dict[str, list[tuple[str, Any]]]) -> list[str]:
+    """A problem for each citation id, in the clinical-number files, that no citations file defines."""
+    return [
+        f"{name}: {entry}: unknown citation {cid}"
+        for name, entries in files.items()
+        for entry, sourced in entries
+        for cid in sourced.citations
+        if cid not in citations
+    ]
+
+
 def load_from(folder: Traversable) -> KnowledgeBase:
     """Read and check every data file under ``folder``; raise KnowledgeError listing all problems."""
     problems: list[str] = []
@@ -201,6 +236,10 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     item_file = _read(folder, "items.yaml", ItemFile, problems)
     considerations = _read(folder, "considerations.yaml", ConsiderationFile, problems)
     protocol_file = _read(folder, "protocols.yaml", ProtocolFile, problems)
+    outcome_rules = _read(folder, "outcome_rules.yaml", OutcomeRuleFile, problems)
+    dosing = _read(folder, "dosing.yaml", DosingFile, problems)
+    session_ranges = _read(folder, "session_ranges.yaml", SessionRangeFile, problems)
+    sure = _read(folder, "sure.yaml", SureTest, problems)
     therapies: dict[str, Therapy] = {}
     for name in _files(folder, "therapies"):
         therapy = _read(folder, name, Therapy, problems)
@@ -225,7 +264,17 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             if citation.id in citations:
                 problems.append(f"{name}: {citation.id}: already defined in {citations[citation.id][0]}")
             citations[citation.id] = (name, citation)
-    if manifest is None or item_file is None or considerations is None or protocol_file is None or problems:
+    if (
+        manifest is None
+        or item_file is None
+        or considerations is None
+        or protocol_file is None
+        or outcome_rules is None
+        or dosing is None
+        or session_ranges is None
+        or sure is None
+        or problems
+    ):
         raise KnowledgeError(problems)
     items = {item.id: item for item in item_file.items}
     problems.extend(
@@ -238,6 +287,17 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             instruments=instruments,
             citations={cid: entry for cid, (_, entry) in citations.items()},
             protocols=protocol_file.protocols if protocol_file else (),
+        )
+    )
+    problems.extend(
+        _unknown_citations(
+            citations,
+            {
+                "outcome_rules.yaml": outcome_rules.entries(),
+                "dosing.yaml": dosing.iv_ketamine.entries(),
+                "session_ranges.yaml": session_ranges.entries(),
+                "sure.yaml": [("sure", sure)],
+            },
         )
     )
     if problems:
@@ -253,6 +313,10 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         instruments=instruments,
         citations={cid: entry for cid, (_, entry) in citations.items()},
         engine=_engine(manifest, items, rule_list, considerations, instruments),
+        outcome_rules=outcome_rules,
+        dosing=dosing,
+        session_ranges=session_ranges,
+        sure=sure,
         protocols={protocol.id: protocol for protocol in protocol_file.protocols},
     )
 
