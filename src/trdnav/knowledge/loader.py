@@ -296,7 +296,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
                 "outcome_rules.yaml": outcome_rules.entries(),
                 "dosing.yaml": dosing.iv_ketamine.entries(),
                 "session_ranges.yaml": session_ranges.entries(),
-                "sure.yaml": [("sure", sure)],
+                "sure.yaml": [("sure", sure), ("conflict_at_or_below", sure.conflict_at_or_below)],
             },
         )
     )

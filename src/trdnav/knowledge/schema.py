@@ -552,7 +552,7 @@ class SureTest(Strict):
     evidence: EvidenceLabel
     citations: list[str] = Field(min_length=1)
     terms_url: str = Field(pattern=r"^https?://\S+$")
-    conflict_at_or_below: int = Field(ge=0)
+    conflict_at_or_below: Threshold
     items: list[SureItem] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -560,6 +560,6 @@ class SureTest(Strict):
         ids = [item.id for item in self.items]
         if len(set(ids)) != len(ids):
             raise ValueError("each SURE item needs its own id")
-        if self.conflict_at_or_below >= len(self.items):
+        if self.conflict_at_or_below.value >= len(self.items):
             raise ValueError("conflict_at_or_below must be below the number of items")
         return self

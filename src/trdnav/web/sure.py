@@ -46,7 +46,9 @@ class SureView:
 
 
 def sure_view(test: SureTest, stored: Mapping[str, str]) -> SureView:
-    return SureView([SureAnswer(item, stored.get(item.id)) for item in test.items], test.conflict_at_or_below)
+    return SureView(
+        [SureAnswer(item, stored.get(item.id)) for item in test.items], test.conflict_at_or_below.value
+    )
 
 
 def read_sure_form(test: SureTest, form: Mapping[str, object]) -> tuple[dict[str, str], dict[str, str]]:
