@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 INSTRUMENTS: dict[str, tuple[str, int]] = {"phq9": ("PHQ-9", 9), "gad7": ("GAD-7", 7)}  # name, items
@@ -48,17 +48,23 @@ def entry_alerts(entry: Entry, alerts: Sequence[ItemAlert]) -> list[ItemAlert]:
     ]
 
 
-def _posted_above(form: Mapping[str, Sequence[str]], name: str, above: int) -> bool:
-    """True when a valid answer (0 to 3) above ``above`` is posted under ``name``."""
-    return any(
-        len(value.strip()) == 1 and value.strip() in "0123" and int(value.strip()) > above
-        for value in form.get(name, [])
-    )
+def _posted_alerts(
+    form: Mapping[str, Sequence[str]], alerts: Sequence[ItemAlert], field_name: Callable[[ItemAlert], str]
+) -> list[ItemAlert]:
+    """The alerts whose item's field holds a valid answer (0 to 3) above the alert's threshold."""
+    return [
+        alert
+        for alert in alerts
+        if any(
+            len(v := value.strip()) == 1 and v in "0123" and int(v) > alert.above
+            for value in form.get(field_name(alert), [])
+        )
+    ]
 
 
 def checkin_alerts(form: Mapping[str, Sequence[str]], alerts: Sequence[ItemAlert]) -> list[ItemAlert]:
     """The alerts the check-in's answers raise (fields ``phq9_9`` ...), whatever else it holds."""
-    return [alert for alert in alerts if _posted_above(form, f"{alert.instrument}_{alert.item}", alert.above)]
+    return _posted_alerts(form, alerts, lambda alert: f"{alert.instrument}_{alert.item}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +105,8 @@ def check_clinician_entry(
         return checked
     label, count = INSTRUMENTS[instrument]
     top = maximum_total(instrument)
-    checked.alerts = [
-        alert
-        for alert in alerts
-        if alert.instrument == instrument and _posted_above(form, f"item_{alert.item}", alert.above)
-    ]
+    mine = [alert for alert in alerts if alert.instrument == instrument]
+    checked.alerts = _posted_alerts(form, mine, lambda alert: f"item_{alert.item}")
 
     taken = checked.values["taken_on"]
     if not _ISO_DATE.fullmatch(taken):

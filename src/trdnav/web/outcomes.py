@@ -4,9 +4,8 @@ alerts) with score entry, marking an alert handled, and the clinic's response an
 per therapy (page and CSV).
 
 A PHQ-9 item 9 above 0 (the instrument's urgent alert in the knowledge base), from the patient or a
-clinician, raises an urgent suicide-risk alert at once,
-even in a form refused for another answer (the queue puts the patient first) and, for the patient,
-shows crisis resources before anything else.
+clinician, raises an urgent suicide-risk alert at once, even in a form refused for another answer
+(the queue puts the patient first) and, for the patient, shows crisis resources before anything else.
 Staff routes see only their own clinic: other clinics' records answer 404 and nothing is written.
 Every read or write of patient data appends one audit entry per record, in the request's transaction.
 """
