@@ -9,6 +9,9 @@ import pytest
 
 from trdnav.courses.chart import BOTTOM, LEFT, RIGHT, TOP, scores_chart, x_for, y_for
 from trdnav.courses.outcomes import Baseline, Score
+from trdnav.knowledge.loader import load
+
+RULES = load().outcome_rules.rules
 
 SVG = "{http://www.w3.org/2000/svg}"
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -37,7 +40,7 @@ def test_lines_and_points_sit_at_their_scores() -> None:
     base = Baseline(18, day(-3), "assessment")
     phq9 = [Score("phq9", 14, day(7)), Score("phq9", 8, day(14))]
     gad7 = [Score("gad7", 12, day(7)), Score("gad7", 9, day(14))]
-    root = parse(scores_chart(phq9, gad7, base))
+    root = parse(scores_chart(phq9, gad7, base, RULES))
 
     (remission,) = by_class(root, "remission-line")
     assert float(remission.get("y1", "")) == float(remission.get("y2", "")) == y_for(5)
@@ -61,7 +64,7 @@ def test_lines_and_points_sit_at_their_scores() -> None:
 
 
 def test_chart_is_accessible_and_has_no_scripts_or_styles() -> None:
-    svg = scores_chart([Score("phq9", 11, day(5))], [], Baseline(22, day(0), "score"), chart_id="c1")
+    svg = scores_chart([Score("phq9", 11, day(5))], [], Baseline(22, day(0), "score"), RULES, chart_id="c1")
     root = parse(svg)
     assert root.get("role") == "img"
     assert root.get("aria-labelledby") == "c1-title c1-desc"
@@ -78,7 +81,7 @@ def test_chart_is_accessible_and_has_no_scripts_or_styles() -> None:
 @pytest.mark.parametrize("baseline_total", [0, None])
 def test_no_response_line_without_a_measurable_baseline(baseline_total: int | None) -> None:
     base = None if baseline_total is None else Baseline(baseline_total, day(0), "score")
-    root = parse(scores_chart([], [], base))
+    root = parse(scores_chart([], [], base, RULES))
     assert by_class(root, "response-line") == []
     assert len(by_class(root, "remission-line")) == 1
 
@@ -90,7 +93,9 @@ def test_no_response_line_without_a_measurable_baseline(baseline_total: int | No
 def test_line_labels_do_not_collide_when_the_lines_are_close(
     baseline_total: int, remission_label_below: bool, response_label_below: bool
 ) -> None:
-    root = parse(scores_chart([Score("phq9", 6, day(5))], [], Baseline(baseline_total, day(0), "score")))
+    root = parse(
+        scores_chart([Score("phq9", 6, day(5))], [], Baseline(baseline_total, day(0), "score"), RULES)
+    )
     (remission_label,) = by_class(root, "remission-label")
     (response_label,) = by_class(root, "response-label")
     assert (float(remission_label.get("y", "")) > y_for(5)) is remission_label_below

@@ -3,11 +3,13 @@ message naming the field, the value and the range; the arithmetic of worked exam
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
 
-from trdnav.courses.dosing import DoseError, KetamineDoseLimits, compute_ketamine_dose
+from trdnav.courses.dosing import DoseError, compute_ketamine_dose
+from trdnav.knowledge.loader import load
 
 D = Decimal
 STANDARD = {
@@ -16,10 +18,11 @@ STANDARD = {
     "concentration_mg_per_ml": D("1"),
     "infusion_minutes": 40,
 }
+LIMITS = load().dosing.iv_ketamine.limits
 
 
 def dose(**changes: object) -> object:
-    return compute_ketamine_dose(**(STANDARD | changes))  # type: ignore[arg-type]
+    return compute_ketamine_dose(**(STANDARD | changes), limits=LIMITS)  # type: ignore[arg-type]
 
 
 def refusal(**changes: object) -> dict[str, str]:
@@ -29,7 +32,7 @@ def refusal(**changes: object) -> dict[str, str]:
 
 
 def test_the_research_dose_for_70_kg_shows_each_step_of_its_arithmetic() -> None:
-    calculation = compute_ketamine_dose(D("70"), D("0.5"), D("1"), 40)
+    calculation = compute_ketamine_dose(D("70"), D("0.5"), D("1"), 40, LIMITS)
     assert (calculation.dose_mg, calculation.volume_ml, calculation.rate_ml_per_hour) == (
         D("35.0"),
         D("35.00"),
@@ -44,14 +47,14 @@ def test_the_research_dose_for_70_kg_shows_each_step_of_its_arithmetic() -> None
 
 def test_the_dose_rounds_to_a_tenth_the_volume_to_a_hundredth_and_the_rate_to_a_tenth() -> None:
     # 83.3 × 0.45 = 37.485 → 37.5 mg; 37.5 ÷ 2.5 = 15.00 mL; 15 ÷ 45 × 60 = 20.0 mL/h
-    calculation = compute_ketamine_dose(D("83.3"), D("0.45"), D("2.5"), 45)
+    calculation = compute_ketamine_dose(D("83.3"), D("0.45"), D("2.5"), 45, LIMITS)
     assert calculation.arithmetic == (
         "83.3 kg × 0.45 mg/kg = 37.5 mg",
         "37.5 mg ÷ 2.5 mg/mL = 15.00 mL",
         "15.00 mL ÷ 45 min × 60 = 20.0 mL/h",
     )
     # 61.7 × 0.5 = 30.85 → 30.9 mg; 30.9 ÷ 10 = 3.09 mL; 3.09 ÷ 40 × 60 = 4.635 → 4.6 mL/h
-    small = compute_ketamine_dose(D("61.7"), D("0.5"), D("10"), 40)
+    small = compute_ketamine_dose(D("61.7"), D("0.5"), D("10"), 40, LIMITS)
     assert (small.dose_mg, small.volume_ml, small.rate_ml_per_hour) == (D("30.9"), D("3.09"), D("4.6"))
     assert small.arithmetic[1:] == ("30.9 mg ÷ 10.0 mg/mL = 3.09 mL", "3.09 mL ÷ 40 min × 60 = 4.6 mL/h")
 
@@ -64,14 +67,14 @@ def test_a_small_dose_is_drawn_up_exactly_not_rounded_to_a_tenth_of_a_millilitre
     weight: str, per_kg: str, dose_mg: str, volume_ml: str
 ) -> None:
     # 3.5 mg at 10 mg/mL was 0.4 mL (4.0 mg delivered, +14%); it is 0.35 mL, the dose as computed
-    small = compute_ketamine_dose(D(weight), D(per_kg), D("10"), 40)
+    small = compute_ketamine_dose(D(weight), D(per_kg), D("10"), 40, LIMITS)
     assert (small.dose_mg, small.volume_ml) == (D(dose_mg), D(volume_ml))
     assert small.volume_ml * small.concentration_mg_per_ml == small.dose_mg
 
 
 def test_the_rate_comes_from_the_volume_before_rounding_and_its_line_says_so() -> None:
     # 35.0 mg ÷ 3 mg/mL = 11.666… → 11.67 mL drawn up; the rate is 11.666… ÷ 40 × 60 = 17.5 mL/h
-    calculation = compute_ketamine_dose(D("70"), D("0.5"), D("3"), 40)
+    calculation = compute_ketamine_dose(D("70"), D("0.5"), D("3"), 40, LIMITS)
     assert (calculation.volume_ml, calculation.rate_ml_per_hour) == (D("11.67"), D("17.5"))
     assert calculation.arithmetic[1:] == (
         "35.0 mg ÷ 3.0 mg/mL = 11.67 mL",
@@ -97,7 +100,7 @@ def test_values_exactly_at_a_limit_are_accepted(field: str, at_limit: object) ->
 
 
 def test_the_heaviest_weight_allowed_is_accepted_at_a_dose_within_the_cap() -> None:
-    assert compute_ketamine_dose(D("250"), D("0.4"), D("1"), 40).dose_mg == D("100.0")
+    assert compute_ketamine_dose(D("250"), D("0.4"), D("1"), 40, LIMITS).dose_mg == D("100.0")
 
 
 @pytest.mark.parametrize(
@@ -136,9 +139,9 @@ def test_values_just_beyond_a_limit_are_refused_naming_field_value_and_range(
 
 
 def test_the_computed_dose_may_reach_the_cap_but_not_pass_it() -> None:
-    assert compute_ketamine_dose(D("200"), D("0.5"), D("1"), 40).dose_mg == D("100.0")
+    assert compute_ketamine_dose(D("200"), D("0.5"), D("1"), 40, LIMITS).dose_mg == D("100.0")
     with pytest.raises(DoseError) as refused:
-        compute_ketamine_dose(D("200.2"), D("0.5"), D("1"), 40)  # 100.1 mg
+        compute_ketamine_dose(D("200.2"), D("0.5"), D("1"), 40, LIMITS)  # 100.1 mg
     assert refused.value.errors == {
         "dose_mg": "Computed dose: 100.1 mg is above the clinic's maximum of 100 mg for one infusion. "
         "Check the weight and the ordered dose."
@@ -185,7 +188,7 @@ def test_not_a_number_is_refused() -> None:
 
 
 def test_a_clinic_can_set_its_own_limits() -> None:
-    strict = KetamineDoseLimits(max_dose_mg=D("50"))
+    strict = dataclasses.replace(LIMITS, max_dose_mg=D("50"))
     with pytest.raises(DoseError) as refused:
         compute_ketamine_dose(D("110"), D("0.5"), D("1"), 40, strict)  # 55.0 mg
     assert "maximum of 50 mg" in refused.value.errors["dose_mg"]

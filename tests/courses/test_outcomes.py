@@ -20,8 +20,11 @@ from trdnav.courses.outcomes import (
     since_start,
     status,
 )
+from trdnav.knowledge.loader import load
 
 START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
+
+RULES = load().outcome_rules.rules
 
 
 def at(days: float) -> dt.datetime:
@@ -50,12 +53,12 @@ def base(total: int) -> Baseline:
 )
 def test_response_is_a_drop_of_at_least_half(baseline_total: int, total: int, responding: bool) -> None:
     # 21 -> 11 is a 47.6% drop, 19 -> 10 is 47.4%: not response; 19 -> 9 is 52.6%.
-    assert is_response(baseline_total, total) is responding
+    assert is_response(baseline_total, total, RULES) is responding
 
 
 @pytest.mark.parametrize(("total", "remitted"), [(0, True), (4, True), (5, False), (27, False)])
 def test_remission_is_below_five(total: int, remitted: bool) -> None:
-    assert is_remission(total) is remitted
+    assert is_remission(total, RULES) is remitted
 
 
 @pytest.mark.parametrize(
@@ -74,12 +77,12 @@ def test_remission_is_below_five(total: int, remitted: bool) -> None:
     ],
 )
 def test_status_words_follow_the_latest_phq9(baseline_total: int, total: int, expected: str) -> None:
-    assert status(base(baseline_total), phq9(total)) == expected
+    assert status(base(baseline_total), phq9(total), RULES) == expected
 
 
 def test_status_without_scores_or_baseline() -> None:
-    assert status(base(20), None) == "no_scores"
-    assert status(None, phq9(12)) == "no_baseline"
+    assert status(base(20), None, RULES) == "no_scores"
+    assert status(None, phq9(12), RULES) == "no_baseline"
     assert percent_change(0, 3) is None
     assert percent_change(20, 15) == 25
 
@@ -107,21 +110,21 @@ def test_halfway_flag_when_improvement_is_under_20_percent(
     done: int, planned: int, total: int, state: str
 ) -> None:
     visits = ["done"] * done + ["planned"] * planned + ["missed"] * 3
-    check = halfway(visits, base(20), phq9(total))
+    check = halfway(visits, base(20), phq9(total), RULES)
     assert check.state == state
     assert check.flagged is (state == "flagged")
     assert check.sessions_planned == done + planned  # missed visits are not counted
 
 
 def test_halfway_flag_at_19_point_something_percent() -> None:
-    assert halfway(["done"] * 5 + ["planned"] * 5, base(21), phq9(17)).flagged  # 19.05%
-    assert not halfway(["done"] * 5 + ["planned"] * 5, base(21), phq9(16)).flagged  # 23.8%
+    assert halfway(["done"] * 5 + ["planned"] * 5, base(21), phq9(17), RULES).flagged  # 19.05%
+    assert not halfway(["done"] * 5 + ["planned"] * 5, base(21), phq9(16), RULES).flagged  # 23.8%
 
 
 def test_halfway_without_a_score_or_baseline_asks_for_one() -> None:
-    assert halfway(["done"] * 6, base(20), None).state == "no_score"
-    assert halfway(["done"] * 6, base(0), phq9(3)).state == "no_baseline"
-    assert "check-in" in halfway(["done"] * 6, base(20), None).words
+    assert halfway(["done"] * 6, base(20), None, RULES).state == "no_score"
+    assert halfway(["done"] * 6, base(0), phq9(3), RULES).state == "no_baseline"
+    assert "check-in" in halfway(["done"] * 6, base(20), None, RULES).words
 
 
 def test_checkins_are_weekly_and_on_the_last_session_day() -> None:

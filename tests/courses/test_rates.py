@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trdnav.courses.rates import CourseResult, Interval, therapy_rates, wilson
+from trdnav.knowledge.loader import load
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,7 @@ def test_rates_count_courses_with_a_baseline_of_5_and_a_score_since_the_start() 
         CourseResult("tms", None, 3),  # no baseline: not counted
         CourseResult("iv_ketamine", 15, 5),  # response, 5 is not remission
     ]
-    tms, ketamine, ect = therapy_rates(results, ["tms", "iv_ketamine", "ect"])
+    tms, ketamine, ect = therapy_rates(results, ["tms", "iv_ketamine", "ect"], load().outcome_rules.rules)
     assert (tms.courses, tms.n, tms.response.k, tms.remission.k) == (6, 3, 2, 1)
     assert tms.response.value == pytest.approx(2 / 3)
     assert (ketamine.n, ketamine.response.k, ketamine.remission.k) == (1, 1, 0)

@@ -8,7 +8,20 @@ from typing import Any
 
 import pytest
 
-from trdnav.courses.session_forms import alerts_for, check_ketamine, check_tms, form_values
+from trdnav.courses import session_forms
+from trdnav.courses.session_forms import CheckedRecord, alerts_for, form_values
+from trdnav.knowledge.loader import load
+
+KB = load()
+
+
+def check_ketamine(form: dict[str, Any]) -> CheckedRecord:
+    return session_forms.check_ketamine(form, KB.dosing.iv_ketamine.limits, KB.session_ranges.ranges)
+
+
+def check_tms(form: dict[str, Any], protocols: set[str] | None = None) -> CheckedRecord:
+    return session_forms.check_tms(form, KB.session_ranges.ranges, protocols or ())
+
 
 KETAMINE: dict[str, Any] = {
     "weight_kg": "70",

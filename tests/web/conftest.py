@@ -364,7 +364,7 @@ def care(app: FastAPI, world: World) -> Care:
             taper=False,
         )
         first, second = course.visits[0], course.visits[1]
-        checked = check_ketamine(KETAMINE_SESSION)
+        checked = check_ketamine(KETAMINE_SESSION, kb.dosing.iv_ketamine.limits, kb.session_ranges.ranges)
         assert checked.storable, checked.errors
         record = add_record(session, clinician, course, first, "iv_ketamine", checked.data)
         alert = raise_alert(

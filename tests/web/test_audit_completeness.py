@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from tests.web.conftest import KETAMINE_SESSION, PASSWORD, BrowserClient, Care, World, signed_in
 from tests.web.test_authorization import MOUNT_SAMPLES, Call, served_routes
+from trdnav.knowledge.loader import load
 from trdnav.store import audit
 from trdnav.store.models import (
     Assessment,
@@ -33,7 +34,6 @@ from trdnav.store.models import (
     Staff,
     StaffSession,
 )
-from trdnav.web.sure import SURE_ITEMS
 
 # A record is named by a key: "assessment_a" / "consultation_a" (the world's), "new" (a record this
 # request created), "none" (no single record: a list or a page about many).
@@ -113,7 +113,7 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/a/{token}/results"): Expect("link_holder", READ_A),
     ("GET", "/a/{token}/print"): Expect("link_holder", READ_A),
     ("POST", "/a/{token}/sure"): Expect(
-        "link_holder", UPDATE_A, form={item.id: "yes" for item in SURE_ITEMS}
+        "link_holder", UPDATE_A, form={item.id: "yes" for item in load().sure.items}
     ),
     ("GET", "/a/{token}/summary.pdf"): Expect(
         "link_holder", (("export", "assessment", "assessment_a", "a"),)

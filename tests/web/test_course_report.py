@@ -75,7 +75,9 @@ def _treated(app: FastAPI, world: World, care: Care) -> None:
                 "confirmed_dose_mg": "36.0",
                 "confirmed_volume_ml": "36.00",
                 "confirmed_rate_ml_per_hour": "54.0",
-            }
+            },
+            load().dosing.iv_ketamine.limits,
+            load().session_ranges.ranges,
         )
         assert checked.storable, checked.errors
         correct_record(session, clinician, original, checked.data, "Weight was misread on the scale")

@@ -21,7 +21,6 @@ from trdnav.store.models import Assessment, ConsultationRequest
 from trdnav.store.repository import create_assessment, find_by_token, save_answers
 from trdnav.web import results as results_module
 from trdnav.web.summary import long_date
-from trdnav.web.sure import SURE_ITEMS
 
 KB = load()
 TMS = KB.therapies["tms"].name
@@ -223,7 +222,7 @@ def test_sure_no_answers_are_saved_and_bring_suggestions(app: FastAPI, client: T
     token = _assessment(app, all_no()["answers"])
     sure = _section(_results(client, token), "sure")
     assert f'action="/a/{token}/sure"' in sure
-    for item in SURE_ITEMS:
+    for item in KB.sure.items:
         assert item.question in _text(sure)
     assert "© O'Connor &amp; Légaré" in sure and 'href="#src-legare2010_sure"' in sure
 
@@ -233,7 +232,7 @@ def test_sure_no_answers_are_saved_and_bring_suggestions(app: FastAPI, client: T
     assert response.headers["location"] == f"/a/{token}/results#sure"
 
     sure = _text(_section(_results(client, token), "sure"))
-    suggestions = {item.id: item.suggestion for item in SURE_ITEMS}
+    suggestions = {item.id: item.suggestion for item in KB.sure.items}
     assert suggestions["understand"] in sure and suggestions["encouragement"] in sure
     assert suggestions["sure"] not in sure and suggestions["risk_benefit"] not in sure
     with app.state.sessions.begin() as session:

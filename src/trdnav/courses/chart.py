@@ -1,6 +1,6 @@
 """The scores chart of a course as an SVG string: PHQ-9 totals over time (x = date, y = 0-27), the
-baseline point, a dashed response line at 50% of baseline, a remission line at 5, and GAD-7 as a
-second series.
+baseline point, a dashed response line (50% below baseline) and a remission line (below 5), both
+at the thresholds of the `OutcomeRules` passed in, and GAD-7 as a second series.
 
 Made for screen and paper alike: black and grey only, series told apart by dash pattern and marker
 shape (not colour), every line labelled in words. Accessible: ``role="img"`` with a <title> and a
@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from trdnav.courses.outcomes import REMISSION_BELOW, Baseline, Score
+from trdnav.courses.outcomes import Baseline, OutcomeRules, Score
 
 WIDTH, HEIGHT = 640, 360
 LEFT, RIGHT, TOP, BOTTOM = 64, 600, 16, 280  # the plot area
@@ -66,12 +66,21 @@ def _series(points: list[tuple[float, float]], dash: str | None, marker: str, cs
     return parts
 
 
-def _describe(base: Baseline | None, phq9: Sequence[Score], gad7: Sequence[Score]) -> str:
+def response_level(base: Baseline, rules: OutcomeRules) -> float:
+    """The PHQ-9 total at which the latest score counts as response."""
+    return base.total * (100 - rules.response_percent) / 100
+
+
+def _describe(
+    base: Baseline | None, phq9: Sequence[Score], gad7: Sequence[Score], rules: OutcomeRules
+) -> str:
     said = []
     if base is not None:
         said.append(f"Baseline PHQ-9 {base.total} on {base.taken_at.date().isoformat()}.")
-        said.append(f"Response line at {base.total / 2:g} (50% of baseline).")
-    said.append(f"Remission line at {REMISSION_BELOW}.")
+        said.append(
+            f"Response line at {response_level(base, rules):g} ({rules.response_percent}% below baseline)."
+        )
+    said.append(f"Remission line at {rules.remission_below}.")
     if phq9:
         said.append("PHQ-9: " + ", ".join(f"{s.taken_at.date().isoformat()} {s.total}" for s in phq9) + ".")
     else:
@@ -82,7 +91,12 @@ def _describe(base: Baseline | None, phq9: Sequence[Score], gad7: Sequence[Score
 
 
 def scores_chart(
-    phq9: Sequence[Score], gad7: Sequence[Score], base: Baseline | None, *, chart_id: str = "scores-chart"
+    phq9: Sequence[Score],
+    gad7: Sequence[Score],
+    base: Baseline | None,
+    rules: OutcomeRules,
+    *,
+    chart_id: str = "scores-chart",
 ) -> str:
     """The chart as inline SVG markup. ``phq9`` and ``gad7`` are the scores to plot (any order)."""
     phq9 = sorted(phq9, key=lambda s: s.taken_at)
@@ -94,7 +108,7 @@ def scores_chart(
         f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         f'aria-labelledby="{title_id} {desc_id}">',
         f'<title id="{title_id}">PHQ-9{" and GAD-7" if gad7 else ""} scores over the course</title>',
-        f'<desc id="{desc_id}">{escape(_describe(base, phq9, gad7))}</desc>',
+        f'<desc id="{desc_id}">{escape(_describe(base, phq9, gad7, rules))}</desc>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
     ]
     for tick in Y_TICKS:  # y axis with gridlines
@@ -111,18 +125,20 @@ def scores_chart(
     )
     parts.append(_text((LEFT + RIGHT) / 2, BOTTOM + 36, "Date", "middle"))
 
-    remission_y = y_for(REMISSION_BELOW)
+    remission_y = y_for(rules.remission_below)
     parts.append(
         f'<line class="remission-line" x1="{LEFT}" y1="{remission_y}" x2="{RIGHT}" y2="{remission_y}" '
         'stroke="#000" stroke-width="1.5"/>'
     )
     # labels sit above their lines; when the two lines are close, the lower line's label goes below it
-    close = base is not None and base.total > 0 and abs(base.total / 2 - REMISSION_BELOW) < LABEL_CLEARANCE
-    response_below = close and base is not None and base.total / 2 < REMISSION_BELOW
+    response_at = response_level(base, rules) if base is not None and base.total > 0 else None
+    close = response_at is not None and abs(response_at - rules.remission_below) < LABEL_CLEARANCE
+    response_below = close and response_at is not None and response_at < rules.remission_below
     remission_label_y = remission_y + 14 if close and not response_below else remission_y - 4
-    parts.append(_text(RIGHT, remission_label_y, "Remission: PHQ-9 below 5", "end", "remission-label"))
-    if base is not None and base.total > 0:
-        response_y = y_for(base.total / 2)
+    remission_words = f"Remission: PHQ-9 below {rules.remission_below}"
+    parts.append(_text(RIGHT, remission_label_y, remission_words, "end", "remission-label"))
+    if response_at is not None:
+        response_y = y_for(response_at)
         response_label_y = response_y + 14 if response_below else response_y - 4
         parts.append(
             f'<line class="response-line" x1="{LEFT}" y1="{response_y}" x2="{RIGHT}" y2="{response_y}" '
@@ -132,7 +148,7 @@ def scores_chart(
             _text(
                 RIGHT,
                 response_label_y,
-                f"Response: 50% below baseline ({base.total / 2:g})",
+                f"Response: {rules.response_percent}% below baseline ({response_at:g})",
                 "end",
                 "response-label",
             )

@@ -14,15 +14,16 @@ line shown can be re-done by hand from the figures on it:
 When the volume had to be rounded (35.0 mg ÷ 3.0 mg/mL = 11.67 mL), the rate line starts from the
 dose and the concentration instead: "35.0 mg ÷ 3.0 mg/mL ÷ 40 min × 60 = 17.5 mL/h".
 
-The default limits are a starting point for the clinic's own policy, to be reviewed with its
-pharmacy; they are not clinical guidance. Only the usual research dose is from the evidence digest
-(0.5 mg/kg over 40 minutes [V]: Murrough 2013, ELEKT-D, Fava 2020); the ranges around it are
-clinic policy (clinical_opinion), and a clinic passes its own `KetamineDoseLimits` to change them.
+The limits are knowledge-base data (``dosing.yaml``, with their evidence labels and sources), passed
+in as `KetamineDoseLimits`: a starting point for the clinic's own policy, to be reviewed with its
+pharmacy, not clinical guidance. Only the usual research dose is from the evidence digest (0.5 mg/kg
+over 40 minutes [V]: Murrough 2013, ELEKT-D, Fava 2020); the ranges around it are clinic policy
+(clinical_opinion).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 TENTH = Decimal("0.1")
@@ -58,32 +59,15 @@ class Limit:
         return None
 
 
-def _limit(label: str, low: str, high: str, unit: str, places: int) -> Limit:
-    return Limit(label, Decimal(low), Decimal(high), unit, places)
-
-
 @dataclass(frozen=True, slots=True)
 class KetamineDoseLimits:
-    """The clinic's safety limits for one IV ketamine infusion (clinic policy, not clinical guidance).
+    """The clinic's safety limits for one IV ketamine infusion (from the knowledge base's ``dosing.yaml``)."""
 
-    Each default below is clinic policy (clinical_opinion) chosen around the research dose of
-    0.5 mg/kg over 40 minutes [V]; a clinic reviews them with its pharmacy and may pass its own.
-    """
-
-    # Clinic policy (clinical_opinion): adults; outside 30-250 kg the weight is more likely a typing error.
-    weight_kg: Limit = field(default_factory=lambda: _limit("Weight", "30", "250", "kg", 1))
-    # Clinic policy (clinical_opinion): ASKP3 describes 0.5-1 mg/kg as a usual start [S]; 0.1 allows
-    # low test doses, and nothing above 1.0 mg/kg is given without changing this policy.
-    dose_mg_per_kg: Limit = field(default_factory=lambda: _limit("Ordered dose", "0.10", "1.00", "mg/kg", 2))
-    # Clinic policy (clinical_opinion): the dilutions the clinic's pharmacy prepares fall in this range.
-    concentration_mg_per_ml: Limit = field(
-        default_factory=lambda: _limit("Concentration", "0.5", "10", "mg/mL", 2)
-    )
-    # Clinic policy (clinical_opinion): 40 minutes is the research standard [V]; ASKP3 describes
-    # 40-60 minutes [S]; faster than 20 or slower than 120 minutes is refused.
-    infusion_minutes: Limit = field(default_factory=lambda: _limit("Infusion time", "20", "120", "min", 0))
-    # Clinic policy (clinical_opinion): the most one infusion may contain, whatever the weight.
-    max_dose_mg: Decimal = Decimal("100")
+    weight_kg: Limit
+    dose_mg_per_kg: Limit
+    concentration_mg_per_ml: Limit
+    infusion_minutes: Limit
+    max_dose_mg: Decimal  # the most one infusion may contain, whatever the weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +112,9 @@ def compute_ketamine_dose(
     dose_mg_per_kg: Decimal,
     concentration_mg_per_ml: Decimal,
     infusion_minutes: Decimal | int,
-    limits: KetamineDoseLimits | None = None,
+    limits: KetamineDoseLimits,
 ) -> DoseCalculation:
     """The dose in mg, the volume and the pump rate, with the arithmetic; `DoseError` if refused."""
-    limits = limits or KetamineDoseLimits()
     given = {
         "weight_kg": (Decimal(weight_kg), limits.weight_kg),
         "dose_mg_per_kg": (Decimal(dose_mg_per_kg), limits.dose_mg_per_kg),

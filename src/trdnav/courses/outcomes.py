@@ -1,24 +1,22 @@
 """Measurement-based care rules: baseline, response, remission, status words, the halfway flag and
 the check-in schedule of a course. Pure: no database, no clock (``today`` and moments are passed in).
 
-Definitions (evidence digest, section 5, "Measurement-based care", both [V]):
+The thresholds are knowledge-base data (``outcome_rules.yaml``, with their evidence labels and
+sources), passed in as `OutcomeRules`: response (a drop of at least 50% from baseline) and remission
+(a total below 5) are the NCQA/HEDIS success metrics [V]; the "improving" and halfway thresholds
+(20%) are this service's own rules (clinical_opinion), stated wherever they are shown.
 
-- PHQ-9 response: a drop of at least 50% from baseline; PHQ-9 remission: a total below 5. These are
-  the success metrics used by NCQA/HEDIS and in health-system studies (Psychiatric Services 2020,
-  doi:10.1176/appi.ps.201900295; knowledge base citation ``phq_response_remission_2020``).
-- PHQ-9 totals run 0-27; 5/10/15/20 mark mild/moderate/moderately severe/severe (Kroenke 2001).
-
-Our own rules (not from a source, stated wherever they are shown):
+Our own rules (not from a source):
 
 - Baseline: the last PHQ-9 taken before the course's first session; without one, the PHQ-9 of the
   intake assessment.
-- "Improving": down at least 20% but less than 50%; "not improving": down less than 20% (or worse).
+- "Improving": down at least the improving threshold but less than response; "not improving": less.
 - Halfway flag: once half of the course's sessions are done (missed visits do not count), the latest
-  PHQ-9 since the course began is less than 20% below baseline.
+  PHQ-9 since the course began is less than the halfway threshold below baseline.
 - Check-ins: every 7 days from the first session while the course runs, and on the last session day.
   A check-in counts as done when a PHQ-9 was taken within 3 days either side of its due date.
 
-All comparisons use whole-number arithmetic, so 50% and 20% boundaries are exact.
+All comparisons use whole-number arithmetic, so the percentage boundaries are exact.
 """
 
 from __future__ import annotations
@@ -27,27 +25,40 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-RESPONSE_DEFINITION = "Response: PHQ-9 total at least 50% below baseline."
-REMISSION_DEFINITION = "Remission: PHQ-9 total below 5."
-DEFINITIONS_SOURCE = (
-    "NCQA/HEDIS success metrics for measurement-based care (Psychiatric Services 2020, "
-    "doi:10.1176/appi.ps.201900295)"
-)
-REMISSION_BELOW = 5  # PHQ-9 total strictly below this is remission
-RESPONSE_PERCENT = 50  # drop of at least this percentage from baseline is response
-HALFWAY_MIN_PERCENT = 20  # less improvement than this at halfway raises the flag
 CHECKIN_EVERY_DAYS = 7
 CHECKIN_WINDOW_DAYS = 3  # a score this many days either side of a due date meets it
 
-STATUS_WORDS: dict[str, str] = {
-    "remitted": "Remitted (PHQ-9 below 5)",
-    "responding": "Responding (PHQ-9 at least 50% below baseline)",
-    "improving": "Improving (PHQ-9 20% to under 50% below baseline)",
-    "not_improving": "Not improving (PHQ-9 less than 20% below baseline)",
-    "no_scores": "No scores yet since the course began",
-    "no_baseline": "No baseline PHQ-9",
-    "baseline_too_low": "Baseline too low to measure change (PHQ-9 baseline 0)",
-}
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRules:
+    """The PHQ-9 thresholds, from the knowledge base (``outcome_rules.yaml``)."""
+
+    remission_below: int  # a PHQ-9 total strictly below this is remission
+    response_percent: int  # a drop of at least this percentage from baseline is response
+    improving_percent: int  # a smaller drop of at least this percentage is "improving"
+    halfway_percent: int  # less improvement than this at halfway raises the flag
+
+    @property
+    def response_definition(self) -> str:
+        return f"Response: PHQ-9 total at least {self.response_percent}% below baseline."
+
+    @property
+    def remission_definition(self) -> str:
+        return f"Remission: PHQ-9 total below {self.remission_below}."
+
+    @property
+    def status_words(self) -> dict[str, str]:
+        """Words for each key `status` returns."""
+        return {
+            "remitted": f"Remitted (PHQ-9 below {self.remission_below})",
+            "responding": f"Responding (PHQ-9 at least {self.response_percent}% below baseline)",
+            "improving": f"Improving (PHQ-9 {self.improving_percent}% to under "
+            f"{self.response_percent}% below baseline)",
+            "not_improving": f"Not improving (PHQ-9 less than {self.improving_percent}% below baseline)",
+            "no_scores": "No scores yet since the course began",
+            "no_baseline": "No baseline PHQ-9",
+            "baseline_too_low": "Baseline too low to measure change (PHQ-9 baseline 0)",
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +105,13 @@ def since_start(scores: Sequence[Score], first_session_at: dt.datetime | None) -
     return sorted(found, key=lambda s: s.taken_at)
 
 
-def is_remission(total: int) -> bool:
-    return total < REMISSION_BELOW
+def is_remission(total: int, rules: OutcomeRules) -> bool:
+    return total < rules.remission_below
 
 
-def is_response(baseline_total: int, total: int) -> bool:
-    """At least a 50% drop; never for a baseline of 0 (no change can be measured)."""
-    return baseline_total > 0 and (baseline_total - total) * 100 >= RESPONSE_PERCENT * baseline_total
+def is_response(baseline_total: int, total: int, rules: OutcomeRules) -> bool:
+    """At least the response drop; never for a baseline of 0 (no change can be measured)."""
+    return improved_at_least(baseline_total, total, rules.response_percent)
 
 
 def improved_at_least(baseline_total: int, total: int, percent: int) -> bool:
@@ -114,19 +125,19 @@ def percent_change(baseline_total: int, total: int) -> float | None:
     return (baseline_total - total) * 100 / baseline_total
 
 
-def status(base: Baseline | None, latest: Score | None) -> str:
-    """A key of `STATUS_WORDS` for the latest PHQ-9 since the course began."""
+def status(base: Baseline | None, latest: Score | None, rules: OutcomeRules) -> str:
+    """A key of `OutcomeRules.status_words` for the latest PHQ-9 since the course began."""
     if latest is None:
         return "no_scores"
-    if is_remission(latest.total):
+    if is_remission(latest.total, rules):
         return "remitted"
     if base is None:
         return "no_baseline"
     if base.total <= 0:
         return "baseline_too_low"
-    if is_response(base.total, latest.total):
+    if is_response(base.total, latest.total, rules):
         return "responding"
-    if improved_at_least(base.total, latest.total, HALFWAY_MIN_PERCENT):
+    if improved_at_least(base.total, latest.total, rules.improving_percent):
         return "improving"
     return "not_improving"
 
@@ -136,6 +147,7 @@ class HalfwayCheck:
     state: str  # "not_reached", "flagged", "on_track", "no_score", "no_baseline"
     sessions_done: int
     sessions_planned: int
+    percent: int  # the halfway threshold the check used
 
     @property
     def flagged(self) -> bool:
@@ -146,27 +158,30 @@ class HalfwayCheck:
         half = f"{self.sessions_done} of {self.sessions_planned} sessions done"
         return {
             "not_reached": f"Halfway not reached yet ({half}).",
-            "flagged": f"Flag: less than 20% improvement on PHQ-9 at or past halfway ({half}). "
-            "Review the treatment plan.",
-            "on_track": f"Past halfway with at least 20% improvement on PHQ-9 ({half}).",
+            "flagged": f"Flag: less than {self.percent}% improvement on PHQ-9 at or past halfway "
+            f"({half}). Review the treatment plan.",
+            "on_track": f"Past halfway with at least {self.percent}% improvement on PHQ-9 ({half}).",
             "no_score": f"Past halfway ({half}) but no PHQ-9 since the course began: ask for a check-in.",
             "no_baseline": f"Past halfway ({half}); no baseline PHQ-9 to compare with.",
         }[self.state]
 
 
-def halfway(visit_statuses: Sequence[str], base: Baseline | None, latest: Score | None) -> HalfwayCheck:
+def halfway(
+    visit_statuses: Sequence[str], base: Baseline | None, latest: Score | None, rules: OutcomeRules
+) -> HalfwayCheck:
     """Check improvement once half the planned sessions are done (missed visits are not counted)."""
     planned = sum(1 for s in visit_statuses if s in ("planned", "done"))
     done = sum(1 for s in visit_statuses if s == "done")
+    percent = rules.halfway_percent
     if planned == 0 or done * 2 < planned:
-        return HalfwayCheck("not_reached", done, planned)
+        return HalfwayCheck("not_reached", done, planned, percent)
     if latest is None:
-        return HalfwayCheck("no_score", done, planned)
+        return HalfwayCheck("no_score", done, planned, percent)
     if base is None or base.total <= 0:
-        return HalfwayCheck("no_baseline", done, planned)
-    if improved_at_least(base.total, latest.total, HALFWAY_MIN_PERCENT):
-        return HalfwayCheck("on_track", done, planned)
-    return HalfwayCheck("flagged", done, planned)
+        return HalfwayCheck("no_baseline", done, planned, percent)
+    if improved_at_least(base.total, latest.total, percent):
+        return HalfwayCheck("on_track", done, planned, percent)
+    return HalfwayCheck("flagged", done, planned, percent)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,10 @@
 """A clinic's response and remission rates per therapy, with Wilson score 95% confidence intervals.
 
-Which courses count (our definition, shown with the rates): courses whose baseline PHQ-9 is 5 or
-more (at least mild depression by the Kroenke 2001 bands, so that nobody who began in the remission
-range counts as remitted) and that have at least one PHQ-9 since their first session. Each counts
-once, at its latest PHQ-9 since the first session (last observation). Response and remission follow
-`trdnav.courses.outcomes`.
+Which courses count (our definition, shown with the rates): courses whose baseline PHQ-9 is at least
+the remission cut-off (5: at least mild depression by the Kroenke 2001 bands, so that nobody who
+began in the remission range counts as remitted) and that have at least one PHQ-9 since their first
+session. Each counts once, at its latest PHQ-9 since the first session (last observation). Response
+and remission follow `trdnav.courses.outcomes`.
 
 The Wilson score interval (Wilson 1927) stays inside 0-1 and behaves well for small counts and rates
 near 0 or 1, which a clinic's numbers often are.
@@ -16,14 +16,18 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from trdnav.courses.outcomes import REMISSION_BELOW, is_remission, is_response
+from trdnav.courses.outcomes import OutcomeRules, is_remission, is_response
 
 Z_95 = 1.959964
-ELIGIBILITY = (
-    f"Courses with a baseline PHQ-9 of {REMISSION_BELOW} or more and at least one PHQ-9 since their "
-    "first session, each counted once at its latest PHQ-9 since the first session."
-)
 INTERVAL_METHOD = "95% confidence interval: Wilson score interval."
+
+
+def eligibility(rules: OutcomeRules) -> str:
+    """Which courses the rates count, in words."""
+    return (
+        f"Courses with a baseline PHQ-9 of {rules.remission_below} or more and at least one PHQ-9 since "
+        "their first session, each counted once at its latest PHQ-9 since the first session."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +57,9 @@ class CourseResult:
     baseline: int | None
     latest: int | None
 
-    @property
-    def eligible(self) -> bool:
-        return self.baseline is not None and self.baseline >= REMISSION_BELOW and self.latest is not None
+    def eligible(self, rules: OutcomeRules) -> bool:
+        started_above = self.baseline is not None and self.baseline >= rules.remission_below
+        return started_above and self.latest is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,19 +88,21 @@ class TherapyRates:
         return self.response.n
 
 
-def therapy_rates(results: Iterable[CourseResult], therapies: Sequence[str]) -> list[TherapyRates]:
+def therapy_rates(
+    results: Iterable[CourseResult], therapies: Sequence[str], rules: OutcomeRules
+) -> list[TherapyRates]:
     """Rates for each therapy in ``therapies`` (in that order), zero counts included."""
     all_results = list(results)
     rates: list[TherapyRates] = []
     for therapy in therapies:
         mine = [r for r in all_results if r.therapy == therapy]
-        counted = [r for r in mine if r.eligible]
+        counted = [r for r in mine if r.eligible(rules)]
         responders = sum(
             1
             for r in counted
-            if r.baseline is not None and r.latest is not None and is_response(r.baseline, r.latest)
+            if r.baseline is not None and r.latest is not None and is_response(r.baseline, r.latest, rules)
         )
-        remitters = sum(1 for r in counted if r.latest is not None and is_remission(r.latest))
+        remitters = sum(1 for r in counted if r.latest is not None and is_remission(r.latest, rules))
         n = len(counted)
         rates.append(TherapyRates(therapy, len(mine), Rate(responders, n), Rate(remitters, n)))
     return rates

@@ -1,22 +1,22 @@
 """Checking PHQ-9 and GAD-7 scores as submitted: the patient's check-in (every item answered) and a
 clinician's entry (a total, or every item, with the date taken). Pure: ``today`` is passed in.
 
-Messages name what was expected. PHQ-9 item 9 (thoughts of death or self-harm) above 0 is reported
-so that the caller raises the urgent alert at once, even when the rest of the form is refused: an
-answer of 1, 2 or 3 to item 9 is never discarded because another answer is missing or wrong.
+Messages name what was expected. An answer that raises one of the instruments' item alerts (PHQ-9
+item 9, thoughts of death or self-harm, above 0) is reported so that the caller raises the urgent
+alert at once, even when the rest of the form is refused: such an answer is never discarded because
+another answer is missing or wrong. Which item, and above what, is knowledge-base data (the
+instrument's ``alerts``), passed in as `ItemAlert` values.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 INSTRUMENTS: dict[str, tuple[str, int]] = {"phq9": ("PHQ-9", 9), "gad7": ("GAD-7", 7)}  # name, items
 ITEM_MAXIMUM = 3
-RISK_ITEM = 9  # PHQ-9 item 9
-RISK_ANSWERS = frozenset({"1", "2", "3"})  # item 9 above 0, as posted
 _DIGITS = re.compile(r"[0-9]{1,3}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -25,18 +25,46 @@ def maximum_total(instrument: str) -> int:
     return INSTRUMENTS[instrument][1] * ITEM_MAXIMUM
 
 
-def item_nine_positive(instrument: str, items: Sequence[int] | None) -> bool:
-    """True when a PHQ-9 with its items says item 9 is above 0."""
-    return instrument == "phq9" and items is not None and len(items) >= RISK_ITEM and items[RISK_ITEM - 1] > 0
+@dataclass(frozen=True, slots=True)
+class ItemAlert:
+    """An answer above ``above`` to item ``item`` of ``instrument`` raises the alert ``id``."""
+
+    instrument: str
+    id: str
+    item: int
+    above: int
 
 
-def _risk_posted(form: Mapping[str, Sequence[str]], name: str) -> bool:
-    return any(value.strip() in RISK_ANSWERS for value in form.get(name, []))
+def entry_alerts(entry: Entry, alerts: Sequence[ItemAlert]) -> list[ItemAlert]:
+    """The alerts a stored entry's items raise (none for a total given alone)."""
+    items = entry.items
+    return [
+        alert
+        for alert in alerts
+        if alert.instrument == entry.instrument
+        and items is not None
+        and len(items) >= alert.item
+        and items[alert.item - 1] > alert.above
+    ]
 
 
-def checkin_risk_answer(form: Mapping[str, Sequence[str]]) -> bool:
-    """True when the check-in posts PHQ-9 item 9 above 0, whatever else it holds (complete or not)."""
-    return _risk_posted(form, f"phq9_{RISK_ITEM}")
+def _posted_alerts(
+    form: Mapping[str, Sequence[str]], alerts: Sequence[ItemAlert], field_name: Callable[[ItemAlert], str]
+) -> list[ItemAlert]:
+    """The alerts whose item's field holds a valid answer (0 to 3) above the alert's threshold."""
+    return [
+        alert
+        for alert in alerts
+        if any(
+            len(v := value.strip()) == 1 and v in "0123" and int(v) > alert.above
+            for value in form.get(field_name(alert), [])
+        )
+    ]
+
+
+def checkin_alerts(form: Mapping[str, Sequence[str]], alerts: Sequence[ItemAlert]) -> list[ItemAlert]:
+    """The alerts the check-in's answers raise (fields ``phq9_9`` ...), whatever else it holds."""
+    return _posted_alerts(form, alerts, lambda alert: f"{alert.instrument}_{alert.item}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +82,7 @@ class CheckedEntry:
     taken_on: dt.date | None = None
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-    risk_answer: bool = False  # a PHQ-9 item 9 above 0 was given, even if the entry is refused
+    alerts: list[ItemAlert] = field(default_factory=list)  # raised by the answers, even if refused
 
 
 def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
@@ -62,7 +90,9 @@ def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
     return given[-1] if given else ""
 
 
-def check_clinician_entry(form: Mapping[str, Sequence[str]], today: dt.date) -> CheckedEntry:
+def check_clinician_entry(
+    form: Mapping[str, Sequence[str]], today: dt.date, alerts: Sequence[ItemAlert]
+) -> CheckedEntry:
     """Fields: ``instrument`` (phq9|gad7), ``taken_on`` (YYYY-MM-DD, not in the future), and ``total``
     and/or ``item_1`` ... ``item_N`` (all items or none; a total given with items must be their sum)."""
     checked = CheckedEntry()
@@ -75,7 +105,8 @@ def check_clinician_entry(form: Mapping[str, Sequence[str]], today: dt.date) -> 
         return checked
     label, count = INSTRUMENTS[instrument]
     top = maximum_total(instrument)
-    checked.risk_answer = instrument == "phq9" and _risk_posted(form, f"item_{RISK_ITEM}")
+    mine = [alert for alert in alerts if alert.instrument == instrument]
+    checked.alerts = _posted_alerts(form, mine, lambda alert: f"item_{alert.item}")
 
     taken = checked.values["taken_on"]
     if not _ISO_DATE.fullmatch(taken):

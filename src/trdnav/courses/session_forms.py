@@ -2,8 +2,9 @@
 
 Each check takes the posted form values and returns the clean ``data`` to store (JSON: decimals as
 exact strings such as "35.0", whole numbers as ints, yes/no as booleans) and one message per wrong
-field naming what was expected. The plausibility ranges below are clinic policy (clinical_opinion):
-they catch typing errors; they are not treatment thresholds.
+field naming what was expected. The plausibility ranges are knowledge-base data
+(``session_ranges.yaml``), passed in as `SessionRanges`: clinic policy (clinical_opinion) that
+catches typing errors, not treatment thresholds.
 
 An infusion needs two steps: the dose fields go through the calculator (`dosing`), and the record is
 stored only when the form also carries the figures the clinician was shown (``confirmed_dose_mg``,
@@ -27,16 +28,28 @@ from trdnav.courses.session_fields import Errors, FormValues
 
 KINDS = {"iv_ketamine": "IV ketamine infusion", "tms": "TMS session"}
 
-# --- Vital signs (clinic policy: plausible readings, to catch typing errors) ----------------------
-SYSTOLIC = (60, 260)
-DIASTOLIC = (30, 160)
-HEART_RATE = (30, 220)
+Range = tuple[int, int]  # lowest and highest allowed, both included
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRanges:
+    """The plausible range of each number in a session record (from ``session_ranges.yaml``)."""
+
+    systolic: Range  # mmHg
+    diastolic: Range  # mmHg
+    heart_rate: Range  # beats a minute
+    dissociation: Range  # clinician's rating at its peak, 0 none to 10 severe
+    motor_threshold: Range  # % of the stimulator's maximum output
+    intensity: Range  # % of motor threshold
+    pulses: Range
+    scalp_pain: Range  # 0 none to 10 worst
+
+
 VITALS_MOMENTS = {
     "before": "before the infusion",
     "during": "during the infusion (highest reading)",
     "after": "after the infusion, before discharge",
 }
-DISSOCIATION = (0, 10)  # clinician's rating of dissociation at its peak, 0 none to 10 severe
 KETAMINE_SIDE_EFFECTS = {
     "none": "None",
     "nausea": "Nausea",
@@ -48,12 +61,8 @@ KETAMINE_SIDE_EFFECTS = {
     "anxiety": "Anxiety",
 }
 
-# --- TMS (clinic policy) ----------------------------------------------------------------------------
-MOTOR_THRESHOLD = (1, 100)  # % of the stimulator's maximum output
+# --- TMS ------------------------------------------------------------------------------------------
 MT_METHODS = {"emg": "EMG (motor evoked potential)", "visible_twitch": "Visible thumb twitch"}
-INTENSITY = (80, 140)  # % of motor threshold; 120% is typical for 10 Hz [V]
-PULSES = (1, 10_000)
-SCALP_PAIN = (0, 10)
 TARGETS = {"left_dlpfc": "Left DLPFC", "right_dlpfc": "Right DLPFC", "other": "Other (describe)"}
 PROTOCOL_ID = re.compile(r"^[a-z0-9_]{1,60}$")
 
@@ -73,13 +82,13 @@ class CheckedRecord:
         return not self.errors and not self.awaiting_confirmation
 
 
-def _vitals(form: FormValues, moment: str, errors: Errors) -> dict[str, int | None]:
+def _vitals(form: FormValues, moment: str, ranges: SessionRanges, errors: Errors) -> dict[str, int | None]:
     words = VITALS_MOMENTS[moment]
     systolic = read.whole(
-        form, f"bp_{moment}_systolic", f"Systolic pressure {words}", *SYSTOLIC, "mmHg", errors
+        form, f"bp_{moment}_systolic", f"Systolic pressure {words}", *ranges.systolic, "mmHg", errors
     )
     diastolic = read.whole(
-        form, f"bp_{moment}_diastolic", f"Diastolic pressure {words}", *DIASTOLIC, "mmHg", errors
+        form, f"bp_{moment}_diastolic", f"Diastolic pressure {words}", *ranges.diastolic, "mmHg", errors
     )
     if systolic is not None and diastolic is not None and systolic <= diastolic:
         errors[f"bp_{moment}_diastolic"] = (
@@ -87,7 +96,7 @@ def _vitals(form: FormValues, moment: str, errors: Errors) -> dict[str, int | No
             f"diastolic ({diastolic}); check the order of the two numbers."
         )
     heart_rate = read.whole(
-        form, f"hr_{moment}", f"Heart rate {words}", *HEART_RATE, "beats a minute", errors
+        form, f"hr_{moment}", f"Heart rate {words}", *ranges.heart_rate, "beats a minute", errors
     )
     return {"systolic": systolic, "diastolic": diastolic, "heart_rate": heart_rate}
 
@@ -159,18 +168,23 @@ def _side_effects(form: FormValues, errors: Errors) -> tuple[list[str], str]:
     return [value for value in KETAMINE_SIDE_EFFECTS if value in chosen], other
 
 
-def check_ketamine(form: FormValues, limits: KetamineDoseLimits | None = None) -> CheckedRecord:
+def check_ketamine(form: FormValues, limits: KetamineDoseLimits, ranges: SessionRanges) -> CheckedRecord:
     """An IV ketamine infusion record; stored only once the computed dose has been confirmed."""
     errors: Errors = {}
-    calculation = _calculation(form, limits or KetamineDoseLimits(), errors)
+    calculation = _calculation(form, limits, errors)
     confirmed = _confirmation(form, calculation, errors) if calculation is not None else False
 
     start = read.clock_time(form, "start_time", "Infusion start", errors)
     end = read.clock_time(form, "end_time", "Infusion end", errors)
     _after(start, end, "end_time", "Infusion end: the end must be later than the start (same day).", errors)
-    vitals = {moment: _vitals(form, moment, errors) for moment in VITALS_MOMENTS}
+    vitals = {moment: _vitals(form, moment, ranges, errors) for moment in VITALS_MOMENTS}
     dissociation = read.whole(
-        form, "dissociation_rating", "Dissociation rating", *DISSOCIATION, "(0 none, 10 severe)", errors
+        form,
+        "dissociation_rating",
+        "Dissociation rating",
+        *ranges.dissociation,
+        "(0 none, 10 severe)",
+        errors,
     )
     side_effects, side_effects_other = _side_effects(form, errors)
     adverse_event = read.free_text(form, "adverse_event", "Adverse event", errors)
@@ -216,15 +230,15 @@ def check_ketamine(form: FormValues, limits: KetamineDoseLimits | None = None) -
     )
 
 
-def check_tms(form: FormValues, protocols: Collection[str] = ()) -> CheckedRecord:
+def check_tms(form: FormValues, ranges: SessionRanges, protocols: Collection[str] = ()) -> CheckedRecord:
     """A TMS session record. ``protocols``: the ids allowed (empty: any well-formed id)."""
     errors: Errors = {}
     threshold = read.whole(
-        form, "rmt_percent", "Resting motor threshold", *MOTOR_THRESHOLD, "% of machine output", errors
+        form, "rmt_percent", "Resting motor threshold", *ranges.motor_threshold, "% of machine output", errors
     )
     method = read.one_of(form, "rmt_method", "How the motor threshold was found", MT_METHODS, errors)
     intensity = read.whole(
-        form, "intensity_percent_mt", "Intensity", *INTENSITY, "% of motor threshold", errors
+        form, "intensity_percent_mt", "Intensity", *ranges.intensity, "% of motor threshold", errors
     )
     output: Decimal | None = None
     if threshold is not None and intensity is not None:
@@ -234,7 +248,7 @@ def check_tms(form: FormValues, protocols: Collection[str] = ()) -> CheckedRecor
                 f"Intensity: {intensity}% of a motor threshold of {threshold}% would need {output}% of the "
                 "machine's output, more than it can give. Check the threshold and the intensity."
             )
-    pulses = read.whole(form, "pulses", "Pulses", *PULSES, "pulses", errors)
+    pulses = read.whole(form, "pulses", "Pulses", *ranges.pulses, "pulses", errors)
     protocol = read.text(form, "protocol")
     if (protocols and protocol not in protocols) or not PROTOCOL_ID.match(protocol):
         listed = f"one of: {', '.join(sorted(protocols))}" if protocols else "the protocol's id (a–z, 0–9, _)"
@@ -243,7 +257,9 @@ def check_tms(form: FormValues, protocols: Collection[str] = ()) -> CheckedRecor
     target_other = read.free_text(
         form, "target_other", "Other target", errors, limit=200, required=target == "other"
     )
-    scalp_pain = read.whole(form, "scalp_pain", "Scalp pain", *SCALP_PAIN, "(0 none, 10 worst)", errors)
+    scalp_pain = read.whole(
+        form, "scalp_pain", "Scalp pain", *ranges.scalp_pain, "(0 none, 10 worst)", errors
+    )
     headache = read.yes_no(form, "headache", "Headache", errors)
     seizure = read.yes_no(form, "seizure", "Seizure", errors)
     adverse_event = read.free_text(form, "adverse_event", "Other adverse event", errors)

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from trdnav.core import model as core
+from trdnav.courses.score_entry import ItemAlert
 from trdnav.knowledge.coverage import coverage_problems
 from trdnav.knowledge.crosscheck import crosscheck
 from trdnav.knowledge.schema import (
@@ -24,16 +25,20 @@ from trdnav.knowledge.schema import (
     CitationFile,
     Consideration,
     ConsiderationFile,
+    DosingFile,
     Fact,
     Instrument,
     Item,
     ItemFile,
     Manifest,
+    OutcomeRuleFile,
     ProtocolEntry,
     ProtocolFile,
     Rule,
     RuleFile,
     ScreeningCoverage,
+    SessionRangeFile,
+    SureTest,
     Therapy,
 )
 
@@ -61,12 +66,31 @@ class KnowledgeBase:
     instruments: dict[str, Instrument]
     citations: dict[str, Citation]
     engine: core.Engine
+    outcome_rules: OutcomeRuleFile
+    dosing: DosingFile
+    session_ranges: SessionRangeFile
+    sure: SureTest
     protocols: dict[str, ProtocolEntry] = field(default_factory=dict)
     coverage: ScreeningCoverage = field(default_factory=ScreeningCoverage)
 
     @property
     def version(self) -> str:
         return self.manifest.knowledge_version
+
+    @property
+    def urgent_alerts(self) -> tuple[ItemAlert, ...]:
+        """The instruments' urgent item alerts (PHQ-9 item 9 above 0): each flags the assessment,
+        shows crisis resources first and alerts the clinic at once, on every path."""
+        return tuple(
+            ItemAlert(instrument.id, alert.id, alert.item, alert.above)
+            for instrument in self.instruments.values()
+            for alert in instrument.alerts
+            if alert.level == "urgent"
+        )
+
+    @property
+    def urgent_alert_ids(self) -> frozenset[str]:
+        return frozenset(alert.id for alert in self.urgent_alerts)
 
     def unverified_facts(self) -> list[tuple[str, Fact]]:
         """Facts shown with the label 'unverified', with where they live."""
@@ -217,6 +241,17 @@ def _incomplete_screens(coverage: ScreeningCoverage) -> dict[str, core.Incomplet
     return screens
 
 
+def _unknown_citations(citations: dict[str, Any], files: dict[str, list[tuple[str, Any]]]) -> list[str]:
+    """A problem for each citation id, in the clinical-number files, that no citations file defines."""
+    return [
+        f"{name}: {entry}: unknown citation {cid}"
+        for name, entries in files.items()
+        for entry, sourced in entries
+        for cid in sourced.citations
+        if cid not in citations
+    ]
+
+
 def load_from(folder: Traversable) -> KnowledgeBase:
     """Read and check every data file under ``folder``; raise KnowledgeError listing all problems."""
     problems: list[str] = []
@@ -225,6 +260,10 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     considerations = _read(folder, "considerations.yaml", ConsiderationFile, problems)
     protocol_file = _read(folder, "protocols.yaml", ProtocolFile, problems)
     coverage = _read(folder, "screening_coverage.yaml", ScreeningCoverage, problems)
+    outcome_rules = _read(folder, "outcome_rules.yaml", OutcomeRuleFile, problems)
+    dosing = _read(folder, "dosing.yaml", DosingFile, problems)
+    session_ranges = _read(folder, "session_ranges.yaml", SessionRangeFile, problems)
+    sure = _read(folder, "sure.yaml", SureTest, problems)
     therapies: dict[str, Therapy] = {}
     for name in _files(folder, "therapies"):
         therapy = _read(folder, name, Therapy, problems)
@@ -255,6 +294,10 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         or considerations is None
         or protocol_file is None
         or coverage is None
+        or outcome_rules is None
+        or dosing is None
+        or session_ranges is None
+        or sure is None
         or problems
     ):
         raise KnowledgeError(problems)
@@ -280,6 +323,17 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             citations={cid: entry for cid, (_, entry) in citations.items()},
         )
     )
+    problems.extend(
+        _unknown_citations(
+            citations,
+            {
+                "outcome_rules.yaml": outcome_rules.entries(),
+                "dosing.yaml": dosing.iv_ketamine.entries(),
+                "session_ranges.yaml": session_ranges.entries(),
+                "sure.yaml": [("sure", sure), ("conflict_at_or_below", sure.conflict_at_or_below)],
+            },
+        )
+    )
     if problems:
         raise KnowledgeError(problems)
     rule_list = [rule for _, rule in rules]
@@ -293,6 +347,10 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         instruments=instruments,
         citations={cid: entry for cid, (_, entry) in citations.items()},
         engine=_engine(manifest, items, rule_list, considerations, instruments, coverage),
+        outcome_rules=outcome_rules,
+        dosing=dosing,
+        session_ranges=session_ranges,
+        sure=sure,
         protocols={protocol.id: protocol for protocol in protocol_file.protocols},
         coverage=coverage,
     )

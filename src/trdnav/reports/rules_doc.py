@@ -1,11 +1,11 @@
-"""`docs/rules.md`, generated from the knowledge base: every rule, its texts and sources, and every
-treatment protocol the course planner keeps."""
+"""`docs/rules.md`, generated from the knowledge base: every rule, its texts and sources, every
+treatment protocol the course planner keeps, and every clinical number the course code uses."""
 
 from __future__ import annotations
 
 from trdnav.core.conditions import describe
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.knowledge.schema import ScheduledPhase
+from trdnav.knowledge.schema import Basis, DecimalRange, ScheduledPhase
 
 OUTCOME_WORDS = {
     "contraindicated": "contraindicated",
@@ -155,6 +155,71 @@ def coverage_markdown(kb: KnowledgeBase) -> list[str]:
     return out
 
 
+def _basis_cells(kb: KnowledgeBase, entry: Basis) -> str:
+    sources = "; ".join(kb.citations[c].short() for c in entry.citations) or "none"
+    return f"{EVIDENCE_WORDS[entry.evidence]} | {sources} | {entry.basis}"
+
+
+def clinical_numbers_markdown(kb: KnowledgeBase) -> list[str]:
+    """The item alerts, outcome thresholds, dose limits, session ranges and SURE test, with sources."""
+    out = [
+        "## Clinical numbers",
+        "",
+        "Every number below is read from the knowledge base by every path that uses it (intake form, API,",
+        "CLI, check-in, clinician score entry, course pages, PDFs); none is written in the code.",
+        "",
+        "### Item alerts",
+        "",
+        "An urgent alert flags the assessment, shows crisis resources first and alerts the clinic at once.",
+        "",
+        "| instrument | alert | raised when | level | sources |",
+        "|---|---|---|---|---|",
+    ]
+    for instrument in kb.instruments.values():
+        sources = "; ".join(kb.citations[c].short() for c in instrument.citations)
+        out += [
+            f"| {instrument.name} | `{alert.id}` | item {alert.item} above {alert.above} | {alert.level}"
+            f" | {sources} |"
+            for alert in instrument.alerts
+        ]
+    header = ["| number | value | evidence | sources | basis |", "|---|---|---|---|---|"]
+    rules = kb.outcome_rules
+    out += ["", "### Outcome thresholds (PHQ-9)", "", *header]
+    out += [
+        f"| `{name}` | {entry.value}{'%' if name.endswith('percent') else ''} | {_basis_cells(kb, entry)} |"
+        for name, entry in rules.entries()
+    ]
+    dosing = kb.dosing.iv_ketamine
+    out += ["", "### IV ketamine dose limits", "", *header]
+    for name, entry in dosing.entries():
+        shown = f"{entry.low} to {entry.high} {entry.unit}" if isinstance(entry, DecimalRange) else ""
+        out.append(
+            f"| `{name}` | {shown or f'at most {dosing.max_dose_mg.value} mg'} | {_basis_cells(kb, entry)} |"
+        )
+    out += ["", "### Session record ranges", "", *header]
+    out += [
+        f"| `{name}` | {entry.low} to {entry.high} | {_basis_cells(kb, entry)} |"
+        for name, entry in kb.session_ranges.entries()
+    ]
+    sure = kb.sure
+    out += [
+        "",
+        "### SURE test of decisional conflict",
+        "",
+        f"Evidence: {EVIDENCE_WORDS[sure.evidence]}; sources: {_sources(kb, sure.citations)}."
+        f" Terms: {sure.terms_url}",
+        "",
+        *header,
+        f"| `conflict_at_or_below` | {sure.conflict_at_or_below.value} of {len(sure.items)}"
+        f" | {_basis_cells(kb, sure.conflict_at_or_below)} |",
+        "",
+        "| letter | item | question | suggestion after a no |",
+        "|---|---|---|---|",
+    ]
+    out += [f"| {item.letter} | {item.name} | {item.question} | {item.suggestion} |" for item in sure.items]
+    return [*out, ""]
+
+
 def rules_markdown(kb: KnowledgeBase) -> str:
     """The whole rules document as Markdown text (deterministic)."""
     out: list[str] = [
@@ -226,4 +291,5 @@ def rules_markdown(kb: KnowledgeBase) -> str:
             "",
         ]
     out += protocols_markdown(kb)
+    out += clinical_numbers_markdown(kb)
     return "\n".join(out)

@@ -156,11 +156,11 @@ class CourseReport:
         """Whether the latest PHQ-9 meets the response definition; None when it cannot be said."""
         if self.baseline is None or self.latest is None or self.baseline.total <= 0:
             return None
-        return rules.is_response(self.baseline.total, self.latest.total)
+        return rules.is_response(self.baseline.total, self.latest.total, self.outcome.thresholds)
 
     @property
     def remission(self) -> bool | None:
-        return None if self.latest is None else rules.is_remission(self.latest.total)
+        return None if self.latest is None else rules.is_remission(self.latest.total, self.outcome.thresholds)
 
 
 def _record_line(

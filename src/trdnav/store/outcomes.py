@@ -125,13 +125,14 @@ class CourseOutcome:
     status: str
     halfway: rules.HalfwayCheck | None
     checkins: list[rules.CheckIn]
+    thresholds: rules.OutcomeRules  # the knowledge base's thresholds the status and flag were judged by
     chart_id: str = "scores-chart"
 
     @cached_property
     def chart(self) -> str:
         """The scores chart (SVG), drawn when a page shows it: the rates and the check-in pages,
         which use the figures alone, do not pay for it."""
-        return scores_chart(self.phq9, self.gad7, self.baseline, chart_id=self.chart_id)
+        return scores_chart(self.phq9, self.gad7, self.baseline, self.thresholds, chart_id=self.chart_id)
 
     @property
     def latest(self) -> rules.Score | None:
@@ -139,7 +140,7 @@ class CourseOutcome:
 
     @property
     def status_words(self) -> str:
-        return rules.STATUS_WORDS[self.status]
+        return self.thresholds.status_words[self.status]
 
     @property
     def change_percent(self) -> float | None:
@@ -189,6 +190,7 @@ def course_outcome(
         key=lambda s: s.taken_at,
     )
     latest = phq9[-1] if phq9 else None
+    thresholds = kb.outcome_rules.rules
     checkins = rules.checkin_schedule(
         [utc(v.starts_at).astimezone(zone).date() for v in kept],
         [s.taken_at.date() for s in phq9],
@@ -201,9 +203,10 @@ def course_outcome(
         baseline=base,
         phq9=phq9,
         gad7=gad7,
-        status=rules.status(base, latest),
-        halfway=rules.halfway([v.status for v in visits], base, latest) if course else None,
+        status=rules.status(base, latest, thresholds),
+        halfway=rules.halfway([v.status for v in visits], base, latest, thresholds) if course else None,
         checkins=checkins,
+        thresholds=thresholds,
         chart_id=f"scores-chart-{assessment.id}",
     )
 

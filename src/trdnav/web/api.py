@@ -26,7 +26,7 @@ from trdnav.knowledge.schema import EvidenceLabel, Item
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.repository import create_assessment
 from trdnav.web.default_clinic import default_clinic
-from trdnav.web.deps import audit_patient, db_session, open_assessment, patient_actor
+from trdnav.web.deps import audit_patient, db_session, knowledge, open_assessment, patient_actor
 from trdnav.web.problems import (
     NOT_FOUND_DETAIL,
     inline_json_schema,
@@ -278,9 +278,6 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-SUICIDE_RISK = "suicide_risk"  # the contract's alert id for PHQ-9 item 9 above 0
-
-
 def _store(request: Request, session: Session, answers: dict[str, Any], result: dict[str, Any]) -> str:
     """Store a valid document for the default clinic (``TRDNAV_DEFAULT_CLINIC``, if any); audited."""
     clinic = default_clinic(session, request.app.state.settings)
@@ -293,7 +290,7 @@ def _store(request: Request, session: Session, answers: dict[str, Any], result: 
         clinic_id=clinic.id if clinic else None,
     )
     audit_patient(request, session, assessment, "create")
-    if any(alert["id"] == SUICIDE_RISK for alert in result["alerts"]):
+    if any(alert["id"] in knowledge(request).urgent_alert_ids for alert in result["alerts"]):
         flag_suicide_risk(session, patient_actor(request, assessment), assessment)
     return token
 

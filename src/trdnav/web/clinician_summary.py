@@ -29,7 +29,6 @@ SECTION_TITLES = {
     "priorities": "Priorities and practicalities",
 }
 NOT_ANSWERED = "Not answered"
-SUICIDE_RISK = "suicide_risk"
 
 
 @dataclass(frozen=True)
@@ -225,7 +224,7 @@ def build_clinician_view(kb: KnowledgeBase, assessment: Assessment) -> Clinician
         updated_at=assessment.updated_at,
         last_step=assessment.last_step,
         knowledge_version=result["knowledge_version"],
-        suicide_risk_alert=assessment.suicide_risk_alert or SUICIDE_RISK in alert_ids,
+        suicide_risk_alert=assessment.suicide_risk_alert or bool(alert_ids & kb.urgent_alert_ids),
         alerts=[alert["text"] for alert in result["alerts"]],
         scores=_scores(kb, result),
         safety=_safety(kb, book, result, latest_reviews(assessment.reviews)),
@@ -237,7 +236,7 @@ def build_clinician_view(kb: KnowledgeBase, assessment: Assessment) -> Clinician
             for key, value in answers.items()
             if key not in kb.items
         ],
-        sure=sure_view(assessment.sure_answers or {}),
+        sure=sure_view(kb.sure, assessment.sure_answers or {}),
     )
     view.sources = book.sources()
     return view

@@ -23,6 +23,7 @@ from trdnav.store.course_report import INSTRUMENT_NAMES, SOURCE_WORDS, CourseRep
 from trdnav.store.models import Course
 from trdnav.store.outcomes import utc
 from trdnav.web.deps import knowledge
+from trdnav.web.outcomes import outcome_definitions
 from trdnav.web.pdf import render_pdf
 from trdnav.web.principal import DbSession, Principal, StaffPrincipal, own_course
 from trdnav.web.session_record_view import record_rows
@@ -53,7 +54,7 @@ def _yes_no(value: bool | None) -> str:
     return "cannot be said" if value is None else ("yes" if value else "no")
 
 
-def _context(report: CourseReport) -> dict[str, Any]:
+def _context(kb: KnowledgeBase, report: CourseReport) -> dict[str, Any]:
     course = report.course
     return {
         "report": report,
@@ -63,8 +64,7 @@ def _context(report: CourseReport) -> dict[str, Any]:
         "adherence": _percent(report.counts.adherence),
         "response": _yes_no(report.response),
         "remission": _yes_no(report.remission),
-        "definitions": (rules.RESPONSE_DEFINITION, rules.REMISSION_DEFINITION),
-        "definitions_source": rules.DEFINITIONS_SOURCE,
+        **outcome_definitions(kb),
         "state_words": rules.CHECKIN_STATE_WORDS,
         "instrument_names": INSTRUMENT_NAMES,
         "source_words": SOURCE_WORDS,
@@ -83,15 +83,15 @@ def course_summary_page(
     course = own_course(session, principal, course_id)
     _audit(session, principal, "read", course)
     report = course_report(session, kb, course, _now())
-    response = render_staff(request, "staff/course_summary.html", principal, **_context(report))
+    response = render_staff(request, "staff/course_summary.html", principal, **_context(kb, report))
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
-def course_summary_html(report: CourseReport, principal: Principal) -> str:
+def course_summary_html(kb: KnowledgeBase, report: CourseReport, principal: Principal) -> str:
     """The HTML the PDF is made from (the same content as the page, without the site's frame)."""
     return templates.get_template("staff/course_summary_pdf.html").render(
-        principal=principal, **_context(report)
+        principal=principal, **_context(kb, report)
     )
 
 
@@ -103,7 +103,7 @@ def course_summary_pdf(
     course = own_course(session, principal, course_id)
     _audit(session, principal, "export", course)
     report = course_report(session, kb, course, _now())
-    pdf = render_pdf(course_summary_html(report, principal), base_url=str(request.base_url))
+    pdf = render_pdf(course_summary_html(kb, report, principal), base_url=str(request.base_url))
     return Response(
         pdf,
         media_type="application/pdf",

@@ -76,7 +76,6 @@ NUMBER_MESSAGES: dict[str, str] = {
     "episode_months": "Please enter the number of months as a number from {minimum} to {maximum}.",
 }
 
-SUICIDE_RISK_ALERT = "suicide_risk"
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,6}")
 _ONE_DIGIT = re.compile(r"[0-9]")
 

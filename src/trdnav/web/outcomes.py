@@ -3,9 +3,9 @@ link), the clinician's outcomes page for one patient (chart, scores, status, hal
 alerts) with score entry, marking an alert handled, and the clinic's response and remission rates
 per therapy (page and CSV).
 
-A PHQ-9 item 9 above 0, from the patient or a clinician, raises an urgent suicide-risk alert at once,
-even in a form refused for another answer (the queue puts the patient first) and, for the patient,
-shows crisis resources before anything else.
+A PHQ-9 item 9 above 0 (the instrument's urgent alert in the knowledge base), from the patient or a
+clinician, raises an urgent suicide-risk alert at once, even in a form refused for another answer
+(the queue puts the patient first) and, for the patient, shows crisis resources before anything else.
 Staff routes see only their own clinic: other clinics' records answer 404 and nothing is written.
 Every read or write of patient data appends one audit entry per record, in the request's transaction.
 """
@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.courses import outcomes as rules
-from trdnav.courses.rates import ELIGIBILITY, INTERVAL_METHOD, TherapyRates, therapy_rates
+from trdnav.courses.rates import INTERVAL_METHOD, TherapyRates, eligibility, therapy_rates
 from trdnav.courses.score_entry import (
     INSTRUMENTS,
     check_clinician_entry,
     check_patient_checkin,
-    checkin_risk_answer,
-    item_nine_positive,
+    checkin_alerts,
+    entry_alerts,
 )
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
@@ -131,7 +131,7 @@ async def checkin_submit(request: Request, token: str, session: DbSession, kb: K
     entries, problems = check_patient_checkin(fields)
     if problems:
         assessment = assessment_or_404(request, session, token, "read")
-        risk_answer = checkin_risk_answer(fields)
+        risk_answer = bool(checkin_alerts(fields, kb.urgent_alerts))
         if risk_answer:
             alert_refused_risk_answer(session, patient_actor(request, assessment), assessment)
         errors = {}
@@ -157,11 +157,9 @@ async def checkin_submit(request: Request, token: str, session: DbSession, kb: K
     for entry in entries:
         score = add_score(session, assessment, entry, taken_at=taken_at, source="patient", entered_by=None)
         audit_patient(request, session, assessment, "create", "outcome_score", score.id)
-        if item_nine_positive(entry.instrument, entry.items):
+        for alert in entry_alerts(entry, kb.urgent_alerts):
             actor = patient_actor(request, assessment)
-            raise_alert(
-                session, actor, assessment, "suicide_risk", source_type="outcome_score", source_id=score.id
-            )
+            raise_alert(session, actor, assessment, alert.id, source_type="outcome_score", source_id=score.id)
     return RedirectResponse(f"/a/{token}/check-in/done", status_code=303)
 
 
@@ -184,6 +182,19 @@ def checkin_done(request: Request, token: str, session: DbSession, kb: Knowledge
 
 
 # --- One patient's outcomes, for the clinician ---------------------------------------------------
+
+
+def outcome_definitions(kb: KnowledgeBase) -> dict[str, Any]:
+    """The response and remission definitions with their sources, and the thresholds for the pages'
+    own rules ("improving", the halfway flag), all from the knowledge base."""
+    data = kb.outcome_rules
+    cited = dict.fromkeys(data.response_percent.citations + data.remission_below.citations)
+    sources = [kb.citations[c] for c in cited]
+    return {
+        "definitions": (data.rules.response_definition, data.rules.remission_definition),
+        "definitions_source": "; ".join(f"{c.title} ({c.source}, {c.year})" for c in sources),
+        "outcome_rules": data.rules,
+    }
 
 
 def _audit(
@@ -221,8 +232,7 @@ def _outcomes_page(
         alerts=open_alerts(session, assessment.id),
         alert_kinds=ALERT_KINDS,
         state_words=rules.CHECKIN_STATE_WORDS,
-        definitions=(rules.RESPONSE_DEFINITION, rules.REMISSION_DEFINITION),
-        definitions_source=rules.DEFINITIONS_SOURCE,
+        **outcome_definitions(kb),
         errors=errors or {},
         given=given or {},
         today=_now().astimezone(outcome.zone).date().isoformat(),
@@ -248,9 +258,9 @@ async def score_submit(
     form = await request.form()
     fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
     outcome_zone = course_outcome(kb, assessment, _now()).zone
-    checked = check_clinician_entry(fields, _now().astimezone(outcome_zone).date())
+    checked = check_clinician_entry(fields, _now().astimezone(outcome_zone).date(), kb.urgent_alerts)
     if checked.entry is None or checked.taken_on is None:
-        if checked.risk_answer:  # item 9 above 0 alerts at once, even though the entry is refused
+        if checked.alerts:  # item 9 above 0 alerts at once, even though the entry is refused
             alert_refused_risk_answer(session, principal.actor(), assessment)
         return _outcomes_page(
             request,
@@ -275,14 +285,9 @@ async def score_submit(
         entered_by=principal.staff_id,
     )
     _audit(session, principal, "create", "outcome_score", score.id)
-    if item_nine_positive(score.instrument, score.item_answers):
+    for alert in entry_alerts(checked.entry, kb.urgent_alerts):
         raise_alert(
-            session,
-            principal.actor(),
-            assessment,
-            "suicide_risk",
-            source_type="outcome_score",
-            source_id=score.id,
+            session, principal.actor(), assessment, alert.id, source_type="outcome_score", source_id=score.id
         )
     return RedirectResponse(f"/staff/assessments/{assessment.id}/outcomes#scores", status_code=303)
 
@@ -311,7 +316,7 @@ def _clinic_rates(session: Session, kb: KnowledgeBase, principal: Principal) -> 
     results = clinic_course_results(session, kb, principal.clinic_id)
     wanted = set(clinic.therapies if clinic else ()) | {r.therapy for r in results}
     order = [t for t in kb.therapies if t in wanted] + sorted(wanted - set(kb.therapies))
-    return therapy_rates(results, order)
+    return therapy_rates(results, order, kb.outcome_rules.rules)
 
 
 def _published(kb: KnowledgeBase, therapy: str) -> list[dict[str, Any]]:
@@ -343,9 +348,8 @@ def clinic_outcomes(
         rates=rates,
         therapy_names={t.id: t.name for t in kb.therapies.values()},
         published={r.therapy: _published(kb, r.therapy) for r in rates},
-        definitions=(rules.RESPONSE_DEFINITION, rules.REMISSION_DEFINITION),
-        definitions_source=rules.DEFINITIONS_SOURCE,
-        eligibility=ELIGIBILITY,
+        **outcome_definitions(kb),
+        eligibility=eligibility(kb.outcome_rules.rules),
         interval_method=INTERVAL_METHOD,
     )
 

@@ -238,7 +238,7 @@ def _save_step(step: str) -> Callable[..., Response]:
             knowledge_version=kb.version,
             suicide_risk=assessment.suicide_risk_alert,
         )
-        if forms.SUICIDE_RISK_ALERT in form.alerts:
+        if form.alerts & kb.urgent_alert_ids:
             flag_suicide_risk(session, patient_actor(request, assessment), assessment)
         from_review = fields.get("from") == [REVIEW]
         if form.errors:

@@ -21,7 +21,7 @@ from trdnav.web.csrf import verify_csrf
 from trdnav.web.deps import assessment_or_404, audit_patient, db_session
 from trdnav.web.pdf import PDF_FILENAME, render_pdf
 from trdnav.web.summary import Summary, build_summary, long_date
-from trdnav.web.sure import SURE_ITEMS, SURE_TERMS_URL, read_sure_form
+from trdnav.web.sure import read_sure_form
 from trdnav.web.templating import DISCLAIMER, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -61,11 +61,12 @@ def _summary(request: Request, assessment: Assessment, token: str) -> Summary:
     )
 
 
-def _summary_context(summary: Summary) -> dict[str, Any]:
+def _summary_context(request: Request, summary: Summary) -> dict[str, Any]:
+    kb = request.app.state.kb
     return {
         "s": summary,
-        "sure_items": SURE_ITEMS,
-        "sure_terms_url": SURE_TERMS_URL,
+        "sure_items": kb.sure.items,
+        "sure_terms_url": kb.sure.terms_url,
         "long_date": long_date,
     }
 
@@ -95,7 +96,7 @@ def _results_page(
         sure_errors=sure_errors or {},
         sure_given=sure_given if sure_given is not None else dict(assessment.sure_answers or {}),
         unsent_request=_unsent_request(assessment),
-        **_summary_context(summary),
+        **_summary_context(request, summary),
     )
     _private(response)
     return response
@@ -117,7 +118,7 @@ def print_view(request: Request, token: str, session: DbSession) -> HTMLResponse
 async def sure(request: Request, token: str, session: DbSession) -> Response:
     assessment = assessment_or_404(request, session, token, "update")
     form = await request.form()
-    answers, errors = read_sure_form(form)
+    answers, errors = read_sure_form(request.app.state.kb.sure, form)
     if errors:
         given = {key: value for key, value in form.items() if isinstance(value, str)}
         return _results_page(
@@ -141,7 +142,7 @@ def summary_pdf(request: Request, token: str, session: DbSession) -> Response:
         interactive=False,
         sure_errors={},
         sure_given=dict(assessment.sure_answers or {}),
-        **_summary_context(summary),
+        **_summary_context(request, summary),
     )
     pdf = render_pdf(html, base_url=str(request.base_url))
     return Response(

@@ -34,6 +34,7 @@ from trdnav.courses.session_forms import (
     check_tms,
     form_values,
 )
+from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
 from trdnav.store.models import Course, CourseVisit, SessionRecord, Staff
 from trdnav.store.session_records import (
@@ -44,11 +45,13 @@ from trdnav.store.session_records import (
     superseding,
 )
 from trdnav.web.csrf import verify_csrf
+from trdnav.web.deps import knowledge
 from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_course
 from trdnav.web.session_record_view import record_rows
 from trdnav.web.staff_pages import render_staff
 
 router = APIRouter(include_in_schema=False)
+Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
 FORM_TEMPLATES = {"iv_ketamine": "staff/session_ketamine.html", "tms": "staff/session_tms.html"}
 MULTIPLE = {"side_effects"}  # fields sent once per ticked box
 
@@ -105,8 +108,11 @@ def _values(form: FormData) -> dict[str, Any]:
     return values
 
 
-def _check(kind: str, values: dict[str, Any]) -> CheckedRecord:
-    return check_ketamine(values) if kind == "iv_ketamine" else check_tms(values)
+def _check(kb: KnowledgeBase, kind: str, values: dict[str, Any]) -> CheckedRecord:
+    ranges = kb.session_ranges.ranges
+    if kind == "iv_ketamine":
+        return check_ketamine(values, kb.dosing.iv_ketamine.limits, ranges)
+    return check_tms(values, ranges)
 
 
 def local_moment(moment: dt.datetime, timezone: str) -> str:
@@ -181,14 +187,14 @@ def session_form(
 
 @router.post("/staff/courses/{course_id}/sessions", response_model=None, dependencies=[Depends(verify_csrf)])
 async def session_submit(
-    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession
+    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
     """Store the record; an infusion first comes back (200) with its computed dose to confirm."""
     course = own_course(session, principal, course_id)
     values = _values(await request.form())
     kind = _kind(course, str(values.get("kind", "")))
     visit = _visit(course, str(values.get("visit_id", "")))
-    checked = _check(kind, values)
+    checked = _check(kb, kind, values)
     if not checked.storable:
         _audit(session, principal, "read", "course", course.id, course)
         return _form_page(
@@ -278,14 +284,14 @@ def correction_form(
     "/staff/session-records/{record_id}/correct", response_model=None, dependencies=[Depends(verify_csrf)]
 )
 async def correction_submit(
-    request: Request, record_id: int, principal: StaffPrincipal, session: DbSession
+    request: Request, record_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
     """Store the correction as a new version that supersedes this one; the original stays as it was."""
     record = _own_record(session, principal, record_id)
     if superseding(session, record) is not None:
         return _newest_first(request, principal, session, record)
     values = _values(await request.form())
-    checked = _check(record.kind, values)
+    checked = _check(kb, record.kind, values)
     reason = str(values.get("correction_reason", "")).strip()
     reason_errors = {}
     if not reason or len(reason) > REASON_LIMIT:

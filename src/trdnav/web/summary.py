@@ -16,7 +16,7 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.schema import Fact
 from trdnav.reports.terminal import ROW_QUESTIONS, SAFETY_WORDS
 from trdnav.store.stored_result import assess_stored
-from trdnav.web.sure import SURE_CITATION, SureView, sure_view
+from trdnav.web.sure import SureView, sure_view
 
 # Plain words for the evidence labels, as patients see them.
 EVIDENCE_PLAIN = {
@@ -309,14 +309,14 @@ def build_summary(
         only_option_left=len(options) > 1 and remaining == [result["leaning"]],
         scores=_scores(kb, book, result),
         doctor_questions=_doctor_questions(safety),
-        sure=sure_view(sure_answers),
+        sure=sure_view(kb.sure, sure_answers),
         reviewed=kb.manifest.reviewed,
         next_review=kb.manifest.next_review,
         made_by=kb.manifest.made_by,
         funding=kb.manifest.funding,
         unusable_answers=[kb.items[i].question if i in kb.items else i for i in unusable],
     )
-    book.cite([SURE_CITATION])
+    book.cite(kb.sure.citations)
     summary.sources = book.sources()
     return summary
 
