@@ -23,6 +23,8 @@ from trdnav.knowledge.schema import (
     CitationFile,
     Consideration,
     ConsiderationFile,
+    CrisisBlock,
+    CrisisResourceFile,
     Fact,
     Instrument,
     Item,
@@ -60,6 +62,7 @@ class KnowledgeBase:
     citations: dict[str, Citation]
     engine: core.Engine
     protocols: dict[str, ProtocolEntry] = field(default_factory=dict)
+    crisis_resources: dict[str, CrisisBlock] = field(default_factory=dict)  # by country code
 
     @property
     def version(self) -> str:
@@ -194,6 +197,19 @@ def _engine(
     )
 
 
+CRISIS_FILE = "crisis_resources.yaml"
+
+
+def _crisis_citations_known(crisis_file: CrisisResourceFile, citations: dict[str, Any]) -> list[str]:
+    return [
+        f"{CRISIS_FILE}: {block.country}: unknown citation {citation!r}"
+        for block in crisis_file.countries
+        for fact in block.facts
+        for citation in fact.citations
+        if citation not in citations
+    ]
+
+
 def load_from(folder: Traversable) -> KnowledgeBase:
     """Read and check every data file under ``folder``; raise KnowledgeError listing all problems."""
     problems: list[str] = []
@@ -218,6 +234,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         instrument = _read(folder, name, Instrument, problems)
         if instrument is not None:
             instruments[instrument.id] = instrument
+    crisis_file = _read(folder, CRISIS_FILE, CrisisResourceFile, problems)
     citations: dict[str, tuple[str, Citation]] = {}
     for name in _files(folder, "citations"):
         citation_file = _read(folder, name, CitationFile, problems)
@@ -227,6 +244,8 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             citations[citation.id] = (name, citation)
     if manifest is None or item_file is None or considerations is None or protocol_file is None or problems:
         raise KnowledgeError(problems)
+    assert crisis_file is not None  # no problems: every file was read
+    problems.extend(_crisis_citations_known(crisis_file, citations))
     items = {item.id: item for item in item_file.items}
     problems.extend(
         crosscheck(
@@ -254,6 +273,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         citations={cid: entry for cid, (_, entry) in citations.items()},
         engine=_engine(manifest, items, rule_list, considerations, instruments),
         protocols={protocol.id: protocol for protocol in protocol_file.protocols},
+        crisis_resources={block.country: block for block in crisis_file.countries},
     )
 
 
