@@ -277,7 +277,7 @@ def phq9_with_item_9(value: object, length: int = PHQ9_LENGTH) -> list[object]:
 
 REFUSED_WITH_ITEM_9 = {
     "too many answers": {"phq9": phq9_with_item_9(ITEM_9_ALERT.above + 1, PHQ9_LENGTH + 1)},
-    "another answer out of range": {"phq9": [7] + phq9_with_item_9(ITEM_9_ALERT.above + 1)[1:]},
+    "another answer out of range": {"phq9": [7, *phq9_with_item_9(ITEM_9_ALERT.above + 1)[1:]]},
     "another item wrong": {"phq9": phq9_with_item_9(ITEM_9_ALERT.above + 1), "age": -1},
 }
 

@@ -29,8 +29,8 @@ from trdnav.web import (
 from trdnav.web.api_docs import install_api_docs
 from trdnav.web.headers import SecurityHeaders
 from trdnav.web.limits import BodySizeLimit
-from trdnav.web.readable_forms import ReadableForms
 from trdnav.web.problems import install_problem_handlers
+from trdnav.web.readable_forms import ReadableForms
 from trdnav.web.request_log import RequestLog
 from trdnav.web.signin import install_signin_handlers
 
