@@ -8,8 +8,9 @@ An item given as ``null`` counts as not answered, the same as leaving it out.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from trdnav.core.model import YES_NO, Engine, ItemSpec
 from trdnav.core.scores import Alert, given_item_alerts
@@ -50,12 +51,12 @@ class RepeatedKeys(dict[object, object]):
     alerts still see every answer given.
     """
 
-    def __init__(self, pairs: list[tuple[object, object]], repeated: dict[object, list[object]]) -> None:
+    def __init__(self, pairs: Sequence[tuple[Any, Any]], repeated: dict[object, list[object]]) -> None:
         super().__init__(pairs)
         self.repeated = repeated
 
 
-def object_from_pairs(pairs: list[tuple[object, object]]) -> dict[object, object]:
+def object_from_pairs(pairs: Sequence[tuple[Any, Any]]) -> dict[Any, Any]:
     """Build one JSON or YAML object from its key-value pairs, keeping track of repeated keys.
 
     For ``json.loads(..., object_pairs_hook=object_from_pairs)`` and the YAML reader's mappings.

@@ -42,7 +42,7 @@ def item_alerts(instrument: Instrument, answers: list[int]) -> list[Alert]:
 def _whole_number(value: object) -> int | None:
     """A whole number as given in JSON or YAML: 2, 2.0 or the text "2" (never true/false)."""
     if value.__class__ is int:
-        return value  # type: ignore[return-value]
+        return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():

@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trdnav.core.answers import InputProblem
@@ -61,6 +62,7 @@ class ReadableForms:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        response: Response
         if request.url.path.startswith(API_PREFIX):
             response = problem(400, "The form cannot be read.", [InputProblem("(body)", MESSAGE)])
         else:
