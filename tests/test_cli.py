@@ -112,3 +112,65 @@ def test_every_example_is_valid() -> None:
     for example in sorted(EXAMPLES.iterdir()):
         outcome = runner.invoke(app, ["assess", str(example), "--json"])
         assert outcome.exit_code == 0, (example.name, outcome.output)
+
+
+# --- The crisis signal survives an input error (H17); input is never silently misread (H15) ------
+
+REFUSED_ITEM_9 = json.dumps({"version": 1, "answers": {"phq9": [0, 0, 0, 0, 0, 0, 0, 0, 2, 0], "age": -1}})
+
+
+def test_refused_answers_with_item_9_above_0_print_the_crisis_resources_before_the_error() -> None:
+    outcome = runner.invoke(app, ["assess", "-"], input=REFUSED_ITEM_9)
+    assert outcome.exit_code == 2
+    error = outcome.stderr
+    assert "thoughts of being better off dead" in error
+    assert error.index("Call 911") < error.index("Call 988") < error.index("The answers are not valid")
+    assert "phq9: expected a list of 9 whole numbers" in error and "age:" in error
+
+
+def test_refused_answers_with_item_9_at_0_print_no_crisis_resources() -> None:
+    document = json.dumps({"version": 1, "answers": {"phq9": [0] * 10}})
+    outcome = runner.invoke(app, ["assess", "-"], input=document)
+    assert outcome.exit_code == 2 and "Call 911" not in outcome.stderr
+
+
+def test_the_country_option_picks_the_crisis_resources() -> None:
+    outcome = runner.invoke(
+        app, ["assess", str(EXAMPLES / "item9-positive.json"), "--json", "--country", "AU"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert json.loads(outcome.stdout)["crisis"]["lines"][0] == {"label": "Call 000", "href": "tel:000"}
+    report = runner.invoke(
+        app, ["assess", str(EXAMPLES / "item9-positive.json")], env={"TRDNAV_COUNTRY": "IE"}
+    )
+    assert report.stdout.index("Call 112") < report.stdout.index("Your results side by side")
+    refused = runner.invoke(app, ["assess", "-", "--country", "gb"], input=REFUSED_ITEM_9)
+    assert refused.exit_code == 2 and "Call 999" in refused.stderr and "Call 911" not in refused.stderr
+    unknown = runner.invoke(app, ["assess", str(EXAMPLES / "item9-positive.json"), "--country", "XX"])
+    assert unknown.exit_code == 2 and "--country: no crisis resources for 'XX'" in unknown.stderr
+
+
+def test_a_repeated_key_in_json_or_yaml_is_refused_naming_it(tmp_path: Path) -> None:
+    json_file = tmp_path / "answers.json"
+    json_file.write_text('{"version": 1, "answers": {"seizure_history": "no", "seizure_history": "yes"}}')
+    yaml_file = tmp_path / "answers.yaml"
+    yaml_file.write_text(
+        'version: 1\nversion: 1\nanswers:\n  seizure_history: "no"\n  seizure_history: "yes"\n'
+    )
+    refused_json = runner.invoke(app, ["assess", str(json_file)])
+    assert refused_json.exit_code == 2
+    assert "answers.seizure_history: appears twice" in refused_json.stderr
+    refused_yaml = runner.invoke(app, ["assess", str(yaml_file)])
+    assert refused_yaml.exit_code == 2
+    assert "answers.seizure_history: appears twice" in refused_yaml.stderr
+    assert "version: appears twice" in refused_yaml.stderr
+
+
+def test_a_nul_or_a_lone_surrogate_is_refused_naming_where() -> None:
+    for text in (
+        '{"version": 1, "answers": {"seizure_history": "n\\u0000o"}}',
+        '{"version": 1, "\\ud800": 1}',
+    ):
+        outcome = runner.invoke(app, ["assess", "-"], input=text)
+        assert outcome.exit_code == 2, outcome.output
+        assert "contains a NUL character or a lone surrogate" in outcome.stderr

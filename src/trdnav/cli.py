@@ -12,11 +12,14 @@ import yaml
 from rich.console import Console
 
 import trdnav
+from trdnav.answers_text import JSON_DECODER, read_yaml
 from trdnav.commands.accounts import clinics_app, users_app
 from trdnav.commands.operations import audit_app, db_app, retention_app
+from trdnav.crisis import countries, country_resources, urgent, with_crisis
 from trdnav.knowledge.loader import KnowledgeError, load
 from trdnav.reports.rules_doc import rules_markdown
-from trdnav.reports.terminal import render_assessment, render_comparison
+from trdnav.reports.terminal import crisis_panel, render_assessment, render_comparison
+from trdnav.settings import Settings
 
 app = typer.Typer(
     help="TRD Navigator: compare interventional treatments for depression.", no_args_is_help=True
@@ -51,12 +54,14 @@ def _read_document(source: str) -> Any:
             raise _fail([f"Cannot read {source}: {getattr(error, 'strerror', None) or error}"]) from None
     try:
         if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
-            return json.loads(text)
-        return yaml.safe_load(text)
+            return JSON_DECODER.decode(text)
+        return read_yaml(text)
     except json.JSONDecodeError as error:
         raise _fail(
             [f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"]
         ) from None
+    except ValueError as error:  # NaN or Infinity
+        raise _fail([f"{name} is not valid JSON: {error}"]) from None
     except yaml.YAMLError as error:
         raise _fail([f"{name} is not valid YAML: {error}"]) from None
 
@@ -76,12 +81,31 @@ def assess(
     file: Annotated[str, typer.Argument(help="Answers document (JSON or YAML), or - for standard input.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the contract v1 JSON result.")] = False,
     therapies: TherapiesOption = None,
+    country: Annotated[
+        str,
+        typer.Option(
+            envvar="TRDNAV_COUNTRY",
+            help="Country whose crisis resources to show (two letters; default: the TRDNAV_COUNTRY setting).",
+        ),
+    ] = Settings.model_fields["country"].default,
 ) -> None:
-    """Assess one person's answers: safety per therapy, practical fit, priorities, scores."""
+    """Assess one person's answers: safety per therapy, practical fit, priorities, scores.
+
+    Answers that raise an urgent alert (PHQ-9 item 9 above 0) come with the crisis resources,
+    even when the answers are refused: then they are printed before the error."""
+    country = country.upper()
+    if country not in countries():
+        raise _fail(
+            [f"--country: no crisis resources for {country!r}; expected one of {', '.join(countries())}"]
+        )
     document = _read_document(file)
     try:
-        result = trdnav.assess(document, _therapy_list(therapies))
+        result = with_crisis(trdnav.assess(document, _therapy_list(therapies)), country_resources(country))
     except trdnav.InvalidAnswers as error:
+        if urgent(error.alerts):
+            for alert in error.alerts:
+                err.print(alert["text"], markup=False, highlight=False)
+            Console(stderr=True).print(crisis_panel(country_resources(country).as_json()))
         raise _fail(
             ["The answers are not valid:"] + [f"  - {p.item}: {p.message}" for p in error.problems]
         ) from None

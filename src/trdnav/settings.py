@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"
-
-
-class CrisisLine(BaseModel):
-    label: str
-    href: str
 
 
 class Settings(BaseSettings):
@@ -25,16 +20,12 @@ class Settings(BaseSettings):
     therapies: list[str] = Field(
         default=["iv_ketamine", "tms"], description="Therapies compared by the patient decision aid"
     )
-    crisis_title: str = "If you are thinking about suicide or hurting yourself, get help now"
-    crisis_text: str = (
-        "Call or text 988 to reach the 988 Suicide & Crisis Lifeline (US), any time, day or night. "
-        "If you are in danger right now, call 911 or go to the nearest emergency room."
+    country: str = Field(
+        default="US",
+        pattern=r"^[A-Z]{2}$",
+        description="Two-letter code of the country whose crisis resources (knowledge base) the "
+        "installation shows when no clinic has its own (docs/rules.md lists them)",
     )
-    crisis_lines: list[CrisisLine] = [
-        CrisisLine(label="Call 988", href="tel:988"),
-        CrisisLine(label="Text 988", href="sms:988"),
-        CrisisLine(label="Call 911", href="tel:911"),
-    ]
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted")
     environment: Literal["development", "production"] = Field(
         default="development",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 import trdnav
 from tests.conftest import all_no, document
+from trdnav.core.answers import object_from_pairs
 
 
 def problems(doc: object, therapies: Any = None) -> dict[str, str]:
@@ -87,3 +89,30 @@ def test_whole_numbers_written_with_a_fraction_are_whole_numbers() -> None:
     assert written == plain
     assert written["scores"]["phq9"]["total"] == 25
     assert "version" in problems({"version": 1.5, "answers": {}})
+
+
+# --- Repeated keys, NUL characters and lone surrogates (hazard H15) ------------------------------
+
+
+def test_a_repeated_key_read_from_json_is_refused_naming_it() -> None:
+    text = '{"version": 1, "version": 1, "answers": {"seizure_history": "no", "seizure_history": "yes"}}'
+    document = json.loads(text, object_pairs_hook=object_from_pairs)
+    assert problems(document) == {
+        "version": "appears twice; give it once",
+        "answers.seizure_history": "appears twice; give each item once",
+    }
+
+
+@pytest.mark.parametrize(
+    ("answers", "place"),
+    [
+        ({"seizure\x00history": "no"}, "answers.seizure\\x00history"),
+        ({"\ud800": "no"}, "answers.\\ud800"),
+        ({"conditions": ["ocd", "\udfff"]}, "answers.conditions[2]"),
+    ],
+)
+def test_a_nul_or_a_lone_surrogate_is_refused_naming_where(answers: dict[str, Any], place: str) -> None:
+    found = problems({"version": 1, "answers": answers})
+    assert list(found) == [place]
+    assert "NUL character or a lone surrogate" in found[place]
+    json.dumps(found, ensure_ascii=False).encode("utf-8")  # the message itself can be sent

@@ -60,6 +60,9 @@ def patient_texts() -> dict[str, str]:
             texts[f"instrument {instrument.id} item {question.number}"] = question.text
         for alert in instrument.alerts:
             texts[f"instrument {instrument.id} alert {alert.id}"] = alert.text
+    for block in kb.crisis_resources.values():
+        texts[f"crisis resources {block.country} title"] = block.title
+        texts[f"crisis resources {block.country} text"] = block.text
     return texts
 
 

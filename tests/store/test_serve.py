@@ -96,7 +96,7 @@ def test_serve_creates_and_migrates_the_database_and_prints_its_url(
         ("TRDNAV_MAX_BODY_BYTES", "10"),
         ("TRDNAV_THERAPIES", "tms"),
         ("TRDNAV_THERAPIES", '["tms", "magic"]'),
-        ("TRDNAV_CRISIS_LINES", '[{"label": "Call 988"}]'),
+        ("TRDNAV_COUNTRY", "usa"),
         ("TRDNAV_DATABASE_URL", "not a url"),
         ("TRDNAV_DATABASE_URL", "nosuchdriver://host/db"),
         ("TRDNAV_DATABASE_URL", "postgresql+psycopg://user:hunter2@127.0.0.1:1/db"),

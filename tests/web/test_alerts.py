@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tests.web.conftest import BrowserClient, World, default_clinic_app, signed_in
-from trdnav.store.models import Assessment, ClinicAlert
+from trdnav.store.models import Assessment, Clinic, ClinicAlert
 
 FEELINGS_ITEM_9 = {f"phq9_{n}": "1" for n in range(1, 9)} | {"phq9_9": "2"}
 
@@ -62,3 +62,27 @@ def test_an_item_9_answer_stored_through_the_api_alerts_the_default_clinic(
         assert assessment is not None and assessment.clinic_id == world.clinic_a
         assert assessment.suicide_risk_alert
         assert [(a.kind, a.handled_at) for a in assessment.alerts] == [("suicide_risk", None)]
+
+
+def test_a_refused_item_9_answer_through_the_api_still_alerts_the_default_clinic(
+    app: FastAPI, world: World
+) -> None:
+    """Hazard H17: the answers are refused (one answer too many), but item 9 is above 0."""
+    with app.state.sessions.begin() as session:
+        before = session.scalars(select(Assessment.id)).all()
+        north = session.get(Clinic, world.clinic_a)
+        assert north is not None
+        north.crisis_text = "Call the North Clinic crisis line on 555-0100, day or night."
+    with default_clinic_app(app, "north") as north_app, BrowserClient(north_app) as client:
+        refused = client.post(
+            "/api/v1/assessments", json={"version": 1, "answers": {"phq9": [0] * 8 + [2, 0]}}
+        )
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["clinic_alerted"] is True and body["alerts"][0]["id"] == "suicide_risk"
+    assert body["crisis"]["text"] == "Call the North Clinic crisis line on 555-0100, day or night."
+    with app.state.sessions() as session:
+        [new] = [a for a in session.scalars(select(Assessment)) if a.id not in before]
+        assert new.clinic_id == world.clinic_a and new.answers == {}, "nothing refused is kept"
+        assert new.suicide_risk_alert
+        assert [(a.kind, a.handled_at) for a in new.alerts] == [("suicide_risk", None)]

@@ -14,7 +14,9 @@ from starlette.types import Message, Receive, Scope, Send
 
 import trdnav
 from trdnav.knowledge.loader import load
+from trdnav.settings import Settings
 from trdnav.store.models import Assessment
+from trdnav.web.app import create_app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EVALUATE = "/api/v1/assessments:evaluate"
@@ -53,7 +55,10 @@ def test_evaluate_returns_the_library_result(client: TestClient, name: str) -> N
     response = client.post(EVALUATE, json=document)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == trdnav.assess(document)
+    result = response.json()
+    assert ("crisis" in result) == (name == "item9-positive.json")  # the crisis resources, if urgent
+    result.pop("crisis", None)
+    assert result == trdnav.assess(document)
 
 
 def test_evaluate_compares_the_therapies_asked_for(client: TestClient) -> None:
@@ -185,6 +190,7 @@ def test_a_stored_document_reads_back_exactly_as_given(client: TestClient) -> No
     assert record["document"] == document
     assert list(record["document"]["answers"]) == list(document["answers"])
     assert record["therapies"] == ["tms", "ect"]
+    assert record["result"].pop("crisis")["lines"][0] == {"label": "Call 911", "href": "tel:911"}
     assert record["result"] == trdnav.assess(document, ["tms", "ect"])
     assert record["result"]["alerts"][0]["id"] == "suicide_risk"
     assert record["knowledge_version"] == created["result"]["knowledge_version"]
@@ -255,3 +261,107 @@ def test_openapi_describes_the_operations_with_real_schemas(client: TestClient) 
     result = schema["components"]["schemas"]["AssessmentResult"]
     assert {"therapies", "leaning", "alerts", "scores"} <= set(result["required"])
     assert client.get("/docs").status_code == 200
+
+
+# --- The crisis signal survives an input error (hazard H17) -------------------------------------
+
+ITEM_9_ALERT = load().instruments["phq9"].alerts[0]  # item 9, above its threshold: urgent
+PHQ9_LENGTH = len(load().instruments["phq9"].items)
+
+
+def phq9_with_item_9(value: object, length: int = PHQ9_LENGTH) -> list[object]:
+    answers: list[object] = [0] * length
+    answers[ITEM_9_ALERT.item - 1] = value
+    return answers
+
+
+REFUSED_WITH_ITEM_9 = {
+    "too many answers": {"phq9": phq9_with_item_9(ITEM_9_ALERT.above + 1, PHQ9_LENGTH + 1)},
+    "another answer out of range": {"phq9": [7, *phq9_with_item_9(ITEM_9_ALERT.above + 1)[1:]]},
+    "another item wrong": {"phq9": phq9_with_item_9(ITEM_9_ALERT.above + 1), "age": -1},
+}
+
+
+@pytest.mark.parametrize("answers", REFUSED_WITH_ITEM_9.values(), ids=REFUSED_WITH_ITEM_9.keys())
+def test_refused_answers_with_item_9_above_the_threshold_still_return_the_crisis_resources(
+    client: TestClient, answers: dict[str, Any]
+) -> None:
+    for address in (EVALUATE, STORE):
+        body = assert_problem(client.post(address, json={"version": 1, "answers": answers}), 422)
+        assert body["errors"], "the error is still reported"
+        assert [alert["id"] for alert in body["alerts"]] == [ITEM_9_ALERT.id]
+        assert body["crisis"]["lines"][0] == {"label": "Call 911", "href": "tel:911"}  # emergency first
+        assert body["crisis"]["country"] == "US"
+        assert body["clinic_alerted"] is False  # no default clinic: nobody was told, and it says so
+
+
+def test_refused_answers_with_item_9_at_the_threshold_carry_no_crisis_members(client: TestClient) -> None:
+    answers = {"phq9": phq9_with_item_9(ITEM_9_ALERT.above, PHQ9_LENGTH + 1)}
+    body = assert_problem(client.post(EVALUATE, json={"version": 1, "answers": answers}), 422)
+    assert "alerts" not in body and "crisis" not in body
+
+
+def test_the_installation_country_picks_the_crisis_resources(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, country="GB"))
+    try:
+        with TestClient(app) as client:
+            result = client.post(EVALUATE, json=example("item9-positive.json")).json()
+            refused = client.post(
+                EVALUATE, json={"version": 1, "answers": REFUSED_WITH_ITEM_9["too many answers"]}
+            )
+        assert result["crisis"]["lines"][0]["href"] == "tel:999"
+        assert "Samaritans" in result["crisis"]["text"]
+        assert refused.json()["crisis"] == result["crisis"]
+    finally:
+        app.state.engine.dispose()
+
+
+# --- Input is never silently misread (hazard H15) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "item"),
+    [
+        (
+            b'{"version": 1, "answers": {"seizure_history": "no", "seizure_history": "yes"}}',
+            "answers.seizure_history",
+        ),
+        (b'{"version": 1, "version": 1, "answers": {}}', "version"),
+    ],
+)
+def test_a_repeated_key_is_refused_naming_it(
+    client: TestClient, app: FastAPI, body: bytes, item: str
+) -> None:
+    for address in (EVALUATE, STORE):
+        response = client.post(address, content=body, headers={"content-type": "application/json"})
+        problems = assert_problem(response, 422)["errors"]
+        assert problems == [{"item": item, "message": problems[0]["message"]}]
+        assert "twice" in problems[0]["message"]
+    assert stored_count(app) == 0
+
+
+def test_a_phq9_given_twice_is_refused_but_either_answer_raises_the_alert(client: TestClient) -> None:
+    first, second = json.dumps(phq9_with_item_9(ITEM_9_ALERT.above + 1)), json.dumps(phq9_with_item_9(0))
+    body = f'{{"version": 1, "answers": {{"phq9": {first}, "phq9": {second}}}}}'.encode()
+    response = client.post(EVALUATE, content=body, headers={"content-type": "application/json"})
+    problem_body = assert_problem(response, 422)
+    assert problem_body["errors"][0]["item"] == "answers.phq9"
+    assert [alert["id"] for alert in problem_body["alerts"]] == [ITEM_9_ALERT.id]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"version": 1, "answers": {"\\ud800": "yes"}}',
+        b'{"version": 1, "answers": {"seizure_history": "\\ud800"}}',
+        b'{"version": 1, "answers": {"seizure\\u0000history": "no"}}',
+        b'{"version": 1, "answers": {"conditions": ["ocd\\u0000"]}, "\\udfff": 1}',
+    ],
+)
+def test_a_nul_or_a_lone_surrogate_anywhere_in_the_body_is_a_clear_422(app: FastAPI, body: bytes) -> None:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for address in (EVALUATE, STORE):
+            response = client.post(address, content=body, headers={"content-type": "application/json"})
+            problems = assert_problem(response, 422)["errors"]
+            assert problems and all("NUL character or a lone surrogate" in p["message"] for p in problems)
+    assert stored_count(app) == 0

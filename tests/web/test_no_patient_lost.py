@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tests.web.conftest import BrowserClient, World, default_clinic_app, signed_in, unassigned_assessment
+from trdnav.crisis import country_resources
 from trdnav.store.models import Assessment, AuditEvent, Clinic, ClinicAlert, ConsultationRequest
 from trdnav.store.repository import find_by_token
 from trdnav.web import results as results_module
@@ -117,7 +118,7 @@ def test_the_standalone_start_page_says_it_is_not_connected_and_shows_crisis_hel
     page = client.get("/").text
     assert NOT_CONNECTED in page
     assert "take it to your own doctor" in page
-    assert html.escape(app.state.settings.crisis_text) in page
+    assert html.escape(country_resources(app.state.settings.country).text) in page
     assert _false_claims(page) == []
 
 
@@ -127,7 +128,7 @@ def test_standalone_results_with_item_9_show_crisis_help_first_and_claim_no_one_
     token = _start(client)
     client.post(f"/a/{token}/feelings", data=FEELINGS_ITEM_9)
     assert _assessment(app, token).clinic_id is None
-    crisis = app.state.settings.crisis_title
+    crisis = country_resources(app.state.settings.country).title
     results = client.get(f"/a/{token}/results").text
     assert results.index(crisis) < results.index("<main"), "crisis help comes first, as at a clinic"
     assert f"/a/{token}/consultation" not in results
@@ -163,7 +164,9 @@ def test_a_standalone_consultation_request_is_refused_and_never_stored(
     refused = client.post(f"/a/{token}/consultation", data=CONTACT, follow_redirects=False)
     assert refused.status_code == 409
     assert "Your request was not sent" in refused.text and "not sent and not saved" in refused.text
-    assert refused.text.index(app.state.settings.crisis_title) < refused.text.index("<main")
+    assert refused.text.index(country_resources(app.state.settings.country).title) < refused.text.index(
+        "<main"
+    )
     done = client.get(f"/a/{token}/consultation/done")
     for page in (form.text, refused.text, done.text):
         assert _false_claims(page) == []

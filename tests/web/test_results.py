@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.conftest import all_no
 from tests.web.conftest import BrowserClient
+from trdnav.crisis import country_resources
 from trdnav.knowledge.loader import load
 from trdnav.reports.terminal import ROW_QUESTIONS
 from trdnav.settings import Settings
@@ -20,6 +21,7 @@ from trdnav.store.accounts import create_clinic
 from trdnav.store.models import Assessment, ConsultationRequest
 from trdnav.store.repository import create_assessment, find_by_token, save_answers
 from trdnav.web import results as results_module
+from trdnav.web.app import create_app
 from trdnav.web.summary import long_date
 
 KB = load()
@@ -158,10 +160,10 @@ def test_item_9_positive_shows_crisis_resources_before_the_comparison(
     answers = all_no(phq9=[0, 0, 0, 0, 0, 0, 0, 0, 1])["answers"]
     token = _assessment(app, answers, suicide_risk=True)
     page = _results(client, token)
-    settings = app.state.settings
+    crisis = country_resources(app.state.settings.country)
     compare = page.index('id="compare"')
-    assert page.index(html.escape(settings.crisis_title, quote=False)) < compare
-    assert page.index('href="tel:988"') < compare
+    assert page.index(html.escape(crisis.title, quote=False)) < compare
+    assert page.index('href="tel:911"') < page.index('href="tel:988"') < compare  # emergency first
     alert = KB.instruments["phq9"].alerts[0].text
     assert page.index(html.escape(alert, quote=False)) < compare
 
@@ -295,8 +297,33 @@ def test_pdf_summary_is_made_by_weasyprint_from_the_summary(
     assert f"Knowledge version {KB.version}" in words
     assert f"http://testserver/a/{token}/results" in words
     assert re.search(r"Summary made on \w+ \d{1,2}, \d{4}\.", words)
-    assert page.index(app.state.settings.crisis_title) < page.index('id="compare"')
+    assert page.index(country_resources(app.state.settings.country).title) < page.index('id="compare"')
     assert "<form" not in page and "<script" not in page and "<link" not in page
+
+
+def test_the_installation_country_picks_the_crisis_resources_of_the_page_and_the_pdf(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hazard H17: one set of crisis resources everywhere, here Australia's (000, then Lifeline)."""
+    app = create_app(Settings(database_url=database_url, country="AU"))
+    rendered: list[str] = []
+    monkeypatch.setattr(
+        results_module, "render_pdf", lambda page, *, base_url: rendered.append(page) or b"%PDF-"
+    )
+    try:
+        token = _assessment(app, all_no(phq9=[0, 0, 0, 0, 0, 0, 0, 0, 1])["answers"], suicide_risk=True)
+        with TestClient(app) as client:
+            page = _results(client, token)
+            assert client.get(f"/a/{token}/summary.pdf").status_code == 200
+        for shown in (page, rendered[0]):
+            assert (
+                shown.index("Call 000")
+                < shown.index("Call Lifeline on 13 11 14")
+                < shown.index('id="compare"')
+            )
+            assert "988" not in shown and "911" not in shown
+    finally:
+        app.state.engine.dispose()
 
 
 def test_consultation_request_is_stored_and_confirmed(app: FastAPI, client: TestClient) -> None:

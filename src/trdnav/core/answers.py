@@ -8,10 +8,12 @@ An item given as ``null`` counts as not answered, the same as leaving it out.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from trdnav.core.model import YES_NO, Engine, ItemSpec
+from trdnav.core.scores import Alert, given_item_alerts
 
 DOCUMENT = "(document)"
 
@@ -30,12 +32,109 @@ class InputProblem:
 class InvalidAnswers(ValueError):
     """The answers document, or the choice of therapies, is not valid.
 
-    ``problems`` holds one `InputProblem` per wrong item, in document order.
+    ``problems`` holds one `InputProblem` per wrong item, in document order. ``alerts`` holds the
+    item alerts the refused answers still raise (PHQ-9 item 9 above 0): show them, with the crisis
+    resources, together with the error.
     """
 
-    def __init__(self, problems: list[InputProblem]) -> None:
+    def __init__(self, problems: list[InputProblem], alerts: list[Alert] | None = None) -> None:
         self.problems = problems
+        self.alerts = alerts or []
         super().__init__("; ".join(str(p) for p in problems))
+
+
+class RepeatedKeys(dict[object, object]):
+    """An object read from JSON or YAML text in which some keys appear more than once.
+
+    It holds the last value of each key, as a plain reader would; ``repeated`` holds every value
+    given for each repeated key, in order, so that the check refuses the document by name and the
+    alerts still see every answer given.
+    """
+
+    def __init__(self, pairs: Sequence[tuple[Any, Any]], repeated: dict[object, list[object]]) -> None:
+        super().__init__(pairs)
+        self.repeated = repeated
+
+
+def object_from_pairs(pairs: Sequence[tuple[Any, Any]]) -> dict[Any, Any]:
+    """Build one JSON or YAML object from its key-value pairs, keeping track of repeated keys.
+
+    For ``json.loads(..., object_pairs_hook=object_from_pairs)`` and the YAML reader's mappings.
+    """
+    try:
+        plain = dict(pairs)
+    except TypeError:
+        raise TypeError("a key must be text") from None
+    if len(plain) == len(pairs):
+        return plain  # the usual case, at C speed
+    values: dict[object, list[object]] = {}
+    for key, value in pairs:
+        values.setdefault(key, []).append(value)
+    return RepeatedKeys(pairs, {key: given for key, given in values.items() if len(given) > 1})
+
+
+def _unreadable(text: str) -> bool:
+    """True for text holding a NUL character or a lone UTF-16 surrogate: never valid, and neither
+    can be stored or sent on safely."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # only a lone surrogate cannot be encoded
+        return True
+    return False
+
+
+def _readable(text: str) -> str:
+    """``text`` with NUL characters and lone surrogates written out as escapes, to name it safely."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def _unreadable_places(value: object, place: str) -> list[str]:
+    """Where in ``value`` (a document or part of one) text holds a NUL or a lone surrogate."""
+    if isinstance(value, str):
+        return [place] if _unreadable(value) else []
+    found: list[str] = []
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            name = _readable(key) if isinstance(key, str) else _describe(key)
+            inner_place = f"{place}.{name}" if place else name
+            if isinstance(key, str) and _unreadable(key):
+                found.append(inner_place)
+            found.extend(_unreadable_places(inner, inner_place))
+    elif isinstance(value, list | tuple):
+        for position, inner in enumerate(value, start=1):
+            found.extend(_unreadable_places(inner, f"{place}[{position}]"))
+    return found
+
+
+def _times(given: list[object]) -> str:
+    return "twice" if len(given) == 2 else f"{len(given)} times"
+
+
+def _unreadable_problems(document: object) -> list[InputProblem]:
+    """One problem for each place holding a NUL or a lone surrogate. Only a refused document can
+    hold one (every valid answer is a number or a known word), so only refused ones are searched."""
+    message = "contains a NUL character or a lone surrogate (\\ud800-\\udfff); these are never valid"
+    return [InputProblem(place, message) for place in _unreadable_places(document, "")]
+
+
+def _repeated(mapping: object) -> dict[object, list[object]]:
+    return mapping.repeated if isinstance(mapping, RepeatedKeys) else {}
+
+
+def _given_alerts(engine: Engine, raw: object) -> list[Alert]:
+    """The item alerts raised by the answers as given (every value of a repeated item counts)."""
+    if not isinstance(raw, Mapping):
+        return []
+    alerts: list[Alert] = []
+    for instrument in engine.instruments:
+        given = _repeated(raw).get(instrument.id, [raw.get(instrument.id)])
+        for answer in given:
+            for alert in given_item_alerts(instrument, answer):
+                if alert not in alerts:
+                    alerts.append(alert)
+    return alerts
 
 
 def _describe(value: object) -> str:
@@ -125,7 +224,15 @@ def parse_answers(engine: Engine, document: object) -> dict[str, object]:
         raise InvalidAnswers(
             [InputProblem(DOCUMENT, f"expected a JSON object, got {type(document).__name__}")]
         )
-    problems: list[InputProblem] = []
+    raw = document.get("answers")
+    problems: list[InputProblem] = [
+        InputProblem(str(key), f"appears {_times(given)}; give it once")
+        for key, given in _repeated(document).items()
+    ]
+    problems.extend(
+        InputProblem(f"answers.{key}", f"appears {_times(given)}; give each item once")
+        for key, given in _repeated(raw).items()
+    )
     for key in document:
         if key not in ("version", "answers"):
             problems.append(InputProblem(str(key), 'unknown field; expected only "version" and "answers"'))
@@ -136,7 +243,6 @@ def parse_answers(engine: Engine, document: object) -> dict[str, object]:
         problems.append(
             InputProblem("version", f"expected {engine.contract_version}, got {_describe(version)}")
         )
-    raw = document.get("answers")
     answers: dict[str, object] = {}
     if not isinstance(raw, Mapping):
         problems.append(InputProblem("answers", "is required and must be an object of item ids to answers"))
@@ -158,7 +264,7 @@ def parse_answers(engine: Engine, document: object) -> dict[str, object]:
             else:
                 answers[item] = answer
     if problems:
-        raise InvalidAnswers(problems)
+        raise InvalidAnswers(_unreadable_problems(document) or problems, _given_alerts(engine, raw))
     return answers
 
 

@@ -25,6 +25,8 @@ from trdnav.knowledge.schema import (
     CitationFile,
     Consideration,
     ConsiderationFile,
+    CrisisBlock,
+    CrisisResourceFile,
     DosingFile,
     Fact,
     Instrument,
@@ -72,6 +74,7 @@ class KnowledgeBase:
     sure: SureTest
     protocols: dict[str, ProtocolEntry] = field(default_factory=dict)
     coverage: ScreeningCoverage = field(default_factory=ScreeningCoverage)
+    crisis_resources: dict[str, CrisisBlock] = field(default_factory=dict)  # by country code
 
     @property
     def version(self) -> str:
@@ -252,6 +255,19 @@ def _unknown_citations(citations: dict[str, Any], files: dict[str, list[tuple[st
     ]
 
 
+CRISIS_FILE = "crisis_resources.yaml"
+
+
+def _crisis_citations_known(crisis_file: CrisisResourceFile, citations: dict[str, Any]) -> list[str]:
+    return [
+        f"{CRISIS_FILE}: {block.country}: unknown citation {citation!r}"
+        for block in crisis_file.countries
+        for fact in block.facts
+        for citation in fact.citations
+        if citation not in citations
+    ]
+
+
 def load_from(folder: Traversable) -> KnowledgeBase:
     """Read and check every data file under ``folder``; raise KnowledgeError listing all problems."""
     problems: list[str] = []
@@ -281,6 +297,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         instrument = _read(folder, name, Instrument, problems)
         if instrument is not None:
             instruments[instrument.id] = instrument
+    crisis_file = _read(folder, CRISIS_FILE, CrisisResourceFile, problems)
     citations: dict[str, tuple[str, Citation]] = {}
     for name in _files(folder, "citations"):
         citation_file = _read(folder, name, CitationFile, problems)
@@ -301,6 +318,8 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         or problems
     ):
         raise KnowledgeError(problems)
+    assert crisis_file is not None  # no problems: every file was read
+    problems.extend(_crisis_citations_known(crisis_file, citations))
     items = {item.id: item for item in item_file.items}
     problems.extend(
         crosscheck(
@@ -353,6 +372,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         sure=sure,
         protocols={protocol.id: protocol for protocol in protocol_file.protocols},
         coverage=coverage,
+        crisis_resources={block.country: block for block in crisis_file.countries},
     )
 
 

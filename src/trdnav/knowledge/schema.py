@@ -628,3 +628,44 @@ class SureTest(Strict):
         if self.conflict_at_or_below.value >= len(self.items):
             raise ValueError("conflict_at_or_below must be below the number of items")
         return self
+
+
+# --- Crisis resources by country (crisis_resources.yaml) -----------------------------------------
+
+
+class CrisisContact(Strict):
+    """One way to reach help, as a link a phone can follow: call, text or open a page."""
+
+    label: str = Field(min_length=1, description="What the link does, e.g. 'Call 911'")
+    href: str = Field(pattern=r"^(tel:\+?[0-9]+|sms:[0-9]+|https://\S+)$")
+
+
+class CrisisBlock(Strict):
+    """The crisis resources of one country: the emergency number first, then the crisis lines."""
+
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")
+    name: str
+    checked: dt.date = Field(description="When every line was last checked against its sources")
+    title: str
+    text: str
+    lines: list[CrisisContact] = Field(min_length=1)
+    facts: list[Fact] = Field(min_length=1, description="Each number or line, with its label and sources")
+
+    @model_validator(mode="after")
+    def _only_sourced_facts(self) -> CrisisBlock:
+        for fact in self.facts:
+            if fact.evidence not in ("verified", "secondary"):
+                raise ValueError(f"a crisis line must be verified or secondary, not {fact.evidence}")
+        return self
+
+
+class CrisisResourceFile(Strict):
+    countries: list[CrisisBlock] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_block_per_country(self) -> CrisisResourceFile:
+        codes = [block.country for block in self.countries]
+        repeated = sorted({code for code in codes if codes.count(code) > 1})
+        if repeated:
+            raise ValueError(f"each country once; repeated: {', '.join(repeated)}")
+        return self

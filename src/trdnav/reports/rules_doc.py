@@ -155,6 +155,32 @@ def coverage_markdown(kb: KnowledgeBase) -> list[str]:
     return out
 
 
+def crisis_markdown(kb: KnowledgeBase) -> list[str]:
+    """The crisis resources by country, each line with its evidence label and sources."""
+    out = [
+        "## Crisis resources by country",
+        "",
+        "Shown first whenever an urgent alert is raised (PHQ-9 item 9 above its threshold), on the",
+        "results page, the PDF, the API result (`crisis`) and the CLI report. The installation picks",
+        "its country with `TRDNAV_COUNTRY` (default US; the CLI's `--country`); a clinic's own crisis",
+        "resources (its admin settings) replace these. The emergency number comes first.",
+        "",
+    ]
+    for block in kb.crisis_resources.values():
+        out += [
+            f"### {block.name} (`{block.country}`), checked {block.checked}",
+            "",
+            f"- Heading: {block.title}",
+            f"- Text: {block.text}",
+            f"- Links: {'; '.join(f'{line.label} (`{line.href}`)' for line in block.lines)}",
+        ]
+        for fact in block.facts:
+            evidence = EVIDENCE_WORDS[fact.evidence]
+            out.append(f"- {fact.text} Evidence: {evidence}. Sources: {_sources(kb, fact.citations)}")
+        out.append("")
+    return out
+
+
 def _basis_cells(kb: KnowledgeBase, entry: Basis) -> str:
     sources = "; ".join(kb.citations[c].short() for c in entry.citations) or "none"
     return f"{EVIDENCE_WORDS[entry.evidence]} | {sources} | {entry.basis}"
@@ -292,4 +318,5 @@ def rules_markdown(kb: KnowledgeBase) -> str:
         ]
     out += protocols_markdown(kb)
     out += clinical_numbers_markdown(kb)
+    out += crisis_markdown(kb)
     return "\n".join(out)

@@ -84,9 +84,19 @@ def render_comparison(console: Console, kb: KnowledgeBase, therapies: Sequence[s
     console.print(f"\nKnowledge version {kb.version}, reviewed {kb.manifest.reviewed}. {DISCLAIMER}")
 
 
+def crisis_panel(crisis: dict[str, Any]) -> Panel:
+    """The crisis resources (`trdnav.crisis.CrisisResources.as_json`): the text, then each line."""
+    body = Text(crisis["text"], style="bold")
+    for line in crisis["lines"]:
+        body.append(f"\n  - {line['label']}")
+    return Panel(body, title=crisis["title"], border_style="red")
+
+
 def _alerts(result: dict[str, Any]) -> Iterable[Panel]:
     for alert in result["alerts"]:
         yield Panel(Text(alert["text"], style="bold"), title="Please read first", border_style="red")
+    if "crisis" in result:
+        yield crisis_panel(result["crisis"])
 
 
 def _status_table(kb: KnowledgeBase, result: dict[str, Any]) -> Table:

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trdnav.crisis import country_resources
 from trdnav.settings import Settings
 from trdnav.store.models import Clinic, Staff, StaffSession, now
 
@@ -49,20 +50,22 @@ def check_new_password(password: str) -> None:
 
 
 def create_clinic(session: Session, *, slug: str, name: str, settings: Settings) -> Clinic:
-    """A clinic with the installation's defaults (therapies, crisis resources) as its settings."""
+    """A clinic with the installation's defaults (therapies, its country's crisis resources) as its
+    settings; the clinic's admins can change them."""
     if not SLUG.match(slug):
         raise AccountError("slug: expected 1-60 lowercase letters, digits and dashes, e.g. north-clinic")
     if not name.strip():
         raise AccountError("name: must not be empty")
     if session.scalars(select(Clinic).where(Clinic.slug == slug)).first() is not None:
         raise AccountError(f"slug: a clinic called {slug!r} already exists")
+    crisis = country_resources(settings.country)
     clinic = Clinic(
         slug=slug,
         name=name.strip(),
         therapies=list(settings.therapies),
-        crisis_title=settings.crisis_title,
-        crisis_text=settings.crisis_text,
-        crisis_lines=[line.model_dump() for line in settings.crisis_lines],
+        crisis_title=crisis.title,
+        crisis_text=crisis.text,
+        crisis_lines=[line.model_dump() for line in crisis.lines],
         contact_text="",
         require_two_factor=False,
         retention_days=None,

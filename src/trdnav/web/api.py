@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal, cast
 
 import orjson
@@ -20,15 +20,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 import trdnav
+from trdnav.answers_text import JSON_DECODER
 from trdnav.core.answers import DOCUMENT, InputProblem
+from trdnav.crisis import CrisisResources, urgent, with_crisis
 from trdnav.knowledge.loader import load
 from trdnav.knowledge.schema import EvidenceLabel, Item
+from trdnav.store.accounts import find_clinic
 from trdnav.store.alerts import flag_suicide_risk
+from trdnav.store.models import Clinic
 from trdnav.store.repository import create_assessment
+from trdnav.web.clinic_view import clinic_view
 from trdnav.web.default_clinic import default_clinic
 from trdnav.web.deps import audit_patient, db_session, knowledge, open_assessment, patient_actor
 from trdnav.web.problems import (
     NOT_FOUND_DETAIL,
+    CrisisResourcesBody,
     inline_json_schema,
     problem,
     problem_responses,
@@ -142,6 +148,11 @@ class AssessmentResult(BaseModel):
     alerts: list[Alert]
     scores: dict[str, Score] = Field(description="Instrument id (phq9, gad7) to total and severity")
     priorities: list[Priority]
+    crisis: CrisisResourcesBody | None = Field(
+        default=None,
+        description="Present when an alert is urgent: the crisis resources to show first (the "
+        "clinic's own, or the installation's country's)",
+    )
 
 
 class StoredAssessment(BaseModel):
@@ -209,20 +220,11 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-def _not_json(text: str) -> None:
-    raise ValueError(f"{text} is not a JSON value")
-
-
-# The exact reader, for what orjson refuses: its message names the line and column, and it reads
-# whole numbers beyond 64 bits (which the contract's checks then refuse as out of range).
-_EXACT_DECODER = json.JSONDecoder(parse_constant=_not_json)
-
-
+# The standard library's reader (orjson keeps a repeated key's last value silently): its message
+# names the line and column, and it reads whole numbers beyond 64 bits (which the contract's checks
+# then refuse as out of range).
 def _decode(body: bytes) -> object:
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return _EXACT_DECODER.decode(body.decode("utf-8"))  # JSON between systems is UTF-8 (RFC 8259)
+    return JSON_DECODER.decode(body.decode("utf-8"))  # JSON between systems is UTF-8 (RFC 8259)
 
 
 class _FastJSONResponse(JSONResponse):
@@ -253,13 +255,47 @@ async def _read_document(request: Request) -> object:
     raise _Refused(problem(400, "The request body is not valid JSON.", [InputProblem(DOCUMENT, message)]))
 
 
-def _assess(document: object, therapies: Sequence[str] | None) -> dict[str, Any]:
+INVALID_ANSWERS = "Some answers are not valid. Each wrong item is listed."
+
+
+def _refused_with_alerts(
+    invalid: trdnav.InvalidAnswers, crisis: CrisisResources, clinic_alerted: bool
+) -> _Refused:
+    """422 for invalid answers that still raise an urgent alert: the alerts and the crisis
+    resources come with the error, and whether a clinic was told."""
+    extra = {"alerts": invalid.alerts, "crisis": crisis.as_json(), "clinic_alerted": clinic_alerted}
+    return _Refused(problem(422, INVALID_ANSWERS, invalid.problems, extra=extra))
+
+
+def _default_clinic(request: Request, session: Session) -> Clinic | None:
+    """The default clinic for its crisis resources; one that is gone falls back to the installation's."""
+    default = request.app.state.settings.default_clinic
+    return find_clinic(session, default) if default else None
+
+
+def _crisis(request: Request, clinic: Clinic | None) -> CrisisResources:
+    return clinic_view(clinic, request.app.state.settings).crisis
+
+
+def _default_crisis(request: Request) -> CrisisResources:
+    """The crisis resources for an answer that belongs to no stored assessment: the default
+    clinic's (``TRDNAV_DEFAULT_CLINIC``), or else the installation's country's."""
+    with request.app.state.sessions() as session:
+        return _crisis(request, _default_clinic(request, session))
+
+
+async def _assess(request: Request, document: object) -> dict[str, Any]:
+    """The contract result, with the crisis resources when an alert is urgent (nothing stored)."""
     try:
-        return trdnav.assess(document, therapies)
+        result = trdnav.assess(document, _therapies(request))
     except trdnav.InvalidAnswers as invalid:
-        raise _Refused(
-            problem(422, "Some answers are not valid. Each wrong item is listed.", invalid.problems)
-        ) from None
+        if urgent(invalid.alerts):
+            crisis = await run_in_threadpool(_default_crisis, request)
+            raise _refused_with_alerts(invalid, crisis, clinic_alerted=False) from None
+        raise _Refused(problem(422, INVALID_ANSWERS, invalid.problems)) from None
+    if urgent(result["alerts"]):
+        with_crisis(result, await run_in_threadpool(_default_crisis, request))
+    return result
 
 
 def _therapies(request: Request) -> list[str] | None:
@@ -278,21 +314,45 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-def _store(request: Request, session: Session, answers: dict[str, Any], result: dict[str, Any]) -> str:
-    """Store a valid document for the default clinic (``TRDNAV_DEFAULT_CLINIC``, if any); audited."""
+def _store(request: Request, session: Session, document: object) -> tuple[str, dict[str, Any]]:
+    """Store a valid document for the default clinic (``TRDNAV_DEFAULT_CLINIC``, if any); audited.
+
+    A refused document whose PHQ-9 item 9 is above the alert's threshold still alerts that clinic:
+    an assessment holding no answers (nothing refused is kept) is stored for it with the alert, and
+    the refusal carries the alerts and the crisis resources.
+    """
     clinic = default_clinic(session, request.app.state.settings)
+    try:
+        result = trdnav.assess(document, _therapies(request))
+    except trdnav.InvalidAnswers as invalid:
+        if not urgent(invalid.alerts):
+            raise _Refused(problem(422, INVALID_ANSWERS, invalid.problems)) from None
+        if clinic is not None:
+            engine = request.app.state.kb.engine
+            assessment, _ = create_assessment(
+                session,
+                therapies=list(request.app.state.settings.therapies),
+                knowledge_version=engine.knowledge_version,
+                contract_version=engine.contract_version,
+                clinic_id=clinic.id,
+            )
+            audit_patient(request, session, assessment, "create")
+            flag_suicide_risk(session, patient_actor(request, assessment), assessment)
+        raise _refused_with_alerts(
+            invalid, _crisis(request, clinic), clinic_alerted=clinic is not None
+        ) from None
     assessment, token = create_assessment(
         session,
         therapies=list(result["therapies"]),
         knowledge_version=result["knowledge_version"],
         contract_version=result["contract"],
-        answers=answers,
+        answers=cast(dict[str, Any], document)["answers"],  # assess accepted it: a contract document
         clinic_id=clinic.id if clinic else None,
     )
     audit_patient(request, session, assessment, "create")
     if any(alert["id"] in knowledge(request).urgent_alert_ids for alert in result["alerts"]):
         flag_suicide_risk(session, patient_actor(request, assessment), assessment)
-    return token
+    return token, with_crisis(result, _crisis(request, clinic))
 
 
 # --- Routes ---------------------------------------------------------------------------------------
@@ -309,7 +369,7 @@ def _store(request: Request, session: Session, answers: dict[str, Any], result: 
 async def evaluate(request: Request) -> Response:
     """A contract v1 answers document in, the contract v1 assessment out."""
     try:
-        result = _assess(await _read_document(request), _therapies(request))
+        result = await _assess(request, await _read_document(request))
     except _Refused as refused:
         return refused.response
     return _FastJSONResponse(result)
@@ -346,14 +406,13 @@ async def store(
     request: Request,
     session: DbSession,
 ) -> Response:
-    """Check the document like `evaluate`; store it only when it is valid (answers kept as given)."""
+    """Check the document like `evaluate`; store it only when it is valid (answers kept as given).
+    A refused document with PHQ-9 item 9 above 0 still alerts the default clinic, if any."""
     try:
         document = await _read_document(request)
-        result = _assess(document, _therapies(request))
+        token, result = await run_in_threadpool(_store, request, session, document)
     except _Refused as refused:
         return refused.response
-    answers = cast(dict[str, Any], document)["answers"]  # _assess accepted it: a contract document
-    token = await run_in_threadpool(_store, request, session, answers, result)
     api_url = f"{_base(request)}/api/v1/assessments/{token}"
     body = {
         "token": token,
@@ -379,7 +438,9 @@ def read(token: str, request: Request, session: DbSession) -> Response:
         return problem(404, NOT_FOUND_DETAIL)
     document = {"version": assessment.contract_version, "answers": assessment.answers}
     try:
-        result: dict[str, Any] | None = trdnav.assess(document, assessment.therapies)
+        result: dict[str, Any] | None = with_crisis(
+            trdnav.assess(document, assessment.therapies), _crisis(request, assessment.clinic)
+        )
     except trdnav.InvalidAnswers:
         result = None
     body = {

@@ -31,6 +31,7 @@ from trdnav.web.default_clinic import check_default_clinic
 from trdnav.web.headers import SecurityHeaders
 from trdnav.web.limits import BodySizeLimit
 from trdnav.web.problems import install_problem_handlers
+from trdnav.web.readable_forms import ReadableForms
 from trdnav.web.request_log import RequestLog
 from trdnav.web.signin import install_signin_handlers
 
@@ -68,6 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise ValueError(
             f"TRDNAV_THERAPIES: unknown therapies {unknown}; expected some of {list(kb.therapies)}"
         )
+    if settings.country not in kb.crisis_resources:
+        raise ValueError(
+            f"TRDNAV_COUNTRY: no crisis resources for {settings.country!r}; "
+            f"expected one of {', '.join(kb.crisis_resources)}"
+        )
     engine = open_engine(settings.database_url)
     migrate(engine)
     sessions = session_factory(engine)
@@ -88,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.kb = kb
     app.state.engine = engine
     app.state.sessions = sessions
+    app.add_middleware(ReadableForms)  # inside the size limit: it reads a whole form body
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Outside FastAPI's own middlewares too (its 500s come from the outermost one): every response
     # gets the security headers, and every request one log line and an X-Request-ID.

@@ -2,15 +2,17 @@
 
 An assessment started at a clinic's intake link (``/c/{slug}/``) shows that clinic's settings;
 one started at ``/`` shows the clinic named by ``TRDNAV_DEFAULT_CLINIC``, or else the
-installation's own settings (``TRDNAV_THERAPIES``, ``TRDNAV_CRISIS_*``): a standalone decision aid,
-not connected to any clinic (``connected`` is False), whose pages offer no consultation.
+installation's own settings (``TRDNAV_THERAPIES``, and the crisis resources of ``TRDNAV_COUNTRY``
+from the knowledge base; see `trdnav.crisis`): a standalone decision aid, not connected to any
+clinic (``connected`` is False), whose pages offer no consultation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trdnav.settings import CrisisLine, Settings
+from trdnav.crisis import CrisisResources, clinic_resources, country_resources
+from trdnav.settings import Settings
 from trdnav.store.models import Clinic
 
 
@@ -20,9 +22,7 @@ class ClinicView:
     slug: str | None
     name: str
     therapies: tuple[str, ...]
-    crisis_title: str
-    crisis_text: str
-    crisis_lines: tuple[CrisisLine, ...]
+    crisis: CrisisResources
     contact_text: str
 
     @property
@@ -42,9 +42,7 @@ def installation_view(settings: Settings) -> ClinicView:
         slug=None,
         name="TRD Navigator",  # never "your clinic": no clinic is behind it
         therapies=tuple(settings.therapies),
-        crisis_title=settings.crisis_title,
-        crisis_text=settings.crisis_text,
-        crisis_lines=tuple(settings.crisis_lines),
+        crisis=country_resources(settings.country),
         contact_text="",
     )
 
@@ -57,8 +55,6 @@ def clinic_view(clinic: Clinic | None, settings: Settings) -> ClinicView:
         slug=clinic.slug,
         name=clinic.name,
         therapies=tuple(clinic.therapies),
-        crisis_title=clinic.crisis_title,
-        crisis_text=clinic.crisis_text,
-        crisis_lines=tuple(CrisisLine.model_validate(line) for line in clinic.crisis_lines),
+        crisis=clinic_resources(clinic.crisis_title, clinic.crisis_text, clinic.crisis_lines),
         contact_text=clinic.contact_text,
     )

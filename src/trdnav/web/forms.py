@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from trdnav.core.answers import check_value
 from trdnav.core.model import ItemSpec
+from trdnav.core.scores import given_item_alerts
 from trdnav.knowledge.loader import KnowledgeBase
 
 # The form steps in order; "review" and "results" follow them.
@@ -231,13 +232,9 @@ def _parse_scores(kb: KnowledgeBase, spec: ItemSpec, form: Mapping[str, list[str
 
 def _note_alerts(kb: KnowledgeBase, spec: ItemSpec, scores: Sequence[object], result: StepForm) -> None:
     """Raise a questionnaire's alerts from the answers given, even if the questionnaire is not finished."""
-    instrument = kb.instruments.get(spec.id)
-    if instrument is None:
-        return
-    for alert in instrument.alerts:
-        score = scores[alert.item - 1] if alert.item <= len(scores) else None
-        if isinstance(score, int) and alert.above < score <= (spec.maximum or 0):
-            result.alerts.add(alert.id)
+    for instrument in kb.engine.instruments:
+        if instrument.id == spec.id:
+            result.alerts.update(alert["id"] for alert in given_item_alerts(instrument, list(scores)))
 
 
 def _check(kb: KnowledgeBase, spec: ItemSpec, value: object, result: StepForm) -> None:

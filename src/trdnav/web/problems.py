@@ -1,8 +1,10 @@
 """Problem details for the JSON API (RFC 9457): every API error is ``application/problem+json``.
 
 A problem names the HTTP status in ``title`` (``type`` is ``about:blank``), says what went wrong in
-``detail``, and lists one ``{"item", "message"}`` entry per wrong item in ``errors``. Only paths under
-``/api/`` get problem documents; the patient pages keep whatever handlers they had before.
+``detail``, and lists one ``{"item", "message"}`` entry per wrong item in ``errors``. Refused answers
+that still raise an urgent alert (PHQ-9 item 9 above 0) also carry ``alerts``, ``crisis`` and
+``clinic_alerted``: a crisis signal is never lost in an input error. Only paths under ``/api/`` get
+problem documents; the patient pages keep whatever handlers they had before.
 """
 
 from __future__ import annotations
@@ -35,6 +37,27 @@ class ProblemItem(BaseModel):
     message: str = Field(description="What was wrong and what was expected, in plain words")
 
 
+class CrisisLineBody(BaseModel):
+    label: str
+    href: str = Field(description="tel:, sms: or https: link")
+
+
+class CrisisResourcesBody(BaseModel):
+    """Crisis resources to show first: the clinic's own, or the installation's country's."""
+
+    title: str
+    text: str
+    lines: list[CrisisLineBody]
+    country: str | None = Field(description="Country of the knowledge base's block; null: the clinic's own")
+    checked: str | None = Field(description="When the knowledge base's block was last checked (date)")
+
+
+class ProblemAlert(BaseModel):
+    id: str
+    level: str
+    text: str
+
+
 class Problem(BaseModel):
     """An error, as RFC 9457 problem details with one entry per wrong item."""
 
@@ -43,6 +66,13 @@ class Problem(BaseModel):
     status: int = Field(ge=400, le=599, description="The HTTP status code")
     detail: str = Field(description="What went wrong, in plain words")
     errors: list[ProblemItem] = Field(default=[], description="One entry per wrong item")
+    alerts: list[ProblemAlert] | None = Field(
+        default=None, description="Urgent alerts the refused answers still raise (PHQ-9 item 9 above 0)"
+    )
+    crisis: CrisisResourcesBody | None = Field(default=None, description="Present with `alerts`")
+    clinic_alerted: bool | None = Field(
+        default=None, description="Present with `alerts`: whether a clinic received the alert"
+    )
 
 
 class ProblemResponse(JSONResponse):
@@ -54,14 +84,17 @@ def problem(
     detail: str,
     errors: Iterable[InputProblem] = (),
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> ProblemResponse:
-    """A problem+json response; ``title`` is the standard phrase for ``status``."""
+    """A problem+json response; ``title`` is the standard phrase for ``status``; ``extra`` adds
+    members (RFC 9457 extension members)."""
     body = {
         "type": "about:blank",
         "title": http.HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
         "errors": [{"item": p.item, "message": p.message} for p in errors],
+        **(extra or {}),
     }
     return ProblemResponse(body, status_code=status, headers=dict(headers) if headers else None)
 
