@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 import trdnav
-from tests.web.conftest import BrowserClient, build_world, signed_in
+from tests.web.conftest import BrowserClient, World, build_world, signed_in
 from trdnav.knowledge.loader import KnowledgeBase, load_from
 from trdnav.settings import Settings
 from trdnav.store.models import Assessment, ClinicAlert, Course, CourseVisit, OutcomeScore
@@ -55,14 +55,18 @@ def shifted_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 
 
 @pytest.fixture
-def shifted_app(
+def shifted(
     database_url: str, shifted_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[FastAPI]:
-    """An app that stores API documents for clinic "north" and runs on the shifted knowledge base."""
+) -> Iterator[tuple[FastAPI, World]]:
+    """An app that stores API documents for clinic "north" (made first, in the world of two
+    clinics) and runs on the shifted knowledge base."""
     monkeypatch.setattr(trdnav, "load", lambda: shifted_kb)  # the engine behind the API and the results
     monkeypatch.setattr("trdnav.web.app.load", lambda: shifted_kb)  # the app's knowledge base
+    first = create_app(Settings(database_url=database_url))
+    world = build_world(first)
+    first.state.engine.dispose()
     application = create_app(Settings(database_url=database_url, default_clinic="north"))
-    yield application
+    yield application, world
     application.state.engine.dispose()
 
 
@@ -89,9 +93,8 @@ def _alerted(app: FastAPI, assessment_id: int) -> bool:
         return assessment.suicide_risk_alert or any(a.kind == "suicide_risk" for a in alerts)
 
 
-def _every_path(app: FastAPI, item_9: int) -> dict[str, bool]:
+def _every_path(app: FastAPI, world: World, item_9: int) -> dict[str, bool]:
     """Send a PHQ-9 with item 9 = ``item_9`` down every path; whether each path raised the alert."""
-    world = build_world(app)
     raised: dict[str, bool] = {}
     patient = BrowserClient(app)
     clinician = signed_in(app, world.clinician_a)
@@ -145,20 +148,20 @@ PATHS = (
 )
 
 
-def test_item_9_at_1_alerts_on_no_path_when_the_data_says_above_1(shifted_app: FastAPI) -> None:
-    assert _every_path(shifted_app, 1) == dict.fromkeys(PATHS, False)
+def test_item_9_at_1_alerts_on_no_path_when_the_data_says_above_1(shifted: tuple[FastAPI, World]) -> None:
+    assert _every_path(*shifted, 1) == dict.fromkeys(PATHS, False)
 
 
-def test_item_9_at_2_alerts_on_every_path_when_the_data_says_above_1(shifted_app: FastAPI) -> None:
-    assert _every_path(shifted_app, 2) == dict.fromkeys(PATHS, True)
+def test_item_9_at_2_alerts_on_every_path_when_the_data_says_above_1(shifted: tuple[FastAPI, World]) -> None:
+    assert _every_path(*shifted, 2) == dict.fromkeys(PATHS, True)
 
 
 def test_outcome_status_words_chart_and_rates_follow_the_remission_cut_off_in_the_data(
-    shifted_app: FastAPI,
+    shifted: tuple[FastAPI, World],
 ) -> None:
     """Baseline 18, latest 7: a 61% fall, "responding" at the shipped cut-off (below 5), but
     "remitted" when the data says remission is below 8."""
-    world = build_world(shifted_app)
+    shifted_app, world = shifted
     with shifted_app.state.sessions.begin() as session:
         first = NOW - dt.timedelta(days=10)
         course = Course(
