@@ -28,7 +28,7 @@ def _value(item_id: str) -> st.SearchStrategy[Any]:
     if item.kind == "scores":
         return st.lists(st.integers(0, item.maximum or 0), min_size=item.length, max_size=item.length)
     if item.kind == "words":
-        return st.lists(st.sampled_from(list(item.choices)), unique=True)
+        return st.lists(st.sampled_from(list(item.choices)), unique=True, max_size=item.maximum)
     return st.sampled_from(list(item.choices))
 
 

@@ -32,6 +32,7 @@ from trdnav.knowledge.schema import (
     ProtocolFile,
     Rule,
     RuleFile,
+    Step,
     Therapy,
 )
 
@@ -60,6 +61,8 @@ class KnowledgeBase:
     citations: dict[str, Citation]
     engine: core.Engine
     protocols: dict[str, ProtocolEntry] = field(default_factory=dict)
+    steps: tuple[Step, ...] = ()
+    """The intake's pages in order, each with its groups of questions."""
 
     @property
     def version(self) -> str:
@@ -191,6 +194,7 @@ def _engine(
             for instrument in (instruments[i.id] for i in items.values() if i.kind == "scores")
         ),
         leaning_margin=manifest.leaning_margin,
+        top_priority_multiplier=manifest.top_priority_multiplier,
     )
 
 
@@ -238,6 +242,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             instruments=instruments,
             citations={cid: entry for cid, (_, entry) in citations.items()},
             protocols=protocol_file.protocols if protocol_file else (),
+            steps=item_file.steps,
         )
     )
     if problems:
@@ -254,6 +259,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         citations={cid: entry for cid, (_, entry) in citations.items()},
         engine=_engine(manifest, items, rule_list, considerations, instruments),
         protocols={protocol.id: protocol for protocol in protocol_file.protocols},
+        steps=tuple(item_file.steps),
     )
 
 
