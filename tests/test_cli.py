@@ -76,7 +76,9 @@ def test_report_for_the_only_option_left_never_says_it_sums_up_priorities(tmp_pa
     """The old report said both "you have not told us what matters to you" and "this sums up your
     own priorities" on one screen when a single option remained."""
     text = _report(tmp_path, cochlear_implant="yes")
-    assert "IV ketamine infusions is the only option left after the safety questions" in text
+    assert (
+        "IV ketamine infusions is the only option left. The others did not pass the safety questions" in text
+    )
     assert "sums up" not in text
     assert "You have not told us what matters to you yet, so nothing points to an option." in text
 

@@ -27,7 +27,7 @@ def test_only_option_left_says_so_and_never_that_it_sums_up_priorities(
     app: FastAPI, client: TestClient
 ) -> None:
     leaning = _leaning(app, client, all_no(cochlear_implant="yes", open_to_altered_state="no")["answers"])
-    assert f"{KETAMINE} is the only option left after the safety questions" in leaning
+    assert f"{KETAMINE} is the only option left. The others did not pass the safety questions" in leaning
     assert "It is not chosen by what matters to you" in leaning
     assert SUMS_UP_PRIORITIES not in leaning
     assert "lean toward" not in leaning
@@ -80,7 +80,7 @@ def test_print_view_and_pdf_carry_the_same_leaning_words_and_tally(
     assert client.get(f"/a/{token}/summary.pdf").status_code == 200
     for page in (client.get(f"/a/{token}/print").text, rendered[0]):
         words = _text(page)
-        assert f"{KETAMINE} is the only option left after the safety questions" in words
+        assert f"{KETAMINE} is the only option left. The others did not pass the safety questions" in words
         assert SUMS_UP_PRIORITIES not in words
         assert "How your answers add up" in words
 

@@ -41,7 +41,11 @@ def _knowledge_texts() -> set[str]:
 
 
 # Template texts that may stay above grade 8, with the reason.
-EXCEPTIONS: dict[str, str] = {}
+EXCEPTIONS: dict[str, str] = {
+    # The safety screen's status label (reports/terminal.py SAFETY_WORDS), first read here when the
+    # leaning cases below made an option contraindicated. Left to the safety screen's owners.
+    "Result: Not suitable (unless a specialist decides otherwise)": "safety status label, to review",
+}
 
 
 class _Blocks(HTMLParser):
@@ -84,8 +88,22 @@ def _words(text: str) -> int:
     return len(re.findall(r"[A-Za-z]{2,}", text))
 
 
-@pytest.fixture
-def token(app: FastAPI) -> str:
+# Each way the leaning section can read (leaning_basis), on top of the fixture's answers.
+LEANING_CASES = {
+    "not_clear": {},
+    "only_option": {"cochlear_implant": "yes", "psychosis_history": "yes", "ketamine_misuse_history": "yes"},
+    "none_remaining": {"cochlear_implant": "yes", "psychosis_history": "yes", "has_ride_home": "no"},
+    "priorities": {
+        "needs_fast_relief": "no",
+        "prefers_drug_free": "yes",
+        "top_priorities": ["prefers_drug_free"],
+    },
+    "no_priorities": {"needs_fast_relief": None, "conditions": ["depression", "chronic_pain"]},
+}
+
+
+@pytest.fixture(params=list(LEANING_CASES))
+def token(app: FastAPI, request: pytest.FixtureRequest) -> str:
     kb = load()
     with app.state.sessions.begin() as session:
         assessment, token = create_assessment(
@@ -98,6 +116,8 @@ def token(app: FastAPI) -> str:
             phq9=[1, 2, 1, 2, 1, 1, 1, 0, 1], gad7=[1, 1, 1, 1, 0, 0, 0], needs_fast_relief="yes"
         )["answers"]
         answers["metal_in_head"] = "unsure"
+        answers.update(LEANING_CASES[request.param])
+        answers = {item: value for item, value in answers.items() if value is not None}
         save_answers(
             session, assessment, answers, step="review", knowledge_version=kb.version, suicide_risk=True
         )

@@ -34,8 +34,8 @@ EVIDENCE_WORDS = {
 LEANING_WORDS = {
     "priorities": "Based on what you told us, your answers lean toward {name}.",
     "only_option": (
-        "{name} is the only option left after the safety questions"
-        " and the practical limits you told us about."
+        "{name} is the only option left. The others did not pass the safety questions,"
+        " or do not fit the limits you told us about."
     ),
     "none_remaining": (
         "From your answers, no option is left: each one may not be safe or practical for you."
@@ -180,7 +180,7 @@ def leaning_sentence(kb: KnowledgeBase, result: dict[str, Any]) -> tuple[str, st
 def _tally(kb: KnowledgeBase, result: dict[str, Any]) -> Text:
     lines = Text("\nHow your answers add up:\n", style="bold")
     for therapy, entry in result["tally"].items():
-        left = "" if entry["remaining"] else " (not left after the safety screen or practical limits)"
+        left = "" if entry["remaining"] else " (ruled out for now)"
         lines.append(f"  {kb.therapies[therapy].short_name}: {entry['total']} points{left}\n")
         for line in entry["points"]:
             times = (
