@@ -72,7 +72,8 @@ def test_tally_shows_each_answer_its_points_and_the_top_priority_multiplier(
 def test_print_view_and_pdf_carry_the_same_leaning_words_and_tally(
     app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    token = _assessment(app, all_no(cochlear_implant="yes")["answers"])
+    token = _assessment(app, all_no(cochlear_implant="yes", open_to_altered_state="no")["answers"])
+    label = KB.items["top_priorities"].choices["open_to_altered_state"]
     rendered: list[str] = []
     monkeypatch.setattr(
         results_module, "render_pdf", lambda page, *, base_url: rendered.append(page) or b"%PDF-"
@@ -82,7 +83,8 @@ def test_print_view_and_pdf_carry_the_same_leaning_words_and_tally(
         words = _text(page)
         assert f"{KETAMINE} is the only option left. The others did not pass the safety questions" in words
         assert SUMS_UP_PRIORITIES not in words
-        assert "How your answers add up" in words
+        assert "How your answers add up Option Points From these answers" in words
+        assert f"{KB.therapies['tms'].short_name} Ruled out for now (see above) 2 {label}: 2" in words
 
 
 def test_clinical_opinion_is_worded_some_clinicians_think(app: FastAPI, client: TestClient) -> None:
