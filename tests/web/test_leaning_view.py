@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import all_no
+from tests.web.conftest import World, signed_in
 from tests.web.test_results import KETAMINE, TMS, _assessment, _results, _section, _text
+from tests.web.test_workspace import ALL_CLEAR, add_assessment
 from trdnav.knowledge.loader import load
 from trdnav.web import results as results_module
 
@@ -95,3 +97,15 @@ def test_clinical_opinion_is_worded_some_clinicians_think(app: FastAPI, client: 
     )
     assert "Some clinicians think." in page
     assert "expert opinion" not in page.lower() and "doctors agree" not in page.lower()
+
+
+def test_the_clinician_sees_why_the_leaning_is_what_it_is_and_the_totals(app: FastAPI, world: World) -> None:
+    answers = ALL_CLEAR | {"cochlear_implant": "yes", "open_to_altered_state": "no"}
+    assessment = add_assessment(app, world.clinic_a, answers)
+    with signed_in(app, world.clinician_a) as staff:
+        text = " ".join(staff.get(f"/staff/assessments/{assessment}").text.split())
+    assert (
+        f"<strong>{KETAMINE}</strong>; the only option left after the safety screen and practical barriers,"
+        " not a stated preference." in text
+    )
+    assert "Points from stated priorities: IV ketamine 0; TMS 2 (avoids_altered_states 2×1)." in text
