@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, cast
 
 import orjson
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, conint, conlist, create_model
+from pydantic import BaseModel, ConfigDict, Field, conint, conlist, conset, create_model
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
@@ -56,7 +56,8 @@ def _value_type(item: Item) -> Any:
         length = item.length
         return conlist(conint(strict=True, ge=0, le=item.maximum), min_length=length, max_length=length)
     if item.kind == "words":
-        return cast(Any, set)[_one_of(item.choices)]  # a set: "uniqueItems" in the JSON Schema
+        # a set: "uniqueItems" (and "maxItems" when the item limits the count) in the JSON Schema
+        return conset(_one_of(item.choices), max_length=item.maximum)
     return _one_of(item.choices)
 
 
