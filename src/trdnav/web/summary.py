@@ -155,7 +155,6 @@ class Summary:
     priorities: list[PriorityView]
     barriers: list[BarrierView]
     leaning: Option | None
-    leaning_basis: str
     leaning_words: str
     leaning_follow_up: str
     tally: list[TallyRow]
@@ -341,7 +340,6 @@ def build_summary(
         priorities=_priorities(kb, book, result, options),
         barriers=_barriers(book, result, options),
         leaning=_option(kb, result["leaning"]) if result["leaning"] else None,
-        leaning_basis=result["leaning_basis"],
         leaning_words=leaning_words,
         leaning_follow_up=leaning_follow_up,
         tally=_tally(kb, result, options),
