@@ -41,7 +41,8 @@ LEANING_WORDS = {
         "From your answers, no option is left: each one may not be safe or practical for you."
     ),
     "no_priorities": (
-        "You have not told us what matters to you, so your answers do not lean toward any option."
+        "None of the things you said matter to you point to an option that is left."
+        " So your answers do not lean toward any option."
     ),
     "not_clear": "Your answers do not point clearly to one option.",
 }
