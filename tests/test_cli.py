@@ -7,6 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from tests.conftest import all_no
 from trdnav.cli import app
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -60,7 +61,38 @@ def test_report_explains_safety_priorities_and_sources() -> None:
 def test_report_says_the_leaning_is_not_a_prescription() -> None:
     text = runner.invoke(app, ["assess", str(EXAMPLES / "tms-leaning.json")]).stdout
     assert "lean toward Transcranial magnetic stimulation" in text
-    assert "not a prescription" in text
+    assert "not a recommendation" in text
+
+
+def _report(tmp_path: Path, **answers: object) -> str:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(all_no(**answers)), encoding="utf-8")
+    outcome = runner.invoke(app, ["assess", str(path)])
+    assert outcome.exit_code == 0, outcome.stdout
+    return " ".join(outcome.stdout.replace("│", " ").split())
+
+
+def test_report_for_the_only_option_left_never_says_it_sums_up_priorities(tmp_path: Path) -> None:
+    """The old report said both "you have not told us what matters to you" and "this sums up your
+    own priorities" on one screen when a single option remained."""
+    text = _report(tmp_path, cochlear_implant="yes")
+    assert (
+        "IV ketamine infusions is the only option left. The others did not pass the safety questions" in text
+    )
+    assert "sums up" not in text
+    assert "You have not told us what matters to you yet, so nothing points to an option." in text
+
+
+def test_report_shows_the_tally_with_the_top_priority_multiplier(tmp_path: Path) -> None:
+    text = _report(
+        tmp_path,
+        needs_fast_relief="yes",
+        open_to_altered_state="no",
+        top_priorities=["open_to_altered_state"],
+    )
+    assert "How your answers add up:" in text
+    assert "TMS: 4 points - How the treatment feels (a dream-like feeling or not): 4 = 2 x 2" in text
+    assert "lean toward Transcranial magnetic stimulation" in text
 
 
 def test_bad_input_exits_2_naming_each_item_without_a_traceback(tmp_path: Path) -> None:

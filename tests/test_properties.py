@@ -28,7 +28,7 @@ def _value(item_id: str) -> st.SearchStrategy[Any]:
     if item.kind == "scores":
         return st.lists(st.integers(0, item.maximum or 0), min_size=item.length, max_size=item.length)
     if item.kind == "words":
-        return st.lists(st.sampled_from(list(item.choices)), unique=True)
+        return st.lists(st.sampled_from(list(item.choices)), unique=True, max_size=item.maximum)
     return st.sampled_from(list(item.choices))
 
 
@@ -97,6 +97,40 @@ def test_leaning_is_only_ever_an_option_that_remains(doc: dict[str, Any], therap
         assert result["leaning"] == remaining[0]
     elif result["leaning"] is not None:
         assert result["leaning"] in remaining
+
+
+PRIORITY_ITEMS = [i.id for i in ITEMS.values() if i.section == "priorities"]
+
+
+@settings(max_examples=300)
+@given(documents(), therapy_choices)
+def test_without_stated_priorities_there_is_no_leaning_among_several_options(
+    doc: dict[str, Any], therapies: list[str]
+) -> None:
+    """Contract §1.3 (hazard H13): with no §1.3 answer, conditions and safety answers alone never
+    make a leaning while two or more options remain."""
+    for item in PRIORITY_ITEMS:
+        doc["answers"].pop(item, None)
+    result = trdnav.assess(doc, therapies)
+    remaining = [t for t, entry in result["tally"].items() if entry["remaining"]]
+    if len(remaining) >= 2:
+        assert result["leaning"] is None
+        assert result["leaning_basis"] == "no_priorities"
+        assert all(entry["total"] == 0 for entry in result["tally"].values())
+
+
+@settings(max_examples=300)
+@given(documents(), therapy_choices, st.data())
+def test_conditions_never_change_the_leaning(
+    doc: dict[str, Any], therapies: list[str], data: st.DataObject
+) -> None:
+    """Permuting, adding or removing conditions never changes the leaning or the tally (hazard H13)."""
+    before = trdnav.assess(doc, therapies)
+    conditions = doc["answers"].get("conditions", [])
+    doc["answers"]["conditions"] = data.draw(st.one_of(st.permutations(conditions), _value("conditions")))
+    after = trdnav.assess(doc, therapies)
+    assert (after["leaning"], after["leaning_basis"]) == (before["leaning"], before["leaning_basis"])
+    assert after["tally"] == before["tally"]
 
 
 @settings(max_examples=200)

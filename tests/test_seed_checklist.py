@@ -116,13 +116,6 @@ BOTTOM_LINE = [
         "avoids_altered_states",
         "tms",
     ),
-    (
-        "several conditions at once favour ketamine",
-        {"conditions": ["depression", "ptsd"]},
-        "several_conditions",
-        "iv_ketamine",
-    ),
-    ("chronic pain favours ketamine", {"conditions": ["chronic_pain"]}, "chronic_pain", "iv_ketamine"),
     ("dislike of needles favours TMS", {"dislikes_needles": "yes"}, "dislikes_needles", "tms"),
 ]
 
@@ -138,6 +131,21 @@ def test_bottom_line(statement: str, answers: dict[str, object], consideration: 
     applying = {p["id"]: p for p in result["priorities"]}
     assert applying[consideration]["text"]
     assert applying[consideration]["evidence"] in {"verified", "secondary", "unverified", "clinical_opinion"}
+
+
+@pytest.mark.parametrize(
+    ("conditions", "note"),
+    [(["depression", "ptsd"], "several_conditions"), (["chronic_pain"], "chronic_pain")],
+)
+def test_conditions_the_seed_article_linked_to_ketamine_are_notes_that_never_vote(
+    conditions: list[str], note: str
+) -> None:
+    """Contract §1.3: a diagnosis informs; it is not a priority and points nowhere."""
+    result = trdnav.assess(all_no(conditions=conditions))
+    applying = {p["id"]: p for p in result["priorities"]}
+    assert applying[note]["favours"] == [] and applying[note]["points"] == 0
+    assert all(entry["favoured_by"] == [] for entry in result["therapies"].values())
+    assert result["leaning"] is None
 
 
 def test_one_minor_priority_alone_does_not_make_a_leaning() -> None:

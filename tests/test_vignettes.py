@@ -18,7 +18,7 @@ from tests.conftest import all_no, document
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 PER_THERAPY = {"safety", "unanswered", "practical", "favoured_by"}
-EXPECT_KEYS = PER_THERAPY | {"rules", "leaning", "alerts", "scores"}
+EXPECT_KEYS = PER_THERAPY | {"rules", "leaning", "leaning_basis", "totals", "alerts", "scores"}
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def test_there_are_vignettes_for_each_area() -> None:
     assert (
         sum(n.startswith(("nothing_", "unsure_", "unanswered_", "contraindicated_with")) for n in names) >= 5
     )
-    assert sum(n.startswith("leaning_") for n in names) >= 8
+    assert sum(n.startswith("leaning_") for n in names) >= 20
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -50,6 +50,10 @@ def test_vignette(path: Path) -> None:
         assert [r["rule"] for r in result["therapies"][therapy]["reasons"]] == rules, therapy
     if "leaning" in expect:
         assert result["leaning"] == expect["leaning"]
+    if "leaning_basis" in expect:
+        assert result["leaning_basis"] == expect["leaning_basis"]
+    for therapy, total in expect.get("totals", {}).items():
+        assert result["tally"][therapy]["total"] == total, f"tally of {therapy}"
     if "alerts" in expect:
         assert [a["id"] for a in result["alerts"]] == expect["alerts"]
         assert all(a["level"] == "urgent" for a in result["alerts"])

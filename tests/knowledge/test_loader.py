@@ -52,6 +52,12 @@ CONTRACT_V1_ITEMS = {
     "has_ride_home",
     "dislikes_needles",
     "insurance",
+    "wants_lasting_effect",
+    "prefers_drug_free",
+    "worried_about_memory",
+    "wants_to_drive_self",
+    "prefers_no_anaesthesia",
+    "top_priorities",
 }
 
 

@@ -27,6 +27,11 @@ EXCEPTIONS = {
     "item conditions choice anxiety": "name of a condition",
     "item conditions choice ptsd": "name of a condition, spelled out once",
     "item conditions choice ocd": "name of a condition, spelled out once",
+    # Headings of one to three words name a topic; the grade formula is made for sentences.
+    "step safety title": "two-word heading",
+    "step safety heading Ketamine": "name of a medicine",
+    "step safety heading Pregnancy": "one-word heading",
+    "step safety heading Mental health history": "three-word heading",
 }
 
 
@@ -45,6 +50,13 @@ def patient_texts() -> dict[str, str]:
             texts[f"therapy {therapy.id} {section} fact {index}"] = fact.text
             if fact.uncertainty:
                 texts[f"therapy {therapy.id} {section} fact {index} uncertainty"] = fact.uncertainty
+    for step in kb.steps:
+        texts[f"step {step.id} title"] = step.title
+        for group in step.groups:
+            if group.heading:
+                texts[f"step {step.id} heading {group.heading}"] = group.heading
+        if step.others:
+            texts[f"step {step.id} heading {step.others.heading}"] = step.others.heading
     for rule in kb.rules:
         texts[f"rule {rule.id}"] = rule.patient_text
     for therapy_id, screen in kb.coverage.screens.items():

@@ -43,7 +43,11 @@ def _knowledge_texts() -> set[str]:
 
 
 # Template texts that may stay above grade 8, with the reason.
-EXCEPTIONS: dict[str, str] = {}
+EXCEPTIONS: dict[str, str] = {
+    # The safety screen's status label (reports/terminal.py SAFETY_WORDS), first read here when the
+    # leaning cases below made an option contraindicated. Left to the safety screen's owners.
+    "Result: Not suitable (unless a specialist decides otherwise)": "safety status label, to review",
+}
 
 
 class _Blocks(HTMLParser):
@@ -86,14 +90,33 @@ def _words(text: str) -> int:
     return len(re.findall(r"[A-Za-z]{2,}", text))
 
 
-@pytest.fixture(params=["standalone", "clinic"])
+# Each way the leaning section can read (leaning_basis), on top of the fixture's answers.
+LEANING_CASES = {
+    "not_clear": {},
+    "only_option": {"cochlear_implant": "yes", "psychosis_history": "yes", "ketamine_misuse_history": "yes"},
+    "none_remaining": {"cochlear_implant": "yes", "psychosis_history": "yes", "has_ride_home": "no"},
+    "priorities": {
+        "needs_fast_relief": "no",
+        "prefers_drug_free": "yes",
+        "top_priorities": ["prefers_drug_free"],
+    },
+    "no_priorities": {"needs_fast_relief": None, "conditions": ["depression", "chronic_pain"]},
+}
+
+
+# Every leaning case at a clinic (its consultation form), and one of no clinic (a standalone start page).
+CASES = [("clinic", case) for case in LEANING_CASES] + [("standalone", "not_clear")]
+
+
+@pytest.fixture(params=CASES, ids=[f"{owner}-{case}" for owner, case in CASES])
 def token(app: FastAPI, request: pytest.FixtureRequest) -> str:
-    """An assessment of no clinic (a standalone start page) or of a clinic (its consultation form)."""
+    """An assessment of a clinic or of none, whose leaning section reads as ``case``."""
+    owner, case = request.param
     kb = load()
     with app.state.sessions.begin() as session:
         clinic = (
             create_clinic(session, slug="north", name="North Clinic", settings=Settings())
-            if request.param == "clinic"
+            if owner == "clinic"
             else None
         )
         assessment, token = create_assessment(
@@ -107,6 +130,8 @@ def token(app: FastAPI, request: pytest.FixtureRequest) -> str:
             phq9=[1, 2, 1, 2, 1, 1, 1, 0, 1], gad7=[1, 1, 1, 1, 0, 0, 0], needs_fast_relief="yes"
         )["answers"]
         answers["metal_in_head"] = "unsure"
+        answers.update(LEANING_CASES[case])
+        answers = {item: value for item, value in answers.items() if value is not None}
         save_answers(
             session, assessment, answers, step="review", knowledge_version=kb.version, suicide_risk=True
         )

@@ -101,7 +101,7 @@ def test_ketamine_leaning_and_what_matters_points_to_it(app: FastAPI, client: Te
 
 
 def test_no_clear_leaning_is_said_plainly(app: FastAPI, client: TestClient) -> None:
-    token = _assessment(app, all_no(insurance="unknown")["answers"])
+    token = _assessment(app, all_no(needs_fast_relief="yes", open_to_altered_state="no")["answers"])
     leaning = _text(_section(_results(client, token), "leaning"))
     assert "Your answers do not point clearly to one option. That is common." in leaning
     assert "lean toward" not in leaning

@@ -197,7 +197,10 @@ def _checked(spec: ItemSpec, value: object) -> tuple[object, str | None]:
             if word.__class__ is not str or word not in spec.choices:
                 return None, f"expected words from: {allowed}; {_describe(word)} is not one of them"
         if len(set(value)) != len(value):
-            return None, "each word may appear only once"
+            repeated = next(word for word in value if value.count(word) > 1)
+            return None, f"each word may appear only once; {_describe(repeated)} appears more than once"
+        if spec.maximum is not None and len(value) > spec.maximum:
+            return None, f"expected at most {spec.maximum} words, got {len(value)}"
         return value, None
     # kind == "word"
     if value.__class__ is str and value in spec.choices:

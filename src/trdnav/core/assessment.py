@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from trdnav.core.model import Engine
-from trdnav.core.priorities import barriers, leaning, priorities
+from trdnav.core.priorities import barriers, leaning, priorities, tally
 from trdnav.core.scores import Alert, Score, item_alerts, score
 from trdnav.core.screening import screen
 
@@ -27,6 +27,8 @@ def evaluate(engine: Engine, answers: Mapping[str, object], therapies: Sequence[
         results[therapy] = result
         if result["safety"] != "contraindicated" and not found:
             remaining.append(therapy)
+    totals = tally(engine, therapies, remaining, applying)
+    chosen, basis = leaning(engine, remaining, totals)
     scores: dict[str, Score] = {}
     alerts: list[Alert] = []
     for instrument in engine.instruments:
@@ -38,7 +40,9 @@ def evaluate(engine: Engine, answers: Mapping[str, object], therapies: Sequence[
         "contract": engine.contract_version,
         "knowledge_version": engine.knowledge_version,
         "therapies": results,
-        "leaning": leaning(engine, remaining, applying),
+        "leaning": chosen,
+        "leaning_basis": basis,
+        "tally": totals,
         "alerts": alerts,
         "scores": scores,
         "priorities": applying,

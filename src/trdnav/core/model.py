@@ -18,6 +18,8 @@ Evidence = Literal["verified", "secondary", "unverified", "clinical_opinion"]
 
 YES_NO: tuple[str, ...] = ("yes", "no", "unsure")
 CONTRACT_VERSION = 1
+TOP_PRIORITIES = "top_priorities"
+"""The contract §1.3 item listing the priorities that matter most; they count more."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,7 @@ class ItemSpec:
     bears_on: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    """The highest number (integer, scores) or the most words that may be chosen (words)."""
     length: int | None = None
     choices: tuple[str, ...] = ()
 
@@ -62,7 +65,12 @@ class IncompleteScreen:
 
 @dataclass(frozen=True, slots=True)
 class Consideration:
-    """Something that matters to the person, and which options it points to."""
+    """Something that matters to the person, and which options it points to.
+
+    Only a consideration on the person's own priorities (contract §1.3) may favour options;
+    one on conditions or other answers is an information note (weight 0, favours nothing).
+    The knowledge loader refuses anything else.
+    """
 
     id: str
     when: Condition
@@ -129,6 +137,7 @@ class Engine:
     barriers: tuple[Barrier, ...]
     instruments: tuple[Instrument, ...]
     leaning_margin: int
+    top_priority_multiplier: int
     incomplete_screens: dict[str, IncompleteScreen] = field(default_factory=dict)
     """Therapies whose screen is partial, each with the reason it always needs review."""
     rules_by_therapy: dict[str, tuple[SafetyRule, ...]] = field(init=False)

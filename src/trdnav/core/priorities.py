@@ -1,15 +1,25 @@
 """What the person's answers point to: practical barriers, favoured options, leaning.
 
-The leaning summarises the person's own priorities among the options that remain
-(not contraindicated and with no practical barrier). It is never a prescription.
+Contract §1.3: only the person's own priorities point toward an option; conditions and
+diagnoses are information notes (the knowledge loader refuses a consideration on them that
+favours an option). Each applying priority adds its weight to the options it favours, times
+``top_priority_multiplier`` when the person listed it among their top priorities; the tally
+is returned in full so a person can see why. The leaning is the one option that remains (not
+contraindicated and with no practical barrier), or among several the one whose total leads
+the next by ``leaning_margin``. It is never a prescription.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import Literal, TypedDict
 
-from trdnav.core.model import Engine
+from trdnav.core.model import TOP_PRIORITIES, Engine
+
+LeaningBasis = Literal["priorities", "only_option", "none_remaining", "no_priorities", "not_clear"]
+"""Why the leaning is what it is: the person's priorities clearly favour it; it is the only option
+left after the safety screen and the practical barriers; no option is left; no stated priority
+points to any remaining option; or priorities point but no option leads by the margin."""
 
 
 class Priority(TypedDict):
@@ -20,6 +30,27 @@ class Priority(TypedDict):
     clinician_text: str
     citations: list[str]
     evidence: str
+    items: list[str]
+    """The person's answers this priority comes from (contract item ids)."""
+    top_priority: bool
+    """The person listed one of ``items`` under ``top_priorities``."""
+    points: int
+    """What it adds to each option it favours: its weight, times the multiplier if a top priority."""
+
+
+class TallyLine(TypedDict):
+    priority: str
+    items: list[str]
+    weight: int
+    multiplier: int
+    points: int
+
+
+class TherapyTally(TypedDict):
+    total: int
+    remaining: bool
+    """Not contraindicated and with no practical barrier: only these can be the leaning."""
+    points: list[TallyLine]
 
 
 class BarrierFound(TypedDict):
@@ -49,10 +80,15 @@ def barriers(
 
 
 def priorities(engine: Engine, therapies: Sequence[str], answers: Mapping[str, object]) -> list[Priority]:
-    """The considerations that apply, each with the compared options it favours."""
+    """The considerations that apply, each with the compared options it favours and its points."""
+    top = answers.get(TOP_PRIORITIES)
+    top_items = set(top) if isinstance(top, list) else set()
     applying: list[Priority] = []
     for consideration in engine.considerations:
         if consideration.when.holds(answers):
+            items = sorted(consideration.when.items())
+            is_top = bool(top_items.intersection(items))
+            multiplier = engine.top_priority_multiplier if is_top else 1
             applying.append(
                 {
                     "id": consideration.id,
@@ -62,26 +98,51 @@ def priorities(engine: Engine, therapies: Sequence[str], answers: Mapping[str, o
                     "clinician_text": consideration.clinician_text,
                     "citations": list(consideration.citations),
                     "evidence": consideration.evidence,
+                    "items": items,
+                    "top_priority": is_top,
+                    "points": consideration.weight * multiplier,
                 }
             )
     return applying
 
 
-def leaning(engine: Engine, remaining: Sequence[str], applying: Sequence[Priority]) -> str | None:
-    """The one remaining option, or the one the priorities clearly favour, else None.
+def tally(
+    engine: Engine, therapies: Sequence[str], remaining: Sequence[str], applying: Sequence[Priority]
+) -> dict[str, TherapyTally]:
+    """For each compared option: the points each applying priority gave it, and their total."""
+    result: dict[str, TherapyTally] = {}
+    for therapy in therapies:
+        lines: list[TallyLine] = [
+            {
+                "priority": p["id"],
+                "items": p["items"],
+                "weight": p["weight"],
+                "multiplier": engine.top_priority_multiplier if p["top_priority"] else 1,
+                "points": p["points"],
+            }
+            for p in applying
+            if therapy in p["favours"] and p["points"] > 0
+        ]
+        result[therapy] = {
+            "total": sum(line["points"] for line in lines),
+            "remaining": therapy in remaining,
+            "points": lines,
+        }
+    return result
 
-    "Clearly" means its summed weight leads the next option by at least the
-    knowledge base's ``leaning_margin``.
-    """
+
+def leaning(
+    engine: Engine, remaining: Sequence[str], totals: Mapping[str, TherapyTally]
+) -> tuple[str | None, LeaningBasis]:
+    """The leaning and why: the one remaining option, or the one the priorities clearly favour."""
     if not remaining:
-        return None
+        return None, "none_remaining"
     if len(remaining) == 1:
-        return remaining[0]
-    totals = {t: 0 for t in remaining}
-    for priority in applying:
-        for therapy in priority["favours"]:
-            if therapy in totals:
-                totals[therapy] += priority["weight"]
-    ranked = sorted(totals.items(), key=lambda pair: pair[1], reverse=True)
-    (best, best_total), (_, runner_up) = ranked[0], ranked[1]
-    return best if best_total - runner_up >= engine.leaning_margin else None
+        return remaining[0], "only_option"
+    ranked = sorted(remaining, key=lambda t: totals[t]["total"], reverse=True)
+    best, runner_up = totals[ranked[0]]["total"], totals[ranked[1]]["total"]
+    if best == 0:
+        return None, "no_priorities"
+    if best - runner_up >= engine.leaning_margin:
+        return ranked[0], "priorities"
+    return None, "not_clear"

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from trdnav.core.answers import check_value
 from trdnav.core.conditions import Condition, condition_values
-from trdnav.core.model import CONTRACT_VERSION, ItemSpec
+from trdnav.core.model import CONTRACT_VERSION, TOP_PRIORITIES, ItemSpec
 from trdnav.knowledge.schema import (
     Citation,
     ConsiderationFile,
@@ -19,6 +19,7 @@ from trdnav.knowledge.schema import (
     ProtocolEntry,
     Rule,
     ScheduledPhase,
+    Step,
     Therapy,
 )
 
@@ -79,6 +80,7 @@ def crosscheck(
     instruments: Mapping[str, Instrument],
     citations: Mapping[str, Citation],
     protocols: Sequence[ProtocolEntry] = (),
+    steps: Sequence[Step] = (),
 ) -> list[str]:
     """Return every cross-reference problem in the knowledge base (empty when sound)."""
     problems: list[str] = []
@@ -120,6 +122,8 @@ def crosscheck(
         _check_refs(where, consideration.favours, known_therapies, "therapy", problems)
         _check_refs(where, consideration.citations, citations, "citation", problems)
         _check_condition(where, consideration.condition(), by_id, problems)
+        if consideration.favours:
+            problems.extend(_vote_problems(where, consideration.condition(), by_id))
     for barrier in considerations.barriers:
         where = f"considerations.yaml: {barrier.id}"
         _check_refs(where, barrier.therapies, known_therapies, "therapy", problems)
@@ -139,6 +143,60 @@ def crosscheck(
                 f" the instrument has {len(instrument.items)} of 0..{len(instrument.answers) - 1}"
             )
     problems.extend(_protocol_problems(protocols, known_therapies, citations))
+    problems.extend(_top_priorities_problems(by_id))
+    problems.extend(_step_problems(steps, items))
+    return problems
+
+
+def _vote_problems(where: str, condition: Condition, items: Mapping[str, Item]) -> list[str]:
+    """Contract §1.3: only the person's stated priorities vote, and "unsure" states nothing."""
+    problems = [
+        f"{where}: only priorities may favour options; {item_id!r} is a {items[item_id].section} item"
+        " (make this an information note: favours [] and weight 0)"
+        for item_id in sorted(condition.items())
+        if item_id in items and items[item_id].section != "priorities"
+    ]
+    if any(value == "unsure" for _, value in condition_values(condition)):
+        problems.append(f"{where}: an 'unsure' answer states no priority and must not favour options")
+    return problems
+
+
+def _top_priorities_problems(items: Mapping[str, Item]) -> list[str]:
+    """`top_priorities` lists priority items only (contract §1.3), and not itself or insurance."""
+    top = items.get(TOP_PRIORITIES)
+    if top is None:
+        return []
+    if top.kind != "words" or top.section != "priorities":
+        return [f"items.yaml: {TOP_PRIORITIES}: must be a 'words' item in the priorities section"]
+    return [
+        f"items.yaml: {TOP_PRIORITIES}: choice {choice!r} is not a priority item that can be ranked"
+        for choice in top.choices
+        if choice in (TOP_PRIORITIES, "insurance")
+        or choice not in items
+        or items[choice].section != "priorities"
+    ]
+
+
+def _step_problems(steps: Sequence[Step], items: Sequence[Item]) -> list[str]:
+    """Each item is asked in exactly one step: placed in one group, or gathered by its section's `others`."""
+    problems = [
+        f"items.yaml: steps: {repeated}: step id used twice" for repeated in _duplicates(s.id for s in steps)
+    ]
+    known = {item.id: item for item in items}
+    placed = [item_id for step in steps for group in step.groups for item_id in group.items]
+    problems += [
+        f"items.yaml: steps: {item_id}: placed in more than one group" for item_id in _duplicates(placed)
+    ]
+    problems += [f"items.yaml: steps: unknown item {item_id!r}" for item_id in placed if item_id not in known]
+    gathered = [step.others.section for step in steps if step.others]
+    problems += [
+        f"items.yaml: steps: section {section!r} gathered by two steps" for section in _duplicates(gathered)
+    ]
+    problems += [
+        f"items.yaml: steps: {item.id}: not asked in any step (place it in a group)"
+        for item in items
+        if item.id not in placed and item.section not in gathered
+    ]
     return problems
 
 

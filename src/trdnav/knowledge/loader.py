@@ -40,6 +40,7 @@ from trdnav.knowledge.schema import (
     RuleFile,
     ScreeningCoverage,
     SessionRangeFile,
+    Step,
     SureTest,
     Therapy,
 )
@@ -75,6 +76,8 @@ class KnowledgeBase:
     protocols: dict[str, ProtocolEntry] = field(default_factory=dict)
     coverage: ScreeningCoverage = field(default_factory=ScreeningCoverage)
     crisis_resources: dict[str, CrisisBlock] = field(default_factory=dict)  # by country code
+    steps: tuple[Step, ...] = ()
+    """The intake's pages in order, each with its groups of questions."""
 
     @property
     def version(self) -> str:
@@ -223,6 +226,7 @@ def _engine(
         ),
         leaning_margin=manifest.leaning_margin,
         incomplete_screens=_incomplete_screens(coverage),
+        top_priority_multiplier=manifest.top_priority_multiplier,
     )
 
 
@@ -331,6 +335,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             instruments=instruments,
             citations={cid: entry for cid, (_, entry) in citations.items()},
             protocols=protocol_file.protocols if protocol_file else (),
+            steps=item_file.steps,
         )
     )
     problems.extend(
@@ -373,6 +378,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         protocols={protocol.id: protocol for protocol in protocol_file.protocols},
         coverage=coverage,
         crisis_resources={block.country: block for block in crisis_file.countries},
+        steps=tuple(item_file.steps),
     )
 
 

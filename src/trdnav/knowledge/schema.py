@@ -33,6 +33,7 @@ class Manifest(Strict):
     therapies: list[str]
     default_therapies: list[str]
     leaning_margin: int = Field(ge=1)
+    top_priority_multiplier: int = Field(ge=1, description="how many times a top priority counts")
 
     @model_validator(mode="after")
     def _review_order(self) -> Manifest:
@@ -67,6 +68,8 @@ class Item(Strict):
         }[self.kind]
         given = {name for name in ("minimum", "maximum", "length", "choices") if getattr(self, name)}
         given |= {n for n in ("minimum", "maximum") if getattr(self, n) == 0}
+        if self.kind == "words" and self.maximum is not None:
+            needs = needs | {"maximum"}  # the most words a person may choose
         if given != needs:
             raise ValueError(f"a {self.kind} item takes {sorted(needs) or 'none of'} {sorted(given)}")
         if self.section == "safety" and self.kind != "yes_no":
@@ -74,8 +77,32 @@ class Item(Strict):
         return self
 
 
+class StepGroup(Strict):
+    """Questions asked together in one step, under an optional heading."""
+
+    heading: str | None = None
+    items: list[str] = Field(min_length=1)
+
+
+class StepOthers(Strict):
+    """Where a step asks the items of one section that no group places."""
+
+    section: Literal["safety", "context", "priorities"]
+    heading: str
+
+
+class Step(Strict):
+    """One page of the intake; its id is its web address."""
+
+    id: str = Field(pattern=SNAKE_ID)
+    title: str
+    groups: list[StepGroup] = Field(min_length=1)
+    others: StepOthers | None = None
+
+
 class ItemFile(Strict):
     items: list[Item]
+    steps: list[Step] = Field(min_length=1)
 
 
 class Fact(Strict):

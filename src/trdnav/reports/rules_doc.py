@@ -287,8 +287,12 @@ def rules_markdown(kb: KnowledgeBase) -> str:
     out += ["", *coverage_markdown(kb)]
     out += ["## Considerations (what matters to the person)", ""]
     out += [
-        f"The leaning names one option only when its summed weight leads the next by at least"
-        f" {kb.manifest.leaning_margin}. When one option remains it is the leaning.",
+        "Only the person's own priorities (contract §1.3) favour options; a consideration on any"
+        " other item is an information note with weight 0 (the loader refuses anything else), and"
+        " an `unsure` answer favours nothing. A priority listed under `top_priorities` counts"
+        f" {kb.manifest.top_priority_multiplier} times its weight. The leaning names one option"
+        f" only when its total leads the next by at least {kb.manifest.leaning_margin}."
+        " When one option remains it is the leaning; the result says so (`leaning_basis`).",
         "",
     ]
     for consideration in kb.considerations:
@@ -316,7 +320,21 @@ def rules_markdown(kb: KnowledgeBase) -> str:
             f"- Sources: {_sources(kb, barrier.citations)}",
             "",
         ]
+    out += intake_steps_markdown(kb)
     out += protocols_markdown(kb)
     out += clinical_numbers_markdown(kb)
     out += crisis_markdown(kb)
     return "\n".join(out)
+
+
+def intake_steps_markdown(kb: KnowledgeBase) -> list[str]:
+    """The intake's pages and the questions each asks, in order (items.yaml `steps`)."""
+    out = ["## Intake steps", ""]
+    for number, step in enumerate(kb.steps, start=1):
+        out += [f"{number}. **{step.title}** (`/{step.id}`)"]
+        for group in step.groups:
+            items = ", ".join(f"`{item}`" for item in group.items)
+            out += [f"   - {group.heading + ': ' if group.heading else ''}{items}"]
+        if step.others:
+            out += [f"   - {step.others.heading}: any other `{step.others.section}` question"]
+    return [*out, ""]

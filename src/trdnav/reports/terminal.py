@@ -14,6 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from trdnav.core.model import TOP_PRIORITIES
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.schema import Fact
 
@@ -26,7 +27,40 @@ EVIDENCE_WORDS = {
     "verified": "checked in the source",
     "secondary": "from a secondary source",
     "unverified": "UNVERIFIED",
-    "clinical_opinion": "clinical opinion",
+    "clinical_opinion": "some clinicians think",
+}
+# What the leaning section says, by the result's `leaning_basis` (the same words on the results
+# page, the print view, the PDF and here). Only "priorities" may speak of what matters to the person.
+LEANING_WORDS = {
+    "priorities": "Based on what you told us, your answers lean toward {name}.",
+    "only_option": (
+        "{name} is the only option left. The others did not pass the safety questions,"
+        " or do not fit the limits you told us about."
+    ),
+    "none_remaining": (
+        "From your answers, no option is left: each one may not be safe or practical for you."
+    ),
+    "no_priorities": (
+        "None of the things you said matter to you point to an option that is left."
+        " So your answers do not lean toward any option."
+    ),
+    "not_clear": "Your answers do not point clearly to one option.",
+}
+LEANING_FOLLOW_UP = {
+    "priorities": "This is not a recommendation. It only sums up what you said matters to you.",
+    "only_option": (
+        "It is not chosen by what matters to you, and it is not a recommendation."
+        " A doctor should check this with you."
+    ),
+    "none_remaining": (
+        "A doctor can go over your answers with you. A specialist may still be able to offer an option."
+    ),
+    "no_priorities": (
+        "Your health conditions do not count toward any option. Only what you say matters to you does."
+    ),
+    "not_clear": (
+        "That is common. Talking it over with your doctor can help you see what matters most to you."
+    ),
 }
 ROW_QUESTIONS = {
     "session": "What happens during a session?",
@@ -115,8 +149,8 @@ def _status_table(kb: KnowledgeBase, result: dict[str, Any]) -> Table:
             if entry["practical"] == "ok"
             else Text("\n".join(entry["barriers"]), style="yellow")
         )
-        count = len(entry["favoured_by"])
-        rows[2].append(Text(f"{count} of your priorities point here" if count else "None point here"))
+        total = result["tally"][therapy]["total"]
+        rows[2].append(Text(f"{total} points from your priorities" if total else "None point here"))
     for row in rows:
         table.add_row(*row)
     return table
@@ -141,10 +175,42 @@ def _safety_details(kb: KnowledgeBase, result: dict[str, Any]) -> Iterable[Rende
         yield Panel(lines, title=f"Safety screen: {name}")
 
 
+def priority_label(kb: KnowledgeBase, items: Sequence[str]) -> str:
+    """A priority in a few plain words: its label in the top-priorities question, else its question."""
+    labels = kb.items[TOP_PRIORITIES].choices if TOP_PRIORITIES in kb.items else {}
+    return "; ".join(labels.get(item) or kb.items[item].question for item in items)
+
+
+def leaning_sentence(kb: KnowledgeBase, result: dict[str, Any]) -> tuple[str, str]:
+    """What the leaning section says first, and what it adds, by `leaning_basis`."""
+    basis = result["leaning_basis"]
+    name = kb.therapies[result["leaning"]].name if result["leaning"] else ""
+    return LEANING_WORDS[basis].format(name=name), LEANING_FOLLOW_UP[basis]
+
+
+def _tally(kb: KnowledgeBase, result: dict[str, Any]) -> Text:
+    lines = Text("\nHow your answers add up:\n", style="bold")
+    for therapy, entry in result["tally"].items():
+        left = "" if entry["remaining"] else " (ruled out for now)"
+        lines.append(f"  {kb.therapies[therapy].short_name}: {entry['total']} points{left}\n")
+        for line in entry["points"]:
+            times = (
+                f" = {line['weight']} x {line['multiplier']}, one of your top priorities"
+                if line["multiplier"] > 1
+                else ""
+            )
+            lines.append(f"    - {priority_label(kb, line['items'])}: {line['points']}{times}\n", style="dim")
+    lines.append(
+        f"  A lead of {kb.manifest.leaning_margin} points is needed for a leaning among several options.\n",
+        style="dim",
+    )
+    return lines
+
+
 def _priorities(kb: KnowledgeBase, result: dict[str, Any]) -> RenderableType:
     lines = Text()
-    if not result["priorities"]:
-        lines.append("You have not told us what matters to you yet.\n")
+    if not any(priority["points"] for priority in result["priorities"]):
+        lines.append("You have not told us what matters to you yet, so nothing points to an option.\n")
     for priority in result["priorities"]:
         favours = ", ".join(kb.therapies[t].short_name for t in priority["favours"])
         lines.append(f"• {priority['text']}\n")
@@ -154,19 +220,9 @@ def _priorities(kb: KnowledgeBase, result: dict[str, Any]) -> RenderableType:
             + (f": {_sources(kb, priority['citations'])}]\n" if priority["citations"] else "]\n"),
             style="dim",
         )
-    leaning = result["leaning"]
-    if leaning is None:
-        lines.append(
-            "\nYour answers do not point clearly to one option. That is common. "
-            "Talk it through with your doctor.",
-            style="bold",
-        )
-    else:
-        lines.append(
-            f"\nBased on what you told us, your answers lean toward {kb.therapies[leaning].name}. "
-            "This sums up your own priorities. It is not a prescription.",
-            style="bold",
-        )
+    lines.append(_tally(kb, result))
+    sentence, follow_up = leaning_sentence(kb, result)
+    lines.append(f"\n{sentence} {follow_up}", style="bold")
     return Panel(lines, title="What matters to you")
 
 

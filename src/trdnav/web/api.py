@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, cast
 
 import orjson
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, conint, conlist, create_model
+from pydantic import BaseModel, ConfigDict, Field, conint, conlist, conset, create_model
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
@@ -62,7 +62,8 @@ def _value_type(item: Item) -> Any:
         length = item.length
         return conlist(conint(strict=True, ge=0, le=item.maximum), min_length=length, max_length=length)
     if item.kind == "words":
-        return cast(Any, set)[_one_of(item.choices)]  # a set: "uniqueItems" in the JSON Schema
+        # a set: "uniqueItems" (and "maxItems" when the item limits the count) in the JSON Schema
+        return conset(_one_of(item.choices), max_length=item.maximum)
     return _one_of(item.choices)
 
 
@@ -136,6 +137,25 @@ class Priority(BaseModel):
     clinician_text: str
     citations: list[str]
     evidence: EvidenceLabel
+    items: list[str] = Field(description="The person's answers (item ids) this priority comes from")
+    top_priority: bool = Field(description="The person listed it under top_priorities")
+    points: int = Field(
+        ge=0, description="Weight, times the top-priority multiplier; 0 for information notes"
+    )
+
+
+class TallyLine(BaseModel):
+    priority: str = Field(description="The priority (consideration) id")
+    items: list[str]
+    weight: int = Field(ge=1)
+    multiplier: int = Field(ge=1, description="The top-priority multiplier, or 1")
+    points: int = Field(ge=1)
+
+
+class TherapyTally(BaseModel):
+    total: int = Field(ge=0)
+    remaining: bool = Field(description="Not contraindicated and no practical barrier: can be the leaning")
+    points: list[TallyLine]
 
 
 class AssessmentResult(BaseModel):
@@ -145,6 +165,14 @@ class AssessmentResult(BaseModel):
     knowledge_version: str
     therapies: dict[str, TherapyResult] = Field(description="Therapy id to its result, in the order asked")
     leaning: str | None = Field(description="The option the person's own priorities point to, if any")
+    leaning_basis: Literal["priorities", "only_option", "none_remaining", "no_priorities", "not_clear"] = (
+        Field(
+            description="Why: priorities clearly favour it; the only option left after the safety screen and"
+            " practical barriers; no option left; no stated priority points to a remaining option; or no"
+            " option leads by the margin"
+        )
+    )
+    tally: dict[str, TherapyTally] = Field(description="Therapy id to the points each priority gave it")
     alerts: list[Alert]
     scores: dict[str, Score] = Field(description="Instrument id (phq9, gad7) to total and severity")
     priorities: list[Priority]

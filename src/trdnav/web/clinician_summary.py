@@ -103,6 +103,8 @@ class ClinicianView:
     safety: list[TherapySafety]
     priorities: list[tuple[Stated, list[str]]]
     leaning: str | None
+    leaning_basis: str
+    totals: list[tuple[str, int, list[str]]]  # therapy, points, "priority (item) w x m" lines
     answers: list[AnswerSection]
     unusable_answers: list[AnswerLine]
     sure: SureView
@@ -208,6 +210,29 @@ def _safety(
     return views
 
 
+# Why the leaning is what it is (the result's `leaning_basis`), for clinicians.
+LEANING_BASIS = {
+    "priorities": "favoured by the person's stated priorities by at least the margin",
+    "only_option": (
+        "the only option left after the safety screen and practical barriers, not a stated preference"
+    ),
+    "none_remaining": "none: no option remains after the safety screen and practical barriers",
+    "no_priorities": "none: no stated priority points to a remaining option",
+    "not_clear": "none: no option leads by the margin",
+}
+
+
+def _totals(kb: KnowledgeBase, result: dict[str, Any]) -> list[tuple[str, int, list[str]]]:
+    return [
+        (
+            kb.therapies[therapy].short_name,
+            entry["total"],
+            [f"{line['priority']} {line['weight']}×{line['multiplier']}" for line in entry["points"]],
+        )
+        for therapy, entry in result["tally"].items()
+    ]
+
+
 def build_clinician_view(kb: KnowledgeBase, assessment: Assessment) -> ClinicianView:
     answers = dict(assessment.answers)
     result, unusable = assess_stored(answers, assessment.therapies)
@@ -230,6 +255,8 @@ def build_clinician_view(kb: KnowledgeBase, assessment: Assessment) -> Clinician
         safety=_safety(kb, book, result, latest_reviews(assessment.reviews)),
         priorities=priorities,
         leaning=kb.therapies[result["leaning"]].name if result["leaning"] else None,
+        leaning_basis=LEANING_BASIS[result["leaning_basis"]],
+        totals=_totals(kb, result),
         answers=_answers(kb, answers, unusable),
         unusable_answers=[
             AnswerLine(key, "Not an item of this knowledge version", _given(value), "")

@@ -15,56 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from trdnav.core.answers import check_value
-from trdnav.core.model import ItemSpec
+from trdnav.core.model import TOP_PRIORITIES, ItemSpec
 from trdnav.core.scores import given_item_alerts
-from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.knowledge.loader import KnowledgeBase, load
 
-# The form steps in order; "review" and "results" follow them.
-STEPS: tuple[str, ...] = ("about", "feelings", "safety", "priorities")
-STEP_TITLES: dict[str, str] = {
-    "about": "About you",
-    "feelings": "How you have been feeling",
-    "safety": "Safety questions",
-    "priorities": "What matters to you",
-    "review": "Check your answers",
-}
-STEP_ITEMS: dict[str, tuple[str, ...]] = {
-    "about": ("age", "conditions", "failed_antidepressant_trials", "episode_months"),
-    "feelings": ("phq9", "gad7"),
-}
-
-# The safety questions, grouped so that people can take them in small bites.
-SAFETY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Seizures and the brain", ("seizure_history", "brain_condition", "seizure_threshold_factors")),
-    (
-        "Metal and implants",
-        (
-            "metal_in_head",
-            "metal_fragments",
-            "cochlear_implant",
-            "brain_stimulator",
-            "cardiac_device",
-            "medication_pump",
-            "head_neck_tattoo",
-            "other_metal_implant",
-        ),
-    ),
-    (
-        "Heart, blood pressure and other health",
-        (
-            "high_blood_pressure_uncontrolled",
-            "heart_disease",
-            "aneurysm_or_brain_bleed",
-            "eye_or_brain_pressure",
-            "liver_disease",
-            "unstable_medical_condition",
-        ),
-    ),
-    ("Mental health history", ("psychosis_history", "mania_history", "substance_use_current")),
-    ("Pregnancy", ("pregnant_or_breastfeeding",)),
-    ("Ketamine", ("ketamine_misuse_history", "ketamine_allergy")),
-)
-OTHER_SAFETY_HEADING = "Other health questions"
+# The form steps in order, from the knowledge base (items.yaml `steps`); "review" and
+# "results" follow them. A step's id is its web address.
+STEPS: tuple[str, ...] = tuple(step.id for step in load().steps)
+REVIEW_TITLE = "Check your answers"
+STEP_TITLES: dict[str, str] = {**{step.id: step.title for step in load().steps}, "review": REVIEW_TITLE}
 
 YES_NO_LABELS: dict[str, str] = {"yes": "Yes", "no": "No", "unsure": "Not sure"}
 
@@ -94,8 +53,8 @@ class FieldError:
 
 
 @dataclass(frozen=True)
-class SafetyGroup:
-    heading: str
+class StepGroup:
+    heading: str | None
     items: tuple[str, ...]
     therapies: tuple[str, ...]  # short names of the offered therapies these questions bear on
 
@@ -113,27 +72,40 @@ class StepForm:
 
 def step_items(kb: KnowledgeBase, step: str) -> tuple[str, ...]:
     """The item ids a step asks, in the order shown."""
-    if step == "safety":
-        return tuple(item for group in safety_groups(kb, ()) for item in group.items)
-    if step == "priorities":
-        return tuple(i.id for i in kb.items.values() if i.section == "priorities")
-    return STEP_ITEMS[step]
+    return tuple(item for group in step_groups(kb, step, ()) for item in group.items)
 
 
-def safety_groups(kb: KnowledgeBase, therapies: tuple[str, ...] | list[str]) -> list[SafetyGroup]:
-    """Every safety item under a short heading; items not placed above go in a last group."""
-    placed = {item for _, items in SAFETY_GROUPS for item in items}
-    groups = list(SAFETY_GROUPS)
-    others = tuple(i.id for i in kb.items.values() if i.section == "safety" and i.id not in placed)
-    if others:
-        groups.append((OTHER_SAFETY_HEADING, others))
-    result: list[SafetyGroup] = []
+def step_groups(kb: KnowledgeBase, step: str, therapies: tuple[str, ...] | list[str]) -> list[StepGroup]:
+    """A step's questions in their groups; its section's questions placed nowhere else come last."""
+    spec = next(s for s in kb.steps if s.id == step)
+    groups = [(group.heading, tuple(group.items)) for group in spec.groups]
+    if spec.others:
+        placed = {item for s in kb.steps for group in s.groups for item in group.items}
+        others = tuple(
+            i.id for i in kb.items.values() if i.section == spec.others.section and i.id not in placed
+        )
+        if others:
+            groups.append((spec.others.heading, others))
+    result: list[StepGroup] = []
     for heading, items in groups:
         present = tuple(item for item in items if item in kb.items)
         bears_on = {t for item in present for t in kb.items[item].bears_on}
         names = tuple(kb.therapies[t].short_name for t in therapies if t in bears_on and t in kb.therapies)
-        result.append(SafetyGroup(heading, present, names))
+        result.append(StepGroup(heading, present, names))
     return result
+
+
+def shown_choices(kb: KnowledgeBase) -> dict[str, dict[str, str]]:
+    """The choices the form offers for each list question.
+
+    The top-priorities question offers only the priorities that can point somewhere (a
+    consideration that favours an option tests them): ticking any other would count for nothing.
+    """
+    shown = {item.id: dict(item.choices) for item in kb.items.values() if item.kind == "words"}
+    if TOP_PRIORITIES in shown:
+        voting = {item for c in kb.considerations if c.favours for item in c.condition().items()}
+        shown[TOP_PRIORITIES] = {k: v for k, v in shown[TOP_PRIORITIES].items() if k in voting}
+    return shown
 
 
 def field_names(kb: KnowledgeBase, item: str) -> list[str]:
@@ -259,6 +231,8 @@ def plain_message(spec: ItemSpec) -> str:
         return "Please choose one answer: yes, no or not sure."
     if spec.kind == "scores":
         return "Please choose one answer for each question."
+    if spec.kind == "words" and spec.maximum is not None:
+        return f"Please choose up to {spec.maximum}, and only from the list."
     if spec.kind == "words":
         return "Please choose only from the list."
     return "Please choose one of the answers."

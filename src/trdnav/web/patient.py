@@ -202,8 +202,8 @@ def _step_context(
         "action": step_url(token, step),
         "link": private_link(request, token),
         "from_review": from_review,
-        "items": forms.step_items(kb, step) if step in forms.STEPS else (),
-        "groups": forms.safety_groups(kb, assessment.therapies),
+        "groups": forms.step_groups(kb, step, assessment.therapies) if step in forms.STEPS else [],
+        "choices": forms.shown_choices(kb),
         "yes_no": forms.YES_NO_LABELS,
     }
 
@@ -299,15 +299,11 @@ def review_sections(kb: KnowledgeBase, assessment: Assessment, token: str) -> li
     answers = dict(assessment.answers)
     sections: list[ReviewSection] = []
     for step in forms.STEPS:
-        if step == "feelings":
-            blocks = [_instrument_block(kb, item, answers) for item in forms.step_items(kb, step)]
-        elif step == "safety":
-            blocks = [
-                ReviewBlock(group.heading, _rows(kb, group.items, answers))
-                for group in forms.safety_groups(kb, assessment.therapies)
-            ]
+        groups = forms.step_groups(kb, step, assessment.therapies)
+        if all(kb.items[item].kind == "scores" for group in groups for item in group.items):
+            blocks = [_instrument_block(kb, item, answers) for group in groups for item in group.items]
         else:
-            blocks = [ReviewBlock(None, _rows(kb, forms.step_items(kb, step), answers))]
+            blocks = [ReviewBlock(group.heading, _rows(kb, group.items, answers)) for group in groups]
         change = f"{step_url(token, step)}?from={REVIEW}"
         sections.append(ReviewSection(step, forms.STEP_TITLES[step], change, blocks))
     return sections

@@ -14,7 +14,7 @@ from typing import Any
 
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.schema import Fact
-from trdnav.reports.terminal import ROW_QUESTIONS, SAFETY_WORDS
+from trdnav.reports.terminal import ROW_QUESTIONS, SAFETY_WORDS, leaning_sentence, priority_label
 from trdnav.store.stored_result import assess_stored
 from trdnav.web.sure import SureView, sure_view
 
@@ -23,7 +23,7 @@ EVIDENCE_PLAIN = {
     "verified": "checked in the source",
     "secondary": "from a secondary source",
     "unverified": "not yet checked",
-    "clinical_opinion": "expert opinion",
+    "clinical_opinion": "some clinicians think",
 }
 # The Option Grid rows: the questions people ask first, then the course and the approval.
 GRID_ROWS = (
@@ -108,6 +108,24 @@ class PriorityView:
 
 
 @dataclass(frozen=True)
+class TallyLineView:
+    label: str
+    weight: int
+    multiplier: int
+    points: int
+
+
+@dataclass(frozen=True)
+class TallyRow:
+    """What one option got from the person's priorities, answer by answer."""
+
+    option: Option
+    total: int
+    remaining: bool
+    lines: list[TallyLineView]
+
+
+@dataclass(frozen=True)
 class BarrierView:
     option: Option
     statement: Shown
@@ -137,7 +155,11 @@ class Summary:
     priorities: list[PriorityView]
     barriers: list[BarrierView]
     leaning: Option | None
-    only_option_left: bool
+    leaning_words: str
+    leaning_follow_up: str
+    tally: list[TallyRow]
+    leaning_margin: int
+    top_priority_multiplier: int
     scores: list[ScoreView]
     doctor_questions: list[str]
     sure: SureView
@@ -226,6 +248,23 @@ def _priorities(
     ]
 
 
+def _tally(kb: KnowledgeBase, result: dict[str, Any], options: list[Option]) -> list[TallyRow]:
+    return [
+        TallyRow(
+            option=option,
+            total=result["tally"][option.id]["total"],
+            remaining=result["tally"][option.id]["remaining"],
+            lines=[
+                TallyLineView(
+                    priority_label(kb, line["items"]), line["weight"], line["multiplier"], line["points"]
+                )
+                for line in result["tally"][option.id]["points"]
+            ],
+        )
+        for option in options
+    ]
+
+
 def _barriers(book: _SourceBook, result: dict[str, Any], options: list[Option]) -> list[BarrierView]:
     return [
         BarrierView(option, Shown(b["text"], book.cite(b["citations"])))
@@ -280,12 +319,7 @@ def build_summary(
     book = _SourceBook(kb)
     options = [_option(kb, t) for t in result["therapies"]]
     safety = _safety(kb, book, result, options)
-    remaining = [
-        o.id
-        for o in options
-        if result["therapies"][o.id]["safety"] != "contraindicated"
-        and result["therapies"][o.id]["practical"] == "ok"
-    ]
+    leaning_words, leaning_follow_up = leaning_sentence(kb, result)
     summary = Summary(
         token=token,
         private_link=private_link,
@@ -306,7 +340,11 @@ def build_summary(
         priorities=_priorities(kb, book, result, options),
         barriers=_barriers(book, result, options),
         leaning=_option(kb, result["leaning"]) if result["leaning"] else None,
-        only_option_left=len(options) > 1 and remaining == [result["leaning"]],
+        leaning_words=leaning_words,
+        leaning_follow_up=leaning_follow_up,
+        tally=_tally(kb, result, options),
+        leaning_margin=kb.manifest.leaning_margin,
+        top_priority_multiplier=kb.manifest.top_priority_multiplier,
         scores=_scores(kb, book, result),
         doctor_questions=_doctor_questions(safety),
         sure=sure_view(kb.sure, sure_answers),
