@@ -101,6 +101,13 @@ def test_a_new_safety_question_placed_in_no_group_is_still_asked(data_copy: Path
         '  - id: implant_check\n    kind: yes_no\n    section: safety\n    question: "Q?"\n'
         "    bears_on: []\n\n  # --- Clinical context",
     )
+    undecided = '{bears: false, reason: "A test question."}'
+    _edit(
+        data_copy / "screening_coverage.yaml",
+        "\nitems:\n",
+        "\nitems:\n  implant_check:\n"
+        + "".join(f"    {therapy}: {undecided}\n" for therapy in KB.manifest.therapies),
+    )
     kb = load_from(data_copy)  # type: ignore[arg-type]
     assert step_groups(kb, "safety", ())[-1].items == ("implant_check",)
 
