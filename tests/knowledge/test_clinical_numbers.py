@@ -51,7 +51,9 @@ def test_the_shipped_numbers_are_the_ones_the_course_code_gets(kb: KnowledgeBase
     assert (limits.dose_mg_per_kg.low, limits.dose_mg_per_kg.high) == (Decimal("0.10"), Decimal("1.00"))
     assert limits.max_dose_mg == Decimal("100")
     assert kb.session_ranges.ranges.intensity == (80, 140)
-    assert [alert.item for alert in kb.urgent_alerts] == [9] and kb.urgent_alert_ids == {"suicide_risk"}
+    assert [a.item_number for i in kb.urgent_instruments for a in i.alerts] == [
+        9
+    ] and kb.urgent_alert_ids == {"suicide_risk"}
 
 
 def test_every_number_without_a_source_in_the_evidence_is_labelled_clinical_opinion(

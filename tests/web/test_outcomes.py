@@ -323,9 +323,9 @@ def test_clinician_enters_a_total(app: FastAPI, world: World) -> None:
             "Enter the date the score was taken as YYYY-MM-DD",
         ),
         (
-            {"instrument": "phq9", **{f"item_{n}": "1" for n in range(1, 9)}, "item_9": "4"},
+            {"instrument": "phq9", **{f"item_{n}": "1" for n in range(1, 8)}, "item_8": "4", "item_9": "0"},
             "items",
-            "check item 9",
+            "check item 8",
         ),
         (
             {"instrument": "phq9", "total": "10", **{f"item_{n}": "1" for n in range(1, 9)}, "item_9": "0"},

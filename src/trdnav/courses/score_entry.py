@@ -5,15 +5,19 @@ Messages name what was expected. An answer that raises one of the instruments' i
 item 9, thoughts of death or self-harm, above 0) is reported so that the caller raises the urgent
 alert at once, even when the rest of the form is refused: such an answer is never discarded because
 another answer is missing or wrong. Which item, and above what, is knowledge-base data (the
-instrument's ``alerts``), passed in as `ItemAlert` values.
+instrument's ``alerts``, read by `trdnav.core.scores.given_item_alerts`), passed in as the engine's
+instruments.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+from trdnav.core.model import Instrument
+from trdnav.core.scores import Alert, given_item_alerts
 
 INSTRUMENTS: dict[str, tuple[str, int]] = {"phq9": ("PHQ-9", 9), "gad7": ("GAD-7", 7)}  # name, items
 ITEM_MAXIMUM = 3
@@ -25,46 +29,29 @@ def maximum_total(instrument: str) -> int:
     return INSTRUMENTS[instrument][1] * ITEM_MAXIMUM
 
 
-@dataclass(frozen=True, slots=True)
-class ItemAlert:
-    """An answer above ``above`` to item ``item`` of ``instrument`` raises the alert ``id``."""
-
-    instrument: str
-    id: str
-    item: int
-    above: int
+def _urgent(instrument: Instrument, given: Sequence[object]) -> list[Alert]:
+    return [alert for alert in given_item_alerts(instrument, list(given)) if alert["level"] == "urgent"]
 
 
-def entry_alerts(entry: Entry, alerts: Sequence[ItemAlert]) -> list[ItemAlert]:
-    """The alerts a stored entry's items raise (none for a total given alone)."""
-    items = entry.items
+def entry_alerts(entry: Entry, instruments: Sequence[Instrument]) -> list[Alert]:
+    """The urgent alerts a stored entry's items raise (none for a total given alone)."""
     return [
         alert
-        for alert in alerts
-        if alert.instrument == entry.instrument
-        and items is not None
-        and len(items) >= alert.item
-        and items[alert.item - 1] > alert.above
+        for instrument in instruments
+        if instrument.id == entry.instrument and entry.items is not None
+        for alert in _urgent(instrument, entry.items)
     ]
 
 
-def _posted_alerts(
-    form: Mapping[str, Sequence[str]], alerts: Sequence[ItemAlert], field_name: Callable[[ItemAlert], str]
-) -> list[ItemAlert]:
-    """The alerts whose item's field holds a valid answer (0 to 3) above the alert's threshold."""
+def checkin_alerts(form: Mapping[str, Sequence[str]], instruments: Sequence[Instrument]) -> list[Alert]:
+    """The urgent alerts the check-in's answers raise (fields ``phq9_9`` ...), whatever else it holds."""
     return [
         alert
-        for alert in alerts
-        if any(
-            len(v := value.strip()) == 1 and v in "0123" and int(v) > alert.above
-            for value in form.get(field_name(alert), [])
+        for instrument in instruments
+        for alert in _urgent(
+            instrument, [_one(form, f"{instrument.id}_{n}") for n in range(1, instrument.item_count + 1)]
         )
     ]
-
-
-def checkin_alerts(form: Mapping[str, Sequence[str]], alerts: Sequence[ItemAlert]) -> list[ItemAlert]:
-    """The alerts the check-in's answers raise (fields ``phq9_9`` ...), whatever else it holds."""
-    return _posted_alerts(form, alerts, lambda alert: f"{alert.instrument}_{alert.item}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +69,7 @@ class CheckedEntry:
     taken_on: dt.date | None = None
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-    alerts: list[ItemAlert] = field(default_factory=list)  # raised by the answers, even if refused
+    alerts: list[Alert] = field(default_factory=list)  # raised by the answers, even if refused
 
 
 def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
@@ -91,7 +78,7 @@ def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
 
 
 def check_clinician_entry(
-    form: Mapping[str, Sequence[str]], today: dt.date, alerts: Sequence[ItemAlert]
+    form: Mapping[str, Sequence[str]], today: dt.date, instruments: Sequence[Instrument]
 ) -> CheckedEntry:
     """Fields: ``instrument`` (phq9|gad7), ``taken_on`` (YYYY-MM-DD, not in the future), and ``total``
     and/or ``item_1`` ... ``item_N`` (all items or none; a total given with items must be their sum)."""
@@ -105,8 +92,12 @@ def check_clinician_entry(
         return checked
     label, count = INSTRUMENTS[instrument]
     top = maximum_total(instrument)
-    mine = [alert for alert in alerts if alert.instrument == instrument]
-    checked.alerts = _posted_alerts(form, mine, lambda alert: f"item_{alert.item}")
+    checked.alerts = [
+        alert
+        for spec in instruments
+        if spec.id == instrument
+        for alert in _urgent(spec, [checked.values[f"item_{n}"] for n in range(1, spec.item_count + 1)])
+    ]
 
     taken = checked.values["taken_on"]
     if not _ISO_DATE.fullmatch(taken):

@@ -17,7 +17,6 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from trdnav.core import model as core
-from trdnav.courses.score_entry import ItemAlert
 from trdnav.knowledge.coverage import coverage_problems
 from trdnav.knowledge.crosscheck import crosscheck
 from trdnav.knowledge.schema import (
@@ -84,19 +83,16 @@ class KnowledgeBase:
         return self.manifest.knowledge_version
 
     @property
-    def urgent_alerts(self) -> tuple[ItemAlert, ...]:
-        """The instruments' urgent item alerts (PHQ-9 item 9 above 0): each flags the assessment,
-        shows crisis resources first and alerts the clinic at once, on every path."""
-        return tuple(
-            ItemAlert(instrument.id, alert.id, alert.item, alert.above)
-            for instrument in self.instruments.values()
-            for alert in instrument.alerts
-            if alert.level == "urgent"
-        )
+    def urgent_instruments(self) -> tuple[core.Instrument, ...]:
+        """The engine's instruments that have an urgent item alert (PHQ-9 item 9 above 0): such an
+        answer flags the assessment, shows crisis resources first and alerts the clinic at once."""
+        return tuple(i for i in self.engine.instruments if any(a.level == "urgent" for a in i.alerts))
 
     @property
     def urgent_alert_ids(self) -> frozenset[str]:
-        return frozenset(alert.id for alert in self.urgent_alerts)
+        return frozenset(
+            alert.id for i in self.urgent_instruments for alert in i.alerts if alert.level == "urgent"
+        )
 
     def unverified_facts(self) -> list[tuple[str, Fact]]:
         """Facts shown with the label 'unverified', with where they live."""

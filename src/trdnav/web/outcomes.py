@@ -131,7 +131,7 @@ async def checkin_submit(request: Request, token: str, session: DbSession, kb: K
     entries, problems = check_patient_checkin(fields)
     if problems:
         assessment = assessment_or_404(request, session, token, "read")
-        risk_answer = bool(checkin_alerts(fields, kb.urgent_alerts))
+        risk_answer = bool(checkin_alerts(fields, kb.urgent_instruments))
         if risk_answer:
             alert_refused_risk_answer(session, patient_actor(request, assessment), assessment)
         errors = {}
@@ -157,9 +157,11 @@ async def checkin_submit(request: Request, token: str, session: DbSession, kb: K
     for entry in entries:
         score = add_score(session, assessment, entry, taken_at=taken_at, source="patient", entered_by=None)
         audit_patient(request, session, assessment, "create", "outcome_score", score.id)
-        for alert in entry_alerts(entry, kb.urgent_alerts):
+        for alert in entry_alerts(entry, kb.urgent_instruments):
             actor = patient_actor(request, assessment)
-            raise_alert(session, actor, assessment, alert.id, source_type="outcome_score", source_id=score.id)
+            raise_alert(
+                session, actor, assessment, alert["id"], source_type="outcome_score", source_id=score.id
+            )
     return RedirectResponse(f"/a/{token}/check-in/done", status_code=303)
 
 
@@ -258,7 +260,7 @@ async def score_submit(
     form = await request.form()
     fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
     outcome_zone = course_outcome(kb, assessment, _now()).zone
-    checked = check_clinician_entry(fields, _now().astimezone(outcome_zone).date(), kb.urgent_alerts)
+    checked = check_clinician_entry(fields, _now().astimezone(outcome_zone).date(), kb.urgent_instruments)
     if checked.entry is None or checked.taken_on is None:
         if checked.alerts:  # item 9 above 0 alerts at once, even though the entry is refused
             alert_refused_risk_answer(session, principal.actor(), assessment)
@@ -285,9 +287,14 @@ async def score_submit(
         entered_by=principal.staff_id,
     )
     _audit(session, principal, "create", "outcome_score", score.id)
-    for alert in entry_alerts(checked.entry, kb.urgent_alerts):
+    for alert in entry_alerts(checked.entry, kb.urgent_instruments):
         raise_alert(
-            session, principal.actor(), assessment, alert.id, source_type="outcome_score", source_id=score.id
+            session,
+            principal.actor(),
+            assessment,
+            alert["id"],
+            source_type="outcome_score",
+            source_id=score.id,
         )
     return RedirectResponse(f"/staff/assessments/{assessment.id}/outcomes#scores", status_code=303)
 
