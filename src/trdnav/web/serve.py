@@ -40,7 +40,7 @@ def _setting_name(field: object) -> str:
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
-    """``("crisis_lines", 0, "href")`` -> ``TRDNAV_CRISIS_LINES (item 0, href)``."""
+    """``("therapies", 0)`` -> ``TRDNAV_THERAPIES (item 0)``."""
     name = _setting_name(loc[0]) if loc else PREFIX + "*"
     rest = ", ".join(f"item {part}" if isinstance(part, int) else str(part) for part in loc[1:])
     return f"{name} ({rest})" if rest else name
