@@ -25,13 +25,12 @@ from trdnav.core.answers import DOCUMENT, InputProblem
 from trdnav.crisis import CrisisResources, urgent, with_crisis
 from trdnav.knowledge.loader import load
 from trdnav.knowledge.schema import EvidenceLabel, Item
-from trdnav.store.accounts import find_clinic
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Clinic
 from trdnav.store.repository import create_assessment
 from trdnav.web.clinic_view import clinic_view
-from trdnav.web.default_clinic import default_clinic
-from trdnav.web.deps import audit_patient, db_session, knowledge, open_assessment, patient_actor
+from trdnav.web.default_clinic import default_clinic, named_clinic
+from trdnav.web.deps import audit_patient, db_session, open_assessment, patient_actor
 from trdnav.web.problems import (
     NOT_FOUND_DETAIL,
     CrisisResourcesBody,
@@ -295,21 +294,16 @@ def _refused_with_alerts(
     return _Refused(problem(422, INVALID_ANSWERS, invalid.problems, extra=extra))
 
 
-def _default_clinic(request: Request, session: Session) -> Clinic | None:
-    """The default clinic for its crisis resources; one that is gone falls back to the installation's."""
-    default = request.app.state.settings.default_clinic
-    return find_clinic(session, default) if default else None
-
-
 def _crisis(request: Request, clinic: Clinic | None) -> CrisisResources:
     return clinic_view(clinic, request.app.state.settings).crisis
 
 
 def _default_crisis(request: Request) -> CrisisResources:
     """The crisis resources for an answer that belongs to no stored assessment: the default
-    clinic's (``TRDNAV_DEFAULT_CLINIC``), or else the installation's country's."""
+    clinic's (``TRDNAV_DEFAULT_CLINIC``; one that is gone falls back), or else the installation's
+    country's."""
     with request.app.state.sessions() as session:
-        return _crisis(request, _default_clinic(request, session))
+        return _crisis(request, named_clinic(session, request.app.state.settings))
 
 
 async def _assess(request: Request, document: object) -> dict[str, Any]:
@@ -378,7 +372,7 @@ def _store(request: Request, session: Session, document: object) -> tuple[str, d
         clinic_id=clinic.id if clinic else None,
     )
     audit_patient(request, session, assessment, "create")
-    if any(alert["id"] in knowledge(request).urgent_alert_ids for alert in result["alerts"]):
+    if urgent(result["alerts"]):
         flag_suicide_risk(session, patient_actor(request, assessment), assessment)
     return token, with_crisis(result, _crisis(request, clinic))
 

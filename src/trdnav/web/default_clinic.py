@@ -24,18 +24,25 @@ def missing_clinic_message(slug: str) -> str:
     )
 
 
+def named_clinic(session: Session, settings: Settings) -> Clinic | None:
+    """The clinic ``TRDNAV_DEFAULT_CLINIC`` names; None when it names none or that clinic is gone.
+
+    Only for what must never fail and sends nothing: the crisis resources of answers that are not
+    stored (the clinic's own, else the installation's). What starts, stores or sends an assessment
+    uses `default_clinic`, which refuses a missing clinic."""
+    return find_clinic(session, settings.default_clinic) if settings.default_clinic else None
+
+
 def check_default_clinic(session: Session, settings: Settings) -> None:
     """At start-up: refuse a default clinic that does not exist."""
-    if settings.default_clinic and find_clinic(session, settings.default_clinic) is None:
+    if settings.default_clinic and named_clinic(session, settings) is None:
         raise ValueError(missing_clinic_message(settings.default_clinic))
 
 
 def default_clinic(session: Session, settings: Settings) -> Clinic | None:
     """The clinic that owns assessments started at ``/``; None when the installation names none."""
-    if not settings.default_clinic:
-        return None
-    clinic = find_clinic(session, settings.default_clinic)
-    if clinic is None:
+    clinic = named_clinic(session, settings)
+    if clinic is None and settings.default_clinic:
         raise HTTPException(
             status_code=503,
             detail="This site cannot start an assessment now: the clinic it is set up for cannot be "
