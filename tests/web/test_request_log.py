@@ -10,6 +10,7 @@ by logging nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -21,7 +22,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import safety_items
-from tests.web.conftest import BrowserClient, World, signed_in
+from tests.web.conftest import (
+    BrowserClient,
+    World,
+    add_patient,
+    default_clinic_app,
+    safety_all_no,
+    signed_in,
+    unassigned_assessment,
+)
 from trdnav.store.repository import find_by_token
 from trdnav.web.request_log import LOGGER_NAME, JsonLineFormatter, route_template
 
@@ -222,6 +231,71 @@ def test_nothing_logged_during_the_whole_flow_holds_patient_data(
         ("/a/{token}/about", 422),
         ("/a/{token}", 303),
     }
+
+
+def test_nothing_logged_on_the_refusal_paths_holds_patient_data(
+    app: FastAPI,
+    world: World,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    every_logger_at_debug: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The paths that refuse but still act (issue 9): API answers refused with PHQ-9 item 9 above 0
+    (crisis resources returned; the default clinic alerted), a consultation request refused by a
+    standalone site, the admins' list of assessments without a clinic (it shows the name given in a
+    request) and assigning one, and a course refused until its safety screen is reviewed."""
+    monkeypatch.setattr("trdnav.web.courses._now", lambda: dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC))
+    caplog.set_level(logging.DEBUG)
+    refused_with_item_9 = {
+        "version": 1,
+        "answers": {
+            "phq9": [1, 1, 1, 1, 1, 1, 1, 1, 2],
+            CANARY_REFUSED["api item"]: CANARY_REFUSED["api value"],
+        },
+    }
+    with BrowserClient(app) as client:
+        expect(client.post("/api/v1/assessments:evaluate", json=refused_with_item_9), 422)
+        start = expect(client.post("/start", follow_redirects=False), 303)
+        token = start.headers["location"].split("/")[2]
+        expect(client.get(f"/a/{token}/results"), 200)
+        expect(client.post(f"/a/{token}/consultation", data=CANARY_CONTACT), 409)
+    with default_clinic_app(app, "north") as connected, TestClient(connected) as client:
+        body = expect(client.post("/api/v1/assessments", json=refused_with_item_9), 422).json()
+        assert body["clinic_alerted"] is True
+    lost, lost_token = unassigned_assessment(app, suicide_risk=True, request_name=CANARY_CONTACT["name"])
+    with signed_in(app, world.admin_a, two_factor_done=True) as admin:
+        listed = expect(admin.get("/staff/admin/unassigned"), 200)
+        assert CANARY_CONTACT["name"] in listed.text  # the page shows it; the log must not
+        expect(admin.post(f"/staff/admin/unassigned/{lost}/assign", follow_redirects=False), 303)
+    answers = {k: v for k, v in safety_all_no().items() if k != "psychosis_history"}  # needs review
+    with app.state.sessions.begin() as session:
+        patient = add_patient(session, world.clinic_a, answers).id
+    with signed_in(app, world.clinician_a, two_factor_done=True) as clinician:
+        form = {"protocol": "iv_ketamine_twice_weekly", "start_date": "2026-10-19", "unavailable": ""}
+        refused = expect(clinician.post(f"/staff/assessments/{patient}/courses/new", data=form), 422)
+        assert "no clinician has reviewed it" in refused.text
+    output = capfd.readouterr()
+
+    records = [r for r in caplog.records if r.name.split(".")[0] not in TEST_CLIENT_LOGGERS]
+    logged = [(record.name, logged_text(record)) for record in records]
+    logged += [("stdout", output.out), ("stderr", output.err)]
+    secrets = [*CANARY_CONTACT.values(), CANARY_REFUSED["api item"], CANARY_REFUSED["api value"]]
+    secrets += [token, lost_token]
+    leaks = [
+        (source, secret) for source, text in logged for secret in secrets if secret.lower() in text.lower()
+    ]
+    assert leaks == [], "patient data or a private link was logged"
+    lines = [json.loads(JsonLineFormatter().format(r)) for r in records if r.name == LOGGER_NAME]
+    routes = {(line["route"], line["status"]) for line in lines}
+    assert {
+        ("/api/v1/assessments:evaluate", 422),
+        ("/api/v1/assessments", 422),
+        ("/a/{token}/consultation", 409),
+        ("/staff/admin/unassigned", 200),
+        ("/staff/admin/unassigned/{unassigned_id}/assign", 303),
+        ("/staff/assessments/{assessment_id}/courses/new", 422),
+    } <= routes, "the test saw the request log of every path"
 
 
 def test_each_response_carries_the_id_of_its_log_line(
