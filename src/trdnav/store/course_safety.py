@@ -65,6 +65,13 @@ class TherapyScreen:
         return f"{REVIEW_STATUSES.get(self.review.status, self.review.status)} ({decision})"
 
     @property
+    def reviewed_screen_words(self) -> str:
+        """The screen's status as the latest review saw it, in words ("" without a review)."""
+        if self.review is None:
+            return ""
+        return REVIEW_STATUSES.get(self.review.engine_status, self.review.engine_status)
+
+    @property
     def reviewed_at(self) -> dt.datetime | None:
         return None if self.review is None else utc(self.review.created_at)
 
@@ -78,6 +85,13 @@ class TherapyScreen:
         """The screen or the clinician has a concern: the course pages carry a banner."""
         return self.engine_status in NEEDS_A_REVIEW or (
             self.review is not None and self.review.status in NEEDS_A_REVIEW
+        )
+
+    @property
+    def contraindicated(self) -> bool:
+        """The screen or the clinician marks the therapy contraindicated: the banner is urgent."""
+        return self.engine_status == CONTRAINDICATED or (
+            self.review is not None and self.review.status == CONTRAINDICATED
         )
 
     @property
@@ -100,7 +114,7 @@ class TherapyScreen:
             )
         return (
             f"The safety screen now marks {self.name} {screen}; the latest review saw "
-            f"{REVIEW_STATUSES.get(review.engine_status, review.engine_status).lower()}. "
+            f"{self.reviewed_screen_words.lower()}. "
             "Record a new review of the current screen before planning this course."
         )
 
