@@ -30,6 +30,7 @@ FALSE_CLAIMS = (
     "request a consultation",
     "will contact you to",
     "what you told us",
+    "for this clinic",  # the options not compared: a standalone site has no clinic
 )
 NOT_CONNECTED = "This site is not connected to a clinic"
 
