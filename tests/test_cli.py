@@ -157,6 +157,8 @@ def test_refused_answers_with_item_9_above_0_print_the_crisis_resources_before_t
     error = outcome.stderr
     assert "thoughts of being better off dead" in error
     assert error.index("Call 911") < error.index("Call 988") < error.index("The answers are not valid")
+    assert "Chat online: https://988lifeline.org/" in error  # a terminal shows where a web link goes
+    assert "Please tell your care team today." in error  # the alert is printed whole, not cut at the edge
     assert "phq9: expected a list of 9 whole numbers" in error and "age:" in error
 
 
