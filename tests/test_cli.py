@@ -83,6 +83,15 @@ def test_report_for_the_only_option_left_never_says_it_sums_up_priorities(tmp_pa
     assert "You have not told us what matters to you yet, so nothing points to an option." in text
 
 
+def test_report_without_priorities_never_speaks_of_what_the_person_said_matters() -> None:
+    """With no priority stated, the leaning words must not claim the person said something matters."""
+    outcome = runner.invoke(app, ["assess", "-"], input=json.dumps({"version": 1, "answers": {}}))
+    text = " ".join(outcome.stdout.replace("│", " ").split())
+    assert "You have not told us what matters to you yet" in text
+    assert "No priority you told us about points to an option that is left." in text
+    assert "things you said matter to you" not in text
+
+
 def test_report_shows_the_tally_with_the_top_priority_multiplier(tmp_path: Path) -> None:
     text = _report(
         tmp_path,

@@ -41,7 +41,7 @@ LEANING_WORDS = {
         "From your answers, no option is left: each one may not be safe or practical for you."
     ),
     "no_priorities": (
-        "None of the things you said matter to you point to an option that is left."
+        "No priority you told us about points to an option that is left."
         " So your answers do not lean toward any option."
     ),
     "not_clear": "Your answers do not point clearly to one option.",
