@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from trdnav.core.answers import check_value
 from trdnav.core.conditions import Condition, condition_values
-from trdnav.core.model import CONTRACT_VERSION, TOP_PRIORITIES, ItemSpec
+from trdnav.core.model import CONTRACT_VERSION, TOP_PRIORITIES
 from trdnav.knowledge.schema import (
     Citation,
     ConsiderationFile,
@@ -22,18 +22,6 @@ from trdnav.knowledge.schema import (
     Step,
     Therapy,
 )
-
-
-def _spec(item: Item) -> ItemSpec:
-    return ItemSpec(
-        id=item.id,
-        kind=item.kind,
-        section=item.section,
-        maximum=item.maximum,
-        minimum=item.minimum,
-        length=item.length,
-        choices=tuple(item.choices),
-    )
 
 
 def _duplicates(ids: Iterable[str]) -> list[str]:
@@ -57,7 +45,7 @@ def _check_condition(
         if item is None:
             continue
         probe: object = [value] if item.kind == "words" else value
-        wrong = check_value(_spec(item), probe)
+        wrong = check_value(item.spec(), probe)
         if wrong is not None:
             problems.append(f"{where}: condition value {value!r} for {item_id!r}: {wrong}")
 

@@ -159,19 +159,7 @@ def _engine(
         contract_version=manifest.contract_version,
         therapies=tuple(manifest.therapies),
         default_therapies=tuple(manifest.default_therapies),
-        items={
-            item.id: core.ItemSpec(
-                id=item.id,
-                kind=item.kind,
-                section=item.section,
-                bears_on=tuple(item.bears_on),
-                minimum=item.minimum,
-                maximum=item.maximum,
-                length=item.length,
-                choices=tuple(item.choices),
-            )
-            for item in items.values()
-        },
+        items={item.id: item.spec() for item in items.values()},
         rules=tuple(
             core.SafetyRule(
                 id=rule.id,

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trdnav.core.conditions import Condition, parse_condition
+from trdnav.core.model import ItemSpec
 from trdnav.courses import dosing, outcomes, session_forms
 from trdnav.courses.protocol import Phase, Protocol
 
@@ -75,6 +76,19 @@ class Item(Strict):
         if self.section == "safety" and self.kind != "yes_no":
             raise ValueError("safety items must be yes_no")
         return self
+
+    def spec(self) -> ItemSpec:
+        """The item as the engine checks and reads answers to it."""
+        return ItemSpec(
+            id=self.id,
+            kind=self.kind,
+            section=self.section,
+            bears_on=tuple(self.bears_on),
+            minimum=self.minimum,
+            maximum=self.maximum,
+            length=self.length,
+            choices=tuple(self.choices),
+        )
 
 
 class StepGroup(Strict):
