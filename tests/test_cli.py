@@ -83,6 +83,15 @@ def test_report_for_the_only_option_left_never_says_it_sums_up_priorities(tmp_pa
     assert "You have not told us what matters to you yet, so nothing points to an option." in text
 
 
+def test_report_without_priorities_never_speaks_of_what_the_person_said_matters() -> None:
+    """With no priority stated, the leaning words must not claim the person said something matters."""
+    outcome = runner.invoke(app, ["assess", "-"], input=json.dumps({"version": 1, "answers": {}}))
+    text = " ".join(outcome.stdout.replace("│", " ").split())
+    assert "You have not told us what matters to you yet" in text
+    assert "No priority you told us about points to an option that is left." in text
+    assert "things you said matter to you" not in text
+
+
 def test_report_shows_the_tally_with_the_top_priority_multiplier(tmp_path: Path) -> None:
     text = _report(
         tmp_path,
@@ -157,6 +166,8 @@ def test_refused_answers_with_item_9_above_0_print_the_crisis_resources_before_t
     error = outcome.stderr
     assert "thoughts of being better off dead" in error
     assert error.index("Call 911") < error.index("Call 988") < error.index("The answers are not valid")
+    assert "Chat online: https://988lifeline.org/" in error  # a terminal shows where a web link goes
+    assert "Please tell your care team today." in error  # the alert is printed whole, not cut at the edge
     assert "phq9: expected a list of 9 whole numbers" in error and "age:" in error
 
 

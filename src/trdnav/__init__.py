@@ -5,7 +5,9 @@ The public library API is small and stable:
 - ``assess(document, therapies=None) -> dict``: a contract v1 answers document in,
   the contract v1 assessment out (see ``shared/spec/answers-v1.md``).
 - ``InvalidAnswers``: the one exception ``assess`` raises for bad input. Its
-  ``problems`` list holds one ``InputProblem(item, message)`` per wrong item.
+  ``problems`` list holds one ``InputProblem(item, message)`` per wrong item; its
+  ``alerts`` list holds the item alerts the refused answers still raise (PHQ-9 item 9
+  above 0): show them, with crisis resources, together with the error.
 """
 
 from __future__ import annotations

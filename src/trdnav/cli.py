@@ -18,7 +18,7 @@ from trdnav.commands.operations import audit_app, db_app, retention_app
 from trdnav.crisis import countries, country_resources, urgent, with_crisis
 from trdnav.knowledge.loader import KnowledgeError, load
 from trdnav.reports.rules_doc import rules_markdown
-from trdnav.reports.terminal import crisis_panel, render_assessment, render_comparison
+from trdnav.reports.terminal import alert_panels, render_assessment, render_comparison
 from trdnav.settings import Settings
 
 app = typer.Typer(
@@ -103,9 +103,9 @@ def assess(
         result = with_crisis(trdnav.assess(document, _therapy_list(therapies)), country_resources(country))
     except trdnav.InvalidAnswers as error:
         if urgent(error.alerts):
-            for alert in error.alerts:
-                err.print(alert["text"], markup=False, highlight=False)
-            Console(stderr=True).print(crisis_panel(country_resources(country).as_json()))
+            panels = Console(stderr=True)  # wraps inside the panels; `err` would cut their lines short
+            for panel in alert_panels(error.alerts, country_resources(country).as_json()):
+                panels.print(panel)
         raise _fail(
             ["The answers are not valid:"] + [f"  - {p.item}: {p.message}" for p in error.problems]
         ) from None

@@ -87,7 +87,7 @@ def test_every_number_without_a_source_in_the_evidence_is_labelled_clinical_opin
             "dosing.yaml",
             "citations: [murrough2013_ajp, fava2020_ketamine_dose]",
             "citations: [murrough2013_ajp, nobody2099]",
-            "dosing.yaml: infusion_minutes: unknown citation nobody2099",
+            "dosing.yaml: infusion_minutes: unknown citation 'nobody2099'",
         ),
         (
             "outcome_rules.yaml",

@@ -49,7 +49,7 @@ def test_conditions_without_priorities_give_no_leaning_and_say_why(app: FastAPI,
     answers = all_no(conditions=["depression", "ptsd", "chronic_pain", "substance_use"])["answers"]
     leaning = _leaning(app, client, answers)
     assert (
-        "None of the things you said matter to you point to an option that is left."
+        "No priority you told us about points to an option that is left."
         " So your answers do not lean toward any option." in leaning
     )
     assert "Your health conditions do not count toward any option." in leaning

@@ -7,7 +7,7 @@ from typing import Any
 
 from trdnav.core.model import Engine
 from trdnav.core.priorities import barriers, leaning, priorities, tally
-from trdnav.core.scores import Alert, Score, item_alerts, score
+from trdnav.core.scores import Alert, Score, given_item_alerts, score
 from trdnav.core.screening import screen
 
 
@@ -35,7 +35,7 @@ def evaluate(engine: Engine, answers: Mapping[str, object], therapies: Sequence[
         values = answers.get(instrument.id)
         if isinstance(values, list):
             scores[instrument.id] = score(instrument, values)
-            alerts.extend(item_alerts(instrument, values))
+            alerts.extend(given_item_alerts(instrument, values))
     return {
         "contract": engine.contract_version,
         "knowledge_version": engine.knowledge_version,

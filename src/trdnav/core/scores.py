@@ -30,15 +30,6 @@ def score(instrument: Instrument, answers: list[int]) -> Score:
     return {"total": total, "severity": severity(instrument, total)}
 
 
-def item_alerts(instrument: Instrument, answers: list[int]) -> list[Alert]:
-    """Alerts raised by single items, such as PHQ-9 item 9 above 0."""
-    return [
-        {"id": alert.id, "level": alert.level, "text": alert.text}
-        for alert in instrument.alerts
-        if answers[alert.item_number - 1] > alert.above
-    ]
-
-
 def _whole_number(value: object) -> int | None:
     """A whole number as given in JSON or YAML: 2, 2.0 or the text "2" (never true/false)."""
     if value.__class__ is int:
@@ -51,7 +42,8 @@ def _whole_number(value: object) -> int | None:
 
 
 def given_item_alerts(instrument: Instrument, given: object) -> list[Alert]:
-    """Alerts raised by an instrument's answer exactly as given, even one that is refused.
+    """Alerts raised by single items (such as PHQ-9 item 9 above 0) in an instrument's answer
+    exactly as given: a valid one, or one that is refused.
 
     The answer may be incomplete, too long or hold wrong values elsewhere: an item that is a whole
     number above its alert's threshold still raises the alert, so that a crisis signal is never

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from trdnav.knowledge.crosscheck import unknown_refs
 from trdnav.knowledge.schema import Citation, Item, Rule, ScreeningCoverage
 
 FILE = "screening_coverage.yaml"
-
-
-def _unknown(where: str, refs: Sequence[str], known: Mapping[str, object], kind: str) -> list[str]:
-    return [f"{where}: unknown {kind} {ref!r}" for ref in refs if ref not in known]
 
 
 def _screen_problems(
@@ -34,9 +31,9 @@ def _screen_problems(
         where = f"{FILE}: screens: {therapy}"
         if therapy not in therapies:
             problems.append(f"{where}: not a therapy in manifest.toml")
-        problems += _unknown(where, screen.citations, citations, "citation")
+        problems += unknown_refs(where, screen.citations, citations, "citation")
         for entry in screen.gap.not_screened if screen.gap else []:
-            problems += _unknown(f"{where}: gap", entry.citations, citations, "citation")
+            problems += unknown_refs(f"{where}: gap", entry.citations, citations, "citation")
     return problems
 
 
@@ -61,7 +58,7 @@ def _table_problems(
             if cell is None:
                 problems.append(f"{where}: undecided: say whether it bears on this therapy")
                 continue
-            problems += _unknown(where, cell.citations, citations, "citation")
+            problems += unknown_refs(where, cell.citations, citations, "citation")
             if cell.bears != (therapy in item.bears_on):
                 said, listed = ("bears", "does not list") if cell.bears else ("does not bear", "lists")
                 problems.append(

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from trdnav.core.answers import check_value
 from trdnav.core.conditions import Condition, condition_values
-from trdnav.core.model import CONTRACT_VERSION, TOP_PRIORITIES, ItemSpec
+from trdnav.core.model import CONTRACT_VERSION, TOP_PRIORITIES
 from trdnav.knowledge.schema import (
     Citation,
     ConsiderationFile,
@@ -22,18 +22,6 @@ from trdnav.knowledge.schema import (
     Step,
     Therapy,
 )
-
-
-def _spec(item: Item) -> ItemSpec:
-    return ItemSpec(
-        id=item.id,
-        kind=item.kind,
-        section=item.section,
-        maximum=item.maximum,
-        minimum=item.minimum,
-        length=item.length,
-        choices=tuple(item.choices),
-    )
 
 
 def _duplicates(ids: Iterable[str]) -> list[str]:
@@ -57,17 +45,14 @@ def _check_condition(
         if item is None:
             continue
         probe: object = [value] if item.kind == "words" else value
-        wrong = check_value(_spec(item), probe)
+        wrong = check_value(item.spec(), probe)
         if wrong is not None:
             problems.append(f"{where}: condition value {value!r} for {item_id!r}: {wrong}")
 
 
-def _check_refs(
-    where: str, refs: Iterable[str], known: Mapping[str, object], kind: str, problems: list[str]
-) -> None:
-    for ref in refs:
-        if ref not in known:
-            problems.append(f"{where}: unknown {kind} {ref!r}")
+def unknown_refs(where: str, refs: Iterable[str], known: Mapping[str, object], kind: str) -> list[str]:
+    """A problem for each id in ``refs`` that ``known`` lacks: "where: unknown citation 'y'"."""
+    return [f"{where}: unknown {kind} {ref!r}" for ref in refs if ref not in known]
 
 
 def crosscheck(
@@ -98,12 +83,14 @@ def crosscheck(
         if therapy_id not in known_therapies:
             problems.append(f"{where}: {therapy_id}: not listed in manifest.toml therapies")
         for section, fact in content.facts():
-            _check_refs(f"{where}: {section}", fact.citations, citations, "citation", problems)
+            problems += unknown_refs(f"{where}: {section}", fact.citations, citations, "citation")
 
     for repeated in _duplicates(item.id for item in items):
         problems.append(f"items.yaml: {repeated}: defined twice")
     for item in items:
-        _check_refs(f"items.yaml: {item.id}: bears_on", item.bears_on, known_therapies, "therapy", problems)
+        problems += unknown_refs(
+            f"items.yaml: {item.id}: bears_on", item.bears_on, known_therapies, "therapy"
+        )
         if item.kind == "scores" and item.id not in instruments:
             problems.append(f"items.yaml: {item.id}: no instruments/{item.id}.yaml scores this item")
 
@@ -111,28 +98,28 @@ def crosscheck(
         problems.append(f"rules: {repeated}: rule id used twice")
     for name, rule in rules:
         where = f"{name}: {rule.id}"
-        _check_refs(where, rule.therapies, known_therapies, "therapy", problems)
-        _check_refs(where, rule.citations, citations, "citation", problems)
+        problems += unknown_refs(where, rule.therapies, known_therapies, "therapy")
+        problems += unknown_refs(where, rule.citations, citations, "citation")
         _check_condition(where, rule.condition(), by_id, problems)
     entry_ids = [c.id for c in considerations.considerations] + [b.id for b in considerations.barriers]
     for repeated in _duplicates(entry_ids):
         problems.append(f"considerations.yaml: {repeated}: id used twice")
     for consideration in considerations.considerations:
         where = f"considerations.yaml: {consideration.id}"
-        _check_refs(where, consideration.favours, known_therapies, "therapy", problems)
-        _check_refs(where, consideration.citations, citations, "citation", problems)
+        problems += unknown_refs(where, consideration.favours, known_therapies, "therapy")
+        problems += unknown_refs(where, consideration.citations, citations, "citation")
         _check_condition(where, consideration.condition(), by_id, problems)
         if consideration.favours:
             problems.extend(_vote_problems(where, consideration.condition(), by_id))
     for barrier in considerations.barriers:
         where = f"considerations.yaml: {barrier.id}"
-        _check_refs(where, barrier.therapies, known_therapies, "therapy", problems)
-        _check_refs(where, barrier.citations, citations, "citation", problems)
+        problems += unknown_refs(where, barrier.therapies, known_therapies, "therapy")
+        problems += unknown_refs(where, barrier.citations, citations, "citation")
         _check_condition(where, barrier.condition(), by_id, problems)
 
     for instrument in instruments.values():
         where = f"instruments/{instrument.id}.yaml: {instrument.id}"
-        _check_refs(where, instrument.citations, citations, "citation", problems)
+        problems += unknown_refs(where, instrument.citations, citations, "citation")
         scored = by_id.get(instrument.id)
         if scored is None or scored.kind != "scores":
             problems.append(f"{where}: must be a 'scores' item in items.yaml")
@@ -217,10 +204,10 @@ def _protocol_problems(
         problems.append(f"protocols.yaml: {repeated}: id used twice")
     for protocol in protocols:
         where = f"protocols.yaml: {protocol.id}"
-        _check_refs(where, [protocol.therapy], therapies, "therapy", problems)
-        _check_refs(where, protocol.citations, citations, "citation", problems)
+        problems += unknown_refs(where, [protocol.therapy], therapies, "therapy")
+        problems += unknown_refs(where, protocol.citations, citations, "citation")
         for fact in protocol.rules:
-            _check_refs(f"{where}: rules", fact.citations, citations, "citation", problems)
+            problems += unknown_refs(f"{where}: rules", fact.citations, citations, "citation")
         schedule = protocol.schedule
         fewest_days = sum(_fewest_days(phase) for phase in schedule.phases if not phase.optional)
         if fewest_days > schedule.max_course_days:

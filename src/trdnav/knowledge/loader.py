@@ -18,8 +18,9 @@ from pydantic import BaseModel, ValidationError
 
 from trdnav.core import model as core
 from trdnav.knowledge.coverage import coverage_problems
-from trdnav.knowledge.crosscheck import crosscheck
+from trdnav.knowledge.crosscheck import crosscheck, unknown_refs
 from trdnav.knowledge.schema import (
+    Basis,
     Citation,
     CitationFile,
     Consideration,
@@ -158,19 +159,7 @@ def _engine(
         contract_version=manifest.contract_version,
         therapies=tuple(manifest.therapies),
         default_therapies=tuple(manifest.default_therapies),
-        items={
-            item.id: core.ItemSpec(
-                id=item.id,
-                kind=item.kind,
-                section=item.section,
-                bears_on=tuple(item.bears_on),
-                minimum=item.minimum,
-                maximum=item.maximum,
-                length=item.length,
-                choices=tuple(item.choices),
-            )
-            for item in items.values()
-        },
+        items={item.id: item.spec() for item in items.values()},
         rules=tuple(
             core.SafetyRule(
                 id=rule.id,
@@ -244,28 +233,25 @@ def _incomplete_screens(coverage: ScreeningCoverage) -> dict[str, core.Incomplet
     return screens
 
 
-def _unknown_citations(citations: dict[str, Any], files: dict[str, list[tuple[str, Any]]]) -> list[str]:
-    """A problem for each citation id, in the clinical-number files, that no citations file defines."""
-    return [
-        f"{name}: {entry}: unknown citation {cid}"
-        for name, entries in files.items()
-        for entry, sourced in entries
-        for cid in sourced.citations
-        if cid not in citations
-    ]
-
-
 CRISIS_FILE = "crisis_resources.yaml"
 
 
-def _crisis_citations_known(crisis_file: CrisisResourceFile, citations: dict[str, Any]) -> list[str]:
-    return [
-        f"{CRISIS_FILE}: {block.country}: unknown citation {citation!r}"
-        for block in crisis_file.countries
-        for fact in block.facts
-        for citation in fact.citations
-        if citation not in citations
-    ]
+def _sourced_entries(
+    outcome_rules: OutcomeRuleFile,
+    dosing: DosingFile,
+    session_ranges: SessionRangeFile,
+    sure: SureTest,
+    crisis_file: CrisisResourceFile,
+) -> dict[str, list[tuple[str, Basis | SureTest | Fact]]]:
+    """The cited entries of the files that crosscheck does not cover, by file: the clinical
+    numbers, the SURE test and the crisis lines."""
+    return {
+        "outcome_rules.yaml": [*outcome_rules.entries()],
+        "dosing.yaml": [*dosing.iv_ketamine.entries()],
+        "session_ranges.yaml": [*session_ranges.entries()],
+        "sure.yaml": [("sure", sure), ("conflict_at_or_below", sure.conflict_at_or_below)],
+        CRISIS_FILE: [(block.country, fact) for block in crisis_file.countries for fact in block.facts],
+    }
 
 
 def load_from(folder: Traversable) -> KnowledgeBase:
@@ -315,12 +301,12 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         or dosing is None
         or session_ranges is None
         or sure is None
+        or crisis_file is None
         or problems
     ):
         raise KnowledgeError(problems)
-    assert crisis_file is not None  # no problems: every file was read
-    problems.extend(_crisis_citations_known(crisis_file, citations))
     items = {item.id: item for item in item_file.items}
+    known_citations = {cid: entry for cid, (_, entry) in citations.items()}
     problems.extend(
         crosscheck(
             manifest=manifest,
@@ -329,8 +315,8 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             rules=rules,
             considerations=considerations,
             instruments=instruments,
-            citations={cid: entry for cid, (_, entry) in citations.items()},
-            protocols=protocol_file.protocols if protocol_file else (),
+            citations=known_citations,
+            protocols=protocol_file.protocols,
             steps=item_file.steps,
         )
     )
@@ -340,19 +326,16 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             therapies=manifest.therapies,
             items=item_file.items,
             rules=rules,
-            citations={cid: entry for cid, (_, entry) in citations.items()},
+            citations=known_citations,
         )
     )
     problems.extend(
-        _unknown_citations(
-            citations,
-            {
-                "outcome_rules.yaml": outcome_rules.entries(),
-                "dosing.yaml": dosing.iv_ketamine.entries(),
-                "session_ranges.yaml": session_ranges.entries(),
-                "sure.yaml": [("sure", sure), ("conflict_at_or_below", sure.conflict_at_or_below)],
-            },
-        )
+        problem
+        for name, entries in _sourced_entries(
+            outcome_rules, dosing, session_ranges, sure, crisis_file
+        ).items()
+        for entry, sourced in entries
+        for problem in unknown_refs(f"{name}: {entry}", sourced.citations, known_citations, "citation")
     )
     if problems:
         raise KnowledgeError(problems)
@@ -365,7 +348,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         considerations=tuple(considerations.considerations),
         barriers=tuple(considerations.barriers),
         instruments=instruments,
-        citations={cid: entry for cid, (_, entry) in citations.items()},
+        citations=known_citations,
         engine=_engine(manifest, items, rule_list, considerations, instruments, coverage),
         outcome_rules=outcome_rules,
         dosing=dosing,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trdnav.core.conditions import Condition, parse_condition
+from trdnav.core.model import ItemSpec
 from trdnav.courses import dosing, outcomes, session_forms
 from trdnav.courses.protocol import Phase, Protocol
 
@@ -76,6 +77,19 @@ class Item(Strict):
             raise ValueError("safety items must be yes_no")
         return self
 
+    def spec(self) -> ItemSpec:
+        """The item as the engine checks and reads answers to it."""
+        return ItemSpec(
+            id=self.id,
+            kind=self.kind,
+            section=self.section,
+            bears_on=tuple(self.bears_on),
+            minimum=self.minimum,
+            maximum=self.maximum,
+            length=self.length,
+            choices=tuple(self.choices),
+        )
+
 
 class StepGroup(Strict):
     """Questions asked together in one step, under an optional heading."""
@@ -105,20 +119,29 @@ class ItemFile(Strict):
     steps: list[Step] = Field(min_length=1)
 
 
-class Fact(Strict):
-    """One statement shown to people, with its evidence label and sources."""
+class Sourced(Strict):
+    """An entry with its evidence label and sources: only clinical opinion may go without a source."""
 
-    text: str
-    clinician_text: str | None = None
-    uncertainty: str | None = None
+    noun: ClassVar[str] = "entry"
+    """What the entry is called in the error message."""
     evidence: EvidenceLabel
     citations: list[str] = []
 
     @model_validator(mode="after")
-    def _sourced(self) -> Fact:
+    def _sourced(self) -> Sourced:
         if self.evidence != "clinical_opinion" and not self.citations:
-            raise ValueError(f"a {self.evidence} fact needs at least one citation: {self.text[:60]!r}")
+            raise ValueError(f"a {self.evidence} {self.noun} needs at least one citation")
         return self
+
+
+class Fact(Sourced):
+    """One statement shown to people, with its evidence label and sources."""
+
+    noun: ClassVar[str] = "fact"
+
+    text: str
+    clinician_text: str | None = None
+    uncertainty: str | None = None
 
 
 class Therapy(Strict):
@@ -249,14 +272,13 @@ class ScreeningCoverage(Strict):
     items: dict[str, dict[str, CoverageCell]] = {}
 
 
-class Consideration(_WithCondition):
+class Consideration(_WithCondition, Sourced):
+    noun: ClassVar[str] = "consideration"
     id: str = Field(pattern=SNAKE_ID)
     favours: list[str]
     weight: int = Field(ge=0, le=3)
     patient_text: str
     clinician_text: str
-    citations: list[str] = []
-    evidence: EvidenceLabel
 
     @model_validator(mode="after")
     def _weight_fits(self) -> Consideration:
@@ -264,8 +286,6 @@ class Consideration(_WithCondition):
             raise ValueError(
                 "a consideration favouring options needs a weight above 0; information only needs 0"
             )
-        if self.evidence != "clinical_opinion" and not self.citations:
-            raise ValueError(f"a {self.evidence} consideration needs at least one citation")
         return self
 
 
@@ -472,18 +492,12 @@ class ProtocolFile(Strict):
 # --- Clinical numbers of the course code: one source, each with its basis -----------------------
 
 
-class Basis(Strict):
+class Basis(Sourced):
     """Why a number is what it is: its evidence label and sources, or clinical_opinion said as such."""
 
-    evidence: EvidenceLabel
-    citations: list[str] = []
-    basis: str = Field(min_length=1, description="the reason in words, naming our own rules as such")
+    noun: ClassVar[str] = "number"
 
-    @model_validator(mode="after")
-    def _sourced(self) -> Basis:
-        if self.evidence != "clinical_opinion" and not self.citations:
-            raise ValueError(f"a {self.evidence} number needs at least one citation")
-        return self
+    basis: str = Field(min_length=1, description="the reason in words, naming our own rules as such")
 
 
 class Threshold(Basis):

@@ -182,7 +182,7 @@ def crisis_markdown(kb: KnowledgeBase) -> list[str]:
 
 
 def _basis_cells(kb: KnowledgeBase, entry: Basis) -> str:
-    sources = "; ".join(kb.citations[c].short() for c in entry.citations) or "none"
+    sources = _short_sources(kb, entry.citations) or "none"
     return f"{EVIDENCE_WORDS[entry.evidence]} | {sources} | {entry.basis}"
 
 
@@ -202,7 +202,7 @@ def clinical_numbers_markdown(kb: KnowledgeBase) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for instrument in kb.instruments.values():
-        sources = "; ".join(kb.citations[c].short() for c in instrument.citations)
+        sources = _short_sources(kb, instrument.citations)
         out += [
             f"| {instrument.name} | `{alert.id}` | item {alert.item} above {alert.above} | {alert.level}"
             f" | {sources} |"

@@ -6,7 +6,7 @@ sources, and what the person's priorities point to. Rendered with Rich.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -41,7 +41,7 @@ LEANING_WORDS = {
         "From your answers, no option is left: each one may not be safe or practical for you."
     ),
     "no_priorities": (
-        "None of the things you said matter to you point to an option that is left."
+        "No priority you told us about points to an option that is left."
         " So your answers do not lean toward any option."
     ),
     "not_clear": "Your answers do not point clearly to one option.",
@@ -118,19 +118,23 @@ def render_comparison(console: Console, kb: KnowledgeBase, therapies: Sequence[s
     console.print(f"\nKnowledge version {kb.version}, reviewed {kb.manifest.reviewed}. {DISCLAIMER}")
 
 
-def crisis_panel(crisis: dict[str, Any]) -> Panel:
-    """The crisis resources (`trdnav.crisis.CrisisResources.as_json`): the text, then each line."""
+def _crisis_panel(crisis: Mapping[str, Any]) -> Panel:
+    """The crisis resources (`trdnav.crisis.CrisisResources.as_json`): the text, then each line
+    (a web page with its address)."""
     body = Text(crisis["text"], style="bold")
     for line in crisis["lines"]:
-        body.append(f"\n  - {line['label']}")
+        web = line["href"].startswith("https://")  # a terminal cannot follow a link: show where it goes
+        body.append(f"\n  - {line['label']}" + (f": {line['href']}" if web else ""))
     return Panel(body, title=crisis["title"], border_style="red")
 
 
-def _alerts(result: dict[str, Any]) -> Iterable[Panel]:
-    for alert in result["alerts"]:
+def alert_panels(alerts: Sequence[Mapping[str, Any]], crisis: Mapping[str, Any] | None) -> Iterable[Panel]:
+    """What is printed before anything else, for a result or for refused answers alike: each item
+    alert, then the crisis resources when given."""
+    for alert in alerts:
         yield Panel(Text(alert["text"], style="bold"), title="Please read first", border_style="red")
-    if "crisis" in result:
-        yield crisis_panel(result["crisis"])
+    if crisis is not None:
+        yield _crisis_panel(crisis)
 
 
 def _status_table(kb: KnowledgeBase, result: dict[str, Any]) -> Table:
@@ -234,7 +238,7 @@ def _scores(kb: KnowledgeBase, result: dict[str, Any]) -> Iterable[str]:
 
 
 def render_assessment(console: Console, kb: KnowledgeBase, result: dict[str, Any]) -> None:
-    for panel in _alerts(result):
+    for panel in alert_panels(result["alerts"], result.get("crisis")):
         console.print(panel)
     console.print(_status_table(kb, result))
     for panel in _safety_details(kb, result):
