@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from trdnav.knowledge.clinical_numbers import Basis
 from trdnav.knowledge.loader import KnowledgeBase, KnowledgeError, load_from
-from trdnav.knowledge.schema import Basis
 
 DATA = Path(str(resources.files("trdnav.knowledge").joinpath("data")))
 

@@ -12,9 +12,79 @@ Each problem reads 'file: entry: message' so a content reviewer can find it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from pydantic import Field, model_validator
 
 from trdnav.knowledge.crosscheck import unknown_refs
-from trdnav.knowledge.schema import Citation, Item, Rule, ScreeningCoverage
+from trdnav.knowledge.schema import RULE_ID, Citation, EvidenceLabel, Item, Rule, Strict
+
+
+class CoverageCell(Strict):
+    """Whether one safety question bears on one therapy, with its sources or the reason it does not."""
+
+    bears: bool
+    citations: list[str] = Field(default_factory=list)
+    reason: str | None = Field(default=None, description="why the question does not bear on the therapy")
+    review_only: str | None = Field(
+        default=None, description="for a bearing question no rule tests: why flagging it for review is enough"
+    )
+
+    @model_validator(mode="after")
+    def _decided_with_grounds(self) -> CoverageCell:
+        if self.bears and not self.citations:
+            raise ValueError("a question that bears on a therapy needs the citations that say so")
+        if not self.bears and not self.reason:
+            raise ValueError("a question that does not bear on a therapy needs the reason")
+        if not self.bears and self.review_only:
+            raise ValueError("review_only only goes with bears: true")
+        return self
+
+
+class NotScreened(Strict):
+    """A risk the evidence names for a therapy that no question here asks about."""
+
+    risk: str
+    citations: list[str] = Field(min_length=1)
+
+
+class ScreenGap(Strict):
+    """Why a therapy's screen is incomplete: it then always needs review, with this reason."""
+
+    id: str = Field(pattern=RULE_ID)
+    not_screened: list[NotScreened] = Field(min_length=1)
+    patient_text: str
+    clinician_text: str
+    evidence: EvidenceLabel
+
+
+class TherapyScreenCoverage(Strict):
+    """What a therapy's screen was checked against, and whether the questions here cover it."""
+
+    screening: Literal["complete", "partial"]
+    checked_against: str
+    citations: list[str] = Field(min_length=1)
+    gap: ScreenGap | None = None
+
+    @model_validator(mode="after")
+    def _gap_fits(self) -> TherapyScreenCoverage:
+        if (self.screening == "partial") != (self.gap is not None):
+            raise ValueError(
+                "a partial screen needs a gap (what is not screened), and a complete one has none"
+            )
+        return self
+
+
+class ScreeningCoverage(Strict):
+    """`screening_coverage.yaml`: the safety-question x therapy table the knowledge base is held to."""
+
+    screens: dict[str, TherapyScreenCoverage] = Field(default_factory=dict)
+    context_items: dict[str, str] = Field(
+        default_factory=dict,
+        description="context items a safety rule may test, with why unanswered needs no review",
+    )
+    items: dict[str, dict[str, CoverageCell]] = Field(default_factory=dict)
+
 
 FILE = "screening_coverage.yaml"
 

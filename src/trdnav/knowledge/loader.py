@@ -17,31 +17,26 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from trdnav.core import model as core
-from trdnav.knowledge.coverage import coverage_problems
+from trdnav.knowledge.clinical_numbers import Basis, DosingFile, OutcomeRuleFile, SessionRangeFile, SureTest
+from trdnav.knowledge.coverage import ScreeningCoverage, coverage_problems
 from trdnav.knowledge.crosscheck import crosscheck, unknown_refs
 from trdnav.knowledge.schema import (
-    Basis,
     Citation,
     CitationFile,
     Consideration,
     ConsiderationFile,
     CrisisBlock,
     CrisisResourceFile,
-    DosingFile,
     Fact,
     Instrument,
     Item,
     ItemFile,
     Manifest,
-    OutcomeRuleFile,
     ProtocolEntry,
     ProtocolFile,
     Rule,
     RuleFile,
-    ScreeningCoverage,
-    SessionRangeFile,
     Step,
-    SureTest,
     Therapy,
 )
 

@@ -4,8 +4,9 @@ treatment protocol the course planner keeps, and every clinical number the cours
 from __future__ import annotations
 
 from trdnav.core.conditions import describe
+from trdnav.knowledge.clinical_numbers import Basis, DecimalRange
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.knowledge.schema import Basis, DecimalRange, ScheduledPhase
+from trdnav.knowledge.schema import ScheduledPhase
 
 OUTCOME_WORDS = {
     "contraindicated": "contraindicated",

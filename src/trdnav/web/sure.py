@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trdnav.knowledge.schema import SureItem, SureTest
+from trdnav.knowledge.clinical_numbers import SureItem, SureTest
 
 SURE_VALUES = ("yes", "no")
 
