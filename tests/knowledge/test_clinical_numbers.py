@@ -4,34 +4,20 @@ number that breaks these rules is refused at load, naming its file and entry."""
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
 import pytest
 
+from tests.knowledge.data_edits import edit, load_problems
 from trdnav.knowledge.clinical_numbers import Basis
 from trdnav.knowledge.loader import KnowledgeBase, KnowledgeError, load_from
 
-DATA = Path(str(resources.files("trdnav.knowledge").joinpath("data")))
-
-
-@pytest.fixture
-def data_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    return target
-
 
 def _problems_after(folder: Path, name: str, old: str, new: str) -> list[str]:
-    path = folder / name
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} once in {name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    with pytest.raises(KnowledgeError) as caught:
-        load_from(folder)  # type: ignore[arg-type]
-    return caught.value.problems
+    assert (folder / name).read_text(encoding="utf-8").count(old) == 1, f"{old!r} once in {name}"
+    edit(folder / name, old, new)
+    return load_problems(folder)
 
 
 def _numbers(kb: KnowledgeBase) -> list[tuple[str, Basis]]:

@@ -7,17 +7,14 @@ that disagrees with the table does not load.
 
 from __future__ import annotations
 
-import shutil
-from importlib import resources
 from pathlib import Path
 
 import pytest
 
 import trdnav
 from tests.conftest import all_no
+from tests.knowledge.data_edits import edit
 from trdnav.knowledge.loader import KnowledgeBase, KnowledgeError, load_from
-
-DATA = Path(str(resources.files("trdnav.knowledge").joinpath("data")))
 
 
 def _safety_items(kb: KnowledgeBase) -> list[str]:
@@ -117,19 +114,6 @@ def test_ect_implants_are_never_an_automatic_contraindication() -> None:
 # --- A knowledge base that disagrees with its table does not load ----------------------------
 
 
-@pytest.fixture
-def data_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    return target
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def _drop_ect_pregnancy_rule(folder: Path) -> None:
     path = folder / "rules" / "ect.yaml"
     text = path.read_text(encoding="utf-8")
@@ -180,7 +164,7 @@ BREAKAGES = [
 def test_a_knowledge_base_that_disagrees_with_its_table_does_not_load(
     data_copy: Path, what: str, file: str, old: str, new: str, fragment: str
 ) -> None:
-    _edit(data_copy / file, old, new)
+    edit(data_copy / file, old, new)
     with pytest.raises(KnowledgeError) as caught:
         load_from(data_copy)  # type: ignore[arg-type]
     assert any(fragment in p for p in caught.value.problems), caught.value.problems

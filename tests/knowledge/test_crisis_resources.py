@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.knowledge.test_loader import DATA, _edit, _problems
+from tests.knowledge.data_edits import DATA, edit, load_problems
 from trdnav.knowledge.loader import load
 
 EMERGENCY = {"US": "911", "CA": "911", "GB": "999", "AU": "000", "IE": "112"}
@@ -48,6 +48,6 @@ def test_the_ended_988_press_3_option_is_not_listed() -> None:
 def test_a_wrong_crisis_block_names_what_is_wrong(tmp_path: Path, old: str, new: str, fragment: str) -> None:
     folder = tmp_path / "data"
     shutil.copytree(DATA, folder)
-    _edit(folder / "crisis_resources.yaml", old, new)
-    problems = _problems(folder)
+    edit(folder / "crisis_resources.yaml", old, new)
+    problems = load_problems(folder)
     assert any(fragment in problem and "crisis_resources.yaml" in problem for problem in problems), problems

@@ -4,26 +4,18 @@ and every option can be favoured by some values."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 import trdnav
 from tests.conftest import all_no
-from tests.knowledge.test_loader import DATA, _edit, _problems
+from tests.knowledge.data_edits import edit, load_problems
 from trdnav.core.conditions import condition_values
 from trdnav.knowledge.loader import load, load_from
 from trdnav.web.forms import step_groups
 
 KB = load()
-
-
-@pytest.fixture
-def data_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    return target
 
 
 NOTE_ON_CONDITIONS = (
@@ -89,20 +81,20 @@ BREAKAGES: list[tuple[str, str, str, str, str]] = [
 def test_the_loader_refuses_an_unfair_or_incomplete_leaning_setup(
     data_copy: Path, what: str, file: str, old: str, new: str, fragment: str
 ) -> None:
-    _edit(data_copy / file, old, new)
-    problems = _problems(data_copy)
+    edit(data_copy / file, old, new)
+    problems = load_problems(data_copy)
     assert any(fragment in p for p in problems), problems
 
 
 def test_a_new_safety_question_placed_in_no_group_is_still_asked(data_copy: Path) -> None:
-    _edit(
+    edit(
         data_copy / "items.yaml",
         "  # --- Clinical context",
         '  - id: implant_check\n    kind: yes_no\n    section: safety\n    question: "Q?"\n'
         "    bears_on: []\n\n  # --- Clinical context",
     )
     undecided = '{bears: false, reason: "A test question."}'
-    _edit(
+    edit(
         data_copy / "screening_coverage.yaml",
         "\nitems:\n",
         "\nitems:\n  implant_check:\n"

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 
 import pytest
 import yaml
 
-from trdnav.knowledge.loader import KnowledgeBase, KnowledgeError, load_from
-
-DATA = Path(str(resources.files("trdnav.knowledge").joinpath("data")))
+from tests.knowledge.data_edits import edit, load_problems
+from trdnav.knowledge.loader import KnowledgeBase, load_from
 
 CONTRACT_V1_ITEMS = {
     "seizure_history",
@@ -90,25 +87,6 @@ def test_instruments_carry_loinc_codes(kb: KnowledgeBase) -> None:
     assert phq9.items[8].loinc == "44260-8"
     assert [a.loinc for a in phq9.answers] == ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
     assert kb.instruments["gad7"].loinc_total == "70274-6"
-
-
-@pytest.fixture
-def data_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    return target
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _problems(folder: Path) -> list[str]:
-    with pytest.raises(KnowledgeError) as caught:
-        load_from(folder)  # type: ignore[arg-type]
-    return caught.value.problems
 
 
 def test_the_untouched_copy_loads(data_copy: Path) -> None:
@@ -204,8 +182,8 @@ BREAKAGES: list[tuple[str, str, str, str, str]] = [
 def test_a_broken_knowledge_base_names_the_file_and_entry(
     data_copy: Path, what: str, file: str, old: str, new: str, fragment: str
 ) -> None:
-    _edit(data_copy / file, old, new)
-    problems = _problems(data_copy)
+    edit(data_copy / file, old, new)
+    problems = load_problems(data_copy)
     assert any(fragment in p for p in problems), problems
 
 
@@ -229,4 +207,4 @@ def _missing_therapy(folder: Path) -> None:
 )
 def test_therapy_file_problems(data_copy: Path, breakage: Callable[[Path], None], fragment: str) -> None:
     breakage(data_copy)
-    assert any(fragment in p for p in _problems(data_copy))
+    assert any(fragment in p for p in load_problems(data_copy))

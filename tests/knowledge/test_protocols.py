@@ -13,7 +13,7 @@ import pytest
 import textstat
 import yaml
 
-from tests.knowledge.test_loader import DATA
+from tests.knowledge.data_edits import DATA
 from trdnav.knowledge.loader import KnowledgeError, load, load_from
 
 KB = load()
