@@ -200,6 +200,22 @@ def test_the_rest_is_replanned_after_a_moved_session() -> None:
     assert rest.problems == ()
 
 
+def test_replanning_after_the_last_slot_still_reports_the_sessions_no_plan_could_fill() -> None:
+    """Found by Hypothesis: a clinic open on Monday mornings only cannot hold esketamine's twice-weekly
+    induction, so its first plan leaves induction slots empty. Moving the last planned session (to
+    where it already was) re-plans nothing, and must still say which sessions are missing."""
+    mondays = Opening(frozenset({0}), dt.time(6, 0), dt.time(8, 30), "America/New_York")
+    protocol = PROTOCOLS["esketamine_label"].plan
+    start = dt.date(2026, 1, 5)
+    plan = plan_course(protocol, start, mondays, frozenset(), frozenset())
+    assert any("could not be planned" in problem for problem in plan.problems)
+    *kept, last = plan.sessions
+    assert check_move(protocol, mondays, frozenset(), frozenset(), kept, last.starts_at) == []
+    rest = replan(protocol, start, mondays, frozenset(), frozenset(), plan.sessions, last.starts_at)
+    assert rest.sessions == ()
+    assert any("could not be planned" in problem for problem in rest.problems), rest.problems
+
+
 # --- the clinic's holiday calendar -------------------------------------------------------------
 
 

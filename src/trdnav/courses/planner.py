@@ -135,8 +135,8 @@ def _plan(
     ordered_kept = sorted(kept, key=lambda session: session.starts_at)
     history, position = _history_of(zone, phases, order, ordered_kept)
     number = max((session.number for session in ordered_kept), default=0) + 1
-    if position >= total:
-        return Plan((), ())
+    if position >= total:  # every slot is behind us; slots an earlier plan left empty stay reported
+        return Plan((), tuple(_shortfall(phases, total, len(history.starts), ())))
     problems: list[str] = []
     per_opening = sessions_per_opening(protocol, opening)
     if per_opening == 0:
@@ -221,15 +221,22 @@ def _plan(
             number += 1
             position += 1
         day += dt.timedelta(days=1)
-    held = len(history.starts)
     if stop_reason is not None:
         problems.append(f"{stop_reason}: {total - position} of {total} sessions could not be planned.")
-    elif held < total and not any("could not be planned" in problem for problem in problems):
-        problems.append(f"{total - held} of {total} sessions could not be planned in earlier plans.")
+    problems.extend(_shortfall(phases, total, len(history.starts), problems))
+    return Plan(tuple(new_sessions), tuple(problems))
+
+
+def _shortfall(phases: Sequence[Phase], total: int, held: int, problems: Sequence[str]) -> list[str]:
+    """What the course lacks when ``held`` sessions are all it has: slots no plan could fill (unless
+    a problem already says so), and fewer sessions than a full course needs."""
+    found: list[str] = []
+    if held < total and not any("could not be planned" in problem for problem in problems):
+        found.append(f"{total - held} of {total} sessions could not be planned in earlier plans.")
     needed = sum(phase.min_sessions for phase in phases)
     if held < needed:
-        problems.append(f"Only {held} sessions are planned, fewer than the {needed} a full course needs.")
-    return Plan(tuple(new_sessions), tuple(problems))
+        found.append(f"Only {held} sessions are planned, fewer than the {needed} a full course needs.")
+    return found
 
 
 def plan_course(
