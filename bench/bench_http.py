@@ -5,12 +5,16 @@ when installed, 127.0.0.1 on a free port) and are driven by wrk (Debian package 
 same realistic document (examples/ketamine-leaning.json), in the same run:
 
 1. maximum throughput of the echo app and of the real app (closed loop, fixed connections), in
-   five alternating rounds (echo, then evaluate); the ratio counts per round, so that a change
-   in the machine's other load hits both runs of a round alike, and the median ratio is the result;
+   five alternating rounds (echo then evaluate, then the other way round, and so on); the ratio
+   counts per round, so that a change in the machine's other load hits both runs of a round alike,
+   and the median of the per-round ratios is the result, with their spread;
 2. latency of the real app at about half its maximum throughput. wrk has no rate setting (wrk2 is
    not packaged), so each connection waits a fixed delay before each request (wrk's ``delay()``
    hook), calibrated in a short run to reach half the measured maximum; wrk's ``--latency``
    distribution then gives the p99.
+
+The echo reads and writes JSON with the same libraries as the real route (`bench/echo_app.py`), so
+the ratio counts only what the app adds: middleware, the answer checks and the assessment.
 
 Goals: evaluate >= 0.8x the echo's throughput; p99 <= 20 ms at half load. Every server started
 here is stopped at the end, also on error.
@@ -36,6 +40,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from paired_rounds import RatioSummary, round_order
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "examples" / "ketamine-leaning.json"
@@ -169,7 +175,7 @@ def _median(runs: list[Run]) -> Run:
 def _report(label: str, run: Run) -> None:
     errors = f", {run.errors} non-2xx" if run.errors else ""
     print(
-        f"  {label:<34} {run.requests_per_second:9,.0f} req/s   p50 {run.p50_ms:6.2f} ms   "
+        f"  {label:<40} {run.requests_per_second:9,.0f} req/s   p50 {run.p50_ms:6.2f} ms   "
         f"p99 {run.p99_ms:6.2f} ms{errors}"
     )
     if run.errors:
@@ -198,11 +204,11 @@ def main() -> None:
         ):
             for warm_up in (echo_port, port):
                 wrk(warm_up, 2, CONNECTIONS, flat_out)
-            # Alternate the two apps, so that a change in the machine's other load hits both alike.
-            echo_runs, evaluate_runs = [], []
-            for _ in range(ROUNDS):
-                echo_runs.append(wrk(echo_port, args.seconds, CONNECTIONS, flat_out))
-                evaluate_runs.append(wrk(port, args.seconds, CONNECTIONS, flat_out))
+            runs_by_port: dict[int, list[Run]] = {echo_port: [], port: []}
+            for round_number in range(ROUNDS):
+                for app_port in round_order(round_number, [echo_port, port]):
+                    runs_by_port[app_port].append(wrk(app_port, args.seconds, CONNECTIONS, flat_out))
+            echo_runs, evaluate_runs = runs_by_port[echo_port], runs_by_port[port]
             echo, evaluate = _median(echo_runs), _median(evaluate_runs)
             target = evaluate.requests_per_second / 2
             # Each connection waits `delay` ms, then sends: one request per (delay + latency) ms, so
@@ -220,19 +226,20 @@ def main() -> None:
     )
     for label, runs in (("echo", echo_runs), ("evaluate", evaluate_runs)):
         print(f"  {label} runs: " + ", ".join(f"{run.requests_per_second:,.0f}" for run in runs) + " req/s")
-    _report("echo (bare FastAPI, parse + echo)", echo)
+    _report("echo (bare FastAPI, API-style JSON echo)", echo)
     _report("POST /api/v1/assessments:evaluate", evaluate)
     print(f"\nhalf load ({HALF_LOAD_CONNECTIONS} connections, each waiting {delay} ms before each request):")
     _report("POST /api/v1/assessments:evaluate", half)
 
-    rounds = zip(echo_runs, evaluate_runs, strict=True)
-    ratios = sorted(mine.requests_per_second / echo.requests_per_second for echo, mine in rounds)
-    ratio = ratios[len(ratios) // 2]
+    summary = RatioSummary.of_rates(
+        [run.requests_per_second for run in evaluate_runs], [run.requests_per_second for run in echo_runs]
+    )
     load = half.requests_per_second / evaluate.requests_per_second
+    ratios = ", ".join(f"{ratio:.2f}" for ratio in summary.ratios)
     print(
-        "\nthroughput ratio evaluate/echo per round: " + ", ".join(f"{r:.2f}" for r in ratios) + "\n"
-        f"median ratio: {ratio:.2f}x "
-        f"(goal >= {THROUGHPUT_GOAL}x: {'meets' if ratio >= THROUGHPUT_GOAL else 'MISSES'})"
+        f"\nthroughput ratio evaluate/echo per round (sorted): {ratios}\n"
+        f"median ratio: {summary.describe()} "
+        f"(goal >= {THROUGHPUT_GOAL}x: {'meets' if summary.median >= THROUGHPUT_GOAL else 'MISSES'})"
     )
     print(
         f"p99 at {load:.0%} of max throughput: {half.p99_ms:.2f} ms "
