@@ -8,7 +8,7 @@ from pathlib import Path
 import trdnav.core
 
 CORE = Path(trdnav.core.__file__).parent
-ALLOWED_STDLIB = {"__future__", "collections", "dataclasses", "difflib", "typing"}
+ALLOWED_STDLIB = {"__future__", "collections", "dataclasses", "decimal", "difflib", "typing"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -241,8 +241,8 @@ def render_assessment(console: Console, kb: KnowledgeBase, result: dict[str, Any
     for panel in alert_panels(result["alerts"], result.get("crisis")):
         console.print(panel)
     console.print(_status_table(kb, result))
-    for panel in _safety_details(kb, result):
-        console.print(panel)
+    for detail in _safety_details(kb, result):
+        console.print(detail)
     console.print(_priorities(kb, result))
     for line in _scores(kb, result):
         console.print(line)
