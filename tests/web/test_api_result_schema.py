@@ -71,6 +71,12 @@ def test_the_core_types_docstrings_are_the_published_descriptions(components: di
     )
 
 
+def test_the_core_types_bounds_are_published(components: dict[str, Any]) -> None:
+    assert components["Score"]["properties"]["total"]["minimum"] == 0
+    assert components["TherapyTally"]["properties"]["total"]["minimum"] == 0
+    assert components["TallyLine"]["properties"]["multiplier"]["minimum"] == 1
+
+
 @pytest.mark.parametrize("name", ["item9-positive.json", "tms-leaning.json"])
 def test_a_real_result_is_an_instance_of_the_core_type(client: TestClient, name: str) -> None:
     document = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))

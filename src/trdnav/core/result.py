@@ -9,11 +9,30 @@ description. Each attribute's docstring is its description in that schema.
 ``from __future__ import annotations``: the classes' ``__required_keys__`` are then right at run time.
 """
 
-from typing import Literal, NotRequired
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
 from trdnav.core.model import Evidence, Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class AtLeast:
+    """The least value an integer field takes, published as the JSON Schema's ``minimum``
+    (pydantic calls this method for metadata in ``Annotated``; the core does not import pydantic)."""
+
+    minimum: int
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: object, handler: Callable[[object], dict[str, Any]]
+    ) -> dict[str, Any]:
+        return {**handler(core_schema), "minimum": self.minimum}
+
+
+Count = Annotated[int, AtLeast(0)]
+Positive = Annotated[int, AtLeast(1)]
 
 Safety = Literal["contraindicated", "needs_review", "no_known_concerns"]
 
@@ -83,8 +102,8 @@ class Alert(TypedDict):
 class Score(TypedDict):
     """A questionnaire's total and its severity band."""
 
-    total: int
-    """The sum of the item answers (0 or more)"""
+    total: Count
+    """The sum of the item answers"""
     severity: str
 
 
@@ -102,7 +121,7 @@ class Priority(TypedDict):
     """The person's answers (item ids) this priority comes from"""
     top_priority: bool
     """The person listed it under top_priorities"""
-    points: int
+    points: Count
     """Weight, times the top-priority multiplier; 0 for information notes"""
 
 
@@ -112,16 +131,16 @@ class TallyLine(TypedDict):
     priority: str
     """The priority (consideration) id"""
     items: list[str]
-    weight: int
-    multiplier: int
+    weight: Positive
+    multiplier: Positive
     """The top-priority multiplier, or 1"""
-    points: int
+    points: Positive
 
 
 class TherapyTally(TypedDict):
     """The points the person's priorities gave one option, and their total."""
 
-    total: int
+    total: Count
     remaining: bool
     """Not contraindicated and no practical barrier: can be the leaning"""
     points: list[TallyLine]
