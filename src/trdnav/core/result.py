@@ -55,14 +55,12 @@ class Reason(TypedDict):
 
 
 class SafetyResult(TypedDict):
-    """One therapy's safety screen (the first fields of its `TherapyResult`)."""
+    """One therapy's safety screen: the first fields of its `TherapyResult` (described there)."""
 
     safety: Safety
     reasons: list[Reason]
     notes: list[Reason]
-    """Information that does not change the safety status"""
     unanswered: list[str]
-    """Safety items for this therapy not answered, or unsure"""
 
 
 class BarrierDetail(TypedDict):
@@ -77,7 +75,7 @@ class BarrierDetail(TypedDict):
 class TherapyResult(TypedDict):
     """One therapy's result: its safety screen, practical barriers and the priorities favouring it."""
 
-    # the fields of SafetyResult again, not inherited: pydantic reads the docstrings of a class's own fields
+    # SafetyResult's fields again, not inherited: pydantic reads the docstrings of a class's own fields
     safety: Safety
     reasons: list[Reason]
     notes: list[Reason]
@@ -193,9 +191,9 @@ class AssessmentResult(TypedDict):
 def _described_by_docstrings(*classes: object) -> None:
     """Have pydantic (the web layer's OpenAPI) read each attribute docstring above as the field's
     description: pydantic's config for a TypedDict is this class attribute (the core does not
-    import pydantic)."""
+    import pydantic). ``setattr``: to mypy, an ``object`` has no such attribute to assign."""
     for cls in classes:
-        setattr(cls, "__pydantic_config__", {"use_attribute_docstrings": True})  # noqa: B010 (object has no such attribute for mypy)
+        setattr(cls, "__pydantic_config__", {"use_attribute_docstrings": True})  # noqa: B010
 
 
 _described_by_docstrings(
