@@ -22,14 +22,15 @@ system-packages:
 run: $(STAMP)
 	$(BIN)/trdnav serve --host 127.0.0.1 --port 8000
 
-## test: lint, strict typing of the core and knowledge base, and every test (SQLite and PostgreSQL)
+## test: lint (style, import layers, strict typing of the whole package) and every test (SQLite and PostgreSQL)
 test: lint $(STAMP) system-packages
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy src/trdnav/core src/trdnav/knowledge
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy src/trdnav
 
 ## bench: trdnav.assess against a JSON round trip; the HTTP API against a bare echo app (wrk)
 bench: $(STAMP) system-packages

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B.careplan import CarePlan
 
-from trdnav.courses.protocol import Phase, Protocol
+from trdnav.core.protocol import Phase, Protocol
 from trdnav.fhir.careplan import CarePlanVisit, course_careplan
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -13,16 +13,16 @@ The public library API is small and stable:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from trdnav.core import InputProblem, InvalidAnswers, evaluate, parse_answers, parse_therapies
+from trdnav.core.result import AssessmentResult
 from trdnav.knowledge.loader import load
 
 __version__ = "0.1.0"
 __all__ = ["InputProblem", "InvalidAnswers", "__version__", "assess"]
 
 
-def assess(document: object, therapies: Sequence[str] | None = None) -> dict[str, Any]:
+def assess(document: object, therapies: Sequence[str] | None = None) -> AssessmentResult:
     """Assess one person's answers against the shipped knowledge base.
 
     ``therapies`` picks the options to compare (default: IV ketamine and TMS).

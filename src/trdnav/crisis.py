@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from trdnav.core.result import AssessmentResult, CrisisResourcesBody
 from trdnav.knowledge.loader import load
 
 
@@ -31,12 +32,12 @@ class CrisisResources:
     country: str | None  # the knowledge base's block; None for a clinic's own resources
     checked: dt.date | None  # when the knowledge base's block was last checked
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> CrisisResourcesBody:
         """The form used in API results and problem documents (``crisis``)."""
         return {
             "title": self.title,
             "text": self.text,
-            "lines": [line.model_dump() for line in self.lines],
+            "lines": [{"label": line.label, "href": line.href} for line in self.lines],
             "country": self.country,
             "checked": self.checked.isoformat() if self.checked else None,
         }
@@ -75,7 +76,7 @@ def urgent(alerts: Sequence[Mapping[str, Any]]) -> bool:
     return any(alert["level"] == "urgent" for alert in alerts)
 
 
-def with_crisis(result: dict[str, Any], resources: CrisisResources) -> dict[str, Any]:
+def with_crisis(result: AssessmentResult, resources: CrisisResources) -> AssessmentResult:
     """The contract result with ``crisis`` added when an urgent alert is present (v1 allows extra keys)."""
     if urgent(result["alerts"]):
         result["crisis"] = resources.as_json()

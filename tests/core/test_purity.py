@@ -8,7 +8,16 @@ from pathlib import Path
 import trdnav.core
 
 CORE = Path(trdnav.core.__file__).parent
-ALLOWED_STDLIB = {"__future__", "collections", "dataclasses", "difflib", "typing"}
+# typing_extensions: the standard typing module backported (pydantic reads its TypedDict before 3.12)
+ALLOWED_STDLIB = {
+    "__future__",
+    "collections",
+    "dataclasses",
+    "decimal",
+    "difflib",
+    "typing",
+    "typing_extensions",
+}
 
 
 def _imports(path: Path) -> set[str]:

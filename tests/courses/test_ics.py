@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
+from trdnav.core.protocol import Phase, Protocol
 from trdnav.courses.ics import CalendarVisit, course_calendar
-from trdnav.courses.protocol import Phase, Protocol
 
 NEW_YORK = ZoneInfo("America/New_York")
 STAMP = dt.datetime(2026, 10, 20, 12, 0, tzinfo=dt.UTC)

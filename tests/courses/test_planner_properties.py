@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from trdnav.core.protocol import Phase, Protocol
 from trdnav.courses.planner import Opening, Plan, PlannedSession, check_move, plan_course, replan
-from trdnav.courses.protocol import Phase, Protocol
 from trdnav.knowledge.loader import load
 
 PROTOCOLS = sorted(load().protocols.values(), key=lambda entry: entry.id)

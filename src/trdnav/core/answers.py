@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from trdnav.core.model import YES_NO, Engine, ItemSpec
-from trdnav.core.scores import Alert, given_item_alerts
+from trdnav.core.result import Alert
+from trdnav.core.scores import given_item_alerts
 
 DOCUMENT = "(document)"
 

@@ -7,7 +7,7 @@ engine only ever sees them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 from trdnav.core.conditions import Condition
 
@@ -17,7 +17,7 @@ Outcome = Literal["contraindicated", "needs_review", "information"]
 Evidence = Literal["verified", "secondary", "unverified", "clinical_opinion"]
 
 YES_NO: tuple[str, ...] = ("yes", "no", "unsure")
-CONTRACT_VERSION = 1
+CONTRACT_VERSION: Final = 1  # the contract this engine implements (the loader refuses any other)
 TOP_PRIORITIES = "top_priorities"
 """The contract §1.3 item listing the priorities that matter most; they count more."""
 

@@ -12,62 +12,19 @@ the next by ``leaning_margin``. It is never a prescription.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal, TypedDict
 
 from trdnav.core.model import TOP_PRIORITIES, Engine
-
-LeaningBasis = Literal["priorities", "only_option", "none_remaining", "no_priorities", "not_clear"]
-"""Why the leaning is what it is: the person's priorities clearly favour it; it is the only option
-left after the safety screen and the practical barriers; no option is left; no stated priority
-points to any remaining option; or priorities point but no option leads by the margin."""
-
-
-class Priority(TypedDict):
-    id: str
-    favours: list[str]
-    weight: int
-    text: str
-    clinician_text: str
-    citations: list[str]
-    evidence: str
-    items: list[str]
-    """The person's answers this priority comes from (contract item ids)."""
-    top_priority: bool
-    """The person listed one of ``items`` under ``top_priorities``."""
-    points: int
-    """What it adds to each option it favours: its weight, times the multiplier if a top priority."""
-
-
-class TallyLine(TypedDict):
-    priority: str
-    items: list[str]
-    weight: int
-    multiplier: int
-    points: int
-
-
-class TherapyTally(TypedDict):
-    total: int
-    remaining: bool
-    """Not contraindicated and with no practical barrier: only these can be the leaning."""
-    points: list[TallyLine]
-
-
-class BarrierFound(TypedDict):
-    id: str
-    text: str
-    clinician_text: str
-    citations: list[str]
+from trdnav.core.result import BarrierDetail, LeaningBasis, Priority, TallyLine, TherapyTally
 
 
 def barriers(
     engine: Engine, therapies: Sequence[str], answers: Mapping[str, object]
-) -> dict[str, list[BarrierFound]]:
+) -> dict[str, list[BarrierDetail]]:
     """The practical barriers each therapy meets, in knowledge-base order."""
-    found: dict[str, list[BarrierFound]] = {t: [] for t in therapies}
+    found: dict[str, list[BarrierDetail]] = {t: [] for t in therapies}
     for barrier in engine.barriers:
         if barrier.when.holds(answers):
-            entry: BarrierFound = {
+            entry: BarrierDetail = {
                 "id": barrier.id,
                 "text": barrier.patient_text,
                 "clinician_text": barrier.clinician_text,

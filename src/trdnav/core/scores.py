@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 from trdnav.core.model import Instrument
-
-
-class Score(TypedDict):
-    total: int
-    severity: str
-
-
-class Alert(TypedDict):
-    id: str
-    level: str
-    text: str
+from trdnav.core.result import Alert, Score
 
 
 def severity(instrument: Instrument, total: int) -> str:

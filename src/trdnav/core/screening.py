@@ -9,25 +9,9 @@ evidence calls for (its reason says what is not asked).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypedDict
 
 from trdnav.core.model import Engine, IncompleteScreen, SafetyRule
-
-
-class Reason(TypedDict):
-    rule: str
-    outcome: str
-    text: str
-    clinician_text: str
-    citations: list[str]
-    evidence: str
-
-
-class SafetyResult(TypedDict):
-    safety: str
-    reasons: list[Reason]
-    notes: list[Reason]
-    unanswered: list[str]
+from trdnav.core.result import Reason, Safety, SafetyResult
 
 
 def _reason(rule: SafetyRule | IncompleteScreen) -> Reason:
@@ -59,6 +43,7 @@ def screen(engine: Engine, therapy: str, answers: Mapping[str, object]) -> Safet
     unanswered = [
         item for item in engine.safety_items_by_therapy[therapy] if answers.get(item, "unsure") == "unsure"
     ]
+    safety: Safety
     if contraindicated:
         safety = "contraindicated"
     elif reasons or unanswered:

@@ -14,7 +14,8 @@ import datetime as dt
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from trdnav.courses.outcomes import Baseline, OutcomeRules, Score
+from trdnav.core.course_numbers import OutcomeRules
+from trdnav.courses.outcomes import Baseline, Score
 
 WIDTH, HEIGHT = 640, 360
 LEFT, RIGHT, TOP, BOTTOM = 64, 600, 16, 280  # the plot area

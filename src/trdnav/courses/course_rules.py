@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from trdnav.core.protocol import Phase, Protocol
 from trdnav.courses.opening import Opening
-from trdnav.courses.protocol import Phase, Protocol
 
 COURSE_LENGTH, PHASE_LENGTH, SPACING = "course_length", "phase_length", "spacing"
 WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")

@@ -26,48 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from trdnav.core.course_numbers import KetamineDoseLimits, plain_number
+
 TENTH = Decimal("0.1")
 HUNDREDTH = Decimal("0.01")
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """An allowed range, both ends included, with the most decimal places a value may have."""
-
-    label: str  # how the field is named in messages: "Weight"
-    low: Decimal
-    high: Decimal
-    unit: str  # "kg", "mg/kg", "mg/mL", "min"
-    places: int  # 1: "70.5" is accepted, "70.55" is refused as a likely typing error
-
-    def problem(self, value: Decimal) -> str | None:
-        """The message for a value this limit refuses, or None."""
-        if not value.is_finite():
-            return f"{self.label}: enter a number in {self.unit}."
-        shown = _plain(value)
-        if value < self.low or value > self.high:
-            return (
-                f"{self.label}: {shown} {self.unit} is outside the allowed range of "
-                f"{_plain(self.low)} to {_plain(self.high)} {self.unit}."
-            )
-        exponent = value.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > self.places:
-            allowed = {0: "a whole number", 1: "at most 1 decimal place"}.get(
-                self.places, f"at most {self.places} decimal places"
-            )
-            return f"{self.label}: {shown} {self.unit} has too many decimal places; enter {allowed}."
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class KetamineDoseLimits:
-    """The clinic's safety limits for one IV ketamine infusion (from the knowledge base's ``dosing.yaml``)."""
-
-    weight_kg: Limit
-    dose_mg_per_kg: Limit
-    concentration_mg_per_ml: Limit
-    infusion_minutes: Limit
-    max_dose_mg: Decimal  # the most one infusion may contain, whatever the weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,18 +54,13 @@ class DoseError(ValueError):
         self.errors = errors
 
 
-def _plain(value: Decimal) -> str:
-    """A number as a person writes it: "70", "0.5", "1.25" (no exponent, no trailing zeros)."""
-    return format(value.normalize(), "f")
-
-
 def _round(value: Decimal, step: Decimal = TENTH) -> Decimal:
     return value.quantize(step, rounding=ROUND_HALF_UP)
 
 
 def _one_place(value: Decimal) -> str:
     """At least one decimal place: 1 → "1.0", 2.25 → "2.25"."""
-    text = _plain(value)
+    text = plain_number(value)
     return text if "." in text else f"{text}.0"
 
 
@@ -132,7 +89,8 @@ def compute_ketamine_dose(
         raise DoseError(
             {
                 "dose_mg": f"Computed dose: {dose_mg} mg is above the clinic's maximum of "
-                f"{_plain(limits.max_dose_mg)} mg for one infusion. Check the weight and the ordered dose."
+                f"{plain_number(limits.max_dose_mg)} mg for one infusion. "
+                "Check the weight and the ordered dose."
             }
         )
     exact_volume = dose_mg / concentration

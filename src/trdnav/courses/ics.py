@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
-from trdnav.courses.protocol import Protocol
+from trdnav.core.protocol import Protocol
 
 PRODID = "-//TRD Navigator//Treatment course calendar//EN"
 SHOWN_STATUSES = frozenset({"planned", "done"})

@@ -25,40 +25,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from trdnav.core.course_numbers import OutcomeRules
+
 CHECKIN_EVERY_DAYS = 7
 CHECKIN_WINDOW_DAYS = 3  # a score this many days either side of a due date meets it
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeRules:
-    """The PHQ-9 thresholds, from the knowledge base (``outcome_rules.yaml``)."""
-
-    remission_below: int  # a PHQ-9 total strictly below this is remission
-    response_percent: int  # a drop of at least this percentage from baseline is response
-    improving_percent: int  # a smaller drop of at least this percentage is "improving"
-    halfway_percent: int  # less improvement than this at halfway raises the flag
-
-    @property
-    def response_definition(self) -> str:
-        return f"Response: PHQ-9 total at least {self.response_percent}% below baseline."
-
-    @property
-    def remission_definition(self) -> str:
-        return f"Remission: PHQ-9 total below {self.remission_below}."
-
-    @property
-    def status_words(self) -> dict[str, str]:
-        """Words for each key `status` returns."""
-        return {
-            "remitted": f"Remitted (PHQ-9 below {self.remission_below})",
-            "responding": f"Responding (PHQ-9 at least {self.response_percent}% below baseline)",
-            "improving": f"Improving (PHQ-9 {self.improving_percent}% to under "
-            f"{self.response_percent}% below baseline)",
-            "not_improving": f"Not improving (PHQ-9 less than {self.improving_percent}% below baseline)",
-            "no_scores": "No scores yet since the course began",
-            "no_baseline": "No baseline PHQ-9",
-            "baseline_too_low": "Baseline too low to measure change (PHQ-9 baseline 0)",
-        }
 
 
 @dataclass(frozen=True, slots=True)

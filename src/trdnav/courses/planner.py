@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from trdnav.core.protocol import Phase, Protocol
 from trdnav.courses.course_rules import (
     COURSE_LENGTH,
     PHASE_LENGTH,
@@ -34,7 +35,6 @@ from trdnav.courses.course_rules import (
     time_problem,
 )
 from trdnav.courses.opening import Opening, public_holidays
-from trdnav.courses.protocol import Phase, Protocol
 
 __all__ = ["Opening", "Plan", "PlannedSession", "check_move", "plan_course", "public_holidays", "replan"]
 

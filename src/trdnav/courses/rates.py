@@ -16,7 +16,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from trdnav.courses.outcomes import OutcomeRules, is_remission, is_response
+from trdnav.core.course_numbers import OutcomeRules
+from trdnav.courses.outcomes import is_remission, is_response
 
 Z_95 = 1.959964
 INTERVAL_METHOD = "95% confidence interval: Wilson score interval."

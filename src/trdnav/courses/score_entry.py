@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from trdnav.core.model import Instrument
-from trdnav.core.scores import Alert, given_item_alerts
+from trdnav.core.result import Alert
+from trdnav.core.scores import given_item_alerts
 
 INSTRUMENTS: dict[str, tuple[str, int]] = {"phq9": ("PHQ-9", 9), "gad7": ("GAD-7", 7)}  # name, items
 ITEM_MAXIMUM = 3

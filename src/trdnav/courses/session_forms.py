@@ -22,28 +22,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from trdnav.core.course_numbers import KetamineDoseLimits, SessionRanges
 from trdnav.courses import session_fields as read
-from trdnav.courses.dosing import DoseCalculation, DoseError, KetamineDoseLimits, compute_ketamine_dose
+from trdnav.courses.dosing import DoseCalculation, DoseError, compute_ketamine_dose
 from trdnav.courses.session_fields import Errors, FormValues
 
 KINDS = {"iv_ketamine": "IV ketamine infusion", "tms": "TMS session"}
-
-Range = tuple[int, int]  # lowest and highest allowed, both included
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRanges:
-    """The plausible range of each number in a session record (from ``session_ranges.yaml``)."""
-
-    systolic: Range  # mmHg
-    diastolic: Range  # mmHg
-    heart_rate: Range  # beats a minute
-    dissociation: Range  # clinician's rating at its peak, 0 none to 10 severe
-    motor_threshold: Range  # % of the stimulator's maximum output
-    intensity: Range  # % of motor threshold
-    pulses: Range
-    scalp_pain: Range  # 0 none to 10 worst
-
 
 VITALS_MOMENTS = {
     "before": "before the infusion",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from trdnav.courses.protocol import Protocol
+from trdnav.core.protocol import Protocol
 
 BASE = "https://trdnav.example/fhir"
 COURSE_IDENTIFIER_SYSTEM = f"{BASE}/NamingSystem/course"

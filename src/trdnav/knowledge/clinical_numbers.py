@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from trdnav.courses import dosing, outcomes, session_forms
+from trdnav.core.course_numbers import KetamineDoseLimits, Limit, OutcomeRules, SessionRanges
 from trdnav.knowledge.schema import SNAKE_ID, EvidenceLabel, Sourced, Strict
 
 
@@ -50,9 +50,9 @@ class OutcomeRuleFile(Strict):
         return [(name, getattr(self, name)) for name in type(self).model_fields]
 
     @property
-    def rules(self) -> outcomes.OutcomeRules:
+    def rules(self) -> OutcomeRules:
         """The thresholds as the course code reads them."""
-        return outcomes.OutcomeRules(
+        return OutcomeRules(
             remission_below=self.remission_below.value,
             response_percent=self.response_percent.value,
             improving_percent=self.improving_percent.value,
@@ -74,8 +74,8 @@ class DecimalRange(Basis):
         return self
 
     @property
-    def limit(self) -> dosing.Limit:
-        return dosing.Limit(self.label, self.low, self.high, self.unit, self.places)
+    def limit(self) -> Limit:
+        return Limit(self.label, self.low, self.high, self.unit, self.places)
 
 
 class DoseCap(Basis):
@@ -93,9 +93,9 @@ class KetamineDosing(Strict):
         return [(name, getattr(self, name)) for name in type(self).model_fields]
 
     @property
-    def limits(self) -> dosing.KetamineDoseLimits:
+    def limits(self) -> KetamineDoseLimits:
         """The limits as the dose calculator reads them."""
-        return dosing.KetamineDoseLimits(
+        return KetamineDoseLimits(
             weight_kg=self.weight_kg.limit,
             dose_mg_per_kg=self.dose_mg_per_kg.limit,
             concentration_mg_per_ml=self.concentration_mg_per_ml.limit,
@@ -153,10 +153,10 @@ class SessionRangeFile(Strict):
         ]
 
     @property
-    def ranges(self) -> session_forms.SessionRanges:
+    def ranges(self) -> SessionRanges:
         """The ranges as the session forms read them."""
         infusion, tms = self.infusion, self.tms
-        return session_forms.SessionRanges(
+        return SessionRanges(
             systolic=infusion.systolic_mmhg.pair,
             diastolic=infusion.diastolic_mmhg.pair,
             heart_rate=infusion.heart_rate_per_minute.pair,

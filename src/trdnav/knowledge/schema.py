@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from trdnav.core.conditions import Condition, parse_condition
 from trdnav.core.model import ItemSpec
-from trdnav.courses.protocol import Phase, Protocol
+from trdnav.core.protocol import Phase, Protocol
 
 EvidenceLabel = Literal["verified", "secondary", "unverified", "clinical_opinion"]
 ItemKind = Literal["yes_no", "integer", "scores", "words", "word"]
@@ -329,7 +329,7 @@ class CitationFile(Strict):
 
 
 class ScheduledPhase(Strict):
-    """One stretch of a course with one rhythm (see `trdnav.courses.protocol.Phase`)."""
+    """One stretch of a course with one rhythm (see `trdnav.core.protocol.Phase`)."""
 
     name: str = Field(pattern=SNAKE_ID)
     sessions: int = Field(ge=1)

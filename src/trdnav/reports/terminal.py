@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trdnav.core.model import TOP_PRIORITIES
+from trdnav.core.result import AssessmentResult
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.schema import Fact
 
@@ -137,7 +138,7 @@ def alert_panels(alerts: Sequence[Mapping[str, Any]], crisis: Mapping[str, Any] 
         yield _crisis_panel(crisis)
 
 
-def _status_table(kb: KnowledgeBase, result: dict[str, Any]) -> Table:
+def _status_table(kb: KnowledgeBase, result: AssessmentResult) -> Table:
     therapies = list(result["therapies"])
     table = Table(title="Your results side by side", show_lines=True, expand=True)
     table.add_column("", style="bold")
@@ -160,7 +161,7 @@ def _status_table(kb: KnowledgeBase, result: dict[str, Any]) -> Table:
     return table
 
 
-def _safety_details(kb: KnowledgeBase, result: dict[str, Any]) -> Iterable[RenderableType]:
+def _safety_details(kb: KnowledgeBase, result: AssessmentResult) -> Iterable[RenderableType]:
     for therapy, entry in result["therapies"].items():
         name = kb.therapies[therapy].name
         words, style = SAFETY_WORDS[entry["safety"]]
@@ -185,14 +186,14 @@ def priority_label(kb: KnowledgeBase, items: Sequence[str]) -> str:
     return "; ".join(labels.get(item) or kb.items[item].question for item in items)
 
 
-def leaning_sentence(kb: KnowledgeBase, result: dict[str, Any]) -> tuple[str, str]:
+def leaning_sentence(kb: KnowledgeBase, result: AssessmentResult) -> tuple[str, str]:
     """What the leaning section says first, and what it adds, by `leaning_basis`."""
     basis = result["leaning_basis"]
     name = kb.therapies[result["leaning"]].name if result["leaning"] else ""
     return LEANING_WORDS[basis].format(name=name), LEANING_FOLLOW_UP[basis]
 
 
-def _tally(kb: KnowledgeBase, result: dict[str, Any]) -> Text:
+def _tally(kb: KnowledgeBase, result: AssessmentResult) -> Text:
     lines = Text("\nHow your answers add up:\n", style="bold")
     for therapy, entry in result["tally"].items():
         left = "" if entry["remaining"] else " (ruled out for now)"
@@ -211,7 +212,7 @@ def _tally(kb: KnowledgeBase, result: dict[str, Any]) -> Text:
     return lines
 
 
-def _priorities(kb: KnowledgeBase, result: dict[str, Any]) -> RenderableType:
+def _priorities(kb: KnowledgeBase, result: AssessmentResult) -> RenderableType:
     lines = Text()
     if not any(priority["points"] for priority in result["priorities"]):
         lines.append("You have not told us what matters to you yet, so nothing points to an option.\n")
@@ -230,19 +231,19 @@ def _priorities(kb: KnowledgeBase, result: dict[str, Any]) -> RenderableType:
     return Panel(lines, title="What matters to you")
 
 
-def _scores(kb: KnowledgeBase, result: dict[str, Any]) -> Iterable[str]:
+def _scores(kb: KnowledgeBase, result: AssessmentResult) -> Iterable[str]:
     for instrument_id, score in result["scores"].items():
         instrument = kb.instruments[instrument_id]
         label = next(b.label for b in instrument.bands if b.severity == score["severity"])
         yield f"{instrument.name}: {score['total']} ({label})"
 
 
-def render_assessment(console: Console, kb: KnowledgeBase, result: dict[str, Any]) -> None:
+def render_assessment(console: Console, kb: KnowledgeBase, result: AssessmentResult) -> None:
     for panel in alert_panels(result["alerts"], result.get("crisis")):
         console.print(panel)
     console.print(_status_table(kb, result))
-    for panel in _safety_details(kb, result):
-        console.print(panel)
+    for detail in _safety_details(kb, result):
+        console.print(detail)
     console.print(_priorities(kb, result))
     for line in _scores(kb, result):
         console.print(line)

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trdnav.core.protocol import Phase
 from trdnav.courses import outcomes as rules
-from trdnav.courses.protocol import Phase
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.course_safety import TherapyScreen, therapy_screen
 from trdnav.store.courses import VISIT_STATUSES

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from trdnav.core.protocol import Protocol
 from trdnav.courses.planner import (
     SEARCH_DAYS,
     Opening,
@@ -40,7 +41,6 @@ from trdnav.courses.planner import (
     public_holidays,
     replan,
 )
-from trdnav.courses.protocol import Protocol
 from trdnav.store import audit
 from trdnav.store.course_safety import course_refusal
 from trdnav.store.models import Assessment, Clinic, Course, CourseVisit, now

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from trdnav.core.course_numbers import OutcomeRules
 from trdnav.courses import outcomes as rules
 from trdnav.courses.chart import scores_chart
 from trdnav.courses.rates import CourseResult
@@ -125,7 +126,7 @@ class CourseOutcome:
     status: str
     halfway: rules.HalfwayCheck | None
     checkins: list[rules.CheckIn]
-    thresholds: rules.OutcomeRules  # the knowledge base's thresholds the status and flag were judged by
+    thresholds: OutcomeRules  # the knowledge base's thresholds the status and flag were judged by
     chart_id: str = "scores-chart"
 
     @cached_property

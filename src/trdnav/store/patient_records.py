@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trdnav.core.result import AssessmentResult
 from trdnav.store import audit
 from trdnav.store.models import (
     Assessment,
@@ -140,7 +141,7 @@ def _alert(alert: ClinicAlert) -> dict[str, Any]:
 
 
 def export_document(
-    assessment: Assessment, *, result: dict[str, Any], unusable: list[str], exported_at: dt.datetime
+    assessment: Assessment, *, result: AssessmentResult, unusable: list[str], exported_at: dt.datetime
 ) -> dict[str, Any]:
     """Everything held about the person behind one assessment, as a JSON-ready dict.
 

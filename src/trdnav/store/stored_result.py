@@ -11,9 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import trdnav
+from trdnav.core.result import AssessmentResult
 
 
-def assess_stored(answers: Mapping[str, Any], therapies: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+def assess_stored(answers: Mapping[str, Any], therapies: Sequence[str]) -> tuple[AssessmentResult, list[str]]:
     """The contract result of stored answers, and the items left out because the knowledge base no
     longer accepts their answers."""
     usable = dict(answers)

@@ -20,11 +20,12 @@ from starlette.responses import JSONResponse, Response
 import trdnav
 from trdnav.answers_text import JSON_DECODER
 from trdnav.core.answers import DOCUMENT, InputProblem
+from trdnav.core.result import AssessmentResult
 from trdnav.crisis import CrisisResources, urgent, with_crisis
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Clinic
 from trdnav.store.repository import create_assessment
-from trdnav.web.api_schemas import REQUEST, AssessmentRecord, AssessmentResult, StoredAssessment
+from trdnav.web.api_schemas import REQUEST, AssessmentRecord, StoredAssessment
 from trdnav.web.clinic_view import clinic_view
 from trdnav.web.default_clinic import default_clinic, named_clinic
 from trdnav.web.deps import audit_patient, db_session, open_assessment, patient_actor
@@ -113,7 +114,7 @@ def _default_crisis(request: Request) -> CrisisResources:
         return _crisis(request, named_clinic(session, request.app.state.settings))
 
 
-async def _assess(request: Request, document: object) -> dict[str, Any]:
+async def _assess(request: Request, document: object) -> AssessmentResult:
     """The contract result, with the crisis resources when an alert is urgent (nothing stored)."""
     try:
         result = trdnav.assess(document, _therapies(request))
@@ -143,7 +144,7 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-def _store(request: Request, session: Session, document: object) -> tuple[str, dict[str, Any]]:
+def _store(request: Request, session: Session, document: object) -> tuple[str, AssessmentResult]:
     """Store a valid document for the default clinic (``TRDNAV_DEFAULT_CLINIC``, if any); audited.
 
     A refused document whose PHQ-9 item 9 is above the alert's threshold still alerts that clinic:
@@ -267,7 +268,7 @@ def read(token: str, request: Request, session: DbSession) -> Response:
         return problem(404, NOT_FOUND_DETAIL)
     document = {"version": assessment.contract_version, "answers": assessment.answers}
     try:
-        result: dict[str, Any] | None = with_crisis(
+        result: AssessmentResult | None = with_crisis(
             trdnav.assess(document, assessment.therapies), _crisis(request, assessment.clinic)
         )
     except trdnav.InvalidAnswers:

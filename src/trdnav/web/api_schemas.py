@@ -1,9 +1,10 @@
 """The JSON API's contract in the OpenAPI schema: the answers document (contract v1, section 1),
-the assessment result, a stored assessment, and the request description shared by the routes.
+a stored assessment, and the request description shared by the routes.
 
 These models only describe the contract: the request body is read and validated by
-``trdnav.assess`` itself. They are built from the knowledge base's items, so the schema and the
-validation cannot drift apart.
+``trdnav.assess`` itself. The answers document is built from the knowledge base's items, and the
+assessment result is the core's own type (`trdnav.core.result.AssessmentResult`, which `evaluate`
+returns), so neither the schema of the answers nor that of the result can drift from the code.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, conint, conlist, conset, create_model
 
+from trdnav.core.result import AssessmentResult
 from trdnav.knowledge.loader import load
-from trdnav.knowledge.schema import EvidenceLabel, Item
-from trdnav.web.problems import CrisisResourcesBody, inline_json_schema
+from trdnav.knowledge.schema import Item
+from trdnav.web.problems import inline_json_schema
 
 _KB = load()
 _THERAPY_IDS = tuple(_KB.therapies)
@@ -64,99 +66,7 @@ class AnswersDocument(BaseModel):
     answers: Answers
 
 
-# --- The assessment result (contract v1, section 3) ---------------------------------------------
-
-
-class Reason(BaseModel):
-    rule: str
-    outcome: Literal["contraindicated", "needs_review", "information"]
-    text: str = Field(description="Why, in plain words")
-    clinician_text: str
-    citations: list[str]
-    evidence: EvidenceLabel
-
-
-class BarrierDetail(BaseModel):
-    id: str
-    text: str
-    clinician_text: str
-    citations: list[str]
-
-
-class TherapyResult(BaseModel):
-    safety: Literal["contraindicated", "needs_review", "no_known_concerns"]
-    reasons: list[Reason]
-    notes: list[Reason] = Field(description="Information that does not change the safety status")
-    unanswered: list[str] = Field(description="Safety items for this therapy not answered, or unsure")
-    practical: Literal["ok", "barriers"]
-    barriers: list[str]
-    barrier_details: list[BarrierDetail]
-    favoured_by: list[str] = Field(description="Ids of the person's priorities that point to this therapy")
-
-
-class Alert(BaseModel):
-    id: str
-    level: Literal["urgent", "warning"]
-    text: str
-
-
-class Score(BaseModel):
-    total: int = Field(ge=0)
-    severity: str
-
-
-class Priority(BaseModel):
-    id: str
-    favours: list[str]
-    weight: int
-    text: str
-    clinician_text: str
-    citations: list[str]
-    evidence: EvidenceLabel
-    items: list[str] = Field(description="The person's answers (item ids) this priority comes from")
-    top_priority: bool = Field(description="The person listed it under top_priorities")
-    points: int = Field(
-        ge=0, description="Weight, times the top-priority multiplier; 0 for information notes"
-    )
-
-
-class TallyLine(BaseModel):
-    priority: str = Field(description="The priority (consideration) id")
-    items: list[str]
-    weight: int = Field(ge=1)
-    multiplier: int = Field(ge=1, description="The top-priority multiplier, or 1")
-    points: int = Field(ge=1)
-
-
-class TherapyTally(BaseModel):
-    total: int = Field(ge=0)
-    remaining: bool = Field(description="Not contraindicated and no practical barrier: can be the leaning")
-    points: list[TallyLine]
-
-
-class AssessmentResult(BaseModel):
-    """The contract v1 assessment: safety screen per therapy, leaning, alerts and scores."""
-
-    contract: Literal[1]
-    knowledge_version: str
-    therapies: dict[str, TherapyResult] = Field(description="Therapy id to its result, in the order asked")
-    leaning: str | None = Field(description="The option the person's own priorities point to, if any")
-    leaning_basis: Literal["priorities", "only_option", "none_remaining", "no_priorities", "not_clear"] = (
-        Field(
-            description="Why: priorities clearly favour it; the only option left after the safety screen and"
-            " practical barriers; no option left; no stated priority points to a remaining option; or no"
-            " option leads by the margin"
-        )
-    )
-    tally: dict[str, TherapyTally] = Field(description="Therapy id to the points each priority gave it")
-    alerts: list[Alert]
-    scores: dict[str, Score] = Field(description="Instrument id (phq9, gad7) to total and severity")
-    priorities: list[Priority]
-    crisis: CrisisResourcesBody | None = Field(
-        default=None,
-        description="Present when an alert is urgent: the crisis resources to show first (the "
-        "clinic's own, or the installation's country's)",
-    )
+# --- A stored assessment: its links and result (the result is typed once, in the core) -------------
 
 
 class StoredAssessment(BaseModel):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from trdnav.core.result import AssessmentResult
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.models import Assessment, Review
 from trdnav.store.reviews import REVIEW_STATUSES, latest_reviews
@@ -128,7 +129,7 @@ class _Citations:
             found.append(self.cited[citation_id])
         return found
 
-    def stated(self, entry: dict[str, Any], key: str) -> Stated:
+    def stated(self, entry: Mapping[str, Any], key: str) -> Stated:
         text = entry.get("clinician_text") or entry["text"]
         return Stated(entry[key], text, self.cite(entry.get("citations", [])), entry.get("evidence"))
 
@@ -174,7 +175,7 @@ def _answers(kb: KnowledgeBase, answers: dict[str, Any], unusable: list[str]) ->
     return [AnswerSection(SECTION_TITLES[s], lines) for s, lines in sections.items()]
 
 
-def _scores(kb: KnowledgeBase, result: dict[str, Any]) -> list[ScoreLine]:
+def _scores(kb: KnowledgeBase, result: AssessmentResult) -> list[ScoreLine]:
     lines = []
     for instrument_id, score in result["scores"].items():
         instrument = kb.instruments[instrument_id]
@@ -187,7 +188,7 @@ def _scores(kb: KnowledgeBase, result: dict[str, Any]) -> list[ScoreLine]:
 
 
 def _safety(
-    kb: KnowledgeBase, book: _Citations, result: dict[str, Any], reviews: dict[str, Review]
+    kb: KnowledgeBase, book: _Citations, result: AssessmentResult, reviews: dict[str, Review]
 ) -> list[TherapySafety]:
     views = []
     for therapy, entry in result["therapies"].items():
@@ -222,7 +223,7 @@ LEANING_BASIS = {
 }
 
 
-def _totals(kb: KnowledgeBase, result: dict[str, Any]) -> list[tuple[str, int, list[str]]]:
+def _totals(kb: KnowledgeBase, result: AssessmentResult) -> list[tuple[str, int, list[str]]]:
     return [
         (
             kb.therapies[therapy].short_name,

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from trdnav.courses.protocol import Protocol
+from trdnav.core.protocol import Protocol
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
 from trdnav.store.course_safety import CourseNotReviewed, therapy_screen, therapy_screens

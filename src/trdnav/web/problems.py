@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from trdnav.core.answers import InputProblem
+from trdnav.core.result import Alert, CrisisResourcesBody
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
@@ -37,27 +38,6 @@ class ProblemItem(BaseModel):
     message: str = Field(description="What was wrong and what was expected, in plain words")
 
 
-class CrisisLineBody(BaseModel):
-    label: str
-    href: str = Field(description="tel:, sms: or https: link")
-
-
-class CrisisResourcesBody(BaseModel):
-    """Crisis resources to show first: the clinic's own, or the installation's country's."""
-
-    title: str
-    text: str
-    lines: list[CrisisLineBody]
-    country: str | None = Field(description="Country of the knowledge base's block; null: the clinic's own")
-    checked: str | None = Field(description="When the knowledge base's block was last checked (date)")
-
-
-class ProblemAlert(BaseModel):
-    id: str
-    level: str
-    text: str
-
-
 class Problem(BaseModel):
     """An error, as RFC 9457 problem details with one entry per wrong item."""
 
@@ -66,7 +46,7 @@ class Problem(BaseModel):
     status: int = Field(ge=400, le=599, description="The HTTP status code")
     detail: str = Field(description="What went wrong, in plain words")
     errors: list[ProblemItem] = Field(default=[], description="One entry per wrong item")
-    alerts: list[ProblemAlert] | None = Field(
+    alerts: list[Alert] | None = Field(
         default=None, description="Urgent alerts the refused answers still raise (PHQ-9 item 9 above 0)"
     )
     crisis: CrisisResourcesBody | None = Field(default=None, description="Present with `alerts`")

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from trdnav.core.result import AssessmentResult
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.schema import Fact
 from trdnav.reports.terminal import ROW_QUESTIONS, SAFETY_WORDS, leaning_sentence, priority_label
@@ -212,7 +213,7 @@ def _grid(kb: KnowledgeBase, book: _SourceBook, options: list[Option]) -> list[G
 
 
 def _safety(
-    kb: KnowledgeBase, book: _SourceBook, result: dict[str, Any], options: list[Option]
+    kb: KnowledgeBase, book: _SourceBook, result: AssessmentResult, options: list[Option]
 ) -> list[SafetyView]:
     views = []
     for option in options:
@@ -236,7 +237,7 @@ def _safety(
 
 
 def _priorities(
-    kb: KnowledgeBase, book: _SourceBook, result: dict[str, Any], options: list[Option]
+    kb: KnowledgeBase, book: _SourceBook, result: AssessmentResult, options: list[Option]
 ) -> list[PriorityView]:
     compared = {o.id for o in options}
     return [
@@ -248,7 +249,7 @@ def _priorities(
     ]
 
 
-def _tally(kb: KnowledgeBase, result: dict[str, Any], options: list[Option]) -> list[TallyRow]:
+def _tally(kb: KnowledgeBase, result: AssessmentResult, options: list[Option]) -> list[TallyRow]:
     return [
         TallyRow(
             option=option,
@@ -265,7 +266,7 @@ def _tally(kb: KnowledgeBase, result: dict[str, Any], options: list[Option]) -> 
     ]
 
 
-def _barriers(book: _SourceBook, result: dict[str, Any], options: list[Option]) -> list[BarrierView]:
+def _barriers(book: _SourceBook, result: AssessmentResult, options: list[Option]) -> list[BarrierView]:
     return [
         BarrierView(option, Shown(b["text"], book.cite(b["citations"])))
         for option in options
@@ -273,7 +274,7 @@ def _barriers(book: _SourceBook, result: dict[str, Any], options: list[Option]) 
     ]
 
 
-def _scores(kb: KnowledgeBase, book: _SourceBook, result: dict[str, Any]) -> list[ScoreView]:
+def _scores(kb: KnowledgeBase, book: _SourceBook, result: AssessmentResult) -> list[ScoreView]:
     views = []
     for instrument_id, score in result["scores"].items():
         instrument = kb.instruments[instrument_id]
