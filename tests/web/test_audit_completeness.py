@@ -388,7 +388,9 @@ def test_every_route_leaves_exactly_its_audit_rows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The care course runs from 2026-10-19; moving its visit is allowed only before that moment.
-    monkeypatch.setattr("trdnav.web.courses._now", lambda: dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC))
+    monkeypatch.setattr(
+        "trdnav.web.staff.course_pages._now", lambda: dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC)
+    )
     calls = sorted(
         served_routes(app),
         key=lambda call: (

@@ -30,7 +30,7 @@ def _section(page: str) -> str:
 
 
 def _at(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
-    monkeypatch.setattr("trdnav.web.results._now", lambda: moment)
+    monkeypatch.setattr("trdnav.web.patient.results._now", lambda: moment)
 
 
 def test_the_results_page_shows_the_next_visit_and_check_in(

@@ -32,7 +32,7 @@ from tests.web.conftest import (
     unassigned_assessment,
 )
 from trdnav.store.repository import find_by_token
-from trdnav.web.request_log import LOGGER_NAME, JsonLineFormatter, route_template
+from trdnav.web.middleware.request_log import LOGGER_NAME, JsonLineFormatter, route_template
 
 CANARY_CONTACT = {
     "name": "Canary-Name-7f3a",
@@ -245,7 +245,9 @@ def test_nothing_logged_on_the_refusal_paths_holds_patient_data(
     (crisis resources returned; the default clinic alerted), a consultation request refused by a
     standalone site, the admins' list of assessments without a clinic (it shows the name given in a
     request) and assigning one, and a course refused until its safety screen is reviewed."""
-    monkeypatch.setattr("trdnav.web.courses._now", lambda: dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC))
+    monkeypatch.setattr(
+        "trdnav.web.staff.course_pages._now", lambda: dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC)
+    )
     caplog.set_level(logging.DEBUG)
     refused_with_item_9 = {
         "version": 1,

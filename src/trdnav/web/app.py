@@ -12,28 +12,28 @@ import trdnav
 from trdnav.knowledge.loader import load
 from trdnav.settings import DEFAULT_SECRET_KEY, Settings
 from trdnav.store.database import migrate, open_engine, session_factory
-from trdnav.web import (
+from trdnav.web.api import routes as api
+from trdnav.web.api.docs import install_api_docs
+from trdnav.web.api.problems import install_problem_handlers
+from trdnav.web.default_clinic import check_default_clinic
+from trdnav.web.middleware.headers import SecurityHeaders
+from trdnav.web.middleware.limits import BodySizeLimit
+from trdnav.web.middleware.readable_forms import ReadableForms
+from trdnav.web.middleware.request_log import RequestLog
+from trdnav.web.patient import intake as patient
+from trdnav.web.patient import results
+from trdnav.web.staff import (
     admin,
-    api,
     course_files,
-    course_report,
-    courses,
-    outcomes,
-    patient,
+    course_pages,
+    course_report_pages,
+    outcome_pages,
     patient_data,
-    results,
-    session_records,
-    signin,
+    session_record_pages,
+    signin_pages,
     workspace,
 )
-from trdnav.web.api_docs import install_api_docs
-from trdnav.web.default_clinic import check_default_clinic
-from trdnav.web.headers import SecurityHeaders
-from trdnav.web.limits import BodySizeLimit
-from trdnav.web.problems import install_problem_handlers
-from trdnav.web.readable_forms import ReadableForms
-from trdnav.web.request_log import RequestLog
-from trdnav.web.signin import install_signin_handlers
+from trdnav.web.staff.signin_pages import install_signin_handlers
 
 
 def _add_routes(app: FastAPI, router: APIRouter) -> None:
@@ -107,15 +107,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.router,
         patient.router,
         results.router,
-        signin.router,
+        signin_pages.router,
         workspace.router,
         patient_data.router,
         admin.router,
-        courses.router,
+        course_pages.router,
         course_files.router,
-        course_report.router,
-        session_records.router,
-        outcomes.router,
+        course_report_pages.router,
+        session_record_pages.router,
+        outcome_pages.router,
     ):
         _add_routes(app, router)
     app.add_exception_handler(StarletteHTTPException, patient.html_errors)

@@ -26,9 +26,16 @@ from trdnav.store.models import Assessment, Clinic
 from trdnav.store.repository import create_assessment, save_answers
 from trdnav.web import forms
 from trdnav.web.clinic_view import ClinicView, clinic_view
-from trdnav.web.csrf import verify_csrf
 from trdnav.web.default_clinic import default_clinic
-from trdnav.web.deps import audit_patient, db_session, knowledge, open_assessment, patient_actor, settings
+from trdnav.web.dependencies import (
+    audit_patient,
+    db_session,
+    knowledge,
+    open_assessment,
+    patient_actor,
+    settings,
+)
+from trdnav.web.middleware.csrf import verify_csrf
 from trdnav.web.templating import render
 
 # Pages behind a private link are never cached, never sent on as a referrer, never indexed.

@@ -34,12 +34,12 @@ from trdnav.store.reviews import (
     set_consultation_status,
 )
 from trdnav.store.unassigned import count_unassigned
-from trdnav.web.clinician_summary import build_clinician_view, status_words
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import knowledge
+from trdnav.web.dependencies import knowledge
+from trdnav.web.middleware.csrf import verify_csrf
 from trdnav.web.pdf import render_pdf
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.staff.clinician_summary import build_clinician_view, status_words
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment
 from trdnav.web.summary import long_date
 from trdnav.web.templating import templates
 

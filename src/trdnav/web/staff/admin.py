@@ -42,9 +42,9 @@ from trdnav.store.clinic_admin import (
 from trdnav.store.models import AuditEvent, Clinic, Staff, now
 from trdnav.store.signin import is_locked
 from trdnav.store.unassigned import assign_to_clinic, count_unassigned, unassigned_assessments
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.principal import AdminPrincipal, DbSession, Principal
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.middleware.csrf import verify_csrf
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import AdminPrincipal, DbSession, Principal
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,6 +1,6 @@
 """Routes: a course as files and for the patient. Clinicians export the calendar as iCalendar
 (RFC 5545) and the course as a FHIR R4 CarePlan; the patient sees their visits and downloads the
-calendar through their private link. Access and audit as in `trdnav.web.courses`.
+calendar through their private link. Access and audit as in `trdnav.web.staff.course_pages`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from trdnav.fhir.careplan import CarePlanVisit, course_careplan
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.courses import utc
 from trdnav.store.models import Course, now
-from trdnav.web.courses import (
+from trdnav.web.dependencies import assessment_or_404, audit_patient
+from trdnav.web.staff.course_pages import (
     PRIVATE_HEADERS,
     audit_course_record,
     course_clinic,
@@ -22,8 +23,7 @@ from trdnav.web.courses import (
     display_context,
     protocol_entries,
 )
-from trdnav.web.deps import assessment_or_404, audit_patient
-from trdnav.web.principal import DbSession, StaffPrincipal, not_found, own_course
+from trdnav.web.staff.principal import DbSession, StaffPrincipal, not_found, own_course
 from trdnav.web.templating import render
 
 router = APIRouter(include_in_schema=False)

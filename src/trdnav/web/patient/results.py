@@ -15,11 +15,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from trdnav.store.course_report import patient_treatment
 from trdnav.store.models import Assessment
 from trdnav.store.repository import request_consultation, save_sure
-from trdnav.web.consultation import CONTACT, read_consultation_form
-from trdnav.web.courses import WEEKDAYS
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import assessment_or_404, audit_patient, db_session
+from trdnav.web.dependencies import assessment_or_404, audit_patient, db_session
+from trdnav.web.middleware.csrf import verify_csrf
+from trdnav.web.patient.consultation import CONTACT, read_consultation_form
 from trdnav.web.pdf import PDF_FILENAME, render_pdf
+from trdnav.web.staff.course_pages import WEEKDAYS
 from trdnav.web.summary import Summary, build_summary, long_date
 from trdnav.web.sure import read_sure_form
 from trdnav.web.templating import DISCLAIMER, render, templates

@@ -22,12 +22,12 @@ from trdnav.store import audit
 from trdnav.store.course_report import INSTRUMENT_NAMES, SOURCE_WORDS, CourseReport, course_report
 from trdnav.store.models import Course
 from trdnav.store.outcomes import utc
-from trdnav.web.deps import knowledge
-from trdnav.web.outcomes import outcome_definitions
+from trdnav.web.dependencies import knowledge
 from trdnav.web.pdf import render_pdf
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal, own_course
-from trdnav.web.session_record_view import record_rows
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.staff.outcome_pages import outcome_definitions
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import DbSession, Principal, StaffPrincipal, own_course
+from trdnav.web.staff.session_record_view import record_rows
 from trdnav.web.summary import long_date
 from trdnav.web.templating import templates
 

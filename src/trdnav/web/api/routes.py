@@ -1,7 +1,7 @@
 """The JSON API: evaluate a contract v1 answers document, store it, read it back.
 
 The request body is read and validated by ``trdnav.assess`` itself (one problem per wrong item),
-not by a pydantic model: the models in `trdnav.web.api_schemas` only describe the contract in the
+not by a pydantic model: the models in `trdnav.web.api.schemas` only describe the contract in the
 OpenAPI schema.
 """
 
@@ -24,15 +24,15 @@ from trdnav.crisis import CrisisResources, urgent, with_crisis
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Clinic
 from trdnav.store.repository import create_assessment
-from trdnav.web.api_schemas import REQUEST, AssessmentRecord, AssessmentResult, StoredAssessment
-from trdnav.web.clinic_view import clinic_view
-from trdnav.web.default_clinic import default_clinic, named_clinic
-from trdnav.web.deps import audit_patient, db_session, open_assessment, patient_actor
-from trdnav.web.problems import (
+from trdnav.web.api.problems import (
     NOT_FOUND_DETAIL,
     problem,
     problem_responses,
 )
+from trdnav.web.api.schemas import REQUEST, AssessmentRecord, AssessmentResult, StoredAssessment
+from trdnav.web.clinic_view import clinic_view
+from trdnav.web.default_clinic import default_clinic, named_clinic
+from trdnav.web.dependencies import audit_patient, db_session, open_assessment, patient_actor
 
 router = APIRouter(tags=["assessments"])
 

@@ -40,9 +40,10 @@ from trdnav.store.signin import (
     record_failed_code,
     sign_in,
 )
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import settings
-from trdnav.web.principal import (
+from trdnav.web.dependencies import settings
+from trdnav.web.middleware.csrf import verify_csrf
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import (
     COOKIE,
     DbSession,
     Principal,
@@ -51,7 +52,6 @@ from trdnav.web.principal import (
     TwoFactorRequired,
     client_address,
 )
-from trdnav.web.staff_pages import render_staff
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, conint, conlist, conset, crea
 
 from trdnav.knowledge.loader import load
 from trdnav.knowledge.schema import EvidenceLabel, Item
-from trdnav.web.problems import CrisisResourcesBody, inline_json_schema
+from trdnav.web.api.problems import CrisisResourcesBody, inline_json_schema
 
 _KB = load()
 _THERAPY_IDS = tuple(_KB.therapies)

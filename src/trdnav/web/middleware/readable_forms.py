@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trdnav.core.answers import InputProblem
-from trdnav.web.problems import API_PREFIX, problem
+from trdnav.web.api.problems import API_PREFIX, problem
 from trdnav.web.templating import render
 
 FORM = b"application/x-www-form-urlencoded"

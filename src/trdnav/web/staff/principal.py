@@ -19,7 +19,7 @@ from trdnav.settings import Settings
 from trdnav.store.accounts import find_session
 from trdnav.store.audit import Actor
 from trdnav.store.models import Assessment, Course
-from trdnav.web.deps import db_session
+from trdnav.web.dependencies import db_session
 
 COOKIE = "trdnav_staff"
 

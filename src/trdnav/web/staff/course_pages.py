@@ -1,6 +1,6 @@
 """Routes: treatment courses. Clinicians plan a course for an assessment and keep its calendar
 (mark visits done or missed, move one). The exports and the patient's side are in
-`trdnav.web.course_files`.
+`trdnav.web.staff.course_files`.
 
 Staff routes need a signed-in clinician or admin of the record's clinic: another clinic's
 assessment, course or visit answers 404 like an unknown id, and nothing is written. Every read,
@@ -40,9 +40,16 @@ from trdnav.store.courses import (
 from trdnav.store.models import Assessment, Clinic, Course, CourseVisit
 from trdnav.store.outcomes import course_therapy
 from trdnav.store.session_records import current_records
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment, own_course
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.middleware.csrf import verify_csrf
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import (
+    DbSession,
+    Principal,
+    StaffPrincipal,
+    not_found,
+    own_assessment,
+    own_course,
+)
 from trdnav.web.summary import long_date
 
 router = APIRouter(include_in_schema=False)

@@ -43,11 +43,11 @@ from trdnav.store.outcomes import (
     course_outcome,
     utc,
 )
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import assessment_or_404, audit_patient, knowledge, patient_actor
+from trdnav.web.dependencies import assessment_or_404, audit_patient, knowledge, patient_actor
 from trdnav.web.forms import FieldError
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.middleware.csrf import verify_csrf
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment
 from trdnav.web.summary import long_date
 from trdnav.web.templating import render
 

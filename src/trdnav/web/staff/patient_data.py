@@ -20,9 +20,9 @@ from trdnav.store import audit
 from trdnav.store.models import Assessment, now
 from trdnav.store.patient_records import audit_export, delete_assessment, export_document, find_in_clinic
 from trdnav.store.stored_result import assess_stored
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.principal import AdminPrincipal, DbSession, Principal, StaffPrincipal
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.middleware.csrf import verify_csrf
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import AdminPrincipal, DbSession, Principal, StaffPrincipal
 from trdnav.web.summary import long_date
 
 router = APIRouter(include_in_schema=False)

@@ -44,11 +44,11 @@ from trdnav.store.session_records import (
     history,
     superseding,
 )
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import knowledge
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_course
-from trdnav.web.session_record_view import record_rows
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.dependencies import knowledge
+from trdnav.web.middleware.csrf import verify_csrf
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import DbSession, Principal, StaffPrincipal, not_found, own_course
+from trdnav.web.staff.session_record_view import record_rows
 
 router = APIRouter(include_in_schema=False)
 Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]

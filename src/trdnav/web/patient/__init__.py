@@ -1,0 +1,1 @@
+"""Pages for the holder of a private link: intake, results, check-in, course links, consultation."""

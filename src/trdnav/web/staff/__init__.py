@@ -1,0 +1,1 @@
+"""Pages for signed-in staff: sign-in, workspace, admin, courses, session records, outcomes, reports."""
