@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any, cast
+from typing import Any, cast
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
@@ -32,14 +32,13 @@ from trdnav.web.api.problems import (
 from trdnav.web.api.schemas import REQUEST, AssessmentRecord, AssessmentResult, StoredAssessment
 from trdnav.web.clinic_view import clinic_view
 from trdnav.web.default_clinic import default_clinic, named_clinic
-from trdnav.web.dependencies import audit_patient, db_session, open_assessment, patient_actor
+from trdnav.web.dependencies import DbSession, audit_patient, open_assessment, patient_actor
 
 router = APIRouter(tags=["assessments"])
 
 # scope="function": the transaction is committed before the response is sent. FastAPI's default
 # for a dependency with yield ends it after, so a client could hear "201 Created" for a write that
 # then fails, or read its new token back before the write is committed.
-DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 class _Refused(Exception):

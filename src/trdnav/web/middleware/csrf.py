@@ -1,14 +1,19 @@
-"""CSRF protection for every state-changing HTML form (signed double-submit cookie).
+"""CSRF protection that fails closed: every unsafe request is checked unless its route is exempt.
 
 The browser holds a random value in the ``trdnav_csrf`` cookie (HttpOnly, SameSite=Strict, Secure
 in production); each form carries ``csrf_token``, an HMAC-SHA256 of that value under the app's
 secret key. Another site can make a browser send the cookie but can neither read it nor compute
-the token, so its forged form is refused with 403. The JSON API needs no token: it accepts only
+the token, so its forged form is refused with 403.
+
+`CsrfCheck` is a pure ASGI middleware in front of every route: a POST, PUT, PATCH or DELETE must be
+a URL-encoded form whose ``csrf_token`` matches this browser's cookie, or it is refused (403) before
+any route runs, whatever the route (so a new form route cannot forget the check). It reads the body
+once and replays it to the route, as `trdnav.web.middleware.readable_forms` does. The one exempt
+path is the JSON API (`EXEMPT_PREFIXES`, ``/api/``): it needs no token because it accepts only
 ``Content-Type: application/json``, which a cross-site form cannot send and which needs a CORS
 preflight this app never grants.
 
-Templates write ``<input type="hidden" name="csrf_token" value="{{ csrf_token(request) }}">``;
-routes that handle a form declare ``dependencies=[Depends(verify_csrf)]``.
+Templates write ``<input type="hidden" name="csrf_token" value="{{ csrf_token(request) }}">``.
 """
 
 from __future__ import annotations
@@ -16,13 +21,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from urllib.parse import parse_qsl
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from trdnav.web.api.problems import API_PREFIX
+from trdnav.web.middleware._body import read_body, replay
 
 COOKIE = "trdnav_csrf"
 FIELD = "csrf_token"
 _NEW = "csrf_new_cookie"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+EXEMPT_PREFIXES = (API_PREFIX,)  # JSON only: see the module docstring
+FORM = b"application/x-www-form-urlencoded"
+REFUSAL = "This form has expired or did not come from this site. Go back, reload the page, and send it again."
 
 
 def _sign(request: Request, value: str) -> str:
@@ -58,19 +72,54 @@ def attach_cookie(request: Request, response: Response) -> None:
         )
 
 
-async def verify_csrf(request: Request) -> None:
-    """Refuse the form (403) unless its token matches this browser's cookie."""
-    form = await request.form()
-    sent = form.get(FIELD)
+def _sent_token(content_type: bytes, body: bytes) -> str | None:
+    """The form's last ``csrf_token`` value (the one a form reader would take), if it is a form."""
+    if not content_type.lower().startswith(FORM):
+        return None
+    sent = None
+    for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        if name == FIELD:
+            sent = value
+    return sent
+
+
+def token_matches(request: Request, sent: str | None) -> bool:
+    """True when ``sent`` is the token for this browser's cookie."""
     value = _cookie(request)
-    if (
-        value is None
-        or not isinstance(sent, str)
-        or not sent.isascii()  # compare_digest takes only ASCII text
-        or not hmac.compare_digest(sent, _sign(request, value))
-    ):
-        raise HTTPException(
-            status_code=403,
-            detail="This form has expired or did not come from this site. Go back, reload the page, "
-            "and send it again.",
+    return (
+        value is not None
+        and sent is not None
+        and sent.isascii()  # compare_digest takes only ASCII text
+        and hmac.compare_digest(sent, _sign(request, value))
+    )
+
+
+class CsrfCheck:
+    """Refuse (403) every unsafe request outside `EXEMPT_PREFIXES` without this browser's token."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in UNSAFE_METHODS
+            or scope["path"].startswith(EXEMPT_PREFIXES)
+        ):
+            await self.app(scope, receive, send)
+            return
+        body, messages = await read_body(receive)
+        content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
+        request = Request(scope, receive)
+        if not token_matches(request, _sent_token(content_type, body)):
+            await self._refuse(request, scope, receive, send)
+            return
+        await self.app(scope, replay(messages, receive), send)
+
+    async def _refuse(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
+        from trdnav.web.templating import render  # templating imports this module (csrf_token)
+
+        response = render(
+            request, "refused.html", status_code=403, heading="This was not sent", message=REFUSAL
         )
+        await response(scope, receive, send)
