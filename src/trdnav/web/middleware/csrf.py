@@ -83,7 +83,7 @@ def _sent_token(content_type: bytes, body: bytes) -> str | None:
     return sent
 
 
-def token_matches(request: Request, sent: str | None) -> bool:
+def _token_matches(request: Request, sent: str | None) -> bool:
     """True when ``sent`` is the token for this browser's cookie."""
     value = _cookie(request)
     return (
@@ -111,7 +111,7 @@ class CsrfCheck:
         body, messages = await read_body(receive)
         content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
         request = Request(scope, receive)
-        if not token_matches(request, _sent_token(content_type, body)):
+        if not _token_matches(request, _sent_token(content_type, body)):
             await self._refuse(request, scope, receive, send)
             return
         await self.app(scope, replay(messages, receive), send)
