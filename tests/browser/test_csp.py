@@ -1,6 +1,6 @@
 """The Content-Security-Policy in a real browser: the pages and the API docs break none of it.
 
-Chromium enforces the policy the app sends (trdnav.web.headers): no inline scripts or styles, no
+Chromium enforces the policy the app sends (trdnav.web.middleware.headers): no inline scripts or styles, no
 style attributes, nothing from other sites. Each page is opened with a recorder of
 ``securitypolicyviolation`` events (added by Playwright as an init script, which the policy does
 not govern: the control test proves it records under the policy) and of console errors, and must

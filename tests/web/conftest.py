@@ -27,7 +27,7 @@ from trdnav.store.repository import create_assessment, request_consultation
 from trdnav.store.reviews import add_review
 from trdnav.store.session_records import add_record
 from trdnav.web.app import create_app
-from trdnav.web.principal import COOKIE as STAFF_COOKIE
+from trdnav.web.staff.principal import COOKIE as STAFF_COOKIE
 
 
 @pytest.fixture

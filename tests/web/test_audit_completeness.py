@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -70,7 +69,9 @@ SETTINGS = {
     "opens_at": "08:00",
     "closes_at": "18:00",
 }
-TODAY = dt.date.today().isoformat()
+# The app's clock in the test: before the care course (from 2026-10-19), so its visit can be moved.
+CLOCK = dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC)
+TODAY = CLOCK.date().isoformat()
 NEW_COURSE = {"protocol": "iv_ketamine_twice_weekly", "start_date": "2026-10-19", "unavailable": ""}
 CHECK_IN = {f"phq9_{n}": "1" for n in range(1, 9)} | {"phq9_9": "0"} | {f"gad7_{n}": "1" for n in range(1, 8)}
 COURSE: tuple[Row, ...] = (("read", "course", "course", "a"),)
@@ -385,10 +386,8 @@ def test_every_route_leaves_exactly_its_audit_rows(
     extra_staff: int,
     care: Care,
     unassigned: int,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The care course runs from 2026-10-19; moving its visit is allowed only before that moment.
-    monkeypatch.setattr("trdnav.web.courses._now", lambda: dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC))
+    app.state.clock = lambda: CLOCK
     calls = sorted(
         served_routes(app),
         key=lambda call: (

@@ -22,9 +22,13 @@ from typing import Literal
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from starlette.routing import Mount, Route
 
 from tests.web.conftest import BrowserClient, Care, World, signed_in
+from trdnav.store.models import Base
+from trdnav.web.staff.principal import current_principal
 
 PERSONAS = ("anonymous", "link_holder", "clinician_a", "clinician_b", "admin_a")
 
@@ -228,3 +232,108 @@ def test_every_route_allows_exactly_the_personas_the_matrix_names(
                     f"{call.method} {call.path} as {persona}: expected {expected}, got {actual}"
                 )
     assert not differences, "\n".join(differences)
+
+
+# --- Guards set once per audience ------------------------------------------------------------------
+
+# The staff routes that work before sign-in is complete: everything else under /staff requires the
+# staff principal by default (trdnav.web.staff.router).
+STAFF_BEFORE_SIGN_IN = {
+    ("GET", "/staff/login"),
+    ("POST", "/staff/login"),
+    ("POST", "/staff/logout"),
+    ("GET", "/staff/two-factor"),
+    ("POST", "/staff/two-factor"),
+}
+
+# Unsafe requests the CSRF check lets through without a token: the JSON API (JSON bodies only).
+CSRF_EXEMPT = {
+    ("POST", "/api/v1/assessments:evaluate"),
+    ("POST", "/api/v1/assessments"),
+}
+
+
+def _api_routes(app: FastAPI, package: str) -> list[APIRoute]:
+    return [r for r in app.routes if isinstance(r, APIRoute) and r.endpoint.__module__.startswith(package)]
+
+
+def test_every_staff_route_requires_the_principal_unless_it_comes_before_sign_in(
+    app: FastAPI, world: World, extra_staff: int, care: Care, unassigned: int
+) -> None:
+    staff_routes = _api_routes(app, "trdnav.web.staff.")
+    served = {(m, r.path) for r in staff_routes for m in r.methods - {"HEAD"}}
+    assert served >= STAFF_BEFORE_SIGN_IN, "the exempt list names only staff routes the app serves"
+    assert {path for _, path in served} == {c.path for c in served_routes(app) if c.path.startswith("/staff")}
+    wrong = []
+    for route in staff_routes:
+        for method in sorted(route.methods - {"HEAD"}):
+            guarded = any(d.call is current_principal for d in route.dependant.dependencies[:1])
+            if guarded == ((method, route.path) in STAFF_BEFORE_SIGN_IN):
+                wrong.append(f"{method} {route.path}: router guard {'set' if guarded else 'missing'}")
+            anonymous = _outcome(
+                app, Call(method, route.path), "anonymous", world, extra_staff, care, unassigned
+            )
+            if (method, route.path) not in STAFF_BEFORE_SIGN_IN and anonymous != "deny":
+                wrong.append(f"{method} {route.path}: an anonymous request was not refused")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_patient_and_staff_response_carries_its_private_headers(
+    app: FastAPI, world: World, extra_staff: int, care: Care, unassigned: int
+) -> None:
+    """Every route of the patient package (private-link pages: noindex, nofollow and no-store) and of
+    the staff package (no-store), for a request its audience may make; every private-link path is
+    served by the patient package."""
+    patient_routes = _api_routes(app, "trdnav.web.patient.")
+    assert {r.path for r in patient_routes} >= {
+        c.path for c in served_routes(app) if c.path.startswith("/a/")
+    }
+    missing = []
+    for routes, persona, wanted in (
+        (patient_routes, "link_holder", {"cache-control": "no-store", "x-robots-tag": "noindex, nofollow"}),
+        (_api_routes(app, "trdnav.web.staff."), "admin_a", {"cache-control": "no-store"}),
+    ):
+        for route in routes:
+            for method in sorted(route.methods - {"HEAD"}):
+                path = _fill(route.path, persona, world, extra_staff, care, unassigned)
+                with _client(app, persona, world) as client:
+                    send = client.get if method == "GET" else client.post
+                    response = send(path, follow_redirects=False)
+                got = {name: response.headers.get(name) for name in wanted}
+                if got != wanted:
+                    missing.append(f"{method} {route.path} ({response.status_code}): {got}")
+    assert not missing, "\n".join(missing)
+
+
+def _state(app: FastAPI) -> tuple[int, ...]:
+    """Row counts of every table: a refused request must leave each the same."""
+    with app.state.sessions() as session:
+        return tuple(
+            int(session.scalar(select(func.count()).select_from(table)) or 0)
+            for table in Base.metadata.sorted_tables
+        )
+
+
+def test_every_unsafe_request_without_the_csrf_token_is_refused_and_changes_nothing(
+    app: FastAPI, world: World, extra_staff: int, care: Care, unassigned: int
+) -> None:
+    """The "no CSRF token" persona: a signed-in admin of clinic A who also holds the patient's link
+    (so every route would otherwise let the request through) sends each unsafe request with the
+    CSRF cookie but without the token. Each must answer 403 and write nothing, except the exempt
+    JSON API."""
+    unsafe = [c for c in served_routes(app) if c.method in {"POST", "PUT", "PATCH", "DELETE"}]
+    assert {(c.method, c.path) for c in unsafe} >= CSRF_EXEMPT
+    wrong = []
+    with _client(app, "admin_a", world) as client:
+        client.form_token()  # the browser has its CSRF cookie; the forms below leave the token out
+        for call in unsafe:
+            if (call.method, call.path) in CSRF_EXEMPT:
+                continue
+            path = _fill(call.path, "link_holder", world, extra_staff, care, unassigned)
+            before = _state(app)
+            response = TestClient.request(client, call.method, path, data={}, follow_redirects=False)
+            if response.status_code != 403 or _state(app) != before:
+                wrong.append(
+                    f"{call.method} {call.path}: {response.status_code}, wrote: {_state(app) != before}"
+                )
+    assert not wrong, "\n".join(wrong)

@@ -172,7 +172,7 @@ def test_the_pdf_holds_the_dose_and_draws_the_chart(
         fed.append(html)
         return render_pdf(html, base_url=base_url)
 
-    monkeypatch.setattr("trdnav.web.course_report.render_pdf", keep)
+    monkeypatch.setattr("trdnav.web.staff.course_report_pages.render_pdf", keep)
     pdf = signed_in(app, world.clinician_a).get(f"/staff/courses/{care.course}/summary.pdf")
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
@@ -299,7 +299,7 @@ def test_the_summary_and_the_pdf_carry_the_safety_screen_and_the_review(
 
     fed: list[str] = []
     monkeypatch.setattr(
-        "trdnav.web.course_report.render_pdf",
+        "trdnav.web.staff.course_report_pages.render_pdf",
         lambda html, *, base_url: fed.append(html) or render_pdf(html, base_url=base_url),
     )
     assert signed_in(app, world.clinician_a).get(f"/staff/courses/{course}/summary.pdf").status_code == 200

@@ -37,10 +37,10 @@ BEFORE_THE_COURSES = dt.datetime(2026, 10, 1, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[dt.datetime]:
-    """The routes' "now": before the courses planned here unless a test moves it on."""
+def clock(app: FastAPI) -> list[dt.datetime]:
+    """The app's clock: before the courses planned here unless a test moves it on."""
     moment = [BEFORE_THE_COURSES]
-    monkeypatch.setattr("trdnav.web.courses._now", lambda: moment[0])
+    app.state.clock = lambda: moment[0]
     return moment
 
 

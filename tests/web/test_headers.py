@@ -21,7 +21,7 @@ from httpx2 import Response
 
 from trdnav.settings import Settings
 from trdnav.web.app import create_app
-from trdnav.web.headers import CONTENT_SECURITY_POLICY
+from trdnav.web.middleware.headers import CONTENT_SECURITY_POLICY
 
 EXPECTED = {
     "content-security-policy": CONTENT_SECURITY_POLICY,

@@ -14,7 +14,7 @@ from tests.web.conftest import World, signed_in
 from tests.web.test_results import KETAMINE, TMS, _assessment, _results, _section, _text
 from tests.web.test_workspace import ALL_CLEAR, add_assessment
 from trdnav.knowledge.loader import load
-from trdnav.web import results as results_module
+from trdnav.web.patient import results as results_module
 
 KB = load()
 SUMS_UP_PRIORITIES = "sums up what you said matters to you"

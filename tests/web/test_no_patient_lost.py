@@ -17,8 +17,8 @@ from tests.web.conftest import BrowserClient, World, default_clinic_app, signed_
 from trdnav.crisis import country_resources
 from trdnav.store.models import Assessment, AuditEvent, Clinic, ClinicAlert, ConsultationRequest
 from trdnav.store.repository import find_by_token
-from trdnav.web import results as results_module
 from trdnav.web.app import create_app
+from trdnav.web.patient import results as results_module
 
 FEELINGS_ITEM_9 = {f"phq9_{n}": "1" for n in range(1, 9)} | {"phq9_9": "2"}
 CONTACT = {"name": "Sam Lee", "phone": "555 123 4567", "email": "", "preferred_times": "", "message": ""}

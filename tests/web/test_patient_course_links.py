@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 import textstat
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -29,14 +28,14 @@ def _section(page: str) -> str:
     return found.group(0)
 
 
-def _at(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
-    monkeypatch.setattr("trdnav.web.results._now", lambda: moment)
+def _at(app: FastAPI, moment: dt.datetime) -> None:
+    app.state.clock = lambda: moment
 
 
 def test_the_results_page_shows_the_next_visit_and_check_in(
-    app: FastAPI, world: World, care: Care, client: TestClient, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, world: World, care: Care, client: TestClient
 ) -> None:
-    _at(monkeypatch, DURING_COURSE)
+    _at(app, DURING_COURSE)
     page = client.get(f"/a/{world.token_a}/results")
     assert page.status_code == 200
     section = _section(page.text)
@@ -48,31 +47,27 @@ def test_the_results_page_shows_the_next_visit_and_check_in(
     assert page.text.index('id="treatment"') < page.text.index('id="compare"')
 
 
-def test_a_check_in_due_now_is_said_so(
-    app: FastAPI, world: World, care: Care, client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _at(monkeypatch, dt.datetime(2026, 10, 26, 15, tzinfo=dt.UTC))  # the first check-in's day
+def test_a_check_in_due_now_is_said_so(app: FastAPI, world: World, care: Care, client: TestClient) -> None:
+    _at(app, dt.datetime(2026, 10, 26, 15, tzinfo=dt.UTC))  # the first check-in's day
     section = _section(client.get(f"/a/{world.token_a}/results").text)
     assert "A check-in is due now." in section
 
 
-def test_before_and_after_the_visits(
-    app: FastAPI, world: World, care: Care, client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _at(monkeypatch, BEFORE_COURSE)
+def test_before_and_after_the_visits(app: FastAPI, world: World, care: Care, client: TestClient) -> None:
+    _at(app, BEFORE_COURSE)
     section = _section(client.get(f"/a/{world.token_a}/results").text)
     assert "Monday, October 19, 2026, at 08:00 clinic time" not in section  # visit 1 is done already
     assert "Your next visit is on Wednesday, October 21, 2026, at 08:00 clinic time." in section
-    _at(monkeypatch, dt.datetime(2027, 1, 4, 12, tzinfo=dt.UTC))
+    _at(app, dt.datetime(2027, 1, 4, 12, tzinfo=dt.UTC))
     section = _section(client.get(f"/a/{world.token_a}/results").text)
     assert "You have no more visits planned." in section
 
 
 def test_the_section_reads_at_grade_8_or_lower(
-    app: FastAPI, world: World, care: Care, client: TestClient, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, world: World, care: Care, client: TestClient
 ) -> None:
     for moment in (BEFORE_COURSE, dt.datetime(2026, 10, 26, 15, tzinfo=dt.UTC), dt.datetime(2027, 1, 4)):
-        _at(monkeypatch, moment.replace(tzinfo=dt.UTC))
+        _at(app, moment.replace(tzinfo=dt.UTC))
         section = _section(client.get(f"/a/{world.token_a}/results").text)
         for block in re.findall(r"<(?:p|li|h2)[^>]*>(.*?)</(?:p|li|h2)>", section, re.DOTALL):
             words = " ".join(re.sub(r"<[^>]+>", " ", block).split())

@@ -32,7 +32,7 @@ from tests.web.conftest import (
     unassigned_assessment,
 )
 from trdnav.store.repository import find_by_token
-from trdnav.web.request_log import LOGGER_NAME, JsonLineFormatter, route_template
+from trdnav.web.middleware.request_log import LOGGER_NAME, JsonLineFormatter, route_template
 
 CANARY_CONTACT = {
     "name": "Canary-Name-7f3a",
@@ -239,13 +239,12 @@ def test_nothing_logged_on_the_refusal_paths_holds_patient_data(
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
     every_logger_at_debug: None,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The paths that refuse but still act (issue 9): API answers refused with PHQ-9 item 9 above 0
     (crisis resources returned; the default clinic alerted), a consultation request refused by a
     standalone site, the admins' list of assessments without a clinic (it shows the name given in a
     request) and assigning one, and a course refused until its safety screen is reviewed."""
-    monkeypatch.setattr("trdnav.web.courses._now", lambda: dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC))
+    app.state.clock = lambda: dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC)
     caplog.set_level(logging.DEBUG)
     refused_with_item_9 = {
         "version": 1,

@@ -20,8 +20,8 @@ from trdnav.settings import Settings
 from trdnav.store.accounts import create_clinic
 from trdnav.store.models import Assessment, ConsultationRequest
 from trdnav.store.repository import create_assessment, find_by_token, save_answers
-from trdnav.web import results as results_module
 from trdnav.web.app import create_app
+from trdnav.web.patient import results as results_module
 from trdnav.web.summary import long_date
 
 KB = load()

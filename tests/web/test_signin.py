@@ -19,7 +19,7 @@ from trdnav.settings import Settings
 from trdnav.store.models import AuditEvent, Clinic, LoginFailure, Staff, StaffSession
 from trdnav.store.signin import REFUSED_MESSAGE, THROTTLED_MESSAGE
 from trdnav.web.app import create_app
-from trdnav.web.principal import COOKIE
+from trdnav.web.staff.principal import COOKIE
 
 ANA = "ana@north.example"
 SETUP = "/staff/two-factor/setup"

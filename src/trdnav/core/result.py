@@ -2,7 +2,7 @@
 (``shared/spec/answers-v1.md``, section 3; ``docs/api.md``).
 
 Every producer in the core fills these types, and the API's OpenAPI schema is built from them
-(``trdnav.web.api_schemas``), so the code, the type checker and the published schema read one
+(``trdnav.web.api.schemas``), so the code, the type checker and the published schema read one
 description. Each attribute's docstring is its description in that schema.
 
 ``typing_extensions.TypedDict``: pydantic reads a ``typing.TypedDict`` only from Python 3.12. No

@@ -76,7 +76,7 @@ class RecordLine:
     recorded_at: dt.datetime  # local
     corrected: bool
     correction_reason: str
-    data: dict[str, Any]  # the checked fields (`trdnav.web.session_record_view.record_rows` words them)
+    data: dict[str, Any]  # the checked fields (`trdnav.web.staff.session_record_view.record_rows` words them)
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,12 +213,11 @@ def course_outcome(
 
 
 def clinic_course_results(
-    session: Session, kb: KnowledgeBase, clinic_id: int, now: dt.datetime | None = None
+    session: Session, kb: KnowledgeBase, clinic_id: int, now: dt.datetime
 ) -> list[CourseResult]:
     """Every course of the clinic with its therapy, baseline and latest PHQ-9: the same figures the
     outcomes page shows for the course (`course_outcome`), so its scores end where the next course
     begins and a later course's scores never count for an earlier one."""
-    now = now or dt.datetime.now(dt.UTC)
     query = (
         select(Course)
         .join(Assessment)

@@ -2,46 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from importlib import resources
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
 
 import trdnav
 from trdnav.knowledge.loader import load
 from trdnav.settings import DEFAULT_SECRET_KEY, Settings
 from trdnav.store.database import migrate, open_engine, session_factory
-from trdnav.web import (
-    admin,
-    api,
-    course_files,
-    course_report,
-    courses,
-    outcomes,
-    patient,
-    patient_data,
-    results,
-    session_records,
-    signin,
-    workspace,
-)
-from trdnav.web.api_docs import install_api_docs
+from trdnav.web import patient, staff
+from trdnav.web.api import routes as api
+from trdnav.web.api.docs import install_api_docs
+from trdnav.web.api.problems import install_problem_handlers
 from trdnav.web.default_clinic import check_default_clinic
-from trdnav.web.headers import SecurityHeaders
-from trdnav.web.limits import BodySizeLimit
-from trdnav.web.problems import install_problem_handlers
-from trdnav.web.readable_forms import ReadableForms
-from trdnav.web.request_log import RequestLog
-from trdnav.web.signin import install_signin_handlers
+from trdnav.web.middleware.csrf import CsrfCheck
+from trdnav.web.middleware.headers import SecurityHeaders
+from trdnav.web.middleware.limits import BodySizeLimit
+from trdnav.web.middleware.readable_forms import ReadableForms
+from trdnav.web.middleware.request_log import RequestLog
+from trdnav.web.patient.intake import html_errors
+from trdnav.web.staff.signin_pages import install_signin_handlers
 
 
-def _add_routes(app: FastAPI, router: APIRouter) -> None:
-    """Put a router's routes on the app itself, the same routes and OpenAPI schema as
+def _add_routes(app: FastAPI, routes: list[BaseRoute]) -> None:
+    """Put a package's routes on the app itself, the same routes and OpenAPI schema as
     ``include_router`` gives. FastAPI 0.165 sends each request to an included router through a
     second matching layer, measured at 3-9 µs a request: a tenth of the evaluate operation's
     own work (docs/performance.md)."""
-    app.router.routes.extend(router.routes)
+    app.router.routes.extend(routes)
 
 
 MIN_SECRET_KEY_LENGTH = 32
@@ -59,8 +52,16 @@ def check_secret_key(settings: Settings) -> None:
         )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; creates and migrates the database on first start."""
+def utc_now() -> dt.datetime:
+    """The app's default clock: the current moment, aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime] = utc_now) -> FastAPI:
+    """Build the app; creates and migrates the database on first start.
+
+    ``clock`` is the app's one source of the current time (``app.state.clock``, read by the
+    ``Now`` dependency); tests pass their own or set ``app.state.clock``."""
     settings = settings or Settings()
     check_secret_key(settings)
     kb = load()
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.kb = kb
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.clock = clock
+    app.add_middleware(CsrfCheck)  # inside ReadableForms: a form it reads is readable
     app.add_middleware(ReadableForms)  # inside the size limit: it reads a whole form body
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Outside FastAPI's own middlewares too (its 500s come from the outermost one): every response
@@ -103,22 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.build_middleware_stack = (  # type: ignore[method-assign]
         lambda: RequestLog(SecurityHeaders(fastapi_stack(), production=production))
     )
-    for router in (
-        api.router,
-        patient.router,
-        results.router,
-        signin.router,
-        workspace.router,
-        patient_data.router,
-        admin.router,
-        courses.router,
-        course_files.router,
-        course_report.router,
-        session_records.router,
-        outcomes.router,
-    ):
-        _add_routes(app, router)
-    app.add_exception_handler(StarletteHTTPException, patient.html_errors)
+    _add_routes(app, api.router.routes)
+    _add_routes(app, patient.router.routes)
+    _add_routes(app, staff.routes)
+    app.add_exception_handler(StarletteHTTPException, html_errors)
     install_problem_handlers(app)
     install_signin_handlers(app)
     install_api_docs(app)

@@ -3,7 +3,7 @@
 Used by ``trdnav serve`` (and so ``make run``). Problems a person can fix (a bad ``TRDNAV_``
 setting, a database URL that cannot be used) become a ``ServeError`` whose lines name the setting,
 never a traceback. Uvicorn's access log is off: the private link is in the URL path, and it must not
-end up in any log; ``trdnav.web.request_log`` writes one JSON line per request instead, with the
+end up in any log; ``trdnav.web.middleware.request_log`` writes one JSON line per request instead, with the
 route's template in place of the path.
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from trdnav.settings import Settings
 from trdnav.web.app import create_app
-from trdnav.web.request_log import configure_logging
+from trdnav.web.middleware.request_log import configure_logging
 
 PREFIX = "TRDNAV_"
 

@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from trdnav.web.clinic_view import installation_view
-from trdnav.web.csrf import attach_cookie, csrf_token
+from trdnav.web.middleware.csrf import attach_cookie, csrf_token
 
 templates = Jinja2Templates(directory=str(resources.files("trdnav.web").joinpath("templates")))
 templates.env.globals["csrf_token"] = csrf_token

@@ -1,10 +1,17 @@
-"""Request-scoped helpers shared by the route modules."""
+"""What the routes of every audience share, declared once: the database session, the settings, the
+knowledge base and the clock (``Now``), and the private link's assessment with its audit entries.
+
+The clock is ``app.state.clock`` (set by ``create_app``, a callable returning an aware UTC datetime),
+so a test sets the app's time instead of patching a module.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from trdnav.knowledge.loader import KnowledgeBase
@@ -29,6 +36,18 @@ def knowledge(request: Request) -> KnowledgeBase:
 def settings(request: Request) -> Settings:
     value: Settings = request.app.state.settings
     return value
+
+
+def current_time(request: Request) -> dt.datetime:
+    """The request's moment from the app's clock (aware, UTC)."""
+    clock: Callable[[], dt.datetime] = request.app.state.clock
+    return clock()
+
+
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
+AppSettings = Annotated[Settings, Depends(settings)]
+Now = Annotated[dt.datetime, Depends(current_time)]
 
 
 def patient_actor(request: Request, assessment: Assessment) -> audit.Actor:

@@ -7,58 +7,39 @@ an unknown link gets the same 404 page as a malformed one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.settings import Settings
 from trdnav.store.accounts import find_clinic
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Assessment, Clinic
 from trdnav.store.repository import create_assessment, save_answers
 from trdnav.web import forms
 from trdnav.web.clinic_view import ClinicView, clinic_view
-from trdnav.web.csrf import verify_csrf
 from trdnav.web.default_clinic import default_clinic
-from trdnav.web.deps import audit_patient, db_session, knowledge, open_assessment, patient_actor, settings
+from trdnav.web.dependencies import (
+    AppSettings,
+    DbSession,
+    Knowledge,
+    audit_patient,
+    open_assessment,
+    patient_actor,
+)
+from trdnav.web.patient.router import router
 from trdnav.web.templating import render
-
-# Pages behind a private link are never cached, never sent on as a referrer, never indexed.
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
-
-
-class PrivateRoute(APIRoute):
-    """A route whose responses carry `PRIVATE_HEADERS`."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def private_handler(request: Request) -> Response:
-            response = await handler(request)
-            response.headers.update(PRIVATE_HEADERS)
-            return response
-
-        return private_handler
-
-
-router = APIRouter(include_in_schema=False, route_class=PrivateRoute)
 
 REVIEW = "review"
 FLOW: tuple[str, ...] = (*forms.STEPS, REVIEW)
 # How far a person has got; a later step is never overwritten by an earlier one.
 PROGRESS: tuple[str, ...] = ("start", *FLOW, "results")
-
-DbSession = Annotated[Session, Depends(db_session, scope="function")]
-Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
-AppSettings = Annotated[Settings, Depends(settings)]
 
 
 async def submitted_fields(request: Request) -> dict[str, list[str]]:
@@ -155,7 +136,7 @@ def start_page(request: Request, session: DbSession, kb: Knowledge, config: AppS
     return _start_page(request, kb, clinic_view(default_clinic(session, config), config))
 
 
-@router.post("/start", dependencies=[Depends(verify_csrf)])
+@router.post("/start")
 def start(request: Request, session: DbSession, kb: Knowledge, config: AppSettings) -> RedirectResponse:
     return _start(request, session, kb, default_clinic(session, config))
 
@@ -171,7 +152,7 @@ def clinic_start_page(
     return _start_page(request, kb, clinic_view(clinic, config))
 
 
-@router.post("/c/{slug}/start", dependencies=[Depends(verify_csrf)], response_model=None)
+@router.post("/c/{slug}/start", response_model=None)
 def clinic_start(request: Request, slug: str, session: DbSession, kb: Knowledge) -> Response:
     clinic = find_clinic(session, slug)
     if clinic is None:
@@ -255,9 +236,7 @@ def _save_step(step: str) -> Callable[..., Response]:
 
 for _step in forms.STEPS:
     router.add_api_route(f"/a/{{token}}/{_step}", _show_step(_step), methods=["GET"])
-    router.add_api_route(
-        f"/a/{{token}}/{_step}", _save_step(_step), methods=["POST"], dependencies=[Depends(verify_csrf)]
-    )
+    router.add_api_route(f"/a/{{token}}/{_step}", _save_step(_step), methods=["POST"])
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from trdnav.settings import Settings
 from trdnav.store.accounts import find_session
 from trdnav.store.audit import Actor
 from trdnav.store.models import Assessment, Course
-from trdnav.web.deps import db_session
+from trdnav.web.dependencies import DbSession
 
 COOKIE = "trdnav_staff"
 
@@ -62,9 +62,6 @@ class Principal:
             clinic_id=self.clinic_id,
             address=self.address,
         )
-
-
-DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def current_principal(request: Request, session: DbSession) -> Principal:

@@ -2,7 +2,7 @@
 
 Why not FastAPI's own ``/docs``: it loads Swagger UI from a CDN (no docs offline, and a third party
 sees who reads them) and starts it with an inline ``<script>``, which the Content-Security-Policy
-(``trdnav.web.headers``) refuses. Here the page has only ``<link>`` and ``<script src>``: Swagger
+(``trdnav.web.middleware.headers``) refuses. Here the page has only ``<link>`` and ``<script src>``: Swagger
 UI's files come from the ``fastapi-offline`` package (Swagger UI 5, Apache-2.0; the package is
 MIT), mounted under ``/docs/swagger-ui``, and the start-up code is ``static/docs/swagger-init.js``.
 The OpenAPI document stays at ``/openapi.json``.

@@ -6,50 +6,29 @@ resources first. Unknown tokens get the same 404 as malformed ones.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
+from fastapi import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.store.course_report import patient_treatment
 from trdnav.store.models import Assessment
 from trdnav.store.repository import request_consultation, save_sure
-from trdnav.web.consultation import CONTACT, read_consultation_form
-from trdnav.web.courses import WEEKDAYS
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import assessment_or_404, audit_patient, db_session
+from trdnav.web.course_view import WEEKDAYS
+from trdnav.web.dependencies import DbSession, Now, assessment_or_404, audit_patient
+from trdnav.web.patient.consultation import CONTACT, read_consultation_form
+from trdnav.web.patient.router import router
 from trdnav.web.pdf import PDF_FILENAME, render_pdf
 from trdnav.web.summary import Summary, build_summary, long_date
 from trdnav.web.sure import read_sure_form
 from trdnav.web.templating import DISCLAIMER, render, templates
-
-router = APIRouter(include_in_schema=False)
-DbSession = Annotated[Session, Depends(db_session, scope="function")]
-
-
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-def _private(response: Response) -> Response:
-    """Pages behind a private link hold health information: never cached, never sent as a referrer."""
-    response.headers.update(PRIVATE_HEADERS)
-    return response
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _today() -> dt.date:
-    return _now().date()
 
 
 def _private_link(request: Request, token: str) -> str:
     return f"{str(request.base_url).rstrip('/')}/a/{token}/results"
 
 
-def _summary(request: Request, assessment: Assessment, token: str) -> Summary:
+def _summary(request: Request, assessment: Assessment, token: str, now: dt.datetime) -> Summary:
     return build_summary(
         request.app.state.kb,
         token=token,
@@ -57,7 +36,7 @@ def _summary(request: Request, assessment: Assessment, token: str) -> Summary:
         answers=assessment.answers,
         therapies=assessment.therapies,
         sure_answers=assessment.sure_answers or {},
-        today=_today(),
+        today=now.date(),
     )
 
 
@@ -75,15 +54,16 @@ def _results_page(
     request: Request,
     assessment: Assessment,
     token: str,
+    now: dt.datetime,
     *,
     template: str = "results.html",
     status_code: int = 200,
     sure_errors: dict[str, str] | None = None,
     sure_given: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    summary = _summary(request, assessment, token)
+    summary = _summary(request, assessment, token, now)
     interactive = template == "results.html"
-    response = render(
+    return render(
         request,
         template,
         status_code=status_code,
@@ -91,48 +71,46 @@ def _results_page(
         token=token,
         interactive=interactive,
         # the results page (not the print view) says where the patient's treatment stands
-        treatment=patient_treatment(request.app.state.kb, assessment, _now()) if interactive else None,
+        treatment=patient_treatment(request.app.state.kb, assessment, now) if interactive else None,
         weekdays=WEEKDAYS,
         sure_errors=sure_errors or {},
         sure_given=sure_given if sure_given is not None else dict(assessment.sure_answers or {}),
         unsent_request=_unsent_request(assessment),
         **_summary_context(request, summary),
     )
-    _private(response)
-    return response
 
 
 @router.get("/a/{token}/results", response_class=HTMLResponse)
-def results(request: Request, token: str, session: DbSession) -> HTMLResponse:
-    return _results_page(request, assessment_or_404(request, session, token, "read"), token)
+def results(request: Request, token: str, session: DbSession, now: Now) -> HTMLResponse:
+    return _results_page(request, assessment_or_404(request, session, token, "read"), token, now)
 
 
 @router.get("/a/{token}/print", response_class=HTMLResponse)
-def print_view(request: Request, token: str, session: DbSession) -> HTMLResponse:
+def print_view(request: Request, token: str, session: DbSession, now: Now) -> HTMLResponse:
     """The same summary without forms, ready for the browser's Print command."""
     assessment = assessment_or_404(request, session, token, "read")
-    return _results_page(request, assessment, token, template="results_print.html")
+    return _results_page(request, assessment, token, now, template="results_print.html")
 
 
-@router.post("/a/{token}/sure", response_model=None, dependencies=[Depends(verify_csrf)])
-async def sure(request: Request, token: str, session: DbSession) -> Response:
+@router.post("/a/{token}/sure", response_model=None)
+async def sure(request: Request, token: str, session: DbSession, now: Now) -> Response:
     assessment = assessment_or_404(request, session, token, "update")
     form = await request.form()
     answers, errors = read_sure_form(request.app.state.kb.sure, form)
     if errors:
         given = {key: value for key, value in form.items() if isinstance(value, str)}
         return _results_page(
-            request, assessment, token, status_code=422, sure_errors=errors, sure_given=given
+            request, assessment, token, now, status_code=422, sure_errors=errors, sure_given=given
         )
     save_sure(session, assessment, answers)
     return RedirectResponse(f"/a/{token}/results#sure", status_code=303)
 
 
 @router.get("/a/{token}/summary.pdf")
-def summary_pdf(request: Request, token: str, session: DbSession) -> Response:
+def summary_pdf(request: Request, token: str, session: DbSession, now: Now) -> Response:
     """The summary as a PDF made by WeasyPrint from the same templates (no scripts, no fetching)."""
     assessment = assessment_or_404(request, session, token, "export")
-    summary = _summary(request, assessment, token)
+    summary = _summary(request, assessment, token, now)
     html = templates.get_template("results_pdf.html").render(
         settings=request.app.state.settings,
         clinic=request.state.clinic,
@@ -148,7 +126,7 @@ def summary_pdf(request: Request, token: str, session: DbSession) -> Response:
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{PDF_FILENAME}"', **PRIVATE_HEADERS},
+        headers={"Content-Disposition": f'attachment; filename="{PDF_FILENAME}"'},
     )
 
 
@@ -167,7 +145,7 @@ def _no_clinic_page(
     request: Request, assessment: Assessment, token: str, *, refused: bool = False
 ) -> HTMLResponse:
     """The page that says no request can be sent from here, and how to reach one's own doctor."""
-    response = render(
+    return render(
         request,
         "consultation_unavailable.html",
         status_code=409 if refused else 200,
@@ -177,8 +155,6 @@ def _no_clinic_page(
         refused=refused,
         unsent_request=_unsent_request(assessment),
     )
-    _private(response)
-    return response
 
 
 def _consultation_page(
@@ -189,7 +165,7 @@ def _consultation_page(
     errors: dict[str, str],
     status_code: int = 200,
 ) -> HTMLResponse:
-    response = render(
+    return render(
         request,
         "consultation.html",
         status_code=status_code,
@@ -199,8 +175,6 @@ def _consultation_page(
         errors=errors,
         contact_error=CONTACT,
     )
-    _private(response)
-    return response
 
 
 @router.get("/a/{token}/consultation", response_class=HTMLResponse)
@@ -211,7 +185,7 @@ def consultation_form(request: Request, token: str, session: DbSession) -> HTMLR
     return _consultation_page(request, assessment, token, {}, {})
 
 
-@router.post("/a/{token}/consultation", response_model=None, dependencies=[Depends(verify_csrf)])
+@router.post("/a/{token}/consultation", response_model=None)
 async def consultation_submit(request: Request, token: str, session: DbSession) -> Response:
     form = read_consultation_form(await request.form())
     assessment = assessment_or_404(request, session, token, None)
@@ -233,12 +207,10 @@ def consultation_done(request: Request, token: str, session: DbSession) -> Respo
         return _no_clinic_page(request, assessment, token)
     if not assessment.consultations:
         return RedirectResponse(f"/a/{token}/consultation", status_code=303)
-    return _private(
-        render(
-            request,
-            "consultation_done.html",
-            crisis=assessment.suicide_risk_alert,
-            token=token,
-            consultation=assessment.consultations[-1],
-        )
+    return render(
+        request,
+        "consultation_done.html",
+        crisis=assessment.suicide_risk_alert,
+        token=token,
+        consultation=assessment.consultations[-1],
     )

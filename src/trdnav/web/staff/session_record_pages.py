@@ -17,7 +17,7 @@ import datetime as dt
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -44,14 +44,12 @@ from trdnav.store.session_records import (
     history,
     superseding,
 )
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import knowledge
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_course
-from trdnav.web.session_record_view import record_rows
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.dependencies import DbSession, Knowledge
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import Principal, StaffPrincipal, not_found, own_course
+from trdnav.web.staff.router import router
+from trdnav.web.staff.session_record_view import record_rows
 
-router = APIRouter(include_in_schema=False)
-Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
 FORM_TEMPLATES = {"iv_ketamine": "staff/session_ketamine.html", "tms": "staff/session_tms.html"}
 MULTIPLE = {"side_effects"}  # fields sent once per ticked box
 
@@ -185,7 +183,7 @@ def session_form(
     return _form_page(request, principal, course, record_kind, planned_visit, values)
 
 
-@router.post("/staff/courses/{course_id}/sessions", response_model=None, dependencies=[Depends(verify_csrf)])
+@router.post("/staff/courses/{course_id}/sessions", response_model=None)
 async def session_submit(
     request: Request, course_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
@@ -280,9 +278,7 @@ def correction_form(
     return _form_page(request, principal, record.course, record.kind, visit, values, original=record)
 
 
-@router.post(
-    "/staff/session-records/{record_id}/correct", response_model=None, dependencies=[Depends(verify_csrf)]
-)
+@router.post("/staff/session-records/{record_id}/correct", response_model=None)
 async def correction_submit(
     request: Request, record_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:

@@ -12,10 +12,11 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trdnav.core.answers import InputProblem
-from trdnav.web.problems import API_PREFIX, problem
+from trdnav.web.api.problems import API_PREFIX, problem
+from trdnav.web.middleware._body import read_body, replay
 from trdnav.web.templating import render
 
 FORM = b"application/x-www-form-urlencoded"
@@ -43,22 +44,11 @@ class ReadableForms:
         if scope["type"] != "http" or not content_type.lower().startswith(FORM):
             await self.app(scope, receive, send)
             return
-        messages: list[Message] = []
-        body = b""
-        while True:  # the body size limit (outside this middleware) bounds this
-            message = await receive()
-            messages.append(message)
-            body += message.get("body", b"")
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                break
+        body, messages = await read_body(receive)
         if not readable(body):
             await self._refuse(scope, receive, send)
             return
-
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(messages, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)

@@ -14,6 +14,4 @@ def render_staff(
     request: Request, name: str, principal: Any, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     """A staff page (templates under ``staff/``); ``principal`` is None on the sign-in pages."""
-    response = render(request, name, status_code=status_code, principal=principal, **context)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render(request, name, status_code=status_code, principal=principal, **context)

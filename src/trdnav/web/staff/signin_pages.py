@@ -18,7 +18,7 @@ from typing import Annotated
 from urllib.parse import quote, urlencode
 
 import segno
-from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
+from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -40,20 +40,17 @@ from trdnav.store.signin import (
     record_failed_code,
     sign_in,
 )
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import settings
-from trdnav.web.principal import (
+from trdnav.web.dependencies import AppSettings, DbSession
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import (
     COOKIE,
-    DbSession,
     Principal,
     SignInRequired,
     StaffPrincipal,
     TwoFactorRequired,
     client_address,
 )
-from trdnav.web.staff_pages import render_staff
-
-router = APIRouter(include_in_schema=False)
+from trdnav.web.staff.router import STAFF_HEADERS, before_sign_in, router
 
 HOME = "/staff/"
 LOGIN = "/staff/login"
@@ -63,8 +60,6 @@ TWO_FACTOR_SETUP = "/staff/two-factor/setup"
 _LOCAL_STAFF_PATH = re.compile(r"^/staff/(?!/)[A-Za-z0-9\-._~/%?=&+:@]*$")
 CODE_HINT = "Enter the 6-digit code your authenticator app shows now, e.g. 123456."
 WRONG_CODE = "The code is not right or was already used. " + CODE_HINT
-
-AppSettings = Annotated[Settings, Depends(settings)]
 
 
 def safe_next(value: str | None) -> str:
@@ -137,12 +132,12 @@ def _login_page(
     )
 
 
-@router.get(LOGIN, response_class=HTMLResponse)
+@before_sign_in.get(LOGIN, response_class=HTMLResponse)
 def login_page(request: Request, next: str | None = None, signed_out: str | None = None) -> HTMLResponse:
     return _login_page(request, next_path=safe_next(next), signed_out=signed_out == "1")
 
 
-@router.post(LOGIN, dependencies=[Depends(verify_csrf)], response_model=None)
+@before_sign_in.post(LOGIN, response_model=None)
 def login(
     request: Request,
     session: DbSession,
@@ -192,7 +187,7 @@ def login(
     return redirect
 
 
-@router.post("/staff/logout", dependencies=[Depends(verify_csrf)])
+@before_sign_in.post("/staff/logout")
 def logout(request: Request, session: DbSession, config: AppSettings) -> RedirectResponse:
     found = find_session(session, request.cookies.get(COOKIE, ""), config)
     if found is not None:
@@ -238,13 +233,13 @@ def _after_password(staff_session: StaffSession, next_path: str) -> RedirectResp
     return RedirectResponse(next_path, status_code=303)
 
 
-@router.get(TWO_FACTOR, response_model=None)
+@before_sign_in.get(TWO_FACTOR, response_model=None)
 def two_factor_page(request: Request, staff_session: BrowserSession, next: str | None = None) -> Response:
     next_path = safe_next(next)
     return _after_password(staff_session, next_path) or _code_page(request, next_path)
 
 
-@router.post(TWO_FACTOR, dependencies=[Depends(verify_csrf)], response_model=None)
+@before_sign_in.post(TWO_FACTOR, response_model=None)
 def two_factor(
     request: Request,
     session: DbSession,
@@ -320,7 +315,7 @@ def two_factor_setup_page(
     return _setup_page(request, principal, staff, done=done == "1" and staff.totp_enabled)
 
 
-@router.post(TWO_FACTOR_SETUP, dependencies=[Depends(verify_csrf)], response_model=None)
+@router.post(TWO_FACTOR_SETUP, response_model=None)
 def two_factor_setup(
     request: Request,
     session: DbSession,
@@ -341,7 +336,7 @@ def two_factor_setup(
     return RedirectResponse(f"{TWO_FACTOR_SETUP}?done=1", status_code=303)
 
 
-@router.post("/staff/two-factor/disable", dependencies=[Depends(verify_csrf)], response_model=None)
+@router.post("/staff/two-factor/disable", response_model=None)
 def two_factor_disable(
     request: Request,
     session: DbSession,
@@ -377,7 +372,7 @@ async def _sign_in_first(request: Request, exc: Exception) -> Response:
     target = LOGIN
     if request.method == "GET":
         target = f"{LOGIN}?next={quote(_requested(request), safe='/')}"
-    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+    return RedirectResponse(target, status_code=303, headers=STAFF_HEADERS)
 
 
 async def _second_step_first(request: Request, exc: Exception) -> Response:
@@ -388,7 +383,7 @@ async def _second_step_first(request: Request, exc: Exception) -> Response:
         target = f"{TWO_FACTOR}?next={quote(_requested(request), safe='/')}"
     else:
         target = TWO_FACTOR
-    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+    return RedirectResponse(target, status_code=303, headers=STAFF_HEADERS)
 
 
 def install_signin_handlers(app: FastAPI) -> None:

@@ -19,7 +19,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from sqlalchemy import func, select
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -39,14 +39,13 @@ from trdnav.store.clinic_admin import (
     settings_values,
     staff_in_clinic,
 )
-from trdnav.store.models import AuditEvent, Clinic, Staff, now
+from trdnav.store.models import AuditEvent, Clinic, Staff
 from trdnav.store.signin import is_locked
 from trdnav.store.unassigned import assign_to_clinic, count_unassigned, unassigned_assessments
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.principal import AdminPrincipal, DbSession, Principal
-from trdnav.web.staff_pages import render_staff
-
-router = APIRouter(include_in_schema=False)
+from trdnav.web.dependencies import DbSession, Now, current_time
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import AdminPrincipal, Principal
+from trdnav.web.staff.router import router
 
 AUDIT_PAGE_SIZE = 100
 AUDIT_ACTIONS = ("read", "create", "update", "delete", "export")
@@ -124,7 +123,7 @@ def settings_form(request: Request, session: DbSession, principal: AdminPrincipa
     return _settings_page(request, principal, clinic, values=settings_values(clinic), saved=saved)
 
 
-@router.post("/staff/admin/settings", response_model=None, dependencies=[Depends(verify_csrf)])
+@router.post("/staff/admin/settings", response_model=None)
 async def save_settings_form(request: Request, session: DbSession, principal: AdminPrincipal) -> Response:
     clinic = _clinic(session, principal)
     submitted = read_settings_form(_lists(await request.form()), request.app.state.kb.manifest.therapies)
@@ -150,7 +149,7 @@ def _staff_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     clinic = _clinic(session, principal)
-    moment = now()
+    moment = current_time(request)
     members = session.scalars(
         select(Staff).where(Staff.clinic_id == clinic.id).order_by(Staff.name, Staff.id)
     )
@@ -174,7 +173,7 @@ def staff_list(request: Request, session: DbSession, principal: AdminPrincipal) 
     return _staff_page(request, session, principal)
 
 
-@router.post("/staff/admin/staff", response_model=None, dependencies=[Depends(verify_csrf)])
+@router.post("/staff/admin/staff", response_model=None)
 async def staff_add(request: Request, session: DbSession, principal: AdminPrincipal) -> Response:
     form = await request.form()
     values = {name: str(form.get(name, "")) for name in STAFF_FIELDS}
@@ -202,9 +201,7 @@ def _refused(
     return _staff_page(request, session, principal, row_errors={member.id: str(error)}, status_code=422)
 
 
-@router.post(
-    "/staff/admin/staff/{staff_id}/deactivate", response_model=None, dependencies=[Depends(verify_csrf)]
-)
+@router.post("/staff/admin/staff/{staff_id}/deactivate", response_model=None)
 def staff_deactivate(
     request: Request, staff_id: int, session: DbSession, principal: AdminPrincipal
 ) -> Response:
@@ -216,9 +213,7 @@ def staff_deactivate(
     return RedirectResponse("/staff/admin/staff?notice=deactivated", status_code=303)
 
 
-@router.post(
-    "/staff/admin/staff/{staff_id}/activate", response_model=None, dependencies=[Depends(verify_csrf)]
-)
+@router.post("/staff/admin/staff/{staff_id}/activate", response_model=None)
 def staff_activate(
     request: Request, staff_id: int, session: DbSession, principal: AdminPrincipal
 ) -> Response:
@@ -227,7 +222,7 @@ def staff_activate(
     return RedirectResponse("/staff/admin/staff?notice=activated", status_code=303)
 
 
-@router.post("/staff/admin/staff/{staff_id}/role", response_model=None, dependencies=[Depends(verify_csrf)])
+@router.post("/staff/admin/staff/{staff_id}/role", response_model=None)
 async def staff_role(
     request: Request, staff_id: int, session: DbSession, principal: AdminPrincipal
 ) -> Response:
@@ -308,19 +303,18 @@ def audit_trail(request: Request, session: DbSession, principal: AdminPrincipal)
 
 
 @router.get("/staff/admin/audit.csv")
-def audit_csv(session: DbSession, principal: AdminPrincipal) -> Response:
+def audit_csv(session: DbSession, principal: AdminPrincipal, now: Now) -> Response:
     """The clinic's whole audit trail as CSV, up to and including the entry for this export."""
     audit.record(session, principal.actor(), "export", "audit_trail", None, clinic_id=principal.clinic_id)
     out = io.StringIO()
     audit.write_csv(session, out, clinic_id=principal.clinic_id)
     clinic = _clinic(session, principal)
-    day = now().date().isoformat()
+    day = now.date().isoformat()
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="trd-navigator-audit-{clinic.slug}-{day}.csv"',
-            "Cache-Control": "no-store",
         },
     )
 
@@ -344,9 +338,7 @@ def unassigned_list(request: Request, session: DbSession, principal: AdminPrinci
     )
 
 
-@router.post(
-    "/staff/admin/unassigned/{unassigned_id}/assign", response_model=None, dependencies=[Depends(verify_csrf)]
-)
+@router.post("/staff/admin/unassigned/{unassigned_id}/assign", response_model=None)
 def unassigned_assign(unassigned_id: int, session: DbSession, principal: AdminPrincipal) -> Response:
     """Make an unassigned assessment this admin's clinic's (404 when it already has a clinic)."""
     if assign_to_clinic(session, principal.actor(), unassigned_id, _clinic(session, principal)) is None:

@@ -1,6 +1,6 @@
 """Routes: treatment courses. Clinicians plan a course for an assessment and keep its calendar
-(mark visits done or missed, move one). The exports and the patient's side are in
-`trdnav.web.course_files`.
+(mark visits done or missed, move one). The exports are in `trdnav.web.staff.course_files`, the
+patient's side in `trdnav.web.patient.course_links` (shared views: `trdnav.web.course_view`).
 
 Staff routes need a signed-in clinician or admin of the record's clinic: another clinic's
 assessment, course or visit answers 404 like an unknown id, and nothing is written. Every read,
@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -23,7 +23,6 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
 from trdnav.store.course_safety import CourseNotReviewed, therapy_screen, therapy_screens
 from trdnav.store.courses import (
-    VISIT_STATUSES,
     Checked,
     VisitChangeError,
     check_course_form,
@@ -35,46 +34,26 @@ from trdnav.store.courses import (
     parse_date,
     parse_unavailable,
     set_visit_status,
-    utc,
 )
 from trdnav.store.models import Assessment, Clinic, Course, CourseVisit
 from trdnav.store.outcomes import course_therapy
 from trdnav.store.session_records import current_records
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment, own_course
-from trdnav.web.staff_pages import render_staff
-from trdnav.web.summary import long_date
-
-router = APIRouter(include_in_schema=False)
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def _now() -> dt.datetime:
-    """The request's moment: a visit is never re-planned or moved into the past."""
-    return dt.datetime.now(dt.UTC)
-
-
-def protocol_entries(kb: KnowledgeBase) -> dict[str, Any]:
-    """The knowledge base's protocol entries by id (each has ``plan``, ``name`` and patient texts)."""
-    protocols: dict[str, Any] = getattr(kb, "protocols", {})
-    return protocols
+from trdnav.web.course_view import course_clinic, course_protocol, display_context, protocol_entries
+from trdnav.web.dependencies import DbSession, Now
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import (
+    Principal,
+    StaffPrincipal,
+    not_found,
+    own_assessment,
+    own_course,
+)
+from trdnav.web.staff.router import router
 
 
 def _offered(kb: KnowledgeBase, clinic: Clinic) -> dict[str, Any]:
     """The protocols of the therapies the clinic offers."""
     return {pid: entry for pid, entry in protocol_entries(kb).items() if entry.therapy in clinic.therapies}
-
-
-def course_protocol(kb: KnowledgeBase, course: Course) -> Protocol | None:
-    entry = protocol_entries(kb).get(course.protocol_id)
-    plan: Protocol | None = None if entry is None else entry.plan
-    return plan
-
-
-def course_clinic(assessment: Assessment) -> Clinic:
-    assert assessment.clinic is not None, "staff see only their own clinic's assessments"
-    return assessment.clinic
 
 
 def _own_visit(session: Session, principal: Principal, course_id: int, visit_id: int) -> CourseVisit:
@@ -89,14 +68,6 @@ def audit_course_record(
     session: Session, principal: Principal, action: str, record_type: str, record_id: int
 ) -> None:
     audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
-
-
-def local(moment: dt.datetime, timezone: str) -> dt.datetime:
-    return utc(moment).astimezone(ZoneInfo(timezone))
-
-
-def display_context() -> dict[str, Any]:
-    return {"local": local, "weekdays": WEEKDAYS, "visit_statuses": VISIT_STATUSES, "long_date": long_date}
 
 
 # --- Planning a course -----------------------------------------------------------------------------
@@ -142,7 +113,6 @@ def new_course_form(
 @router.post(
     "/staff/assessments/{assessment_id}/courses/new",
     response_model=None,
-    dependencies=[Depends(verify_csrf)],
 )
 async def new_course_submit(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession
@@ -190,6 +160,7 @@ def _course_page(
     request: Request,
     principal: Principal,
     course: Course,
+    now: dt.datetime,
     *,
     errors: dict[str, dict[str, str]] | None = None,
     given: dict[str, dict[str, str]] | None = None,
@@ -198,7 +169,7 @@ def _course_page(
     kb: KnowledgeBase = request.app.state.kb
     entry = protocol_entries(kb).get(course.protocol_id)
     clinic = course_clinic(course.assessment)
-    problems = course_problems(course, clinic, entry.plan, _now()) if entry is not None else ()
+    problems = course_problems(course, clinic, entry.plan, now) if entry is not None else ()
     therapy = course_therapy(kb, course.protocol_id)
     return render_staff(
         request,
@@ -220,11 +191,11 @@ def _course_page(
 
 @router.get("/staff/courses/{course_id}", response_class=HTMLResponse)
 def course_page(
-    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession
+    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession, now: Now
 ) -> HTMLResponse:
     course = own_course(session, principal, course_id)
     audit_course_record(session, principal, "read", "course", course.id)
-    return _course_page(request, principal, course)
+    return _course_page(request, principal, course, now)
 
 
 def _visit_refused(
@@ -233,6 +204,7 @@ def _visit_refused(
     principal: Principal,
     visit: CourseVisit,
     checked: Checked,
+    now: dt.datetime,
 ) -> HTMLResponse:
     """Show the course again with the visit's messages (a read of the course)."""
     audit_course_record(session, principal, "read", "course", visit.course.id)
@@ -241,6 +213,7 @@ def _visit_refused(
         request,
         principal,
         visit.course,
+        now,
         errors={name: checked.errors},
         given={name: checked.values},
         status_code=422,
@@ -265,10 +238,14 @@ def _change_allowed(request: Request, visit: CourseVisit) -> tuple[Protocol | No
 @router.post(
     "/staff/courses/{course_id}/visits/{visit_id}/status",
     response_model=None,
-    dependencies=[Depends(verify_csrf)],
 )
 async def visit_status_submit(
-    request: Request, course_id: int, visit_id: int, principal: StaffPrincipal, session: DbSession
+    request: Request,
+    course_id: int,
+    visit_id: int,
+    principal: StaffPrincipal,
+    session: DbSession,
+    now: Now,
 ) -> Response:
     """Mark a planned visit done, or missed (which re-plans the visits after it)."""
     visit = _own_visit(session, principal, course_id, visit_id)
@@ -277,7 +254,7 @@ async def visit_status_submit(
     if refusal is not None:
         checked.errors.setdefault("status", refusal)
     if not checked.valid or protocol is None:
-        return _visit_refused(request, session, principal, visit, checked)
+        return _visit_refused(request, session, principal, visit, checked, now)
     course = visit.course
     try:
         set_visit_status(
@@ -288,21 +265,25 @@ async def visit_status_submit(
             protocol,
             visit,
             checked.values["status"],
-            at=_now(),
+            at=now,
         )
     except VisitChangeError as error:
         checked.errors["status"] = str(error)
-        return _visit_refused(request, session, principal, visit, checked)
+        return _visit_refused(request, session, principal, visit, checked, now)
     return RedirectResponse(f"/staff/courses/{course.id}#visit-{visit.id}", status_code=303)
 
 
 @router.post(
     "/staff/courses/{course_id}/visits/{visit_id}/move",
     response_model=None,
-    dependencies=[Depends(verify_csrf)],
 )
 async def visit_move_submit(
-    request: Request, course_id: int, visit_id: int, principal: StaffPrincipal, session: DbSession
+    request: Request,
+    course_id: int,
+    visit_id: int,
+    principal: StaffPrincipal,
+    session: DbSession,
+    now: Now,
 ) -> Response:
     """Move a planned visit to a new local date and time if the protocol allows; re-plan the rest."""
     visit = _own_visit(session, principal, course_id, visit_id)
@@ -311,7 +292,7 @@ async def visit_move_submit(
     if refusal is not None:
         checked.errors.setdefault("date", refusal)
     if not checked.valid or protocol is None:
-        return _visit_refused(request, session, principal, visit, checked)
+        return _visit_refused(request, session, principal, visit, checked, now)
     course = visit.course
     day = parse_date(checked.values["date"])
     assert day is not None
@@ -325,9 +306,9 @@ async def visit_move_submit(
         protocol,
         visit,
         moved_to,
-        at=_now(),
+        at=now,
     )
     if problems:
         checked.errors["date"] = "The visit cannot be moved there: " + " ".join(problems)
-        return _visit_refused(request, session, principal, visit, checked)
+        return _visit_refused(request, session, principal, visit, checked, now)
     return RedirectResponse(f"/staff/courses/{course.id}#visit-{visit.id}", status_code=303)

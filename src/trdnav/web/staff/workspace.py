@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -34,19 +34,16 @@ from trdnav.store.reviews import (
     set_consultation_status,
 )
 from trdnav.store.unassigned import count_unassigned
-from trdnav.web.clinician_summary import build_clinician_view, status_words
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import knowledge
+from trdnav.web.dependencies import DbSession, Knowledge, Now, current_time
 from trdnav.web.pdf import render_pdf
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.staff.clinician_summary import build_clinician_view, status_words
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import Principal, StaffPrincipal, not_found, own_assessment
+from trdnav.web.staff.router import router
 from trdnav.web.summary import long_date
 from trdnav.web.templating import templates
 
-router = APIRouter(include_in_schema=False)
-Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
 PDF_FILENAME = "trd-navigator-clinician-summary-{id}.pdf"
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def _audit(
@@ -137,7 +134,7 @@ def _detail_page(
         status_code=status_code,
         assessment=assessment,
         view=build_clinician_view(kb, assessment),
-        outcome=course_outcome(kb, assessment, dt.datetime.now(dt.UTC)),
+        outcome=course_outcome(kb, assessment, current_time(request)),
         open_alerts=[alert for alert in assessment.alerts if alert.handled_at is None],
         errors=errors or {},
         given=given or {},
@@ -176,9 +173,7 @@ def _refused(
     )
 
 
-@router.post(
-    "/staff/assessments/{assessment_id}/reviews", response_model=None, dependencies=[Depends(verify_csrf)]
-)
+@router.post("/staff/assessments/{assessment_id}/reviews", response_model=None)
 async def review_submit(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
@@ -202,9 +197,7 @@ async def review_submit(
     return RedirectResponse(f"/staff/assessments/{assessment.id}#safety-{therapy}", status_code=303)
 
 
-@router.post(
-    "/staff/assessments/{assessment_id}/notes", response_model=None, dependencies=[Depends(verify_csrf)]
-)
+@router.post("/staff/assessments/{assessment_id}/notes", response_model=None)
 async def note_submit(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
@@ -217,9 +210,7 @@ async def note_submit(
     return RedirectResponse(f"/staff/assessments/{assessment.id}#notes", status_code=303)
 
 
-@router.post(
-    "/staff/consultations/{consultation_id}/status", response_model=None, dependencies=[Depends(verify_csrf)]
-)
+@router.post("/staff/consultations/{consultation_id}/status", response_model=None)
 async def consultation_status_submit(
     request: Request, consultation_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
@@ -245,11 +236,11 @@ async def consultation_status_submit(
 # --- The clinician summary -----------------------------------------------------------------------
 
 
-def _summary_context(kb: KnowledgeBase, assessment: Assessment) -> dict[str, Any]:
+def _summary_context(kb: KnowledgeBase, assessment: Assessment, now: dt.datetime) -> dict[str, Any]:
     return {
         "assessment": assessment,
         "view": build_clinician_view(kb, assessment),
-        "made_on": dt.datetime.now(dt.UTC).date(),
+        "made_on": now.date(),
         "clinic_name": assessment.clinic.name if assessment.clinic else "",
         **_page_context(kb),
     }
@@ -257,30 +248,38 @@ def _summary_context(kb: KnowledgeBase, assessment: Assessment) -> dict[str, Any
 
 @router.get("/staff/assessments/{assessment_id}/summary", response_class=HTMLResponse)
 def summary_page(
-    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+    request: Request,
+    assessment_id: int,
+    principal: StaffPrincipal,
+    session: DbSession,
+    kb: Knowledge,
+    now: Now,
 ) -> HTMLResponse:
     """The clinician summary, ready for the browser's Print command."""
     assessment = own_assessment(session, principal, assessment_id)
     _audit(session, principal, "read", "assessment", assessment.id)
-    response = render_staff(request, "staff/summary.html", principal, **_summary_context(kb, assessment))
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return render_staff(request, "staff/summary.html", principal, **_summary_context(kb, assessment, now))
 
 
 @router.get("/staff/assessments/{assessment_id}/summary.pdf")
 def summary_pdf(
-    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+    request: Request,
+    assessment_id: int,
+    principal: StaffPrincipal,
+    session: DbSession,
+    kb: Knowledge,
+    now: Now,
 ) -> Response:
     """The same summary as a PDF (WeasyPrint, no scripts, nothing fetched); an export in the audit trail."""
     assessment = own_assessment(session, principal, assessment_id)
     _audit(session, principal, "export", "assessment", assessment.id)
     html = templates.get_template("staff/summary_pdf.html").render(
-        principal=principal, **_summary_context(kb, assessment)
+        principal=principal, **_summary_context(kb, assessment, now)
     )
     pdf = render_pdf(html, base_url=str(request.base_url))
     filename = PDF_FILENAME.format(id=assessment.id)
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', **PRIVATE_HEADERS},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -1,13 +1,13 @@
-"""Routes: measurement-based care. The patient's check-in (PHQ-9 and GAD-7 again, through the private
-link), the clinician's outcomes page for one patient (chart, scores, status, halfway flag, check-ins,
-alerts) with score entry, marking an alert handled, and the clinic's response and remission rates
-per therapy (page and CSV).
+"""Routes: measurement-based care for staff. The clinician's outcomes page for one patient (chart,
+scores, status, halfway flag, check-ins, alerts) with score entry, marking an alert handled, and the
+clinic's response and remission rates per therapy (page and CSV). The patient's check-in is in
+`trdnav.web.patient.check_in`.
 
-A PHQ-9 item 9 above 0 (the instrument's urgent alert in the knowledge base), from the patient or a
-clinician, raises an urgent suicide-risk alert at once, even in a form refused for another answer
-(the queue puts the patient first) and, for the patient, shows crisis resources before anything else.
-Staff routes see only their own clinic: other clinics' records answer 404 and nothing is written.
-Every read or write of patient data appends one audit entry per record, in the request's transaction.
+A PHQ-9 item 9 above 0 (the instrument's urgent alert in the knowledge base) entered by a clinician
+raises an urgent suicide-risk alert at once, even in a form refused for another answer (the queue
+puts the patient first). Staff routes see only their own clinic: other clinics' records answer 404
+and nothing is written. Every read or write of patient data appends one audit entry per record, in
+the request's transaction.
 """
 
 from __future__ import annotations
@@ -15,19 +15,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.courses import outcomes as rules
 from trdnav.courses.rates import INTERVAL_METHOD, TherapyRates, eligibility, therapy_rates
 from trdnav.courses.score_entry import (
-    INSTRUMENTS,
     check_clinician_entry,
-    check_patient_checkin,
-    checkin_alerts,
     entry_alerts,
 )
 from trdnav.knowledge.loader import KnowledgeBase
@@ -36,24 +33,17 @@ from trdnav.store.alerts import KINDS as ALERT_KINDS
 from trdnav.store.alerts import mark_handled, open_alerts, raise_alert
 from trdnav.store.models import Assessment, Clinic, ClinicAlert, OutcomeScore
 from trdnav.store.outcomes import (
-    active_course,
     add_score,
     alert_refused_risk_answer,
     clinic_course_results,
     course_outcome,
     utc,
 )
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import assessment_or_404, audit_patient, knowledge, patient_actor
-from trdnav.web.forms import FieldError
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment
-from trdnav.web.staff_pages import render_staff
-from trdnav.web.summary import long_date
-from trdnav.web.templating import render
+from trdnav.web.dependencies import DbSession, Knowledge, Now
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import Principal, StaffPrincipal, not_found, own_assessment
+from trdnav.web.staff.router import router
 
-router = APIRouter(include_in_schema=False)
-Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 CSV_COLUMNS = (
     "therapy",
     "n",
@@ -72,115 +62,6 @@ EVIDENCE_WORDS = {
     "unverified": "unverified",
     "clinical_opinion": "clinical opinion",
 }
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _private(response: Response) -> Response:
-    response.headers.update(PRIVATE_HEADERS)
-    return response
-
-
-# --- The patient's check-in ----------------------------------------------------------------------
-
-
-def _checkin_page(
-    request: Request,
-    kb: KnowledgeBase,
-    assessment: Assessment,
-    token: str,
-    *,
-    values: dict[str, str] | None = None,
-    errors: dict[str, FieldError] | None = None,
-    status_code: int = 200,
-    risk_answer: bool = False,
-) -> Response:
-    outcome = course_outcome(kb, assessment, _now())
-    alerts = kb.instruments["phq9"].alerts
-    return _private(
-        render(
-            request,
-            "checkin.html",
-            status_code=status_code,
-            token=token,
-            crisis=assessment.suicide_risk_alert or risk_answer,
-            risk_text=alerts[0].text if risk_answer and alerts else "",
-            risk_sent=risk_answer and assessment.clinic_id is not None,
-            checkins=outcome.checkins if active_course(assessment) else [],
-            state_words=rules.CHECKIN_STATE_WORDS,
-            long_date=long_date,
-            values=values or {},
-            errors=errors or {},
-        )
-    )
-
-
-@router.get("/a/{token}/check-in", response_model=None)
-def checkin_form(request: Request, token: str, session: DbSession, kb: Knowledge) -> Response:
-    return _checkin_page(request, kb, assessment_or_404(request, session, token, "read"), token)
-
-
-@router.post("/a/{token}/check-in", response_model=None, dependencies=[Depends(verify_csrf)])
-async def checkin_submit(request: Request, token: str, session: DbSession, kb: Knowledge) -> Response:
-    """Both questionnaires, every question answered; each score is its own record. An item 9 above 0
-    alerts the clinic and shows crisis resources first even when the rest is refused."""
-    form = await request.form()
-    fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-    entries, problems = check_patient_checkin(fields)
-    if problems:
-        assessment = assessment_or_404(request, session, token, "read")
-        risk_answer = bool(checkin_alerts(fields, kb.urgent_instruments))
-        if risk_answer:
-            alert_refused_risk_answer(session, patient_actor(request, assessment), assessment)
-        errors = {}
-        for instrument, first_blank in problems.items():
-            name = INSTRUMENTS[instrument][0]
-            message = "Please choose one answer for each question."
-            errors[instrument] = FieldError(
-                instrument, message, f"{instrument}_{first_blank}-0", f"{name}: {message}"
-            )
-        values = {key: given[-1] for key, given in fields.items() if given and key != "csrf_token"}
-        return _checkin_page(
-            request,
-            kb,
-            assessment,
-            token,
-            values=values,
-            errors=errors,
-            status_code=422,
-            risk_answer=risk_answer,
-        )
-    assessment = assessment_or_404(request, session, token, None)
-    taken_at = _now()
-    for entry in entries:
-        score = add_score(session, assessment, entry, taken_at=taken_at, source="patient", entered_by=None)
-        audit_patient(request, session, assessment, "create", "outcome_score", score.id)
-        for alert in entry_alerts(entry, kb.urgent_instruments):
-            actor = patient_actor(request, assessment)
-            raise_alert(
-                session, actor, assessment, alert["id"], source_type="outcome_score", source_id=score.id
-            )
-    return RedirectResponse(f"/a/{token}/check-in/done", status_code=303)
-
-
-@router.get("/a/{token}/check-in/done", response_model=None)
-def checkin_done(request: Request, token: str, session: DbSession, kb: Knowledge) -> Response:
-    assessment = assessment_or_404(request, session, token, "read")
-    outcome = course_outcome(kb, assessment, _now())
-    upcoming = [c for c in outcome.checkins if c.state == "upcoming"] if active_course(assessment) else []
-    return _private(
-        render(
-            request,
-            "checkin_done.html",
-            token=token,
-            crisis=assessment.suicide_risk_alert,
-            alert_text=kb.instruments["phq9"].alerts[0].text if kb.instruments["phq9"].alerts else "",
-            next_checkin=upcoming[0].due if upcoming else None,
-            long_date=long_date,
-        )
-    )
 
 
 # --- One patient's outcomes, for the clinician ---------------------------------------------------
@@ -211,6 +92,7 @@ def _outcomes_page(
     principal: Principal,
     kb: KnowledgeBase,
     assessment: Assessment,
+    now: dt.datetime,
     *,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
@@ -218,7 +100,7 @@ def _outcomes_page(
 ) -> HTMLResponse:
     """Showing the page is one read of the assessment (its scores, courses and alerts with it)."""
     _audit(session, principal, "read", "assessment", assessment.id)
-    outcome = course_outcome(kb, assessment, _now())
+    outcome = course_outcome(kb, assessment, now)
     scores: list[OutcomeScore] = sorted(assessment.outcome_scores, key=lambda s: (utc(s.taken_at), s.id))
     return render_staff(
         request,
@@ -237,30 +119,38 @@ def _outcomes_page(
         **outcome_definitions(kb),
         errors=errors or {},
         given=given or {},
-        today=_now().astimezone(outcome.zone).date().isoformat(),
+        today=now.astimezone(outcome.zone).date().isoformat(),
     )
 
 
 @router.get("/staff/assessments/{assessment_id}/outcomes", response_class=HTMLResponse)
 def outcomes_page(
-    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+    request: Request,
+    assessment_id: int,
+    principal: StaffPrincipal,
+    session: DbSession,
+    kb: Knowledge,
+    now: Now,
 ) -> HTMLResponse:
     assessment = own_assessment(session, principal, assessment_id)
-    return _outcomes_page(request, session, principal, kb, assessment)
+    return _outcomes_page(request, session, principal, kb, assessment, now)
 
 
-@router.post(
-    "/staff/assessments/{assessment_id}/scores", response_model=None, dependencies=[Depends(verify_csrf)]
-)
+@router.post("/staff/assessments/{assessment_id}/scores", response_model=None)
 async def score_submit(
-    request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+    request: Request,
+    assessment_id: int,
+    principal: StaffPrincipal,
+    session: DbSession,
+    kb: Knowledge,
+    now: Now,
 ) -> Response:
     """A clinician enters a PHQ-9 or GAD-7: the total, or every item; item 9 above 0 raises the alert."""
     assessment = own_assessment(session, principal, assessment_id)
     form = await request.form()
     fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-    outcome_zone = course_outcome(kb, assessment, _now()).zone
-    checked = check_clinician_entry(fields, _now().astimezone(outcome_zone).date(), kb.urgent_instruments)
+    outcome_zone = course_outcome(kb, assessment, now).zone
+    checked = check_clinician_entry(fields, now.astimezone(outcome_zone).date(), kb.urgent_instruments)
     if checked.entry is None or checked.taken_on is None:
         if checked.alerts:  # item 9 above 0 alerts at once, even though the entry is refused
             alert_refused_risk_answer(session, principal.actor(), assessment)
@@ -270,14 +160,15 @@ async def score_submit(
             principal,
             kb,
             assessment,
+            now,
             status_code=422,
             errors=checked.errors,
             given=checked.values,
         )
     # a score taken on a past day is placed at noon local time on that day
     taken_at = dt.datetime.combine(checked.taken_on, dt.time(12, 0), tzinfo=outcome_zone)
-    if checked.taken_on == _now().astimezone(outcome_zone).date():
-        taken_at = _now()
+    if checked.taken_on == now.astimezone(outcome_zone).date():
+        taken_at = now
     score = add_score(
         session,
         assessment,
@@ -299,7 +190,7 @@ async def score_submit(
     return RedirectResponse(f"/staff/assessments/{assessment.id}/outcomes#scores", status_code=303)
 
 
-@router.post("/staff/alerts/{alert_id}/handled", response_model=None, dependencies=[Depends(verify_csrf)])
+@router.post("/staff/alerts/{alert_id}/handled", response_model=None)
 async def alert_handled(
     request: Request, alert_id: int, principal: StaffPrincipal, session: DbSession
 ) -> Response:
@@ -318,9 +209,11 @@ async def alert_handled(
 # --- The clinic's rates --------------------------------------------------------------------------
 
 
-def _clinic_rates(session: Session, kb: KnowledgeBase, principal: Principal) -> list[TherapyRates]:
+def _clinic_rates(
+    session: Session, kb: KnowledgeBase, principal: Principal, now: dt.datetime
+) -> list[TherapyRates]:
     clinic = session.get(Clinic, principal.clinic_id)
-    results = clinic_course_results(session, kb, principal.clinic_id)
+    results = clinic_course_results(session, kb, principal.clinic_id, now)
     wanted = set(clinic.therapies if clinic else ()) | {r.therapy for r in results}
     order = [t for t in kb.therapies if t in wanted] + sorted(wanted - set(kb.therapies))
     return therapy_rates(results, order, kb.outcome_rules.rules)
@@ -344,9 +237,9 @@ def _published(kb: KnowledgeBase, therapy: str) -> list[dict[str, Any]]:
 
 @router.get("/staff/outcomes", response_class=HTMLResponse)
 def clinic_outcomes(
-    request: Request, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+    request: Request, principal: StaffPrincipal, session: DbSession, kb: Knowledge, now: Now
 ) -> HTMLResponse:
-    rates = _clinic_rates(session, kb, principal)
+    rates = _clinic_rates(session, kb, principal, now)
     _audit(session, principal, "read", "clinic_outcomes", None)
     return render_staff(
         request,
@@ -366,9 +259,9 @@ def _fraction(value: float | None) -> str:
 
 
 @router.get("/staff/outcomes.csv")
-def clinic_outcomes_csv(principal: StaffPrincipal, session: DbSession, kb: Knowledge) -> Response:
+def clinic_outcomes_csv(principal: StaffPrincipal, session: DbSession, kb: Knowledge, now: Now) -> Response:
     """One row per therapy; rates and interval bounds as fractions (0-1), blank when n is 0."""
-    rates = _clinic_rates(session, kb, principal)
+    rates = _clinic_rates(session, kb, principal, now)
     _audit(session, principal, "export", "clinic_outcomes", None)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -389,7 +282,5 @@ def clinic_outcomes_csv(principal: StaffPrincipal, session: DbSession, kb: Knowl
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": 'attachment; filename="trd-navigator-clinic-outcomes.csv"',
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
         },
     )

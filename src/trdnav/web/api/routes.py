@@ -1,7 +1,7 @@
 """The JSON API: evaluate a contract v1 answers document, store it, read it back.
 
 The request body is read and validated by ``trdnav.assess`` itself (one problem per wrong item),
-not by a pydantic model: the models in `trdnav.web.api_schemas` only describe the contract in the
+not by a pydantic model: the models in `trdnav.web.api.schemas` only describe the contract in the
 OpenAPI schema.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any, cast
+from typing import Any, cast
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
@@ -25,22 +25,21 @@ from trdnav.crisis import CrisisResources, urgent, with_crisis
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Clinic
 from trdnav.store.repository import create_assessment
-from trdnav.web.api_schemas import REQUEST, AssessmentRecord, StoredAssessment
-from trdnav.web.clinic_view import clinic_view
-from trdnav.web.default_clinic import default_clinic, named_clinic
-from trdnav.web.deps import audit_patient, db_session, open_assessment, patient_actor
-from trdnav.web.problems import (
+from trdnav.web.api.problems import (
     NOT_FOUND_DETAIL,
     problem,
     problem_responses,
 )
+from trdnav.web.api.schemas import REQUEST, AssessmentRecord, StoredAssessment
+from trdnav.web.clinic_view import clinic_view
+from trdnav.web.default_clinic import default_clinic, named_clinic
+from trdnav.web.dependencies import DbSession, audit_patient, open_assessment, patient_actor
 
 router = APIRouter(tags=["assessments"])
 
 # scope="function": the transaction is committed before the response is sent. FastAPI's default
 # for a dependency with yield ends it after, so a client could hear "201 Created" for a write that
 # then fails, or read its new token back before the write is committed.
-DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 class _Refused(Exception):

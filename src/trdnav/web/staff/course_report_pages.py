@@ -9,10 +9,9 @@ one audited export of it (the course's visits, session records and scores are sh
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
@@ -22,24 +21,18 @@ from trdnav.store import audit
 from trdnav.store.course_report import INSTRUMENT_NAMES, SOURCE_WORDS, CourseReport, course_report
 from trdnav.store.models import Course
 from trdnav.store.outcomes import utc
-from trdnav.web.deps import knowledge
-from trdnav.web.outcomes import outcome_definitions
+from trdnav.web.dependencies import DbSession, Knowledge, Now
 from trdnav.web.pdf import render_pdf
-from trdnav.web.principal import DbSession, Principal, StaffPrincipal, own_course
-from trdnav.web.session_record_view import record_rows
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.staff.outcome_pages import outcome_definitions
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import Principal, StaffPrincipal, own_course
+from trdnav.web.staff.router import router
+from trdnav.web.staff.session_record_view import record_rows
 from trdnav.web.summary import long_date
 from trdnav.web.templating import templates
 
-router = APIRouter(include_in_schema=False)
-Knowledge = Annotated[KnowledgeBase, Depends(knowledge)]
 PDF_FILENAME = "trd-navigator-course-{id}-summary.pdf"
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 KIND_NAMES = {"iv_ketamine": "IV ketamine infusion", "tms": "TMS session"}
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _audit(session: Session, principal: Principal, action: str, course: Course) -> None:
@@ -77,15 +70,18 @@ def _context(kb: KnowledgeBase, report: CourseReport) -> dict[str, Any]:
 
 @router.get("/staff/courses/{course_id}/summary", response_class=HTMLResponse)
 def course_summary_page(
-    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+    request: Request,
+    course_id: int,
+    principal: StaffPrincipal,
+    session: DbSession,
+    kb: Knowledge,
+    now: Now,
 ) -> HTMLResponse:
     """The course summary, ready for the browser's Print command."""
     course = own_course(session, principal, course_id)
     _audit(session, principal, "read", course)
-    report = course_report(session, kb, course, _now())
-    response = render_staff(request, "staff/course_summary.html", principal, **_context(kb, report))
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    report = course_report(session, kb, course, now)
+    return render_staff(request, "staff/course_summary.html", principal, **_context(kb, report))
 
 
 def course_summary_html(kb: KnowledgeBase, report: CourseReport, principal: Principal) -> str:
@@ -97,18 +93,22 @@ def course_summary_html(kb: KnowledgeBase, report: CourseReport, principal: Prin
 
 @router.get("/staff/courses/{course_id}/summary.pdf")
 def course_summary_pdf(
-    request: Request, course_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+    request: Request,
+    course_id: int,
+    principal: StaffPrincipal,
+    session: DbSession,
+    kb: Knowledge,
+    now: Now,
 ) -> Response:
     """The same summary as a PDF (WeasyPrint, no scripts, nothing fetched); an export in the audit trail."""
     course = own_course(session, principal, course_id)
     _audit(session, principal, "export", course)
-    report = course_report(session, kb, course, _now())
+    report = course_report(session, kb, course, now)
     pdf = render_pdf(course_summary_html(kb, report, principal), base_url=str(request.base_url))
     return Response(
         pdf,
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{PDF_FILENAME.format(id=course.id)}"',
-            **PRIVATE_HEADERS,
         },
     )

@@ -12,20 +12,20 @@ import logging
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.fhir.questionnaire_response import questionnaire_response
 from trdnav.store import audit
-from trdnav.store.models import Assessment, now
+from trdnav.store.models import Assessment
 from trdnav.store.patient_records import audit_export, delete_assessment, export_document, find_in_clinic
 from trdnav.store.stored_result import assess_stored
-from trdnav.web.csrf import verify_csrf
-from trdnav.web.principal import AdminPrincipal, DbSession, Principal, StaffPrincipal
-from trdnav.web.staff_pages import render_staff
+from trdnav.web.dependencies import DbSession, Now
+from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.principal import AdminPrincipal, Principal, StaffPrincipal
+from trdnav.web.staff.router import router
 from trdnav.web.summary import long_date
 
-router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
 CONFIRM_WORD = "DELETE"
@@ -50,20 +50,18 @@ def _download(body: dict[str, Any], media_type: str, filename: str) -> Response:
         media_type=media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
         },
     )
 
 
 @router.get("/staff/assessments/{assessment_id}/export.json")
 def export_json(
-    request: Request, assessment_id: int, session: DbSession, principal: StaffPrincipal
+    request: Request, assessment_id: int, session: DbSession, principal: StaffPrincipal, now: Now
 ) -> Response:
     """Everything held about the person: answers as given, result, SURE, requests, reviews, notes."""
     assessment = _assessment_or_404(session, assessment_id, principal)
     result, unusable = assess_stored(assessment.answers, assessment.therapies)
-    document = export_document(assessment, result=result, unusable=unusable, exported_at=now())
+    document = export_document(assessment, result=result, unusable=unusable, exported_at=now)
     audit_export(session, principal.actor(), assessment)
     return _download(document, "application/json", f"trd-navigator-assessment-{assessment.id}.json")
 
@@ -129,9 +127,7 @@ def delete_form(
     return _delete_page(request, principal, assessment)
 
 
-@router.post(
-    "/staff/assessments/{assessment_id}/delete", response_model=None, dependencies=[Depends(verify_csrf)]
-)
+@router.post("/staff/assessments/{assessment_id}/delete", response_model=None)
 async def delete(
     request: Request, assessment_id: int, session: DbSession, principal: AdminPrincipal
 ) -> Response:
