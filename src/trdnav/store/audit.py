@@ -9,7 +9,6 @@ chain has no forks even under concurrent requests. Entries hold record ids, neve
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
@@ -38,15 +37,10 @@ class Actor:
 SYSTEM = Actor(kind="system", role="system")
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 def _digest(prev_hash: str, event: AuditEvent) -> str:
     fields = {
         "seq": event.seq,
-        "at": _utc(event.at).isoformat(timespec="microseconds"),
+        "at": event.at.isoformat(timespec="microseconds"),
         "actor": event.actor,
         "staff_id": event.staff_id,
         "role": event.role,
@@ -145,7 +139,7 @@ def write_csv(session: Session, out: IO[str], clinic_id: int | None = None) -> i
     count = 0
     for event in events(session, clinic_id):
         row = [getattr(event, column) for column in CSV_COLUMNS]
-        row[1] = _utc(event.at).isoformat(timespec="microseconds")
+        row[1] = event.at.isoformat(timespec="microseconds")
         writer.writerow(["" if value is None else value for value in row])
         count += 1
     return count

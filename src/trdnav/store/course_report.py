@@ -32,7 +32,6 @@ from trdnav.store.outcomes import (
     first_kept_session,
     next_course_start,
     shown_course,
-    utc,
 )
 from trdnav.store.session_records import current_records
 
@@ -171,9 +170,9 @@ def _record_line(
         id=record.id,
         kind=record.kind,
         visit_number=visit.number if visit else None,
-        visit_at=utc(visit.starts_at).astimezone(zone) if visit else None,
+        visit_at=visit.starts_at.astimezone(zone) if visit else None,
         recorded_by=names.get(record.recorded_by, f"staff {record.recorded_by}"),
-        recorded_at=utc(record.recorded_at).astimezone(zone),
+        recorded_at=record.recorded_at.astimezone(zone),
         corrected=record.supersedes_id is not None,
         correction_reason=record.correction_reason,
         data=record.data,
@@ -185,9 +184,9 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
     zone = ZoneInfo(course.timezone)
     entry = kb.protocols.get(course.protocol_id)
     therapy = course_therapy(kb, course.protocol_id)
-    visits = sorted(course.visits, key=lambda v: (utc(v.starts_at), v.number))
+    visits = sorted(course.visits, key=lambda v: (v.starts_at, v.number))
     lines = [
-        VisitLine(v.number, v.phase, utc(v.starts_at).astimezone(zone), v.status, VISIT_STATUSES[v.status])
+        VisitLine(v.number, v.phase, v.starts_at.astimezone(zone), v.status, VISIT_STATUSES[v.status])
         for v in visits
     ]
     counts = Counts(*(sum(1 for v in visits if v.status == s) for s in ("done", "missed", "planned")))
@@ -200,9 +199,9 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
     outcome = course_outcome(kb, course.assessment, now, course)
     start, end = first_kept_session(course), next_course_start(course)
     shown = [
-        ScoreLine(s.instrument, s.total, utc(s.taken_at).astimezone(zone), s.source)
-        for s in sorted(course.assessment.outcome_scores, key=lambda s: (utc(s.taken_at), s.id))
-        if start is not None and start <= utc(s.taken_at) and (end is None or utc(s.taken_at) < end)
+        ScoreLine(s.instrument, s.total, s.taken_at.astimezone(zone), s.source)
+        for s in sorted(course.assessment.outcome_scores, key=lambda s: (s.taken_at, s.id))
+        if start is not None and start <= s.taken_at and (end is None or s.taken_at < end)
     ]
     return CourseReport(
         course=course,
@@ -243,9 +242,7 @@ def patient_treatment(kb: KnowledgeBase, assessment: Assessment, now: dt.datetim
     if course is None:
         return None
     zone = ZoneInfo(course.timezone)
-    ahead = sorted(
-        utc(v.starts_at) for v in course.visits if v.status == "planned" and utc(v.starts_at) >= now
-    )
+    ahead = sorted(v.starts_at for v in course.visits if v.status == "planned" and v.starts_at >= now)
     checkins = course_outcome(kb, assessment, now).checkins if active_course(assessment) else []
     due_now = any(c.state == "due" for c in checkins)
     upcoming = [c.due for c in checkins if c.state == "upcoming"]

@@ -52,11 +52,6 @@ CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 DATE_EXAMPLE = "2026-12-24"
 
 
-def utc(moment: dt.datetime) -> dt.datetime:
-    """Stored moments are UTC; SQLite gives them back naive."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 # --- The clinic's calendar ---------------------------------------------------------------------
 
 
@@ -184,7 +179,7 @@ def taper_chosen(course: Course, protocol: Protocol) -> bool:
 
 
 def _planned(visit: CourseVisit) -> PlannedSession:
-    return PlannedSession(visit.number, visit.phase, utc(visit.starts_at))
+    return PlannedSession(visit.number, visit.phase, visit.starts_at)
 
 
 def _unavailable(course: Course) -> frozenset[dt.date]:
@@ -223,7 +218,7 @@ def _replan(
     """Re-plan the planned visits not in ``kept`` after ``after`` around ``kept`` (rows kept in place)."""
     reused = sorted(
         (v for v in course.visits if v.status == "planned" and v not in kept),
-        key=lambda v: (utc(v.starts_at), v.number),
+        key=lambda v: (v.starts_at, v.number),
     )
     plan = replan(
         protocol,
@@ -289,7 +284,7 @@ def course_problems(
     now, as a re-plan would) finds the rest."""
     kept = [v for v in course.visits if v.status != "missed"]
     start = dt.datetime.combine(course.start_date, dt.time(0), ZoneInfo(course.timezone))
-    after = max([utc(start), utc(at or now()), *(utc(v.starts_at) for v in kept)])
+    after = max([start.astimezone(dt.UTC), at or now(), *(v.starts_at for v in kept)])
     plan = replan(
         protocol,
         course.start_date,
@@ -322,7 +317,7 @@ def _kept_around(course: Course, visit: CourseVisit) -> list[CourseVisit]:
         v
         for v in course.visits
         if v is not visit
-        and (v.status == "done" or (v.status == "planned" and utc(v.starts_at) < utc(visit.starts_at)))
+        and (v.status == "done" or (v.status == "planned" and v.starts_at < visit.starts_at))
     ]
 
 
@@ -363,7 +358,7 @@ def set_visit_status(
     if status != "missed":
         return
     kept = _kept_around(course, visit)
-    after = max([utc(visit.starts_at), utc(at or now()), *(utc(v.starts_at) for v in kept)])
+    after = max([visit.starts_at, at or now(), *(v.starts_at for v in kept)])
     _replan(session, course, clinic, protocol, kept, after, taper)
     audit.record(session, actor, "update", "course", course.id, clinic_id=course.assessment.clinic_id)
 
@@ -389,8 +384,8 @@ def move_visit(
     first, last = move_range(course)
     if not first <= moved_to.date() <= last:
         return [f"Choose a date from {first.isoformat()} (the course's start) to {last.isoformat()}."]
-    moment = utc(at or now())
-    if utc(moved_to) <= moment:
+    moment = at or now()
+    if moved_to <= moment:
         shown = moment.astimezone(ZoneInfo(course.timezone)).strftime("%Y-%m-%d %H:%M")
         return [f"The new time is in the past: choose a time after now ({shown})."]
     taper = taper_chosen(course, protocol)

@@ -28,11 +28,6 @@ from trdnav.store.models import Assessment, Course, OutcomeScore
 PHQ9_ITEMS = 9
 
 
-def utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 def course_therapy(kb: KnowledgeBase, protocol_id: str) -> str:
     """The therapy a course's protocol belongs to (``kb.protocols``); for a protocol no longer in the
     knowledge base, the longest therapy id the protocol id starts with ("tms_10hz" -> "tms")."""
@@ -107,8 +102,7 @@ def alert_refused_risk_answer(session: Session, actor: audit.Actor, assessment: 
 
 def _scores(assessment: Assessment, zone: ZoneInfo) -> list[rules.Score]:
     return [
-        rules.Score(s.instrument, s.total, utc(s.taken_at).astimezone(zone))
-        for s in assessment.outcome_scores
+        rules.Score(s.instrument, s.total, s.taken_at.astimezone(zone)) for s in assessment.outcome_scores
     ]
 
 
@@ -150,7 +144,7 @@ class CourseOutcome:
 
 
 def first_kept_session(course: Course) -> dt.datetime | None:
-    kept = sorted(utc(v.starts_at) for v in course.visits if v.status != "missed")
+    kept = sorted(v.starts_at for v in course.visits if v.status != "missed")
     return kept[0] if kept else None
 
 
@@ -178,10 +172,10 @@ def course_outcome(
     scores = _scores(assessment, zone)
     end = next_course_start(course) if course else None
     scores = [s for s in scores if end is None or s.taken_at < end]
-    intake_at = utc(assessment.created_at).astimezone(zone)
+    intake_at = assessment.created_at.astimezone(zone)
     visits = sorted(course.visits, key=lambda v: v.starts_at) if course else []
     kept = [v for v in visits if v.status != "missed"]
-    first_session = utc(kept[0].starts_at).astimezone(zone) if kept else None
+    first_session = kept[0].starts_at.astimezone(zone) if kept else None
     start = first_session if course else intake_at
     base = rules.baseline(scores, start, intake_phq9_total(assessment), intake_at)
     phq9 = rules.since_start(scores, start)
@@ -192,7 +186,7 @@ def course_outcome(
     latest = phq9[-1] if phq9 else None
     thresholds = kb.outcome_rules.rules
     checkins = rules.checkin_schedule(
-        [utc(v.starts_at).astimezone(zone).date() for v in kept],
+        [v.starts_at.astimezone(zone).date() for v in kept],
         [s.taken_at.date() for s in phq9],
         now.astimezone(zone).date(),
     )

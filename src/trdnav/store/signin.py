@@ -59,11 +59,6 @@ class SignInOutcome:
         return self.staff is not None
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def address_throttled(session: Session, address: str, moment: dt.datetime | None = None) -> bool:
     """Whether ``address`` has had `MAX_ADDRESS_FAILURES` failed sign-ins (passwords or codes) lately."""
     moment = moment or now()
@@ -83,7 +78,7 @@ def _refuse(session: Session, address: str, moment: dt.datetime, reason: str) ->
 
 
 def is_locked(staff: Staff, moment: dt.datetime | None = None) -> bool:
-    return staff.locked_until is not None and _utc(staff.locked_until) > (moment or now())
+    return staff.locked_until is not None and staff.locked_until > (moment or now())
 
 
 def sign_in(session: Session, email: str, password: str, address: str, settings: Settings) -> SignInOutcome:

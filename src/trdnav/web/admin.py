@@ -15,7 +15,6 @@ The CSV is built in memory because the request's database session ends when the 
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
@@ -245,10 +244,6 @@ async def staff_role(
 # --- Audit trail -------------------------------------------------------------------------------
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 def _chosen(request: Request, name: str, allowed: tuple[str, ...]) -> str:
     value = request.query_params.get(name, "")
     return value if value in allowed else ""
@@ -303,7 +298,6 @@ def audit_trail(request: Request, session: DbSession, principal: AdminPrincipal)
         total=total,
         previous_url=_audit_query_url(action, record_type, page - 1) if page > 1 else None,
         next_url=_audit_query_url(action, record_type, page + 1) if page < pages else None,
-        utc=_utc,
     )
 
 
@@ -340,7 +334,6 @@ def unassigned_list(request: Request, session: DbSession, principal: AdminPrinci
         rows=unassigned_assessments(session),
         total=count_unassigned(session),
         assigned=request.query_params.get("assigned", ""),
-        utc=_utc,
     )
 
 

@@ -7,7 +7,6 @@ OpenAPI schema.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated, Any, cast
 
@@ -136,11 +135,6 @@ def _therapies(request: Request) -> list[str] | None:
 
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
-
-
-def _as_utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _store(request: Request, session: Session, document: object) -> tuple[str, dict[str, Any]]:
@@ -278,7 +272,7 @@ def read(token: str, request: Request, session: DbSession) -> Response:
         "result": result,
         "knowledge_version": assessment.knowledge_version,
         "contract_version": assessment.contract_version,
-        "created_at": _as_utc(assessment.created_at).isoformat(),
+        "created_at": assessment.created_at.isoformat(),
         "url": f"{_base(request)}/a/{token}/results",
     }
     return _FastJSONResponse(body)

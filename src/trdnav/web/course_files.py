@@ -12,7 +12,6 @@ from starlette.responses import HTMLResponse, Response
 from trdnav.courses.ics import CalendarVisit, course_calendar
 from trdnav.fhir.careplan import CarePlanVisit, course_careplan
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.store.courses import utc
 from trdnav.store.models import Course, now
 from trdnav.web.courses import (
     PRIVATE_HEADERS,
@@ -38,7 +37,7 @@ def _calendar(request: Request, course: Course) -> Response:
         raise not_found()
     body = course_calendar(
         protocol=protocol,
-        visits=[CalendarVisit(v.id, utc(v.starts_at), v.status) for v in course.visits],
+        visits=[CalendarVisit(v.id, v.starts_at, v.status) for v in course.visits],
         timezone=course.timezone,
         location=course_clinic(course.assessment).name,
         stamp=now(),
@@ -76,9 +75,9 @@ def course_careplan_export(
         course_id=course.id,
         course_status=course.status,
         protocol=protocol,
-        visits=[CarePlanVisit(v.number, v.phase, utc(v.starts_at), v.status) for v in course.visits],
+        visits=[CarePlanVisit(v.number, v.phase, v.starts_at, v.status) for v in course.visits],
         timezone=course.timezone,
-        created=utc(course.created_at),
+        created=course.created_at,
     )
     audit_course_record(session, principal, "export", "course", course.id)
     return Response(

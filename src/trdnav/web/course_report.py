@@ -21,7 +21,6 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
 from trdnav.store.course_report import INSTRUMENT_NAMES, SOURCE_WORDS, CourseReport, course_report
 from trdnav.store.models import Course
-from trdnav.store.outcomes import utc
 from trdnav.web.deps import knowledge
 from trdnav.web.outcomes import outcome_definitions
 from trdnav.web.pdf import render_pdf
@@ -70,7 +69,7 @@ def _context(kb: KnowledgeBase, report: CourseReport) -> dict[str, Any]:
         "source_words": SOURCE_WORDS,
         "kind_names": KIND_NAMES,
         "record_rows": record_rows,
-        "local": lambda moment: utc(moment).astimezone(report.zone),
+        "local": lambda moment: moment.astimezone(report.zone),
         "long_date": long_date,
     }
 

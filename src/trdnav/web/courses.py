@@ -35,7 +35,6 @@ from trdnav.store.courses import (
     parse_date,
     parse_unavailable,
     set_visit_status,
-    utc,
 )
 from trdnav.store.models import Assessment, Clinic, Course, CourseVisit
 from trdnav.store.outcomes import course_therapy
@@ -92,7 +91,7 @@ def audit_course_record(
 
 
 def local(moment: dt.datetime, timezone: str) -> dt.datetime:
-    return utc(moment).astimezone(ZoneInfo(timezone))
+    return moment.astimezone(ZoneInfo(timezone))
 
 
 def display_context() -> dict[str, Any]:

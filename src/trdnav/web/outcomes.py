@@ -41,7 +41,6 @@ from trdnav.store.outcomes import (
     alert_refused_risk_answer,
     clinic_course_results,
     course_outcome,
-    utc,
 )
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.deps import assessment_or_404, audit_patient, knowledge, patient_actor
@@ -219,7 +218,7 @@ def _outcomes_page(
     """Showing the page is one read of the assessment (its scores, courses and alerts with it)."""
     _audit(session, principal, "read", "assessment", assessment.id)
     outcome = course_outcome(kb, assessment, _now())
-    scores: list[OutcomeScore] = sorted(assessment.outcome_scores, key=lambda s: (utc(s.taken_at), s.id))
+    scores: list[OutcomeScore] = sorted(assessment.outcome_scores, key=lambda s: (s.taken_at, s.id))
     return render_staff(
         request,
         "staff/outcomes.html",
@@ -228,7 +227,7 @@ def _outcomes_page(
         assessment=assessment,
         outcome=outcome,
         scores=scores,
-        local=lambda moment: utc(moment).astimezone(outcome.zone),
+        local=lambda moment: moment.astimezone(outcome.zone),
         therapy_names={t.id: t.name for t in kb.therapies.values()},
         protocol_names={p.id: p.name for p in kb.protocols.values()},
         alerts=open_alerts(session, assessment.id),

@@ -59,8 +59,7 @@ def _moment(value: dt.datetime | None) -> str:
     """A stored moment in UTC, to the minute: "2026-11-23 14:05 UTC"."""
     if value is None:
         return ""
-    utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-    return f"{utc:%Y-%m-%d %H:%M} UTC"
+    return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _page_context(kb: KnowledgeBase) -> dict[str, Any]:
