@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from trdnav.store.models import AuditEvent, AuditHead, now
@@ -86,6 +86,64 @@ def record(
     head.seq, head.hash = event.seq, event.hash
     session.flush()
     return event
+
+
+READ_ACTIONS = ("read", "export")
+
+
+def record_read(
+    session: Session,
+    actor: Actor,
+    action: str,
+    record_type: str,
+    record_id: int | None,
+    *,
+    clinic_id: int | None = None,
+) -> AuditEvent:
+    """Record a read or an export (it changes nothing, so no store write goes with it).
+
+    Changes are recorded by the store function that makes them, in the same transaction; this
+    refuses any other action, so a change cannot be recorded apart from the change itself.
+    """
+    if action not in READ_ACTIONS:
+        raise ValueError(f"action: record_read records {' or '.join(READ_ACTIONS)}, not {action!r}")
+    return record(session, actor, action, record_type, record_id, clinic_id=clinic_id)
+
+
+def trail_page(
+    session: Session,
+    actor: Actor,
+    clinic_id: int | None,
+    *,
+    action: str = "",
+    record_type: str = "",
+    page: int = 1,
+    size: int = 100,
+) -> tuple[list[AuditEvent], int]:
+    """One page of a clinic's entries, newest first, filtered by action and record type when given,
+    with how many match; reading the trail is itself recorded (first, so it is on the page)."""
+    record_read(session, actor, "read", "audit_trail", None, clinic_id=clinic_id)
+    conditions: list[ColumnElement[bool]] = [AuditEvent.clinic_id == clinic_id]
+    if action:
+        conditions.append(AuditEvent.action == action)
+    if record_type:
+        conditions.append(AuditEvent.record_type == record_type)
+    total = session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
+    entries = session.scalars(
+        select(AuditEvent)
+        .where(*conditions)
+        .order_by(AuditEvent.seq.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return list(entries), total
+
+
+def export_csv(session: Session, actor: Actor, out: IO[str], clinic_id: int) -> int:
+    """Write a clinic's whole trail as CSV (`write_csv`), up to and including the entry recording
+    this export; return how many entries were written."""
+    record_read(session, actor, "export", "audit_trail", None, clinic_id=clinic_id)
+    return write_csv(session, out, clinic_id=clinic_id)
 
 
 def verify(session: Session) -> list[str]:

@@ -60,6 +60,7 @@ def shown_course(assessment: Assessment) -> Course | None:
 
 def add_score(
     session: Session,
+    actor: audit.Actor,
     assessment: Assessment,
     entry: Entry,
     *,
@@ -80,6 +81,7 @@ def add_score(
     )
     session.add(score)
     session.flush()
+    audit.record(session, actor, "create", "outcome_score", score.id, clinic_id=assessment.clinic_id)
     return score
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from trdnav.store import audit
 from trdnav.store.models import Assessment, ConsultationRequest, Note, Review, now
 
 # The clinician's status words are the engine's; "clear" is accepted for "no known concerns".
@@ -113,20 +114,53 @@ def add_review(
     return review
 
 
-def add_note(session: Session, assessment: Assessment, *, staff_id: int, text: str) -> Note:
-    note = Note(assessment=assessment, staff_id=staff_id, text=text)
+def review_therapy(
+    session: Session,
+    actor: audit.Actor,
+    assessment: Assessment,
+    *,
+    therapy: str,
+    engine_status: str,
+    status: str,
+    reason: str,
+) -> Review:
+    """`add_review` by the staff member ``actor``, audited in the same transaction."""
+    if actor.staff_id is None:
+        raise ValueError("actor: a review is written by a staff member")
+    review = add_review(
+        session,
+        assessment,
+        staff_id=actor.staff_id,
+        therapy=therapy,
+        engine_status=engine_status,
+        status=status,
+        reason=reason,
+    )
+    audit.record(session, actor, "create", "review", review.id, clinic_id=assessment.clinic_id)
+    return review
+
+
+def add_note(session: Session, actor: audit.Actor, assessment: Assessment, *, text: str) -> Note:
+    """A note by the staff member ``actor``, audited in the same transaction."""
+    if actor.staff_id is None:
+        raise ValueError("actor: a note is written by a staff member")
+    note = Note(assessment=assessment, staff_id=actor.staff_id, text=text)
     session.add(note)
     session.flush()
+    audit.record(session, actor, "create", "note", note.id, clinic_id=assessment.clinic_id)
     return note
 
 
 def set_consultation_status(
-    session: Session, consultation: ConsultationRequest, *, status: str, booked_for: str
+    session: Session, actor: audit.Actor, consultation: ConsultationRequest, *, status: str, booked_for: str
 ) -> None:
     consultation.status = status
     consultation.booked_for = booked_for
     consultation.status_changed_at = now()
     session.flush()
+    audit.record(
+        session, actor, "update", "consultation", consultation.id, clinic_id=consultation.assessment.clinic_id
+    )
 
 
 def latest_reviews(reviews: Iterable[Review]) -> dict[str, Review]:

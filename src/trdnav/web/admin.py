@@ -16,10 +16,9 @@ The CSV is built in memory because the request's database session ends when the 
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -38,7 +37,7 @@ from trdnav.store.clinic_admin import (
     settings_values,
     staff_in_clinic,
 )
-from trdnav.store.models import AuditEvent, Clinic, Staff, now
+from trdnav.store.models import Clinic, Staff, now
 from trdnav.store.signin import is_locked
 from trdnav.store.unassigned import assign_to_clinic, count_unassigned, unassigned_assessments
 from trdnav.web.csrf import verify_csrf
@@ -263,23 +262,18 @@ def _audit_query_url(action: str, record_type: str, page: int) -> str:
 @router.get("/staff/admin/audit", response_class=HTMLResponse)
 def audit_trail(request: Request, session: DbSession, principal: AdminPrincipal) -> HTMLResponse:
     """The clinic's audit entries, newest first, 100 a page; filters by action and record type."""
-    audit.record(session, principal.actor(), "read", "audit_trail", None, clinic_id=principal.clinic_id)
     action = _chosen(request, "action", AUDIT_ACTIONS)
     record_type = _chosen(request, "record_type", AUDIT_RECORD_TYPES)
     page = _page_number(request)
-    conditions: list[Any] = [AuditEvent.clinic_id == principal.clinic_id]
-    if action:
-        conditions.append(AuditEvent.action == action)
-    if record_type:
-        conditions.append(AuditEvent.record_type == record_type)
-    total = session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
-    entries = session.scalars(
-        select(AuditEvent)
-        .where(*conditions)
-        .order_by(AuditEvent.seq.desc())
-        .offset((page - 1) * AUDIT_PAGE_SIZE)
-        .limit(AUDIT_PAGE_SIZE)
-    ).all()
+    entries, total = audit.trail_page(
+        session,
+        principal.actor(),
+        principal.clinic_id,
+        action=action,
+        record_type=record_type,
+        page=page,
+        size=AUDIT_PAGE_SIZE,
+    )
     clinic = _clinic(session, principal)
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
     return render_staff(
@@ -304,9 +298,8 @@ def audit_trail(request: Request, session: DbSession, principal: AdminPrincipal)
 @router.get("/staff/admin/audit.csv")
 def audit_csv(session: DbSession, principal: AdminPrincipal) -> Response:
     """The clinic's whole audit trail as CSV, up to and including the entry for this export."""
-    audit.record(session, principal.actor(), "export", "audit_trail", None, clinic_id=principal.clinic_id)
     out = io.StringIO()
-    audit.write_csv(session, out, clinic_id=principal.clinic_id)
+    audit.export_csv(session, principal.actor(), out, principal.clinic_id)
     clinic = _clinic(session, principal)
     day = now().date().isoformat()
     return Response(
@@ -325,13 +318,13 @@ def audit_csv(session: DbSession, principal: AdminPrincipal) -> Response:
 @router.get("/staff/admin/unassigned", response_class=HTMLResponse)
 def unassigned_list(request: Request, session: DbSession, principal: AdminPrincipal) -> HTMLResponse:
     """Assessments started at a standalone ``/``: what identifies them, suicide-risk answers first."""
-    audit.record(session, principal.actor(), "read", "unassigned_assessments", None)
+    rows = unassigned_assessments(session, principal.actor())
     return render_staff(
         request,
         "staff/admin_unassigned.html",
         principal,
         admin_clinic=_clinic(session, principal),
-        rows=unassigned_assessments(session),
+        rows=rows,
         total=count_unassigned(session),
         assigned=request.query_params.get("assigned", ""),
     )

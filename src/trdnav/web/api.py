@@ -22,11 +22,11 @@ from trdnav.core.answers import DOCUMENT, InputProblem
 from trdnav.crisis import CrisisResources, urgent, with_crisis
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Clinic
-from trdnav.store.repository import create_assessment
+from trdnav.store.repository import start_assessment
 from trdnav.web.api_schemas import REQUEST, AssessmentRecord, AssessmentResult, StoredAssessment
 from trdnav.web.clinic_view import clinic_view
 from trdnav.web.default_clinic import default_clinic, named_clinic
-from trdnav.web.deps import audit_patient, db_session, open_assessment, patient_actor
+from trdnav.web.deps import db_session, link_holder, open_assessment, patient_actor
 from trdnav.web.problems import (
     NOT_FOUND_DETAIL,
     problem,
@@ -152,27 +152,27 @@ def _store(request: Request, session: Session, document: object) -> tuple[str, d
             raise _Refused(problem(422, INVALID_ANSWERS, invalid.problems)) from None
         if clinic is not None:
             engine = request.app.state.kb.engine
-            assessment, _ = create_assessment(
+            assessment, _ = start_assessment(
                 session,
+                link_holder(request, clinic.id),
                 therapies=list(request.app.state.settings.therapies),
                 knowledge_version=engine.knowledge_version,
                 contract_version=engine.contract_version,
                 clinic_id=clinic.id,
             )
-            audit_patient(request, session, assessment, "create")
             flag_suicide_risk(session, patient_actor(request, assessment), assessment)
         raise _refused_with_alerts(
             invalid, _crisis(request, clinic), clinic_alerted=clinic is not None
         ) from None
-    assessment, token = create_assessment(
+    assessment, token = start_assessment(
         session,
+        link_holder(request, clinic.id if clinic else None),
         therapies=list(result["therapies"]),
         knowledge_version=result["knowledge_version"],
         contract_version=result["contract"],
         answers=cast(dict[str, Any], document)["answers"],  # assess accepted it: a contract document
         clinic_id=clinic.id if clinic else None,
     )
-    audit_patient(request, session, assessment, "create")
     if urgent(result["alerts"]):
         flag_suicide_risk(session, patient_actor(request, assessment), assessment)
     return token, with_crisis(result, _crisis(request, clinic))

@@ -42,7 +42,7 @@ def _now() -> dt.datetime:
 
 
 def _audit(session: Session, principal: Principal, action: str, course: Course) -> None:
-    audit.record(session, principal.actor(), action, "course", course.id, clinic_id=principal.clinic_id)
+    audit.record_read(session, principal.actor(), action, "course", course.id, clinic_id=principal.clinic_id)
 
 
 def _percent(fraction: float | None) -> str:

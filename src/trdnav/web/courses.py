@@ -87,7 +87,9 @@ def _own_visit(session: Session, principal: Principal, course_id: int, visit_id:
 def audit_course_record(
     session: Session, principal: Principal, action: str, record_type: str, record_id: int
 ) -> None:
-    audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
+    audit.record_read(
+        session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id
+    )
 
 
 def local(moment: dt.datetime, timezone: str) -> dt.datetime:

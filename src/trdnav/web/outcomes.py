@@ -43,7 +43,7 @@ from trdnav.store.outcomes import (
     course_outcome,
 )
 from trdnav.web.csrf import verify_csrf
-from trdnav.web.deps import assessment_or_404, audit_patient, knowledge, patient_actor
+from trdnav.web.deps import assessment_or_404, knowledge, patient_actor
 from trdnav.web.forms import FieldError
 from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment
 from trdnav.web.staff_pages import render_staff
@@ -154,10 +154,11 @@ async def checkin_submit(request: Request, token: str, session: DbSession, kb: K
     assessment = assessment_or_404(request, session, token, None)
     taken_at = _now()
     for entry in entries:
-        score = add_score(session, assessment, entry, taken_at=taken_at, source="patient", entered_by=None)
-        audit_patient(request, session, assessment, "create", "outcome_score", score.id)
+        actor = patient_actor(request, assessment)
+        score = add_score(
+            session, actor, assessment, entry, taken_at=taken_at, source="patient", entered_by=None
+        )
         for alert in entry_alerts(entry, kb.urgent_instruments):
-            actor = patient_actor(request, assessment)
             raise_alert(
                 session, actor, assessment, alert["id"], source_type="outcome_score", source_id=score.id
             )
@@ -201,7 +202,9 @@ def outcome_definitions(kb: KnowledgeBase) -> dict[str, Any]:
 def _audit(
     session: Session, principal: Principal, action: str, record_type: str, record_id: int | None
 ) -> None:
-    audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
+    audit.record_read(
+        session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id
+    )
 
 
 def _outcomes_page(
@@ -279,13 +282,13 @@ async def score_submit(
         taken_at = _now()
     score = add_score(
         session,
+        principal.actor(),
         assessment,
         checked.entry,
         taken_at=taken_at,
         source="clinician",
         entered_by=principal.staff_id,
     )
-    _audit(session, principal, "create", "outcome_score", score.id)
     for alert in entry_alerts(checked.entry, kb.urgent_instruments):
         raise_alert(
             session,

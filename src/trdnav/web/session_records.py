@@ -95,7 +95,7 @@ def _kind(course: Course, raw: str) -> str:
 def _audit(
     session: Session, principal: Principal, action: str, record_type: str, record_id: int, course: Course
 ) -> None:
-    audit.record(
+    audit.record_read(
         session, principal.actor(), action, record_type, record_id, clinic_id=course.assessment.clinic_id
     )
 

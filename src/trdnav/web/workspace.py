@@ -27,10 +27,10 @@ from trdnav.store.reviews import (
     REVIEW_STATUSES,
     Checked,
     add_note,
-    add_review,
     check_consultation_status,
     check_note,
     check_review,
+    review_therapy,
     set_consultation_status,
 )
 from trdnav.store.unassigned import count_unassigned
@@ -52,7 +52,9 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"
 def _audit(
     session: Session, principal: Principal, action: str, record_type: str, record_id: int | None
 ) -> None:
-    audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
+    audit.record_read(
+        session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id
+    )
 
 
 def _moment(value: dt.datetime | None) -> str:
@@ -188,16 +190,15 @@ async def review_submit(
     if not checked.valid:
         return _refused(request, session, principal, kb, assessment, "review", checked)
     therapy = checked.values["therapy"]
-    review = add_review(
+    review_therapy(
         session,
+        principal.actor(),
         assessment,
-        staff_id=principal.staff_id,
         therapy=therapy,
         engine_status=engine_statuses(dict(assessment.answers), assessment.therapies)[therapy],
         status=checked.values["status"],
         reason=checked.values["reason"],
     )
-    _audit(session, principal, "create", "review", review.id)
     return RedirectResponse(f"/staff/assessments/{assessment.id}#safety-{therapy}", status_code=303)
 
 
@@ -211,8 +212,7 @@ async def note_submit(
     checked = check_note((await request.form()).get("text"))
     if not checked.valid:
         return _refused(request, session, principal, kb, assessment, "note", checked)
-    note = add_note(session, assessment, staff_id=principal.staff_id, text=checked.values["text"])
-    _audit(session, principal, "create", "note", note.id)
+    add_note(session, principal.actor(), assessment, text=checked.values["text"])
     return RedirectResponse(f"/staff/assessments/{assessment.id}#notes", status_code=303)
 
 
@@ -233,9 +233,12 @@ async def consultation_status_submit(
         name = f"consultation-{consultation.id}"
         return _refused(request, session, principal, kb, assessment, name, checked)
     set_consultation_status(
-        session, consultation, status=checked.values["status"], booked_for=checked.values["booked_for"]
+        session,
+        principal.actor(),
+        consultation,
+        status=checked.values["status"],
+        booked_for=checked.values["booked_for"],
     )
-    _audit(session, principal, "update", "consultation", consultation.id)
     return RedirectResponse(
         f"/staff/assessments/{assessment.id}#consultation-{consultation.id}", status_code=303
     )
