@@ -22,7 +22,6 @@ from trdnav.courses import outcomes as rules
 from trdnav.courses.protocol import Phase
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.course_safety import TherapyScreen, therapy_screen
-from trdnav.store.courses import VISIT_STATUSES
 from trdnav.store.models import Assessment, Course, CourseVisit, SessionRecord, Staff
 from trdnav.store.outcomes import (
     CourseOutcome,
@@ -35,24 +34,6 @@ from trdnav.store.outcomes import (
 )
 from trdnav.store.session_records import current_records
 
-INSTRUMENT_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
-SOURCE_WORDS = {"patient": "Patient check-in", "clinician": "Entered by clinician"}
-
-
-def phase_words(phase: Phase) -> str:
-    """A phase of the protocol in one line, e.g. "acute: 8 sessions (at least 6), at most 2 session
-    days a week, 1 a day, session days at least 2 days apart"."""
-    parts = [
-        f"{phase.sessions} sessions (at least {phase.min_sessions} for a full phase)",
-        f"at most {phase.per_week} session days a week",
-        f"{phase.per_day} a session day",
-    ]
-    if phase.min_days_between > 1:
-        parts.append(f"session days at least {phase.min_days_between} calendar days apart")
-    if phase.max_weeks is not None:
-        parts.append(f"within {phase.max_weeks} weeks")
-    return f"{phase.name}{' (optional)' if phase.optional else ''}: " + ", ".join(parts)
-
 
 @dataclass(frozen=True, slots=True)
 class VisitLine:
@@ -60,7 +41,6 @@ class VisitLine:
     phase: str
     at: dt.datetime  # local time in the course's zone
     status: str  # planned, done, missed
-    status_words: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +88,7 @@ class CourseReport:
     protocol_name: str
     therapy_name: str
     protocol_known: bool
-    phases: list[str]
+    phases: list[Phase]  # the protocol's (`trdnav.web.outcome_view.phase_words` words them)
     session_minutes: int | None
     observation_minutes: int | None
     visits: list[VisitLine]
@@ -137,14 +117,6 @@ class CourseReport:
     @property
     def checkins(self) -> list[rules.CheckIn]:
         return self.outcome.checkins
-
-    @property
-    def chart(self) -> str:
-        return self.outcome.chart
-
-    @property
-    def status_words(self) -> str:
-        return self.outcome.status_words
 
     @property
     def change_percent(self) -> float | None:
@@ -185,10 +157,7 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
     entry = kb.protocols.get(course.protocol_id)
     therapy = course_therapy(kb, course.protocol_id)
     visits = sorted(course.visits, key=lambda v: (v.starts_at, v.number))
-    lines = [
-        VisitLine(v.number, v.phase, v.starts_at.astimezone(zone), v.status, VISIT_STATUSES[v.status])
-        for v in visits
-    ]
+    lines = [VisitLine(v.number, v.phase, v.starts_at.astimezone(zone), v.status) for v in visits]
     counts = Counts(*(sum(1 for v in visits if v.status == s) for s in ("done", "missed", "planned")))
 
     records = current_records(course)
@@ -211,7 +180,7 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
         protocol_name=entry.name if entry else course.protocol_id,
         therapy_name=kb.therapies[therapy].name if therapy in kb.therapies else therapy,
         protocol_known=entry is not None,
-        phases=[phase_words(p) for p in entry.plan.phases] if entry else [],
+        phases=list(entry.plan.phases) if entry else [],
         session_minutes=entry.schedule.session_minutes if entry else None,
         observation_minutes=entry.schedule.observation_minutes if entry else None,
         visits=lines,

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from trdnav.courses import outcomes as rules
-from trdnav.courses.chart import scores_chart
 from trdnav.courses.rates import CourseResult
 from trdnav.courses.score_entry import Entry
 from trdnav.knowledge.loader import KnowledgeBase
@@ -122,21 +120,11 @@ class CourseOutcome:
     halfway: rules.HalfwayCheck | None
     checkins: list[rules.CheckIn]
     thresholds: rules.OutcomeRules  # the knowledge base's thresholds the status and flag were judged by
-    chart_id: str = "scores-chart"
-
-    @cached_property
-    def chart(self) -> str:
-        """The scores chart (SVG), drawn when a page shows it: the rates and the check-in pages,
-        which use the figures alone, do not pay for it."""
-        return scores_chart(self.phq9, self.gad7, self.baseline, self.thresholds, chart_id=self.chart_id)
+    assessment_id: int
 
     @property
     def latest(self) -> rules.Score | None:
         return self.phq9[-1] if self.phq9 else None
-
-    @property
-    def status_words(self) -> str:
-        return self.thresholds.status_words[self.status]
 
     @property
     def change_percent(self) -> float | None:
@@ -203,7 +191,7 @@ def course_outcome(
         halfway=rules.halfway([v.status for v in visits], base, latest, thresholds) if course else None,
         checkins=checkins,
         thresholds=thresholds,
-        chart_id=f"scores-chart-{assessment.id}",
+        assessment_id=assessment.id,
     )
 
 

@@ -19,9 +19,10 @@ from starlette.responses import HTMLResponse, Response
 from trdnav.courses import outcomes as rules
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
-from trdnav.store.course_report import INSTRUMENT_NAMES, SOURCE_WORDS, CourseReport, course_report
+from trdnav.store.course_report import CourseReport, course_report
 from trdnav.store.models import Course
 from trdnav.web.deps import knowledge
+from trdnav.web.outcome_view import INSTRUMENT_NAMES, SOURCE_WORDS
 from trdnav.web.outcomes import outcome_definitions
 from trdnav.web.pdf import render_pdf
 from trdnav.web.principal import DbSession, Principal, StaffPrincipal, own_course
