@@ -23,9 +23,7 @@ for a visit's new status or time; one "update" "course" for each re-plan.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -47,9 +45,6 @@ from trdnav.store.models import Assessment, Clinic, Course, CourseVisit, now
 
 VISIT_STATUSES = {"planned": "Planned", "done": "Done", "missed": "Missed"}
 MAX_UNAVAILABLE = 200
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-DATE_EXAMPLE = "2026-12-24"
 
 
 # --- The clinic's calendar ---------------------------------------------------------------------
@@ -75,94 +70,6 @@ def closed_days(clinic: Clinic, *days: dt.date) -> frozenset[dt.date]:
     latest (the planner looks up to a year ahead of where it starts)."""
     years = [day.year for day in days]
     return public_holidays(clinic.country, clinic.subdivision, range(min(years), max(years) + 2))
-
-
-# --- Forms -------------------------------------------------------------------------------------
-
-
-@dataclass
-class Checked:
-    """A form after checking: its values as given, and one message per field that was wrong."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def parse_date(text: str) -> dt.date | None:
-    if not ISO_DATE.match(text):
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def parse_unavailable(text: str) -> tuple[list[dt.date], str | None]:
-    """Dates one per line or separated by commas; the message names the first that is not a date."""
-    given = [part for part in re.split(r"[\s,;]+", text) if part]
-    if len(given) > MAX_UNAVAILABLE:
-        return [], f"Enter at most {MAX_UNAVAILABLE} dates."
-    days: list[dt.date] = []
-    for part in given:
-        day = parse_date(part)
-        if day is None:
-            return [], (
-                f'"{part[:20]}" is not a date in the form YYYY-MM-DD. Enter each date like {DATE_EXAMPLE}, '
-                "one per line or separated by commas."
-            )
-        days.append(day)
-    return sorted(set(days)), None
-
-
-def check_course_form(form: Mapping[str, object], protocols: Mapping[str, Protocol]) -> Checked:
-    """Check the new-course form against the protocols the clinic may plan with."""
-    checked = Checked(
-        values={
-            "protocol": _text(form.get("protocol")),
-            "start_date": _text(form.get("start_date")),
-            "unavailable": _text(form.get("unavailable")),
-            "taper": "on" if _text(form.get("taper")) == "on" else "",
-        }
-    )
-    values, errors = checked.values, checked.errors
-    if values["protocol"] not in protocols:
-        errors["protocol"] = "Choose one of the protocols listed."
-    start = parse_date(values["start_date"])
-    if start is None or not 2000 <= start.year <= 2100:
-        errors["start_date"] = f"Enter the first day of the course as YYYY-MM-DD, for example {DATE_EXAMPLE}."
-    _, unavailable_error = parse_unavailable(values["unavailable"])
-    if unavailable_error:
-        errors["unavailable"] = unavailable_error
-    protocol = protocols.get(values["protocol"])
-    if values["taper"] and protocol is not None and not any(p.optional for p in protocol.phases):
-        errors["taper"] = (
-            f"{protocol.name} has no optional taper. Untick the taper, or choose another protocol."
-        )
-    return checked
-
-
-def check_move_form(form: Mapping[str, object]) -> Checked:
-    checked = Checked(values={"date": _text(form.get("date")), "time": _text(form.get("time"))})
-    if parse_date(checked.values["date"]) is None:
-        checked.errors["date"] = f"Enter the new date as YYYY-MM-DD, for example {DATE_EXAMPLE}."
-    if not CLOCK_TIME.match(checked.values["time"]):
-        checked.errors["time"] = "Enter the new time as HH:MM in the 24-hour clock, for example 09:30."
-    return checked
-
-
-def check_status_form(form: Mapping[str, object]) -> Checked:
-    checked = Checked(values={"status": _text(form.get("status"))})
-    if checked.values["status"] not in ("done", "missed"):
-        checked.errors["status"] = "Choose done or missed."
-    return checked
 
 
 # --- Planning ----------------------------------------------------------------------------------

@@ -19,18 +19,13 @@ import io
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy import select
-from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.store import audit
 from trdnav.store.accounts import ROLES, AccountError
 from trdnav.store.clinic_admin import (
-    RETENTION_MAX_DAYS,
-    RETENTION_MIN_DAYS,
-    WEEKDAY_NAMES,
     StaffChangeError,
     add_staff,
-    read_settings_form,
     save_settings,
     set_active,
     set_role,
@@ -40,7 +35,14 @@ from trdnav.store.clinic_admin import (
 from trdnav.store.models import Clinic, Staff, now
 from trdnav.store.signin import is_locked
 from trdnav.store.unassigned import assign_to_clinic, count_unassigned, unassigned_assessments
+from trdnav.web.clinic_settings_form import (
+    RETENTION_MAX_DAYS,
+    RETENTION_MIN_DAYS,
+    WEEKDAY_NAMES,
+    ClinicSettingsForm,
+)
 from trdnav.web.csrf import verify_csrf
+from trdnav.web.form_models import form_lists, read_form
 from trdnav.web.principal import AdminPrincipal, DbSession, Principal
 from trdnav.web.staff_pages import render_staff
 
@@ -78,10 +80,6 @@ def _clinic(session: DbSession, principal: Principal) -> Clinic:
     clinic = session.get(Clinic, principal.clinic_id)
     assert clinic is not None, "a signed-in account always has its clinic"
     return clinic
-
-
-def _lists(form: FormData) -> dict[str, list[str]]:
-    return {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
 
 
 # --- Settings ----------------------------------------------------------------------------------
@@ -125,12 +123,13 @@ def settings_form(request: Request, session: DbSession, principal: AdminPrincipa
 @router.post("/staff/admin/settings", response_model=None, dependencies=[Depends(verify_csrf)])
 async def save_settings_form(request: Request, session: DbSession, principal: AdminPrincipal) -> Response:
     clinic = _clinic(session, principal)
-    submitted = read_settings_form(_lists(await request.form()), request.app.state.kb.manifest.therapies)
-    if submitted.settings is None:
+    context = {"therapies": request.app.state.kb.manifest.therapies}
+    submitted = read_form(ClinicSettingsForm, form_lists(await request.form()), context)
+    if submitted.model is None:
         return _settings_page(
             request, principal, clinic, values=submitted.values, errors=submitted.errors, status_code=422
         )
-    save_settings(session, principal.actor(), clinic, submitted.settings)
+    save_settings(session, principal.actor(), clinic, submitted.model.settings())
     return RedirectResponse("/staff/admin/?saved=1", status_code=303)
 
 

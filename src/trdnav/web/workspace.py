@@ -25,18 +25,16 @@ from trdnav.store.queue import STATUS_FILTERS, clinic_queue, engine_statuses
 from trdnav.store.reviews import (
     CONSULTATION_STATUSES,
     REVIEW_STATUSES,
-    Checked,
     add_note,
-    check_consultation_status,
-    check_note,
-    check_review,
     review_therapy,
     set_consultation_status,
 )
 from trdnav.store.unassigned import count_unassigned
+from trdnav.web.assessment_forms import ConsultationStatusForm, NoteForm, ReviewForm
 from trdnav.web.clinician_summary import build_clinician_view, status_words
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.deps import knowledge
+from trdnav.web.form_models import ReadForm, form_lists, read_form
 from trdnav.web.pdf import render_pdf
 from trdnav.web.principal import DbSession, Principal, StaffPrincipal, not_found, own_assessment
 from trdnav.web.staff_pages import render_staff
@@ -162,7 +160,7 @@ def _refused(
     kb: KnowledgeBase,
     assessment: Assessment,
     form_name: str,
-    checked: Checked,
+    checked: ReadForm[Any],
 ) -> HTMLResponse:
     """Re-render the page with the form's messages; showing it is a read of the assessment."""
     _audit(session, principal, "read", "assessment", assessment.id)
@@ -185,19 +183,18 @@ async def review_submit(
 ) -> Response:
     """Confirm or override one therapy's safety status, with a reason; the engine's status is kept."""
     assessment = own_assessment(session, principal, assessment_id)
-    form = await request.form()
-    checked = check_review(form.get("therapy"), form.get("status"), form.get("reason"), assessment.therapies)
-    if not checked.valid:
+    checked = read_form(ReviewForm, form_lists(await request.form()), {"therapies": assessment.therapies})
+    if checked.model is None:
         return _refused(request, session, principal, kb, assessment, "review", checked)
-    therapy = checked.values["therapy"]
+    therapy = checked.model.therapy
     review_therapy(
         session,
         principal.actor(),
         assessment,
         therapy=therapy,
         engine_status=engine_statuses(dict(assessment.answers), assessment.therapies)[therapy],
-        status=checked.values["status"],
-        reason=checked.values["reason"],
+        status=checked.model.status,
+        reason=checked.model.reason,
     )
     return RedirectResponse(f"/staff/assessments/{assessment.id}#safety-{therapy}", status_code=303)
 
@@ -209,10 +206,10 @@ async def note_submit(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
     assessment = own_assessment(session, principal, assessment_id)
-    checked = check_note((await request.form()).get("text"))
-    if not checked.valid:
+    checked = read_form(NoteForm, form_lists(await request.form()))
+    if checked.model is None:
         return _refused(request, session, principal, kb, assessment, "note", checked)
-    add_note(session, principal.actor(), assessment, text=checked.values["text"])
+    add_note(session, principal.actor(), assessment, text=checked.model.text)
     return RedirectResponse(f"/staff/assessments/{assessment.id}#notes", status_code=303)
 
 
@@ -227,17 +224,16 @@ async def consultation_status_submit(
     if consultation is None or consultation.assessment.clinic_id != principal.clinic_id:
         raise not_found()
     assessment = consultation.assessment
-    form = await request.form()
-    checked = check_consultation_status(form.get("status"), form.get("booked_for"))
-    if not checked.valid:
+    checked = read_form(ConsultationStatusForm, form_lists(await request.form()))
+    if checked.model is None:
         name = f"consultation-{consultation.id}"
         return _refused(request, session, principal, kb, assessment, name, checked)
     set_consultation_status(
         session,
         principal.actor(),
         consultation,
-        status=checked.values["status"],
-        booked_for=checked.values["booked_for"],
+        status=checked.model.status,
+        booked_for=checked.model.booked_for,
     )
     return RedirectResponse(
         f"/staff/assessments/{assessment.id}#consultation-{consultation.id}", status_code=303
