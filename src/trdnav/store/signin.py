@@ -172,15 +172,14 @@ def check_code(session: Session, staff: Staff, code: str) -> bool:
     return True
 
 
-def disable_two_factor(session: Session, actor: audit.Actor, staff: Staff) -> bool:
-    """Turn two-factor sign-in off (audited); refused (False) when the staff member's clinic requires it."""
+def disable_two_factor(session: Session, staff: Staff) -> bool:
+    """Turn two-factor sign-in off; refused (False) when the staff member's clinic requires it."""
     if staff.clinic.require_two_factor:
         return False
     staff.totp_enabled = False
     staff.totp_secret = None
     staff.totp_last_step = None
     session.flush()
-    audit.record(session, actor, "update", "staff", staff.id)
     return True
 
 
@@ -220,6 +219,14 @@ def pass_second_step(session: Session, actor: audit.Actor, staff_session: StaffS
         return True
     audit.record(session, actor, "sign_in_failed", "staff_session", staff_session.id)
     return False
+
+
+def turn_off_two_factor(session: Session, actor: audit.Actor, staff: Staff) -> bool:
+    """`disable_two_factor` by ``actor``, audited when done."""
+    if not disable_two_factor(session, staff):
+        return False
+    audit.record(session, actor, "update", "staff", staff.id)
+    return True
 
 
 def finish_two_factor_setup(

@@ -34,7 +34,6 @@ from trdnav.store.signin import (
     begin_session,
     begin_two_factor_setup,
     check_code,
-    disable_two_factor,
     finish_two_factor_setup,
     is_locked,
     pass_second_step,
@@ -43,6 +42,7 @@ from trdnav.store.signin import (
     record_refused_sign_in,
     sign_in,
     sign_out,
+    turn_off_two_factor,
 )
 from trdnav.web.csrf import verify_csrf
 from trdnav.web.deps import settings
@@ -356,7 +356,7 @@ def two_factor_disable(
         if _wrong_code(request, session, staff, staff_session):  # guessing from a browser left signed in
             return _login_page(request, status_code=422, refusal=REFUSED_MESSAGE)
         return _setup_page(request, principal, staff, error=WRONG_CODE)
-    disable_two_factor(session, principal.actor(), staff)
+    turn_off_two_factor(session, principal.actor(), staff)
     return RedirectResponse(TWO_FACTOR_SETUP, status_code=303)
 
 
