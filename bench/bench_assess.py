@@ -40,7 +40,7 @@ def _documents() -> list[dict[str, object]]:
 
 
 def _read(body: bytes) -> object:
-    """The API's reading of a request body (`trdnav.web.api`)."""
+    """The API's reading of a request body (`trdnav.web.api.routes`)."""
     return JSON_DECODER.decode(body.decode("utf-8"))
 
 

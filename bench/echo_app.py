@@ -1,7 +1,7 @@
 """The baseline for the HTTP benchmark: a bare FastAPI app that reads the JSON body and echoes it.
 
 Same route path and method as the real operation, and the same JSON reading and writing as its
-route in `trdnav.web.api`: the standard library's reader with the repeated-key hook
+route in `trdnav.web.api.routes`: the standard library's reader with the repeated-key hook
 (`trdnav.answers_text.JSON_DECODER`) and orjson to write. No middleware, no database, no
 validation: what FastAPI, uvicorn and the API's own JSON round trip cost on their own, so the
 ratio counts only what the app adds.

@@ -518,7 +518,7 @@ def test_the_rates_pages_draw_no_chart(app: FastAPI, world: World, monkeypatch: 
     add_course(app, world.assessment_a, world.clinician_a, done=5, planned=5)
     add_score(app, world.assessment_a, 4, days_ago=1)
     drawn: list[str] = []
-    monkeypatch.setattr("trdnav.store.outcomes.scores_chart", lambda *a, **k: drawn.append("chart") or "")
+    monkeypatch.setattr("trdnav.web.outcome_view.scores_chart", lambda *a, **k: drawn.append("chart") or "")
     client = signed_in(app, world.clinician_a)
     assert client.get("/staff/outcomes").status_code == 200
     assert client.get("/staff/outcomes.csv").status_code == 200

@@ -85,7 +85,7 @@ def course_careplan(
         "description": f"A course of {protocol.name}: {len(ordered)} visits in the plan, "
         f"times in the clinic's time zone ({timezone}).",
         "subject": {"type": "Patient", "display": "The patient (not identified in this file)"},
-        "created": _instant(created if created.tzinfo else created.replace(tzinfo=dt.UTC), zone),
+        "created": _instant(created, zone),
     }
     if ordered:
         resource["period"] = {

@@ -48,8 +48,9 @@ def questionnaire_url(contract_version: int) -> str:
 
 
 def _utc_instant(moment: dt.datetime) -> str:
-    aware = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-    return aware.isoformat(timespec="seconds")
+    if moment.tzinfo is None:
+        raise ValueError("authored: expected an aware datetime")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _loinc(code: str, display: str | None = None) -> dict[str, str]:

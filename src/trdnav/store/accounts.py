@@ -128,10 +128,6 @@ def start_session(session: Session, staff: Staff, *, two_factor_done: bool) -> s
     return token
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def find_session(session: Session, token: str, settings: Settings) -> StaffSession | None:
     """The live session for a cookie's token, touched as seen now; None once ended or timed out."""
     if not token or len(token) > 100:
@@ -142,7 +138,7 @@ def find_session(session: Session, token: str, settings: Settings) -> StaffSessi
     moment = now()
     idle = dt.timedelta(minutes=settings.staff_idle_minutes)
     absolute = dt.timedelta(hours=settings.staff_session_hours)
-    if moment - _utc(found.last_seen_at) > idle or moment - _utc(found.created_at) > absolute:
+    if moment - found.last_seen_at > idle or moment - found.created_at > absolute:
         found.ended_at = moment
         session.flush()
         return None

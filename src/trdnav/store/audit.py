@@ -9,14 +9,13 @@ chain has no forks even under concurrent requests. Entries hold record ids, neve
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from trdnav.store.models import AuditEvent, AuditHead, now
@@ -38,15 +37,10 @@ class Actor:
 SYSTEM = Actor(kind="system", role="system")
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 def _digest(prev_hash: str, event: AuditEvent) -> str:
     fields = {
         "seq": event.seq,
-        "at": _utc(event.at).isoformat(timespec="microseconds"),
+        "at": event.at.isoformat(timespec="microseconds"),
         "actor": event.actor,
         "staff_id": event.staff_id,
         "role": event.role,
@@ -92,6 +86,64 @@ def record(
     head.seq, head.hash = event.seq, event.hash
     session.flush()
     return event
+
+
+READ_ACTIONS = ("read", "export")
+
+
+def record_read(
+    session: Session,
+    actor: Actor,
+    action: str,
+    record_type: str,
+    record_id: int | None,
+    *,
+    clinic_id: int | None = None,
+) -> AuditEvent:
+    """Record a read or an export (it changes nothing, so no store write goes with it).
+
+    Changes are recorded by the store function that makes them, in the same transaction; this
+    refuses any other action, so a change cannot be recorded apart from the change itself.
+    """
+    if action not in READ_ACTIONS:
+        raise ValueError(f"action: record_read records {' or '.join(READ_ACTIONS)}, not {action!r}")
+    return record(session, actor, action, record_type, record_id, clinic_id=clinic_id)
+
+
+def trail_page(
+    session: Session,
+    actor: Actor,
+    clinic_id: int | None,
+    *,
+    action: str = "",
+    record_type: str = "",
+    page: int = 1,
+    size: int = 100,
+) -> tuple[list[AuditEvent], int]:
+    """One page of a clinic's entries, newest first, filtered by action and record type when given,
+    with how many match; reading the trail is itself recorded (first, so it is on the page)."""
+    record_read(session, actor, "read", "audit_trail", None, clinic_id=clinic_id)
+    conditions: list[ColumnElement[bool]] = [AuditEvent.clinic_id == clinic_id]
+    if action:
+        conditions.append(AuditEvent.action == action)
+    if record_type:
+        conditions.append(AuditEvent.record_type == record_type)
+    total = session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
+    entries = session.scalars(
+        select(AuditEvent)
+        .where(*conditions)
+        .order_by(AuditEvent.seq.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return list(entries), total
+
+
+def export_csv(session: Session, actor: Actor, out: IO[str], clinic_id: int) -> int:
+    """Write a clinic's whole trail as CSV (`write_csv`), up to and including the entry recording
+    this export; return how many entries were written."""
+    record_read(session, actor, "export", "audit_trail", None, clinic_id=clinic_id)
+    return write_csv(session, out, clinic_id=clinic_id)
 
 
 def verify(session: Session) -> list[str]:
@@ -145,7 +197,7 @@ def write_csv(session: Session, out: IO[str], clinic_id: int | None = None) -> i
     count = 0
     for event in events(session, clinic_id):
         row = [getattr(event, column) for column in CSV_COLUMNS]
-        row[1] = _utc(event.at).isoformat(timespec="microseconds")
+        row[1] = event.at.isoformat(timespec="microseconds")
         writer.writerow(["" if value is None else value for value in row])
         count += 1
     return count

@@ -7,31 +7,21 @@ apply` enforces it), and the scheduling the course planner reads: the clinic's t
 the country and state whose public holidays close it (as the ``holidays`` package knows them),
 its opening days and its opening hours. Staff: add an account, deactivate or reactivate it
 (which ends its sign-in sessions), change its role. An admin cannot deactivate themself, and a
-clinic never loses its last active admin. Errors name the field, so the form can show them beside it.
+clinic never loses its last active admin. The settings come checked (`ClinicSettings`; the form is
+read and checked in `trdnav.web.staff.clinic_settings_form`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cache
-from zoneinfo import available_timezones
+from collections.abc import Collection
+from dataclasses import dataclass
 
-import holidays
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trdnav.store import audit
 from trdnav.store.accounts import ROLES, create_staff
 from trdnav.store.models import Clinic, Staff, StaffSession, now
-
-RETENTION_MIN_DAYS = 30
-RETENTION_MAX_DAYS = 3650
-TITLE_MAX = 200
-TEXT_MAX = 2000
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +38,6 @@ class ClinicSettings:
     opening_days: list[int]
     opens_at: str
     closes_at: str
-
-
-@dataclass
-class SettingsForm:
-    """A submitted settings form: the settings if valid, else the errors by field, and what was sent."""
-
-    settings: ClinicSettings | None = None
-    errors: dict[str, str] = field(default_factory=dict)
-    values: dict[str, object] = field(default_factory=dict)
 
 
 class StaffChangeError(ValueError):
@@ -79,134 +60,6 @@ def settings_values(clinic: Clinic) -> dict[str, object]:
         "opens_at": clinic.opens_at,
         "closes_at": clinic.closes_at,
     }
-
-
-def _text(form: Mapping[str, Sequence[str]], name: str) -> str:
-    given = form.get(name) or [""]
-    return given[-1].strip()
-
-
-def _retention(given: str, errors: dict[str, str]) -> int | None:
-    if given == "":
-        return None
-    expected = (
-        f"Enter a whole number of days from {RETENTION_MIN_DAYS} to {RETENTION_MAX_DAYS}, "
-        "or leave it blank to keep assessments until they are deleted."
-    )
-    if (
-        not (given.isascii() and given.isdigit())
-        or not RETENTION_MIN_DAYS <= int(given) <= RETENTION_MAX_DAYS
-    ):
-        errors["retention_days"] = expected
-        return None
-    return int(given)
-
-
-@cache
-def holiday_countries() -> dict[str, tuple[str, ...]]:
-    """Two-letter country codes the ``holidays`` package knows, each with its subdivision codes."""
-    return {
-        code: tuple(subdivisions)
-        for code, subdivisions in holidays.list_supported_countries(include_aliases=False).items()
-        if len(code) == 2
-    }
-
-
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    timezone: str
-    country: str
-    subdivision: str
-    opening_days: list[int]
-    opens_at: str
-    closes_at: str
-
-
-def read_schedule(
-    form: Mapping[str, Sequence[str]], errors: dict[str, str]
-) -> tuple[Schedule, dict[str, object]]:
-    """Check the scheduling fields; messages go into ``errors`` by field. Returns what was sent too."""
-    timezone, opens_at, closes_at = (_text(form, n) for n in ("timezone", "opens_at", "closes_at"))
-    country, subdivision = _text(form, "country").upper(), _text(form, "subdivision").upper()
-    days_given = list(form.get("opening_days") or [])
-    days = sorted({int(d) for d in days_given if d.isascii() and d.isdigit() and int(d) < len(WEEKDAY_NAMES)})
-    if timezone not in _timezones():
-        errors["timezone"] = "Enter the clinic's time zone as an IANA name, for example America/New_York."
-    countries = holiday_countries()
-    if country not in countries:
-        errors["country"] = "Enter a two-letter country code with known public holidays, for example US."
-    elif subdivision and subdivision not in countries[country]:
-        known = ", ".join(countries[country]) or "none"
-        errors["subdivision"] = (
-            f"Enter one of {country}'s state or region codes ({known}), or leave it blank."
-        )
-    if not days or len(days) != len(days_given):
-        errors["opening_days"] = "Tick at least one day the clinic is open."
-    for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
-        if not CLOCK_TIME.match(value):
-            errors[name] = "Enter a time of day as HH:MM in the 24-hour clock, for example 08:30."
-    if "opens_at" not in errors and "closes_at" not in errors and opens_at >= closes_at:
-        errors["closes_at"] = f"Enter a closing time after the opening time ({opens_at})."
-    values: dict[str, object] = {
-        "timezone": timezone,
-        "country": country,
-        "subdivision": subdivision,
-        "opening_days": days,
-        "opens_at": opens_at,
-        "closes_at": closes_at,
-    }
-    return Schedule(timezone, country, subdivision, days, opens_at, closes_at), values
-
-
-def read_settings_form(form: Mapping[str, Sequence[str]], known_therapies: Sequence[str]) -> SettingsForm:
-    """Check a submitted settings form; ``form`` maps each field to the values sent."""
-    result = SettingsForm()
-    errors = result.errors
-    chosen = [t for t in known_therapies if t in set(form.get("therapies") or [])]
-    unknown = sorted(set(form.get("therapies") or []) - set(known_therapies))
-    if unknown or not chosen:
-        errors["therapies"] = "Choose at least one therapy that the clinic offers."
-    title, text, contact = (_text(form, n) for n in ("crisis_title", "crisis_text", "contact_text"))
-    if not title or len(title) > TITLE_MAX:
-        errors["crisis_title"] = f"Enter a heading for the crisis resources, up to {TITLE_MAX} characters."
-    if not text or len(text) > TEXT_MAX:
-        errors["crisis_text"] = f"Enter the crisis resources text, up to {TEXT_MAX} characters."
-    if len(contact) > TEXT_MAX:
-        errors["contact_text"] = f"Shorten the contact details to {TEXT_MAX} characters or fewer."
-    retention_given = _text(form, "retention_days")
-    retention = _retention(retention_given, errors)
-    two_factor = _text(form, "require_two_factor") == "on"
-    schedule, schedule_values = read_schedule(form, errors)
-    result.values = {
-        "therapies": chosen,
-        "crisis_title": title,
-        "crisis_text": text,
-        "contact_text": contact,
-        "require_two_factor": two_factor,
-        "retention_days": retention_given,
-        **schedule_values,
-    }
-    if not errors:
-        result.settings = ClinicSettings(
-            chosen,
-            title,
-            text,
-            contact,
-            two_factor,
-            retention,
-            timezone=schedule.timezone,
-            country=schedule.country,
-            subdivision=schedule.subdivision,
-            opening_days=schedule.opening_days,
-            opens_at=schedule.opens_at,
-            closes_at=schedule.closes_at,
-        )
-    return result
 
 
 def save_settings(session: Session, actor: audit.Actor, clinic: Clinic, settings: ClinicSettings) -> None:

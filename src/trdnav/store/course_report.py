@@ -22,7 +22,6 @@ from trdnav.core.protocol import Phase
 from trdnav.courses import outcomes as rules
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.course_safety import TherapyScreen, therapy_screen
-from trdnav.store.courses import VISIT_STATUSES
 from trdnav.store.models import Assessment, Course, CourseVisit, SessionRecord, Staff
 from trdnav.store.outcomes import (
     CourseOutcome,
@@ -32,27 +31,8 @@ from trdnav.store.outcomes import (
     first_kept_session,
     next_course_start,
     shown_course,
-    utc,
 )
 from trdnav.store.session_records import current_records
-
-INSTRUMENT_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
-SOURCE_WORDS = {"patient": "Patient check-in", "clinician": "Entered by clinician"}
-
-
-def phase_words(phase: Phase) -> str:
-    """A phase of the protocol in one line, e.g. "acute: 8 sessions (at least 6), at most 2 session
-    days a week, 1 a day, session days at least 2 days apart"."""
-    parts = [
-        f"{phase.sessions} sessions (at least {phase.min_sessions} for a full phase)",
-        f"at most {phase.per_week} session days a week",
-        f"{phase.per_day} a session day",
-    ]
-    if phase.min_days_between > 1:
-        parts.append(f"session days at least {phase.min_days_between} calendar days apart")
-    if phase.max_weeks is not None:
-        parts.append(f"within {phase.max_weeks} weeks")
-    return f"{phase.name}{' (optional)' if phase.optional else ''}: " + ", ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +41,6 @@ class VisitLine:
     phase: str
     at: dt.datetime  # local time in the course's zone
     status: str  # planned, done, missed
-    status_words: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +88,7 @@ class CourseReport:
     protocol_name: str
     therapy_name: str
     protocol_known: bool
-    phases: list[str]
+    phases: list[Phase]  # the protocol's (`trdnav.web.outcome_view.phase_words` words them)
     session_minutes: int | None
     observation_minutes: int | None
     visits: list[VisitLine]
@@ -140,14 +119,6 @@ class CourseReport:
         return self.outcome.checkins
 
     @property
-    def chart(self) -> str:
-        return self.outcome.chart
-
-    @property
-    def status_words(self) -> str:
-        return self.outcome.status_words
-
-    @property
     def change_percent(self) -> float | None:
         return self.outcome.change_percent
 
@@ -171,9 +142,9 @@ def _record_line(
         id=record.id,
         kind=record.kind,
         visit_number=visit.number if visit else None,
-        visit_at=utc(visit.starts_at).astimezone(zone) if visit else None,
+        visit_at=visit.starts_at.astimezone(zone) if visit else None,
         recorded_by=names.get(record.recorded_by, f"staff {record.recorded_by}"),
-        recorded_at=utc(record.recorded_at).astimezone(zone),
+        recorded_at=record.recorded_at.astimezone(zone),
         corrected=record.supersedes_id is not None,
         correction_reason=record.correction_reason,
         data=record.data,
@@ -185,11 +156,8 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
     zone = ZoneInfo(course.timezone)
     entry = kb.protocols.get(course.protocol_id)
     therapy = course_therapy(kb, course.protocol_id)
-    visits = sorted(course.visits, key=lambda v: (utc(v.starts_at), v.number))
-    lines = [
-        VisitLine(v.number, v.phase, utc(v.starts_at).astimezone(zone), v.status, VISIT_STATUSES[v.status])
-        for v in visits
-    ]
+    visits = sorted(course.visits, key=lambda v: (v.starts_at, v.number))
+    lines = [VisitLine(v.number, v.phase, v.starts_at.astimezone(zone), v.status) for v in visits]
     counts = Counts(*(sum(1 for v in visits if v.status == s) for s in ("done", "missed", "planned")))
 
     records = current_records(course)
@@ -200,9 +168,9 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
     outcome = course_outcome(kb, course.assessment, now, course)
     start, end = first_kept_session(course), next_course_start(course)
     shown = [
-        ScoreLine(s.instrument, s.total, utc(s.taken_at).astimezone(zone), s.source)
-        for s in sorted(course.assessment.outcome_scores, key=lambda s: (utc(s.taken_at), s.id))
-        if start is not None and start <= utc(s.taken_at) and (end is None or utc(s.taken_at) < end)
+        ScoreLine(s.instrument, s.total, s.taken_at.astimezone(zone), s.source)
+        for s in sorted(course.assessment.outcome_scores, key=lambda s: (s.taken_at, s.id))
+        if start is not None and start <= s.taken_at and (end is None or s.taken_at < end)
     ]
     return CourseReport(
         course=course,
@@ -212,7 +180,7 @@ def course_report(session: Session, kb: KnowledgeBase, course: Course, now: dt.d
         protocol_name=entry.name if entry else course.protocol_id,
         therapy_name=kb.therapies[therapy].name if therapy in kb.therapies else therapy,
         protocol_known=entry is not None,
-        phases=[phase_words(p) for p in entry.plan.phases] if entry else [],
+        phases=list(entry.plan.phases) if entry else [],
         session_minutes=entry.schedule.session_minutes if entry else None,
         observation_minutes=entry.schedule.observation_minutes if entry else None,
         visits=lines,
@@ -243,9 +211,7 @@ def patient_treatment(kb: KnowledgeBase, assessment: Assessment, now: dt.datetim
     if course is None:
         return None
     zone = ZoneInfo(course.timezone)
-    ahead = sorted(
-        utc(v.starts_at) for v in course.visits if v.status == "planned" and utc(v.starts_at) >= now
-    )
+    ahead = sorted(v.starts_at for v in course.visits if v.status == "planned" and v.starts_at >= now)
     checkins = course_outcome(kb, assessment, now).checkins if active_course(assessment) else []
     due_now = any(c.state == "due" for c in checkins)
     upcoming = [c.due for c in checkins if c.state == "upcoming"]

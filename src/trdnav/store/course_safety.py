@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 from trdnav.knowledge.loader import load
 from trdnav.store.models import Assessment, Review
-from trdnav.store.outcomes import utc
 from trdnav.store.reviews import REVIEW_STATUSES, latest_reviews
 from trdnav.store.stored_result import assess_stored
 
@@ -73,7 +72,7 @@ class TherapyScreen:
 
     @property
     def reviewed_at(self) -> dt.datetime | None:
-        return None if self.review is None else utc(self.review.created_at)
+        return None if self.review is None else self.review.created_at
 
     @property
     def review_counts(self) -> bool:
@@ -101,7 +100,7 @@ class TherapyScreen:
         if review is not None and review.status == CONTRAINDICATED:
             return (
                 f"{self.name} is recorded as contraindicated by the clinician's review "
-                f"({review.staff.name}, {utc(review.created_at):%Y-%m-%d %H:%M} UTC). A course "
+                f"({review.staff.name}, {review.created_at:%Y-%m-%d %H:%M} UTC). A course "
                 "cannot be planned unless a new review changes that status, with its reason."
             )
         if self.engine_status not in NEEDS_A_REVIEW or self.review_counts:
@@ -136,7 +135,7 @@ def therapy_screens(assessment: Assessment) -> dict[str, TherapyScreen]:
             ),
             unanswered=tuple((item, kb.items[item].question) for item in entry["unanswered"]),
             review=review,
-            updated_after_review=review is not None and utc(assessment.updated_at) > utc(review.created_at),
+            updated_after_review=review is not None and assessment.updated_at > review.created_at,
         )
     return screens
 

@@ -23,9 +23,7 @@ for a visit's new status or time; one "update" "course" for each re-plan.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -47,14 +45,6 @@ from trdnav.store.models import Assessment, Clinic, Course, CourseVisit, now
 
 VISIT_STATUSES = {"planned": "Planned", "done": "Done", "missed": "Missed"}
 MAX_UNAVAILABLE = 200
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-DATE_EXAMPLE = "2026-12-24"
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """Stored moments are UTC; SQLite gives them back naive."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 # --- The clinic's calendar ---------------------------------------------------------------------
@@ -82,94 +72,6 @@ def closed_days(clinic: Clinic, *days: dt.date) -> frozenset[dt.date]:
     return public_holidays(clinic.country, clinic.subdivision, range(min(years), max(years) + 2))
 
 
-# --- Forms -------------------------------------------------------------------------------------
-
-
-@dataclass
-class Checked:
-    """A form after checking: its values as given, and one message per field that was wrong."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def parse_date(text: str) -> dt.date | None:
-    if not ISO_DATE.match(text):
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def parse_unavailable(text: str) -> tuple[list[dt.date], str | None]:
-    """Dates one per line or separated by commas; the message names the first that is not a date."""
-    given = [part for part in re.split(r"[\s,;]+", text) if part]
-    if len(given) > MAX_UNAVAILABLE:
-        return [], f"Enter at most {MAX_UNAVAILABLE} dates."
-    days: list[dt.date] = []
-    for part in given:
-        day = parse_date(part)
-        if day is None:
-            return [], (
-                f'"{part[:20]}" is not a date in the form YYYY-MM-DD. Enter each date like {DATE_EXAMPLE}, '
-                "one per line or separated by commas."
-            )
-        days.append(day)
-    return sorted(set(days)), None
-
-
-def check_course_form(form: Mapping[str, object], protocols: Mapping[str, Protocol]) -> Checked:
-    """Check the new-course form against the protocols the clinic may plan with."""
-    checked = Checked(
-        values={
-            "protocol": _text(form.get("protocol")),
-            "start_date": _text(form.get("start_date")),
-            "unavailable": _text(form.get("unavailable")),
-            "taper": "on" if _text(form.get("taper")) == "on" else "",
-        }
-    )
-    values, errors = checked.values, checked.errors
-    if values["protocol"] not in protocols:
-        errors["protocol"] = "Choose one of the protocols listed."
-    start = parse_date(values["start_date"])
-    if start is None or not 2000 <= start.year <= 2100:
-        errors["start_date"] = f"Enter the first day of the course as YYYY-MM-DD, for example {DATE_EXAMPLE}."
-    _, unavailable_error = parse_unavailable(values["unavailable"])
-    if unavailable_error:
-        errors["unavailable"] = unavailable_error
-    protocol = protocols.get(values["protocol"])
-    if values["taper"] and protocol is not None and not any(p.optional for p in protocol.phases):
-        errors["taper"] = (
-            f"{protocol.name} has no optional taper. Untick the taper, or choose another protocol."
-        )
-    return checked
-
-
-def check_move_form(form: Mapping[str, object]) -> Checked:
-    checked = Checked(values={"date": _text(form.get("date")), "time": _text(form.get("time"))})
-    if parse_date(checked.values["date"]) is None:
-        checked.errors["date"] = f"Enter the new date as YYYY-MM-DD, for example {DATE_EXAMPLE}."
-    if not CLOCK_TIME.match(checked.values["time"]):
-        checked.errors["time"] = "Enter the new time as HH:MM in the 24-hour clock, for example 09:30."
-    return checked
-
-
-def check_status_form(form: Mapping[str, object]) -> Checked:
-    checked = Checked(values={"status": _text(form.get("status"))})
-    if checked.values["status"] not in ("done", "missed"):
-        checked.errors["status"] = "Choose done or missed."
-    return checked
-
-
 # --- Planning ----------------------------------------------------------------------------------
 
 
@@ -184,7 +86,7 @@ def taper_chosen(course: Course, protocol: Protocol) -> bool:
 
 
 def _planned(visit: CourseVisit) -> PlannedSession:
-    return PlannedSession(visit.number, visit.phase, utc(visit.starts_at))
+    return PlannedSession(visit.number, visit.phase, visit.starts_at)
 
 
 def _unavailable(course: Course) -> frozenset[dt.date]:
@@ -223,7 +125,7 @@ def _replan(
     """Re-plan the planned visits not in ``kept`` after ``after`` around ``kept`` (rows kept in place)."""
     reused = sorted(
         (v for v in course.visits if v.status == "planned" and v not in kept),
-        key=lambda v: (utc(v.starts_at), v.number),
+        key=lambda v: (v.starts_at, v.number),
     )
     plan = replan(
         protocol,
@@ -289,7 +191,7 @@ def course_problems(
     now, as a re-plan would) finds the rest."""
     kept = [v for v in course.visits if v.status != "missed"]
     start = dt.datetime.combine(course.start_date, dt.time(0), ZoneInfo(course.timezone))
-    after = max([utc(start), utc(at or now()), *(utc(v.starts_at) for v in kept)])
+    after = max([start.astimezone(dt.UTC), at or now(), *(v.starts_at for v in kept)])
     plan = replan(
         protocol,
         course.start_date,
@@ -322,7 +224,7 @@ def _kept_around(course: Course, visit: CourseVisit) -> list[CourseVisit]:
         v
         for v in course.visits
         if v is not visit
-        and (v.status == "done" or (v.status == "planned" and utc(v.starts_at) < utc(visit.starts_at)))
+        and (v.status == "done" or (v.status == "planned" and v.starts_at < visit.starts_at))
     ]
 
 
@@ -363,7 +265,7 @@ def set_visit_status(
     if status != "missed":
         return
     kept = _kept_around(course, visit)
-    after = max([utc(visit.starts_at), utc(at or now()), *(utc(v.starts_at) for v in kept)])
+    after = max([visit.starts_at, at or now(), *(v.starts_at for v in kept)])
     _replan(session, course, clinic, protocol, kept, after, taper)
     audit.record(session, actor, "update", "course", course.id, clinic_id=course.assessment.clinic_id)
 
@@ -389,8 +291,8 @@ def move_visit(
     first, last = move_range(course)
     if not first <= moved_to.date() <= last:
         return [f"Choose a date from {first.isoformat()} (the course's start) to {last.isoformat()}."]
-    moment = utc(at or now())
-    if utc(moved_to) <= moment:
+    moment = at or now()
+    if moved_to <= moment:
         shown = moment.astimezone(ZoneInfo(course.timezone)).strftime("%Y-%m-%d %H:%M")
         return [f"The new time is in the past: choose a time after now ({shown})."]
     taper = taper_chosen(course, protocol)

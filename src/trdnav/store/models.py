@@ -10,12 +10,40 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Dialect, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A moment stored in UTC and given back aware in UTC, on SQLite and PostgreSQL alike.
+
+    The column stays ``DateTime(timezone=True)`` (no schema change). An aware moment in another
+    zone is converted to UTC before it is stored; a naive one is refused, since which zone it meant
+    cannot be known. SQLite keeps no zone, so what it gives back (naive, stored in UTC) is marked
+    UTC; PostgreSQL's answer in the connection's zone is converted to UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"expected an aware datetime (with a time zone) to store, got {value!r}")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -30,7 +58,7 @@ class Clinic(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     therapies: Mapped[list[str]] = mapped_column(JSON)
     crisis_title: Mapped[str] = mapped_column(Text)
     crisis_text: Mapped[str] = mapped_column(Text)
@@ -64,9 +92,9 @@ class Staff(Base):
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)  # no code used twice
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
 
     clinic: Mapped[Clinic] = relationship(back_populates="staff")
 
@@ -79,10 +107,10 @@ class StaffSession(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     two_factor_done: Mapped[bool] = mapped_column(Boolean, default=False)
-    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     staff: Mapped[Staff] = relationship()
 
@@ -94,7 +122,7 @@ class LoginFailure(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now, index=True)
 
 
 class Assessment(Base):
@@ -105,8 +133,8 @@ class Assessment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), nullable=True, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now, onupdate=now)
     knowledge_version: Mapped[str] = mapped_column(String(20))
     contract_version: Mapped[int] = mapped_column(Integer)
     therapies: Mapped[list[str]] = mapped_column(JSON)
@@ -143,14 +171,14 @@ class ConsultationRequest(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     preferred_times: Mapped[str] = mapped_column(Text, default="")
     message: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="new")  # new, booked, closed
-    status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     booked_for: Mapped[str] = mapped_column(String(100), default="")
 
     assessment: Mapped[Assessment] = relationship(back_populates="consultations")
@@ -168,7 +196,7 @@ class Review(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     therapy: Mapped[str] = mapped_column(String(40))
     engine_status: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(40))  # the clinician's status for the therapy
@@ -186,7 +214,7 @@ class Note(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     text: Mapped[str] = mapped_column(Text)
 
     assessment: Mapped[Assessment] = relationship(back_populates="notes")
@@ -208,7 +236,7 @@ class Course(Base):
     )  # ISO dates the patient cannot come
     status: Mapped[str] = mapped_column(String(20), default="active")  # active, completed, stopped
     created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
 
     assessment: Mapped[Assessment] = relationship(back_populates="courses")
     visits: Mapped[list[CourseVisit]] = relationship(
@@ -229,9 +257,9 @@ class CourseVisit(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)  # 1-based order in the course
     phase: Mapped[str] = mapped_column(String(40), default="")
-    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # stored in UTC
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())  # stored in UTC
     status: Mapped[str] = mapped_column(String(20), default="planned")  # planned, done, missed
-    status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     course: Mapped[Course] = relationship(back_populates="visits")
 
@@ -255,7 +283,7 @@ class SessionRecord(Base):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("session_records.id"), nullable=True)
     correction_reason: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
 
     course: Mapped[Course] = relationship(back_populates="records")
     # Known to the ORM so that deleting a course deletes a correction before the record it corrects.
@@ -276,7 +304,7 @@ class OutcomeScore(Base):
     instrument: Mapped[str] = mapped_column(String(10))  # "phq9" or "gad7"
     item_answers: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)  # None: total only
     total: Mapped[int] = mapped_column(Integer)
-    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    taken_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     source: Mapped[str] = mapped_column(String(20))  # "patient" or "clinician"
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
 
@@ -296,8 +324,8 @@ class ClinicAlert(Base):
         String(40)
     )  # the record that raised it: outcome_score, session_record
     source_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
-    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="alerts")
@@ -315,7 +343,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     actor: Mapped[str] = mapped_column(String(20))  # staff, patient, anonymous, system
     staff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     role: Mapped[str] = mapped_column(String(20))  # clinician, admin, link_holder, anonymous, system

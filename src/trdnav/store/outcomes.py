@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,7 +17,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from trdnav.core.course_numbers import OutcomeRules
 from trdnav.courses import outcomes as rules
-from trdnav.courses.chart import scores_chart
 from trdnav.courses.rates import CourseResult
 from trdnav.courses.score_entry import Entry
 from trdnav.knowledge.loader import KnowledgeBase
@@ -27,11 +25,6 @@ from trdnav.store.alerts import flag_suicide_risk, open_alerts, raise_alert
 from trdnav.store.models import Assessment, Course, OutcomeScore
 
 PHQ9_ITEMS = 9
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def course_therapy(kb: KnowledgeBase, protocol_id: str) -> str:
@@ -66,6 +59,7 @@ def shown_course(assessment: Assessment) -> Course | None:
 
 def add_score(
     session: Session,
+    actor: audit.Actor,
     assessment: Assessment,
     entry: Entry,
     *,
@@ -86,6 +80,7 @@ def add_score(
     )
     session.add(score)
     session.flush()
+    audit.record(session, actor, "create", "outcome_score", score.id, clinic_id=assessment.clinic_id)
     return score
 
 
@@ -108,8 +103,7 @@ def alert_refused_risk_answer(session: Session, actor: audit.Actor, assessment: 
 
 def _scores(assessment: Assessment, zone: ZoneInfo) -> list[rules.Score]:
     return [
-        rules.Score(s.instrument, s.total, utc(s.taken_at).astimezone(zone))
-        for s in assessment.outcome_scores
+        rules.Score(s.instrument, s.total, s.taken_at.astimezone(zone)) for s in assessment.outcome_scores
     ]
 
 
@@ -127,21 +121,11 @@ class CourseOutcome:
     halfway: rules.HalfwayCheck | None
     checkins: list[rules.CheckIn]
     thresholds: OutcomeRules  # the knowledge base's thresholds the status and flag were judged by
-    chart_id: str = "scores-chart"
-
-    @cached_property
-    def chart(self) -> str:
-        """The scores chart (SVG), drawn when a page shows it: the rates and the check-in pages,
-        which use the figures alone, do not pay for it."""
-        return scores_chart(self.phq9, self.gad7, self.baseline, self.thresholds, chart_id=self.chart_id)
+    assessment_id: int
 
     @property
     def latest(self) -> rules.Score | None:
         return self.phq9[-1] if self.phq9 else None
-
-    @property
-    def status_words(self) -> str:
-        return self.thresholds.status_words[self.status]
 
     @property
     def change_percent(self) -> float | None:
@@ -151,7 +135,7 @@ class CourseOutcome:
 
 
 def first_kept_session(course: Course) -> dt.datetime | None:
-    kept = sorted(utc(v.starts_at) for v in course.visits if v.status != "missed")
+    kept = sorted(v.starts_at for v in course.visits if v.status != "missed")
     return kept[0] if kept else None
 
 
@@ -179,10 +163,10 @@ def course_outcome(
     scores = _scores(assessment, zone)
     end = next_course_start(course) if course else None
     scores = [s for s in scores if end is None or s.taken_at < end]
-    intake_at = utc(assessment.created_at).astimezone(zone)
+    intake_at = assessment.created_at.astimezone(zone)
     visits = sorted(course.visits, key=lambda v: v.starts_at) if course else []
     kept = [v for v in visits if v.status != "missed"]
-    first_session = utc(kept[0].starts_at).astimezone(zone) if kept else None
+    first_session = kept[0].starts_at.astimezone(zone) if kept else None
     start = first_session if course else intake_at
     base = rules.baseline(scores, start, intake_phq9_total(assessment), intake_at)
     phq9 = rules.since_start(scores, start)
@@ -193,7 +177,7 @@ def course_outcome(
     latest = phq9[-1] if phq9 else None
     thresholds = kb.outcome_rules.rules
     checkins = rules.checkin_schedule(
-        [utc(v.starts_at).astimezone(zone).date() for v in kept],
+        [v.starts_at.astimezone(zone).date() for v in kept],
         [s.taken_at.date() for s in phq9],
         now.astimezone(zone).date(),
     )
@@ -208,7 +192,7 @@ def course_outcome(
         halfway=rules.halfway([v.status for v in visits], base, latest, thresholds) if course else None,
         checkins=checkins,
         thresholds=thresholds,
-        chart_id=f"scores-chart-{assessment.id}",
+        assessment_id=assessment.id,
     )
 
 

@@ -42,8 +42,7 @@ def find_in_clinic(session: Session, assessment_id: int, clinic_id: int) -> Asse
 def _instant(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
-    aware = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-    return aware.isoformat(timespec="seconds")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _consultation(request: ConsultationRequest) -> dict[str, Any]:

@@ -152,11 +152,6 @@ def engine_statuses(answers: dict[str, object], therapies: Sequence[str]) -> dic
     return {therapy: entry["safety"] for therapy, entry in result["therapies"].items()}
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def _row(
     assessment: Row[Any],
     requests: list[RequestSummary],
@@ -170,10 +165,10 @@ def _row(
         TherapyStatus(therapy, status, reviews.get(therapy, status), therapy in reviews)
         for therapy, status in engine.items()
     )
-    updated_at = _utc(assessment.updated_at)
+    updated_at = assessment.updated_at
     return QueueRow(
         assessment_id=assessment.id,
-        created_at=_utc(assessment.created_at),
+        created_at=assessment.created_at,
         updated_at=updated_at,
         last_activity=max([updated_at, *(r.created_at for r in requests)]),
         last_step=assessment.last_step,
@@ -201,7 +196,7 @@ def _rows(session: Session, clinic_id: int) -> list[QueueRow]:
         .where(own)
         .order_by(ConsultationRequest.id)
     ):
-        requests[c.assessment_id].append(RequestSummary(c.id, c.status, _utc(c.created_at), c.booked_for))
+        requests[c.assessment_id].append(RequestSummary(c.id, c.status, c.created_at, c.booked_for))
     reviews: dict[int, dict[str, str]] = defaultdict(dict)
     for r in session.execute(
         select(Review.assessment_id, Review.therapy, Review.status)

@@ -1,7 +1,8 @@
 """Repository functions: the only way the web app reads and writes patient records.
 
 The private link is a random token of 256 bits; only its SHA-256 hash is stored, so
-the database alone cannot be used to open anyone's assessment.
+the database alone cannot be used to open anyone's assessment. The functions taking an ``actor``
+record what the link holder did in the audit trail, in the same transaction as the change.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trdnav.store import audit
 from trdnav.store.models import Assessment, ConsultationRequest
 
 TOKEN_BYTES = 32
@@ -50,10 +52,57 @@ def create_assessment(
     return assessment, token
 
 
+def start_assessment(
+    session: Session,
+    actor: audit.Actor,
+    *,
+    therapies: list[str],
+    knowledge_version: str,
+    contract_version: int,
+    answers: Mapping[str, Any] | None = None,
+    clinic_id: int | None = None,
+) -> tuple[Assessment, str]:
+    """`create_assessment`, audited as created by ``actor``."""
+    assessment, token = create_assessment(
+        session,
+        therapies=therapies,
+        knowledge_version=knowledge_version,
+        contract_version=contract_version,
+        answers=answers,
+        clinic_id=clinic_id,
+    )
+    audit.record(session, actor, "create", "assessment", assessment.id, clinic_id=assessment.clinic_id)
+    return assessment, token
+
+
 def find_by_token(session: Session, token: str) -> Assessment | None:
     if not token or len(token) > 100:
         return None
     return session.scalars(select(Assessment).where(Assessment.token_hash == _hash(token))).first()
+
+
+def open_by_token(session: Session, token: str, actor: audit.Actor, action: str | None) -> Assessment | None:
+    """The assessment behind a private link (None for unknown and malformed tokens alike), its
+    opening audited as ``action`` ("read", "update", ...; None when the caller's store function
+    records a more specific entry)."""
+    assessment = find_by_token(session, token)
+    if assessment is not None and action is not None:
+        audit.record(session, actor, action, "assessment", assessment.id, clinic_id=assessment.clinic_id)
+    return assessment
+
+
+def record_link_read(
+    session: Session,
+    actor: audit.Actor,
+    assessment: Assessment,
+    action: str = "read",
+    record_type: str = "assessment",
+    record_id: int | None = None,
+) -> None:
+    """Record that the link holder read or exported (``action``) a record of ``assessment``
+    (default: the assessment itself)."""
+    record = assessment.id if record_id is None else record_id
+    audit.record_read(session, actor, action, record_type, record, clinic_id=assessment.clinic_id)
 
 
 def save_answers(
@@ -101,4 +150,29 @@ def request_consultation(
     )
     session.add(request)
     session.flush()
+    return request
+
+
+def submit_consultation(
+    session: Session,
+    actor: audit.Actor,
+    assessment: Assessment,
+    *,
+    name: str,
+    phone: str,
+    email: str,
+    preferred_times: str,
+    message: str,
+) -> ConsultationRequest:
+    """`request_consultation`, audited as created by ``actor``."""
+    request = request_consultation(
+        session,
+        assessment,
+        name=name,
+        phone=phone,
+        email=email,
+        preferred_times=preferred_times,
+        message=message,
+    )
+    audit.record(session, actor, "create", "consultation", request.id, clinic_id=assessment.clinic_id)
     return request

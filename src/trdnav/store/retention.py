@@ -29,10 +29,6 @@ def cutoff(clinic: Clinic, now: dt.datetime) -> dt.datetime | None:
     return now - dt.timedelta(days=clinic.retention_days)
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def last_activity(assessment: Assessment) -> dt.datetime:
     """The latest moment anything about the person happened or is planned to happen."""
     moments: list[dt.datetime | None] = [assessment.updated_at]
@@ -48,7 +44,7 @@ def last_activity(assessment: Assessment) -> dt.datetime:
         moments += [record.recorded_at for record in course.records]
     moments += [score.taken_at for score in assessment.outcome_scores]
     moments += [moment for alert in assessment.alerts for moment in (alert.created_at, alert.handled_at)]
-    return max(_utc(moment) for moment in moments if moment is not None)
+    return max(moment for moment in moments if moment is not None)
 
 
 def expired_assessments(session: Session, clinic: Clinic, now: dt.datetime) -> list[Assessment]:

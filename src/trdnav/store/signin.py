@@ -25,8 +25,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from trdnav.settings import Settings
-from trdnav.store.accounts import hash_password, password_matches
-from trdnav.store.models import LoginFailure, Staff, now
+from trdnav.store import audit
+from trdnav.store.accounts import end_session, find_session, hash_password, password_matches, start_session
+from trdnav.store.models import LoginFailure, Staff, StaffSession, now
 
 MAX_ACCOUNT_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -59,11 +60,6 @@ class SignInOutcome:
         return self.staff is not None
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def address_throttled(session: Session, address: str, moment: dt.datetime | None = None) -> bool:
     """Whether ``address`` has had `MAX_ADDRESS_FAILURES` failed sign-ins (passwords or codes) lately."""
     moment = moment or now()
@@ -83,7 +79,7 @@ def _refuse(session: Session, address: str, moment: dt.datetime, reason: str) ->
 
 
 def is_locked(staff: Staff, moment: dt.datetime | None = None) -> bool:
-    return staff.locked_until is not None and _utc(staff.locked_until) > (moment or now())
+    return staff.locked_until is not None and staff.locked_until > (moment or now())
 
 
 def sign_in(session: Session, email: str, password: str, address: str, settings: Settings) -> SignInOutcome:
@@ -184,6 +180,64 @@ def disable_two_factor(session: Session, staff: Staff) -> bool:
     staff.totp_secret = None
     staff.totp_last_step = None
     session.flush()
+    return True
+
+
+# --- Sign-in events, each with its audit entry -----------------------------------------------------
+
+
+def record_refused_sign_in(session: Session, actor: audit.Actor) -> None:
+    """A sign-in refused before any account was known (wrong password, unknown address, throttled)."""
+    audit.record(session, actor, "sign_in_failed", "staff_session", None)
+
+
+def begin_session(
+    session: Session, actor: audit.Actor, staff: Staff, settings: Settings, *, previous: StaffSession | None
+) -> str:
+    """After a right password: end the browser's ``previous`` session (if any) and start one for
+    ``staff`` (its second step still to do when two-factor sign-in is on); return its token."""
+    if previous is not None:
+        end_session(session, previous)
+    token = start_session(session, staff, two_factor_done=not staff.totp_enabled)
+    started = find_session(session, token, settings)
+    assert started is not None
+    audit.record(session, actor, "create", "staff_session", started.id)
+    return token
+
+
+def sign_out(session: Session, actor: audit.Actor, staff_session: StaffSession) -> None:
+    end_session(session, staff_session)
+    audit.record(session, actor, "delete", "staff_session", staff_session.id)
+
+
+def pass_second_step(session: Session, actor: audit.Actor, staff_session: StaffSession, code: str) -> bool:
+    """Whether ``code`` is right for the session's staff member (`check_code`); a right one completes
+    the session's sign-in, a wrong one is recorded as a failed sign-in."""
+    if check_code(session, staff_session.staff, code):
+        staff_session.two_factor_done = True
+        audit.record(session, actor, "update", "staff_session", staff_session.id)
+        return True
+    audit.record(session, actor, "sign_in_failed", "staff_session", staff_session.id)
+    return False
+
+
+def turn_off_two_factor(session: Session, actor: audit.Actor, staff: Staff) -> bool:
+    """`disable_two_factor` by ``actor``, audited when done."""
+    if not disable_two_factor(session, staff):
+        return False
+    audit.record(session, actor, "update", "staff", staff.id)
+    return True
+
+
+def finish_two_factor_setup(
+    session: Session, actor: audit.Actor, staff_session: StaffSession, code: str
+) -> bool:
+    """Turn two-factor sign-in on for the session's staff member once ``code`` is right
+    (`confirm_two_factor`); the code also completes this session's second step."""
+    if not confirm_two_factor(session, staff_session.staff, code):
+        return False
+    staff_session.two_factor_done = True
+    audit.record(session, actor, "update", "staff", staff_session.staff.id)
     return True
 
 

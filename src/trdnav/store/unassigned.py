@@ -42,8 +42,12 @@ def count_unassigned(session: Session) -> int:
     return session.scalar(select(func.count(Assessment.id)).where(NO_CLINIC)) or 0
 
 
-def unassigned_assessments(session: Session, limit: int = PAGE_SIZE) -> list[UnassignedAssessment]:
-    """The first ``limit`` assessments without a clinic: suicide-risk answers first, then requests."""
+def unassigned_assessments(
+    session: Session, actor: audit.Actor, limit: int = PAGE_SIZE
+) -> list[UnassignedAssessment]:
+    """The first ``limit`` assessments without a clinic: suicide-risk answers first, then requests.
+    Reading the list is audited."""
+    audit.record_read(session, actor, "read", "unassigned_assessments", None)
     names: dict[int, list[str]] = defaultdict(list)
     for request in session.execute(
         select(ConsultationRequest.assessment_id, ConsultationRequest.name)

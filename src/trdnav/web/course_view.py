@@ -13,7 +13,7 @@ from starlette.responses import Response
 from trdnav.core.protocol import Protocol
 from trdnav.courses.ics import CalendarVisit, course_calendar
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.store.courses import VISIT_STATUSES, utc
+from trdnav.store.courses import VISIT_STATUSES
 from trdnav.store.models import Assessment, Clinic, Course
 from trdnav.web.summary import long_date
 
@@ -38,7 +38,7 @@ def course_clinic(assessment: Assessment) -> Clinic:
 
 
 def local(moment: dt.datetime, timezone: str) -> dt.datetime:
-    return utc(moment).astimezone(ZoneInfo(timezone))
+    return moment.astimezone(ZoneInfo(timezone))
 
 
 def display_context() -> dict[str, Any]:
@@ -49,7 +49,7 @@ def calendar_response(protocol: Protocol, course: Course, stamp: dt.datetime) ->
     """The course's visits as an iCalendar download, stamped with ``stamp``."""
     body = course_calendar(
         protocol=protocol,
-        visits=[CalendarVisit(v.id, utc(v.starts_at), v.status) for v in course.visits],
+        visits=[CalendarVisit(v.id, v.starts_at, v.status) for v in course.visits],
         timezone=course.timezone,
         location=course_clinic(course.assessment).name,
         stamp=stamp,

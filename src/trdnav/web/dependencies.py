@@ -18,7 +18,7 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.models import Assessment
-from trdnav.store.repository import find_by_token
+from trdnav.store.repository import open_by_token, record_link_read
 from trdnav.web.clinic_view import clinic_view
 
 
@@ -50,14 +50,19 @@ AppSettings = Annotated[Settings, Depends(settings)]
 Now = Annotated[dt.datetime, Depends(current_time)]
 
 
-def patient_actor(request: Request, assessment: Assessment) -> audit.Actor:
-    """The holder of an assessment's private link, for the audit trail."""
+def link_holder(request: Request, clinic_id: int | None = None) -> audit.Actor:
+    """The holder of a private link, for the audit trail."""
     return audit.Actor(
         kind="patient",
         role="link_holder",
-        clinic_id=assessment.clinic_id,
+        clinic_id=clinic_id,
         address=request.client.host if request.client else "",
     )
+
+
+def patient_actor(request: Request, assessment: Assessment) -> audit.Actor:
+    """The holder of an assessment's private link, for the audit trail."""
+    return link_holder(request, assessment.clinic_id)
 
 
 def audit_patient(
@@ -68,15 +73,9 @@ def audit_patient(
     record_type: str = "assessment",
     record_id: int | None = None,
 ) -> None:
-    """Record what the link holder did; ``record_id`` defaults to the assessment's."""
-    audit.record(
-        session,
-        patient_actor(request, assessment),
-        action,
-        record_type,
-        assessment.id if record_id is None else record_id,
-        clinic_id=assessment.clinic_id,
-    )
+    """Record what the link holder read or exported; ``record_id`` defaults to the assessment's.
+    (Changes are recorded by the store functions that make them.)"""
+    record_link_read(session, patient_actor(request, assessment), assessment, action, record_type, record_id)
 
 
 def open_assessment(request: Request, session: Session, token: str, action: str | None) -> Assessment | None:
@@ -85,11 +84,9 @@ def open_assessment(request: Request, session: Session, token: str, action: str 
     Opening it is audited as ``action`` ("read", "update", ...; None when the caller records a
     more specific entry itself), and its clinic's settings apply to the pages rendered after.
     """
-    assessment = find_by_token(session, token)
+    assessment = open_by_token(session, token, link_holder(request), action)
     if assessment is not None:
         request.state.clinic = clinic_view(assessment.clinic, settings(request))
-        if action is not None:
-            audit_patient(request, session, assessment, action)
     return assessment
 
 

@@ -7,7 +7,6 @@ OpenAPI schema.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any, cast
 
@@ -24,7 +23,7 @@ from trdnav.core.result import AssessmentResult
 from trdnav.crisis import CrisisResources, urgent, with_crisis
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Clinic
-from trdnav.store.repository import create_assessment
+from trdnav.store.repository import start_assessment
 from trdnav.web.api.problems import (
     NOT_FOUND_DETAIL,
     problem,
@@ -33,7 +32,7 @@ from trdnav.web.api.problems import (
 from trdnav.web.api.schemas import REQUEST, AssessmentRecord, StoredAssessment
 from trdnav.web.clinic_view import clinic_view
 from trdnav.web.default_clinic import default_clinic, named_clinic
-from trdnav.web.dependencies import DbSession, audit_patient, open_assessment, patient_actor
+from trdnav.web.dependencies import DbSession, link_holder, open_assessment, patient_actor
 
 router = APIRouter(tags=["assessments"])
 
@@ -138,11 +137,6 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _as_utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
 def _store(request: Request, session: Session, document: object) -> tuple[str, AssessmentResult]:
     """Store a valid document for the default clinic (``TRDNAV_DEFAULT_CLINIC``, if any); audited.
 
@@ -158,27 +152,27 @@ def _store(request: Request, session: Session, document: object) -> tuple[str, A
             raise _Refused(problem(422, INVALID_ANSWERS, invalid.problems)) from None
         if clinic is not None:
             engine = request.app.state.kb.engine
-            assessment, _ = create_assessment(
+            assessment, _ = start_assessment(
                 session,
+                link_holder(request, clinic.id),
                 therapies=list(request.app.state.settings.therapies),
                 knowledge_version=engine.knowledge_version,
                 contract_version=engine.contract_version,
                 clinic_id=clinic.id,
             )
-            audit_patient(request, session, assessment, "create")
             flag_suicide_risk(session, patient_actor(request, assessment), assessment)
         raise _refused_with_alerts(
             invalid, _crisis(request, clinic), clinic_alerted=clinic is not None
         ) from None
-    assessment, token = create_assessment(
+    assessment, token = start_assessment(
         session,
+        link_holder(request, clinic.id if clinic else None),
         therapies=list(result["therapies"]),
         knowledge_version=result["knowledge_version"],
         contract_version=result["contract"],
         answers=cast(dict[str, Any], document)["answers"],  # assess accepted it: a contract document
         clinic_id=clinic.id if clinic else None,
     )
-    audit_patient(request, session, assessment, "create")
     if urgent(result["alerts"]):
         flag_suicide_risk(session, patient_actor(request, assessment), assessment)
     return token, with_crisis(result, _crisis(request, clinic))
@@ -278,7 +272,7 @@ def read(token: str, request: Request, session: DbSession) -> Response:
         "result": result,
         "knowledge_version": assessment.knowledge_version,
         "contract_version": assessment.contract_version,
-        "created_at": _as_utc(assessment.created_at).isoformat(),
+        "created_at": assessment.created_at.isoformat(),
         "url": f"{_base(request)}/a/{token}/results",
     }
     return _FastJSONResponse(body)

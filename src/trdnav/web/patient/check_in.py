@@ -23,7 +23,6 @@ from trdnav.web.dependencies import (
     Knowledge,
     Now,
     assessment_or_404,
-    audit_patient,
     patient_actor,
 )
 from trdnav.web.forms import FieldError
@@ -102,10 +101,9 @@ async def checkin_submit(
         )
     assessment = assessment_or_404(request, session, token, None)
     for entry in entries:
-        score = add_score(session, assessment, entry, taken_at=now, source="patient", entered_by=None)
-        audit_patient(request, session, assessment, "create", "outcome_score", score.id)
+        actor = patient_actor(request, assessment)
+        score = add_score(session, actor, assessment, entry, taken_at=now, source="patient", entered_by=None)
         for alert in entry_alerts(entry, kb.urgent_instruments):
-            actor = patient_actor(request, assessment)
             raise_alert(
                 session, actor, assessment, alert["id"], source_type="outcome_score", source_id=score.id
             )

@@ -21,7 +21,7 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.accounts import find_clinic
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Assessment, Clinic
-from trdnav.store.repository import create_assessment, save_answers
+from trdnav.store.repository import save_answers, start_assessment
 from trdnav.web import forms
 from trdnav.web.clinic_view import ClinicView, clinic_view
 from trdnav.web.default_clinic import default_clinic
@@ -29,7 +29,7 @@ from trdnav.web.dependencies import (
     AppSettings,
     DbSession,
     Knowledge,
-    audit_patient,
+    link_holder,
     open_assessment,
     patient_actor,
 )
@@ -120,14 +120,14 @@ def _start_page(request: Request, kb: KnowledgeBase, clinic: ClinicView) -> HTML
 
 def _start(request: Request, session: Session, kb: KnowledgeBase, clinic: Clinic | None) -> RedirectResponse:
     view = clinic_view(clinic, request.app.state.settings)
-    assessment, token = create_assessment(
+    _assessment, token = start_assessment(
         session,
+        link_holder(request, view.id),
         therapies=list(view.therapies),
         knowledge_version=kb.version,
         contract_version=kb.manifest.contract_version,
         clinic_id=view.id,
     )
-    audit_patient(request, session, assessment, "create")
     return RedirectResponse(step_url(token, FLOW[0]), status_code=303)
 
 

@@ -13,9 +13,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.store.course_report import patient_treatment
 from trdnav.store.models import Assessment
-from trdnav.store.repository import request_consultation, save_sure
+from trdnav.store.repository import save_sure, submit_consultation
 from trdnav.web.course_view import WEEKDAYS
-from trdnav.web.dependencies import DbSession, Now, assessment_or_404, audit_patient
+from trdnav.web.dependencies import DbSession, Now, assessment_or_404, audit_patient, patient_actor
 from trdnav.web.patient.consultation import CONTACT, read_consultation_form
 from trdnav.web.patient.router import router
 from trdnav.web.pdf import PDF_FILENAME, render_pdf
@@ -195,8 +195,7 @@ async def consultation_submit(request: Request, token: str, session: DbSession) 
     if not form.valid:
         audit_patient(request, session, assessment, "read")
         return _consultation_page(request, assessment, token, form.values, form.errors, status_code=422)
-    consultation = request_consultation(session, assessment, **form.values)
-    audit_patient(request, session, assessment, "create", "consultation", consultation.id)
+    submit_consultation(session, patient_actor(request, assessment), assessment, **form.values)
     return RedirectResponse(f"/a/{token}/consultation/done", status_code=303)
 
 

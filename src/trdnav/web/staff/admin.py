@@ -15,34 +15,34 @@ The CSV is built in memory because the request's database session ends when the 
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-from typing import Any
 
 from fastapi import HTTPException, Request
-from sqlalchemy import func, select
-from starlette.datastructures import FormData
+from sqlalchemy import select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.store import audit
 from trdnav.store.accounts import ROLES, AccountError
 from trdnav.store.clinic_admin import (
-    RETENTION_MAX_DAYS,
-    RETENTION_MIN_DAYS,
-    WEEKDAY_NAMES,
     StaffChangeError,
     add_staff,
-    read_settings_form,
     save_settings,
     set_active,
     set_role,
     settings_values,
     staff_in_clinic,
 )
-from trdnav.store.models import AuditEvent, Clinic, Staff
+from trdnav.store.models import Clinic, Staff
 from trdnav.store.signin import is_locked
 from trdnav.store.unassigned import assign_to_clinic, count_unassigned, unassigned_assessments
 from trdnav.web.dependencies import DbSession, Now, current_time
+from trdnav.web.form_models import form_lists, read_form
+from trdnav.web.staff.clinic_settings_form import (
+    RETENTION_MAX_DAYS,
+    RETENTION_MIN_DAYS,
+    WEEKDAY_NAMES,
+    ClinicSettingsForm,
+)
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import AdminPrincipal, Principal
 from trdnav.web.staff.router import router
@@ -79,10 +79,6 @@ def _clinic(session: DbSession, principal: Principal) -> Clinic:
     clinic = session.get(Clinic, principal.clinic_id)
     assert clinic is not None, "a signed-in account always has its clinic"
     return clinic
-
-
-def _lists(form: FormData) -> dict[str, list[str]]:
-    return {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
 
 
 # --- Settings ----------------------------------------------------------------------------------
@@ -126,12 +122,13 @@ def settings_form(request: Request, session: DbSession, principal: AdminPrincipa
 @router.post("/staff/admin/settings", response_model=None)
 async def save_settings_form(request: Request, session: DbSession, principal: AdminPrincipal) -> Response:
     clinic = _clinic(session, principal)
-    submitted = read_settings_form(_lists(await request.form()), request.app.state.kb.manifest.therapies)
-    if submitted.settings is None:
+    context = {"therapies": request.app.state.kb.manifest.therapies}
+    submitted = read_form(ClinicSettingsForm, form_lists(await request.form()), context)
+    if submitted.model is None:
         return _settings_page(
             request, principal, clinic, values=submitted.values, errors=submitted.errors, status_code=422
         )
-    save_settings(session, principal.actor(), clinic, submitted.settings)
+    save_settings(session, principal.actor(), clinic, submitted.model.settings())
     return RedirectResponse("/staff/admin/?saved=1", status_code=303)
 
 
@@ -240,10 +237,6 @@ async def staff_role(
 # --- Audit trail -------------------------------------------------------------------------------
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 def _chosen(request: Request, name: str, allowed: tuple[str, ...]) -> str:
     value = request.query_params.get(name, "")
     return value if value in allowed else ""
@@ -263,23 +256,18 @@ def _audit_query_url(action: str, record_type: str, page: int) -> str:
 @router.get("/staff/admin/audit", response_class=HTMLResponse)
 def audit_trail(request: Request, session: DbSession, principal: AdminPrincipal) -> HTMLResponse:
     """The clinic's audit entries, newest first, 100 a page; filters by action and record type."""
-    audit.record(session, principal.actor(), "read", "audit_trail", None, clinic_id=principal.clinic_id)
     action = _chosen(request, "action", AUDIT_ACTIONS)
     record_type = _chosen(request, "record_type", AUDIT_RECORD_TYPES)
     page = _page_number(request)
-    conditions: list[Any] = [AuditEvent.clinic_id == principal.clinic_id]
-    if action:
-        conditions.append(AuditEvent.action == action)
-    if record_type:
-        conditions.append(AuditEvent.record_type == record_type)
-    total = session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
-    entries = session.scalars(
-        select(AuditEvent)
-        .where(*conditions)
-        .order_by(AuditEvent.seq.desc())
-        .offset((page - 1) * AUDIT_PAGE_SIZE)
-        .limit(AUDIT_PAGE_SIZE)
-    ).all()
+    entries, total = audit.trail_page(
+        session,
+        principal.actor(),
+        principal.clinic_id,
+        action=action,
+        record_type=record_type,
+        page=page,
+        size=AUDIT_PAGE_SIZE,
+    )
     clinic = _clinic(session, principal)
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
     return render_staff(
@@ -298,16 +286,14 @@ def audit_trail(request: Request, session: DbSession, principal: AdminPrincipal)
         total=total,
         previous_url=_audit_query_url(action, record_type, page - 1) if page > 1 else None,
         next_url=_audit_query_url(action, record_type, page + 1) if page < pages else None,
-        utc=_utc,
     )
 
 
 @router.get("/staff/admin/audit.csv")
 def audit_csv(session: DbSession, principal: AdminPrincipal, now: Now) -> Response:
     """The clinic's whole audit trail as CSV, up to and including the entry for this export."""
-    audit.record(session, principal.actor(), "export", "audit_trail", None, clinic_id=principal.clinic_id)
     out = io.StringIO()
-    audit.write_csv(session, out, clinic_id=principal.clinic_id)
+    audit.export_csv(session, principal.actor(), out, principal.clinic_id)
     clinic = _clinic(session, principal)
     day = now.date().isoformat()
     return Response(
@@ -325,16 +311,15 @@ def audit_csv(session: DbSession, principal: AdminPrincipal, now: Now) -> Respon
 @router.get("/staff/admin/unassigned", response_class=HTMLResponse)
 def unassigned_list(request: Request, session: DbSession, principal: AdminPrincipal) -> HTMLResponse:
     """Assessments started at a standalone ``/``: what identifies them, suicide-risk answers first."""
-    audit.record(session, principal.actor(), "read", "unassigned_assessments", None)
+    rows = unassigned_assessments(session, principal.actor())
     return render_staff(
         request,
         "staff/admin_unassigned.html",
         principal,
         admin_clinic=_clinic(session, principal),
-        rows=unassigned_assessments(session),
+        rows=rows,
         total=count_unassigned(session),
         assigned=request.query_params.get("assigned", ""),
-        utc=_utc,
     )
 
 

@@ -10,7 +10,6 @@ from fastapi import Request
 from starlette.responses import Response
 
 from trdnav.fhir.careplan import CarePlanVisit, course_careplan
-from trdnav.store.courses import utc
 from trdnav.web.course_view import calendar_response, course_protocol
 from trdnav.web.dependencies import DbSession, Now
 from trdnav.web.staff.course_pages import audit_course_record
@@ -44,9 +43,9 @@ def course_careplan_export(
         course_id=course.id,
         course_status=course.status,
         protocol=protocol,
-        visits=[CarePlanVisit(v.number, v.phase, utc(v.starts_at), v.status) for v in course.visits],
+        visits=[CarePlanVisit(v.number, v.phase, v.starts_at, v.status) for v in course.visits],
         timezone=course.timezone,
-        created=utc(course.created_at),
+        created=course.created_at,
     )
     audit_course_record(session, principal, "export", "course", course.id)
     return Response(

@@ -23,16 +23,10 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
 from trdnav.store.course_safety import CourseNotReviewed, therapy_screen, therapy_screens
 from trdnav.store.courses import (
-    Checked,
     VisitChangeError,
-    check_course_form,
-    check_move_form,
-    check_status_form,
     course_problems,
     create_course,
     move_visit,
-    parse_date,
-    parse_unavailable,
     set_visit_status,
 )
 from trdnav.store.models import Assessment, Clinic, Course, CourseVisit
@@ -40,6 +34,8 @@ from trdnav.store.outcomes import course_therapy
 from trdnav.store.session_records import current_records
 from trdnav.web.course_view import course_clinic, course_protocol, display_context, protocol_entries
 from trdnav.web.dependencies import DbSession, Now
+from trdnav.web.form_models import ReadForm, form_lists, read_form
+from trdnav.web.staff.course_forms import CourseForm, MoveForm, VisitStatusForm
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import (
     Principal,
@@ -67,7 +63,9 @@ def _own_visit(session: Session, principal: Principal, course_id: int, visit_id:
 def audit_course_record(
     session: Session, principal: Principal, action: str, record_type: str, record_id: int
 ) -> None:
-    audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
+    audit.record_read(
+        session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id
+    )
 
 
 # --- Planning a course -----------------------------------------------------------------------------
@@ -78,7 +76,7 @@ def _new_page(
     principal: Principal,
     kb: KnowledgeBase,
     assessment: Assessment,
-    checked: Checked | None = None,
+    checked: ReadForm[CourseForm] | None = None,
     status_code: int = 200,
     refused_therapy: str | None = None,
 ) -> HTMLResponse:
@@ -125,24 +123,23 @@ async def new_course_submit(
     kb: KnowledgeBase = request.app.state.kb
     clinic = course_clinic(assessment)
     offered = _offered(kb, clinic)
-    checked = check_course_form(await request.form(), {pid: e.plan for pid, e in offered.items()})
-    if not checked.valid:
+    protocols = {pid: e.plan for pid, e in offered.items()}
+    checked = read_form(CourseForm, form_lists(await request.form()), {"protocols": protocols})
+    if checked.model is None:
         audit_course_record(session, principal, "read", "assessment", assessment.id)
         return _new_page(request, principal, kb, assessment, checked, status_code=422)
-    start = parse_date(checked.values["start_date"])
-    unavailable, _ = parse_unavailable(checked.values["unavailable"])
-    assert start is not None
+    form = checked.model
     try:
         course = create_course(
             session,
             principal.actor(),
             assessment,
             clinic,
-            offered[checked.values["protocol"]].plan,
+            offered[form.protocol].plan,
             staff_id=principal.staff_id,
-            start=start,
-            unavailable=unavailable,
-            taper=checked.values["taper"] == "on",
+            start=form.start_date,
+            unavailable=form.unavailable,
+            taper=form.taper,
         )
     except CourseNotReviewed as refusal:
         checked.errors["protocol"] = str(refusal)
@@ -203,7 +200,7 @@ def _visit_refused(
     session: Session,
     principal: Principal,
     visit: CourseVisit,
-    checked: Checked,
+    checked: ReadForm[Any],
     now: dt.datetime,
 ) -> HTMLResponse:
     """Show the course again with the visit's messages (a read of the course)."""
@@ -249,11 +246,11 @@ async def visit_status_submit(
 ) -> Response:
     """Mark a planned visit done, or missed (which re-plans the visits after it)."""
     visit = _own_visit(session, principal, course_id, visit_id)
-    checked = check_status_form(await request.form())
+    checked = read_form(VisitStatusForm, form_lists(await request.form()))
     protocol, refusal = _change_allowed(request, visit)
     if refusal is not None:
         checked.errors.setdefault("status", refusal)
-    if not checked.valid or protocol is None:
+    if checked.model is None or checked.errors or protocol is None:
         return _visit_refused(request, session, principal, visit, checked, now)
     course = visit.course
     try:
@@ -264,7 +261,7 @@ async def visit_status_submit(
             course_clinic(course.assessment),
             protocol,
             visit,
-            checked.values["status"],
+            checked.model.status,
             at=now,
         )
     except VisitChangeError as error:
@@ -287,17 +284,14 @@ async def visit_move_submit(
 ) -> Response:
     """Move a planned visit to a new local date and time if the protocol allows; re-plan the rest."""
     visit = _own_visit(session, principal, course_id, visit_id)
-    checked = check_move_form(await request.form())
+    checked = read_form(MoveForm, form_lists(await request.form()))
     protocol, refusal = _change_allowed(request, visit)
     if refusal is not None:
         checked.errors.setdefault("date", refusal)
-    if not checked.valid or protocol is None:
+    if checked.model is None or checked.errors or protocol is None:
         return _visit_refused(request, session, principal, visit, checked, now)
     course = visit.course
-    day = parse_date(checked.values["date"])
-    assert day is not None
-    hours, minutes = checked.values["time"].split(":")
-    moved_to = dt.datetime.combine(day, dt.time(int(hours), int(minutes)), ZoneInfo(course.timezone))
+    moved_to = dt.datetime.combine(checked.model.date, checked.model.time, ZoneInfo(course.timezone))
     problems = move_visit(
         session,
         principal.actor(),

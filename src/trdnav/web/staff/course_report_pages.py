@@ -18,10 +18,10 @@ from starlette.responses import HTMLResponse, Response
 from trdnav.courses import outcomes as rules
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store import audit
-from trdnav.store.course_report import INSTRUMENT_NAMES, SOURCE_WORDS, CourseReport, course_report
+from trdnav.store.course_report import CourseReport, course_report
 from trdnav.store.models import Course
-from trdnav.store.outcomes import utc
 from trdnav.web.dependencies import DbSession, Knowledge, Now
+from trdnav.web.outcome_view import INSTRUMENT_NAMES, SOURCE_WORDS
 from trdnav.web.pdf import render_pdf
 from trdnav.web.staff.outcome_pages import outcome_definitions
 from trdnav.web.staff.pages import render_staff
@@ -36,7 +36,7 @@ KIND_NAMES = {"iv_ketamine": "IV ketamine infusion", "tms": "TMS session"}
 
 
 def _audit(session: Session, principal: Principal, action: str, course: Course) -> None:
-    audit.record(session, principal.actor(), action, "course", course.id, clinic_id=principal.clinic_id)
+    audit.record_read(session, principal.actor(), action, "course", course.id, clinic_id=principal.clinic_id)
 
 
 def _percent(fraction: float | None) -> str:
@@ -63,7 +63,7 @@ def _context(kb: KnowledgeBase, report: CourseReport) -> dict[str, Any]:
         "source_words": SOURCE_WORDS,
         "kind_names": KIND_NAMES,
         "record_rows": record_rows,
-        "local": lambda moment: utc(moment).astimezone(report.zone),
+        "local": lambda moment: moment.astimezone(report.zone),
         "long_date": long_date,
     }
 

@@ -37,7 +37,6 @@ from trdnav.store.outcomes import (
     alert_refused_risk_answer,
     clinic_course_results,
     course_outcome,
-    utc,
 )
 from trdnav.web.dependencies import DbSession, Knowledge, Now
 from trdnav.web.staff.pages import render_staff
@@ -83,7 +82,9 @@ def outcome_definitions(kb: KnowledgeBase) -> dict[str, Any]:
 def _audit(
     session: Session, principal: Principal, action: str, record_type: str, record_id: int | None
 ) -> None:
-    audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
+    audit.record_read(
+        session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id
+    )
 
 
 def _outcomes_page(
@@ -101,7 +102,7 @@ def _outcomes_page(
     """Showing the page is one read of the assessment (its scores, courses and alerts with it)."""
     _audit(session, principal, "read", "assessment", assessment.id)
     outcome = course_outcome(kb, assessment, now)
-    scores: list[OutcomeScore] = sorted(assessment.outcome_scores, key=lambda s: (utc(s.taken_at), s.id))
+    scores: list[OutcomeScore] = sorted(assessment.outcome_scores, key=lambda s: (s.taken_at, s.id))
     return render_staff(
         request,
         "staff/outcomes.html",
@@ -110,7 +111,7 @@ def _outcomes_page(
         assessment=assessment,
         outcome=outcome,
         scores=scores,
-        local=lambda moment: utc(moment).astimezone(outcome.zone),
+        local=lambda moment: moment.astimezone(outcome.zone),
         therapy_names={t.id: t.name for t in kb.therapies.values()},
         protocol_names={p.id: p.name for p in kb.protocols.values()},
         alerts=open_alerts(session, assessment.id),
@@ -171,13 +172,13 @@ async def score_submit(
         taken_at = now
     score = add_score(
         session,
+        principal.actor(),
         assessment,
         checked.entry,
         taken_at=taken_at,
         source="clinician",
         entered_by=principal.staff_id,
     )
-    _audit(session, principal, "create", "outcome_score", score.id)
     for alert in entry_alerts(checked.entry, kb.urgent_instruments):
         raise_alert(
             session,

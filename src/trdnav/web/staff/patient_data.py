@@ -80,7 +80,7 @@ def export_fhir(
         contract_version=assessment.contract_version,
         authored=assessment.updated_at,
     )
-    audit.record(
+    audit.record_read(
         session, principal.actor(), "export", "assessment", assessment.id, clinic_id=assessment.clinic_id
     )
     return _download(
@@ -121,7 +121,7 @@ def delete_form(
     """What will be deleted, and what the audit trail keeps. It shows the record's date and counts
     of what it holds (not the answers), so it is audited as a read."""
     assessment = _assessment_or_404(session, assessment_id, principal)
-    audit.record(
+    audit.record_read(
         session, principal.actor(), "read", "assessment", assessment.id, clinic_id=assessment.clinic_id
     )
     return _delete_page(request, principal, assessment)

@@ -93,7 +93,7 @@ def _kind(course: Course, raw: str) -> str:
 def _audit(
     session: Session, principal: Principal, action: str, record_type: str, record_id: int, course: Course
 ) -> None:
-    audit.record(
+    audit.record_read(
         session, principal.actor(), action, record_type, record_id, clinic_id=course.assessment.clinic_id
     )
 
@@ -115,8 +115,7 @@ def _check(kb: KnowledgeBase, kind: str, values: dict[str, Any]) -> CheckedRecor
 
 def local_moment(moment: dt.datetime, timezone: str) -> str:
     """A stored UTC moment in the course's time zone: "Tuesday 3 March 2026, 09:00 (America/New_York)"."""
-    utc = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-    local = utc.astimezone(ZoneInfo(timezone))
+    local = moment.astimezone(ZoneInfo(timezone))
     return f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({timezone})"
 
 

@@ -25,20 +25,24 @@ from sqlalchemy.orm import Session
 
 from trdnav.settings import Settings
 from trdnav.store import audit
-from trdnav.store.accounts import end_session, find_session, start_session
+from trdnav.store.accounts import end_session, find_session
 from trdnav.store.models import Staff, StaffSession
 from trdnav.store.signin import (
     REFUSED_MESSAGE,
     THROTTLED_MESSAGE,
     address_throttled,
+    begin_session,
     begin_two_factor_setup,
     check_code,
-    confirm_two_factor,
-    disable_two_factor,
+    finish_two_factor_setup,
     is_locked,
+    pass_second_step,
     provisioning_uri,
     record_failed_code,
+    record_refused_sign_in,
     sign_in,
+    sign_out,
+    turn_off_two_factor,
 )
 from trdnav.web.dependencies import AppSettings, DbSession
 from trdnav.web.staff.pages import render_staff
@@ -156,7 +160,7 @@ def login(
         return _login_page(request, status_code=422, email=email, next_path=next_path, errors=errors)
     outcome = sign_in(session, email, password, client_address(request), config)
     if outcome.staff is None:
-        audit.record(session, _anonymous(request), "sign_in_failed", "staff_session", None)
+        record_refused_sign_in(session, _anonymous(request))
         throttled = outcome.reason == "throttled"
         response = _login_page(
             request,
@@ -170,12 +174,7 @@ def login(
         return response
     staff = outcome.staff
     previous = find_session(session, request.cookies.get(COOKIE, ""), config)
-    if previous is not None:
-        end_session(session, previous)
-    token = start_session(session, staff, two_factor_done=not staff.totp_enabled)
-    started = find_session(session, token, config)
-    assert started is not None
-    audit.record(session, _staff_actor(request, staff), "create", "staff_session", started.id)
+    token = begin_session(session, _staff_actor(request, staff), staff, config, previous=previous)
     if staff.totp_enabled:
         target = _with_next(TWO_FACTOR, next_path)
     elif staff.clinic.require_two_factor:
@@ -191,8 +190,7 @@ def login(
 def logout(request: Request, session: DbSession, config: AppSettings) -> RedirectResponse:
     found = find_session(session, request.cookies.get(COOKIE, ""), config)
     if found is not None:
-        end_session(session, found)
-        audit.record(session, _staff_actor(request, found.staff), "delete", "staff_session", found.id)
+        sign_out(session, _staff_actor(request, found.staff), found)
     response = RedirectResponse(f"{LOGIN}?signed_out=1", status_code=303)
     response.delete_cookie(
         COOKIE, path="/", httponly=True, samesite="strict", secure=config.environment == "production"
@@ -260,11 +258,8 @@ def two_factor(
         response = _code_page(request, next_path, THROTTLED_MESSAGE, status_code=429)
         response.headers["Retry-After"] = str(15 * 60)
         return response
-    if check_code(session, staff, code):
-        staff_session.two_factor_done = True
-        audit.record(session, actor, "update", "staff_session", staff_session.id)
+    if pass_second_step(session, actor, staff_session, code):
         return RedirectResponse(next_path, status_code=303)
-    audit.record(session, actor, "sign_in_failed", "staff_session", staff_session.id)
     if _wrong_code(request, session, staff, staff_session):
         return _login_page(request, status_code=422, next_path=next_path, refusal=REFUSED_MESSAGE)
     return _code_page(request, next_path, WRONG_CODE)
@@ -327,12 +322,10 @@ def two_factor_setup(
         return RedirectResponse(TWO_FACTOR_SETUP, status_code=303)
     if staff.totp_secret is None:
         begin_two_factor_setup(session, staff)
-    if not confirm_two_factor(session, staff, code):
-        return _setup_page(request, principal, staff, error=WRONG_CODE)
     staff_session = session.get(StaffSession, principal.session_id)
     assert staff_session is not None
-    staff_session.two_factor_done = True  # the code just given proves the second step
-    audit.record(session, principal.actor(), "update", "staff", staff.id)
+    if not finish_two_factor_setup(session, principal.actor(), staff_session, code):
+        return _setup_page(request, principal, staff, error=WRONG_CODE)
     return RedirectResponse(f"{TWO_FACTOR_SETUP}?done=1", status_code=303)
 
 
@@ -358,8 +351,7 @@ def two_factor_disable(
         if _wrong_code(request, session, staff, staff_session):  # guessing from a browser left signed in
             return _login_page(request, status_code=422, refusal=REFUSED_MESSAGE)
         return _setup_page(request, principal, staff, error=WRONG_CODE)
-    disable_two_factor(session, staff)
-    audit.record(session, principal.actor(), "update", "staff", staff.id)
+    turn_off_two_factor(session, principal.actor(), staff)
     return RedirectResponse(TWO_FACTOR_SETUP, status_code=303)
 
 

@@ -25,17 +25,15 @@ from trdnav.store.queue import STATUS_FILTERS, clinic_queue, engine_statuses
 from trdnav.store.reviews import (
     CONSULTATION_STATUSES,
     REVIEW_STATUSES,
-    Checked,
     add_note,
-    add_review,
-    check_consultation_status,
-    check_note,
-    check_review,
+    review_therapy,
     set_consultation_status,
 )
 from trdnav.store.unassigned import count_unassigned
 from trdnav.web.dependencies import DbSession, Knowledge, Now, current_time
+from trdnav.web.form_models import ReadForm, form_lists, read_form
 from trdnav.web.pdf import render_pdf
+from trdnav.web.staff.assessment_forms import ConsultationStatusForm, NoteForm, ReviewForm
 from trdnav.web.staff.clinician_summary import build_clinician_view, status_words
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import Principal, StaffPrincipal, not_found, own_assessment
@@ -49,15 +47,16 @@ PDF_FILENAME = "trd-navigator-clinician-summary-{id}.pdf"
 def _audit(
     session: Session, principal: Principal, action: str, record_type: str, record_id: int | None
 ) -> None:
-    audit.record(session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id)
+    audit.record_read(
+        session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id
+    )
 
 
 def _moment(value: dt.datetime | None) -> str:
     """A stored moment in UTC, to the minute: "2026-11-23 14:05 UTC"."""
     if value is None:
         return ""
-    utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-    return f"{utc:%Y-%m-%d %H:%M} UTC"
+    return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _page_context(kb: KnowledgeBase) -> dict[str, Any]:
@@ -158,7 +157,7 @@ def _refused(
     kb: KnowledgeBase,
     assessment: Assessment,
     form_name: str,
-    checked: Checked,
+    checked: ReadForm[Any],
 ) -> HTMLResponse:
     """Re-render the page with the form's messages; showing it is a read of the assessment."""
     _audit(session, principal, "read", "assessment", assessment.id)
@@ -179,21 +178,19 @@ async def review_submit(
 ) -> Response:
     """Confirm or override one therapy's safety status, with a reason; the engine's status is kept."""
     assessment = own_assessment(session, principal, assessment_id)
-    form = await request.form()
-    checked = check_review(form.get("therapy"), form.get("status"), form.get("reason"), assessment.therapies)
-    if not checked.valid:
+    checked = read_form(ReviewForm, form_lists(await request.form()), {"therapies": assessment.therapies})
+    if checked.model is None:
         return _refused(request, session, principal, kb, assessment, "review", checked)
-    therapy = checked.values["therapy"]
-    review = add_review(
+    therapy = checked.model.therapy
+    review_therapy(
         session,
+        principal.actor(),
         assessment,
-        staff_id=principal.staff_id,
         therapy=therapy,
         engine_status=engine_statuses(dict(assessment.answers), assessment.therapies)[therapy],
-        status=checked.values["status"],
-        reason=checked.values["reason"],
+        status=checked.model.status,
+        reason=checked.model.reason,
     )
-    _audit(session, principal, "create", "review", review.id)
     return RedirectResponse(f"/staff/assessments/{assessment.id}#safety-{therapy}", status_code=303)
 
 
@@ -202,11 +199,10 @@ async def note_submit(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> Response:
     assessment = own_assessment(session, principal, assessment_id)
-    checked = check_note((await request.form()).get("text"))
-    if not checked.valid:
+    checked = read_form(NoteForm, form_lists(await request.form()))
+    if checked.model is None:
         return _refused(request, session, principal, kb, assessment, "note", checked)
-    note = add_note(session, assessment, staff_id=principal.staff_id, text=checked.values["text"])
-    _audit(session, principal, "create", "note", note.id)
+    add_note(session, principal.actor(), assessment, text=checked.model.text)
     return RedirectResponse(f"/staff/assessments/{assessment.id}#notes", status_code=303)
 
 
@@ -219,15 +215,17 @@ async def consultation_status_submit(
     if consultation is None or consultation.assessment.clinic_id != principal.clinic_id:
         raise not_found()
     assessment = consultation.assessment
-    form = await request.form()
-    checked = check_consultation_status(form.get("status"), form.get("booked_for"))
-    if not checked.valid:
+    checked = read_form(ConsultationStatusForm, form_lists(await request.form()))
+    if checked.model is None:
         name = f"consultation-{consultation.id}"
         return _refused(request, session, principal, kb, assessment, name, checked)
     set_consultation_status(
-        session, consultation, status=checked.values["status"], booked_for=checked.values["booked_for"]
+        session,
+        principal.actor(),
+        consultation,
+        status=checked.model.status,
+        booked_for=checked.model.booked_for,
     )
-    _audit(session, principal, "update", "consultation", consultation.id)
     return RedirectResponse(
         f"/staff/assessments/{assessment.id}#consultation-{consultation.id}", status_code=303
     )

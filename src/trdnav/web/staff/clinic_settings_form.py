@@ -1,0 +1,159 @@
+"""The clinic settings form (`trdnav.web.staff.admin`): what an admin sends, checked field by field with
+the words shown beside each field; valid, it becomes the store's typed `ClinicSettings`."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+import holidays
+from pydantic import ValidationInfo, field_validator
+
+from trdnav.store.clinic_admin import ClinicSettings
+from trdnav.web.form_models import FormLists, FormModel, plain
+
+RETENTION_MIN_DAYS = 30
+RETENTION_MAX_DAYS = 3650
+TITLE_MAX = 200
+TEXT_MAX = 2000
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+@cache
+def holiday_countries() -> dict[str, tuple[str, ...]]:
+    """Two-letter country codes the ``holidays`` package knows, each with its subdivision codes."""
+    return {
+        code: tuple(subdivisions)
+        for code, subdivisions in holidays.list_supported_countries(include_aliases=False).items()
+        if len(code) == 2
+    }
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _day(given: str) -> int | str:
+    """A weekday number as sent (0 is Monday); anything else stays as sent, to be refused."""
+    return int(given) if given.isascii() and given.isdigit() and int(given) < len(WEEKDAY_NAMES) else given
+
+
+class ClinicSettingsForm(FormModel):
+    """Pass the knowledge base's therapy ids as ``therapies`` in the validation context."""
+
+    MULTIPLE = ("therapies", "opening_days")
+
+    therapies: list[str]
+    crisis_title: str
+    crisis_text: str
+    contact_text: str
+    require_two_factor: bool
+    retention_days: int | None
+    timezone: str
+    country: str
+    subdivision: str
+    opening_days: list[int]
+    opens_at: str
+    closes_at: str
+
+    @classmethod
+    def sent(cls, form: FormLists) -> dict[str, Any]:
+        values = super().sent(form)
+        values["country"] = values["country"].upper()
+        values["subdivision"] = values["subdivision"].upper()
+        values["require_two_factor"] = values["require_two_factor"] == "on"
+        values["opening_days"] = [_day(d) for d in values["opening_days"]]
+        return values
+
+    @field_validator("therapies", mode="before")
+    @classmethod
+    def _offered(cls, sent: list[str], info: ValidationInfo) -> list[str]:
+        known: list[str] = list((info.context or {}).get("therapies", ()))
+        chosen = [t for t in known if t in set(sent)]
+        if set(sent) - set(known) or not chosen:
+            raise plain("Choose at least one therapy that the clinic offers.")
+        return chosen
+
+    @field_validator("crisis_title")
+    @classmethod
+    def _title(cls, title: str) -> str:
+        if not title or len(title) > TITLE_MAX:
+            raise plain(f"Enter a heading for the crisis resources, up to {TITLE_MAX} characters.")
+        return title
+
+    @field_validator("crisis_text")
+    @classmethod
+    def _text(cls, text: str) -> str:
+        if not text or len(text) > TEXT_MAX:
+            raise plain(f"Enter the crisis resources text, up to {TEXT_MAX} characters.")
+        return text
+
+    @field_validator("contact_text")
+    @classmethod
+    def _contact(cls, contact: str) -> str:
+        if len(contact) > TEXT_MAX:
+            raise plain(f"Shorten the contact details to {TEXT_MAX} characters or fewer.")
+        return contact
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _retention(cls, given: str) -> int | None:
+        if given == "":
+            return None
+        if (
+            not (given.isascii() and given.isdigit())
+            or not RETENTION_MIN_DAYS <= int(given) <= RETENTION_MAX_DAYS
+        ):
+            raise plain(
+                f"Enter a whole number of days from {RETENTION_MIN_DAYS} to {RETENTION_MAX_DAYS}, "
+                "or leave it blank to keep assessments until they are deleted."
+            )
+        return int(given)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, timezone: str) -> str:
+        if timezone not in _timezones():
+            raise plain("Enter the clinic's time zone as an IANA name, for example America/New_York.")
+        return timezone
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, country: str) -> str:
+        if country not in holiday_countries():
+            raise plain("Enter a two-letter country code with known public holidays, for example US.")
+        return country
+
+    @field_validator("subdivision")
+    @classmethod
+    def _subdivision(cls, subdivision: str, info: ValidationInfo) -> str:
+        country = info.data.get("country")  # absent when the country was refused
+        if country is not None and subdivision and subdivision not in holiday_countries()[country]:
+            known = ", ".join(holiday_countries()[country]) or "none"
+            raise plain(f"Enter one of {country}'s state or region codes ({known}), or leave it blank.")
+        return subdivision
+
+    @field_validator("opening_days", mode="before")
+    @classmethod
+    def _opening_days(cls, sent: list[int | str]) -> list[int]:
+        days = sorted({d for d in sent if isinstance(d, int)})
+        if not days or len(days) != len(sent):
+            raise plain("Tick at least one day the clinic is open.")
+        return days
+
+    @field_validator("opens_at", "closes_at")
+    @classmethod
+    def _clock_time(cls, value: str, info: ValidationInfo) -> str:
+        if not CLOCK_TIME.match(value):
+            raise plain("Enter a time of day as HH:MM in the 24-hour clock, for example 08:30.")
+        opens_at = info.data.get("opens_at")  # absent when the opening time was refused
+        if info.field_name == "closes_at" and opens_at is not None and opens_at >= value:
+            raise plain(f"Enter a closing time after the opening time ({opens_at}).")
+        return value
+
+    def settings(self) -> ClinicSettings:
+        return ClinicSettings(**self.model_dump())

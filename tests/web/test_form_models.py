@@ -1,0 +1,117 @@
+"""The form toolkit: a form is read into a pydantic model; what is wrong comes back by field in
+plain words (never pydantic's own wording), with the values as sent for showing the form again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import field_validator
+
+from trdnav.web.form_models import FormModel, plain, read_form
+from trdnav.web.staff.assessment_forms import ConsultationStatusForm, ReviewForm
+from trdnav.web.staff.clinic_settings_form import ClinicSettingsForm
+from trdnav.web.staff.course_forms import CourseForm, MoveForm
+
+
+class Pet(FormModel):
+    MULTIPLE = ("toys",)
+
+    name: str
+    age: int
+    toys: list[str]
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, name: str) -> str:
+        if not name:
+            raise plain("Enter the pet's name.")
+        return name
+
+
+def test_a_valid_form_gives_the_typed_model_and_the_values_as_sent() -> None:
+    read = read_form(
+        Pet, {"name": ["x", "  Rex "], "age": ["3"], "toys": ["ball", "rope"], "csrf_token": ["t"]}
+    )
+    assert read.model == Pet(name="Rex", age=3, toys=["ball", "rope"])
+    assert (read.errors, read.values) == ({}, {"name": "Rex", "age": "3", "toys": ["ball", "rope"]})
+
+
+def test_each_wrong_field_gets_one_plain_message_and_missing_fields_read_as_blank() -> None:
+    read = read_form(Pet, {"age": ["three"]})
+    assert read.model is None
+    assert read.errors == {"name": "Enter the pet's name.", "age": "Check the age field."}
+    assert read.values == {"name": "", "age": "three", "toys": []}
+
+
+def test_settings_form_names_every_wrong_field_in_the_words_shown_today() -> None:
+    sent = {
+        "therapies": ["tms", "made_up"],
+        "crisis_title": ["Help"],
+        "crisis_text": [""],
+        "retention_days": ["7"],
+        "timezone": ["Mars/Base"],
+        "country": ["us"],
+        "subdivision": ["zz"],
+        "opening_days": ["0", "9"],
+        "opens_at": ["09:00"],
+        "closes_at": ["08:00"],
+    }
+    read = read_form(ClinicSettingsForm, sent, {"therapies": ["tms", "ect"]})
+    assert read.model is None
+    assert read.errors["therapies"] == "Choose at least one therapy that the clinic offers."
+    assert read.errors["crisis_text"] == "Enter the crisis resources text, up to 2000 characters."
+    assert read.errors["retention_days"].startswith("Enter a whole number of days from 30 to 3650")
+    assert read.errors["subdivision"].startswith("Enter one of US's state or region codes (AK, AL,")
+    assert read.errors["opening_days"] == "Tick at least one day the clinic is open."
+    assert read.errors["closes_at"] == "Enter a closing time after the opening time (09:00)."
+    assert set(read.errors) == {
+        "therapies", "crisis_text", "retention_days", "timezone", "subdivision", "opening_days", "closes_at"
+    }  # fmt: skip
+    assert (read.values["country"], read.values["opening_days"]) == ("US", [0, "9"])
+
+
+def test_valid_forms_give_the_store_typed_values() -> None:
+    settings = read_form(
+        ClinicSettingsForm,
+        {
+            "therapies": ["tms"],
+            "crisis_title": ["Help"],
+            "crisis_text": ["Call 988."],
+            "require_two_factor": ["on"],
+            "retention_days": ["90"],
+            "timezone": ["America/New_York"],
+            "country": ["us"],
+            "subdivision": ["ny"],
+            "opening_days": ["4", "0", "2"],
+            "opens_at": ["08:30"],
+            "closes_at": ["17:00"],
+        },
+        {"therapies": ["tms", "ect"]},
+    ).model
+    assert settings is not None
+    stored = settings.settings()
+    assert (stored.retention_days, stored.opening_days, stored.subdivision) == (90, [0, 2, 4], "NY")
+    assert stored.require_two_factor is True
+    move = read_form(MoveForm, {"date": ["2026-12-24"], "time": ["09:30"]}).model
+    assert move is not None and (move.date, move.time) == (dt.date(2026, 12, 24), dt.time(9, 30))
+    review = read_form(
+        ReviewForm, {"therapy": ["tms"], "status": ["clear"], "reason": ["Seen."]}, {"therapies": ["tms"]}
+    )
+    assert review.model is not None and review.model.status == "no_known_concerns"
+
+
+def test_course_and_consultation_forms_refuse_with_the_field_named() -> None:
+    course = read_form(CourseForm, {"start_date": ["24/12/2026"], "unavailable": ["2026-12-25, soon"]})
+    assert course.model is None
+    assert course.errors == {
+        "protocol": "Choose one of the protocols listed.",
+        "start_date": "Enter the first day of the course as YYYY-MM-DD, for example 2026-12-24.",
+        "unavailable": '"soon" is not a date in the form YYYY-MM-DD. Enter each date like 2026-12-24, '
+        "one per line or separated by commas.",
+    }
+    booked = read_form(ConsultationStatusForm, {"status": ["booked"], "booked_for": [""]})
+    assert booked.errors == {
+        "booked_for": "Enter when the consultation is booked for, such as 2026-12-03 10:00."
+    }
+    closed = read_form(ConsultationStatusForm, {"status": ["closed"], "booked_for": ["tomorrow"]})
+    assert closed.model == ConsultationStatusForm(status="closed", booked_for="")
