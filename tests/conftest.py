@@ -1,12 +1,27 @@
-"""Shared builders: answer documents for the vignettes and property tests."""
+"""Shared builders (answer documents for the vignettes and property tests) and the test session's
+settings: cheap password hashing, Hypothesis profiles, and the marks given by where a test lives."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from trdnav.knowledge.loader import KnowledgeBase, load
+from trdnav.store.passwords import hashing_with
+
+# The production parameters (RFC 9106, 64 MiB and 3 passes: about 90 ms a hash) at argon2's lowest
+# cost; tests/store/test_passwords.py checks the production ones.
+CHEAP_PASSWORD_HASHING = dataclasses.replace(RFC_9106_LOW_MEMORY, time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    with hashing_with(CHEAP_PASSWORD_HASHING):
+        yield
 
 
 @pytest.fixture(scope="session")
