@@ -25,11 +25,11 @@ run: $(STAMP)
 ## test: lint, strict typing of the core and knowledge base, and every test (SQLite and PostgreSQL,
 ## browser, slow; the thorough Hypothesis profile), one pytest worker per core
 test: lint $(STAMP) system-packages
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist worksteal
 
 ## test-fast: between edits: no PostgreSQL, no browser, no slow tests, few Hypothesis examples (under a minute)
 test-fast: $(STAMP)
-	$(BIN)/pytest -n auto -m "not postgres and not browser and not slow" --hypothesis-profile=quick
+	$(BIN)/pytest -n auto --dist worksteal -m "not postgres and not browser and not slow" --hypothesis-profile=quick
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
