@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: run test lint bench docs clean system-packages
+.PHONY: run test test-fast lint bench docs clean system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,14 @@ system-packages:
 run: $(STAMP)
 	$(BIN)/trdnav serve --host 127.0.0.1 --port 8000
 
-## test: lint (style, import layers, strict typing of the whole package) and every test (SQLite and PostgreSQL)
+## test: lint (style, import layers, strict typing of the whole package) and every test (SQLite and
+## PostgreSQL, browser, slow; the thorough Hypothesis profile), one pytest worker per core
 test: lint $(STAMP) system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
+
+## test-fast: between edits: no PostgreSQL, no browser, no slow tests, few Hypothesis examples (under a minute)
+test-fast: $(STAMP)
+	$(BIN)/pytest -n auto --dist worksteal -m "not postgres and not browser and not slow" --hypothesis-profile=quick
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

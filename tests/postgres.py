@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for the test session, and a fresh database per test.
+"""A throwaway PostgreSQL server for the test session, and a fresh database per test on it or on SQLite.
 
 Uses Debian's server binaries (``/usr/lib/postgresql/*/bin``, package ``postgresql``, installed by
 ``scripts/install-system-packages.sh``). The cluster lives in a temporary folder, listens on a free
@@ -9,8 +9,15 @@ to run as root).
 Fixtures (registered for every test by ``pytest_plugins`` in ``tests/conftest.py``):
 
 - ``postgres_url``: session-wide SQLAlchemy URL of the server's ``trdnav`` database;
-- ``fresh_database_url``: parametrized over ``sqlite`` and ``postgresql``; a new, empty SQLite file or
-  a new PostgreSQL database (``CREATE DATABASE t_<uuid>``) for one test, dropped afterwards.
+- ``database_backend``: parametrized over ``sqlite`` and ``postgresql`` (marked ``postgres``, so that
+  ``-m "not postgres"`` leaves it out); each of the two fixtures below (a test uses one of them)
+  makes its database on this backend;
+- ``fresh_database_url``: a new, empty SQLite file or a new PostgreSQL database
+  (``CREATE DATABASE t_<uuid>``) for one test, dropped afterwards: for tests of migrating itself;
+- ``migrated_database_url``: the same, with the schema at the latest revision. The migrations run
+  once per test session (per xdist worker: each has its own server and folders) into a template,
+  and each test gets a copy: of the SQLite file, or ``CREATE DATABASE t_<uuid> TEMPLATE
+  trdnav_template``.
 """
 
 from __future__ import annotations
@@ -34,7 +41,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import Pool
 
-DATABASES = ["sqlite", "postgresql"]
+from trdnav.store.database import migrate, open_engine
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+TEMPLATE_DATABASE = "trdnav_template"
 INSTALL_HINT = "run scripts/install-system-packages.sh (make test does this)"
 SERVER_USER = "postgres"
 START_TIMEOUT_SECONDS = 60
@@ -156,10 +166,13 @@ def _admin(url: str, statement: sql.Composed | sql.SQL) -> None:
         connection.execute(statement)
 
 
-def create_database(postgres_url: str) -> str:
-    """A new, empty database on the test server; returns its SQLAlchemy URL."""
+def create_database(postgres_url: str, template: str | None = None) -> str:
+    """A new database on the test server, empty or a copy of ``template``; returns its SQLAlchemy URL."""
     name = f"t_{uuid.uuid4().hex}"
-    _admin(postgres_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
+    _admin(postgres_url, statement)
     return make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
 
 
@@ -181,17 +194,67 @@ def postgres_url() -> Iterator[str]:
         server.stop()
 
 
+def _migrate(url: str) -> None:
+    engine = open_engine(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()  # also ends SQLite's WAL: the file alone holds the schema
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the latest revision, to be copied."""
+    file = tmp_path_factory.mktemp("template") / "trdnav.db"
+    _migrate(f"sqlite:///{file}")
+    return file
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_url: str) -> str:
+    """The name of a database on the test server migrated to the latest revision, to be copied."""
+    _admin(postgres_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE_DATABASE)))
+    _migrate(make_url(postgres_url).set(database=TEMPLATE_DATABASE).render_as_string(hide_password=False))
+    return TEMPLATE_DATABASE
+
+
 @pytest.fixture(params=DATABASES)
-def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database for one test: a SQLite file, or a PostgreSQL database on the test server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'trdnav.db'}"
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql``: every test that uses a database runs on both."""
+    backend: str = request.param
+    return backend
+
+
+def _database(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, *, migrated: bool
+) -> Iterator[str]:
+    file = tmp_path / "trdnav.db"
+    if backend == "sqlite":
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), file)
+        yield f"sqlite:///{file}"
         return
     server_url: str = request.getfixturevalue("postgres_url")
-    url = create_database(server_url)
+    url = create_database(server_url, request.getfixturevalue("postgres_template") if migrated else None)
     with _connections_closed_after(make_url(url).database or ""):
         yield url
     drop_database(server_url, url)
+
+
+@pytest.fixture
+def fresh_database_url(
+    database_backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """A new, empty database for one test: a SQLite file, or a PostgreSQL database on the test server."""
+    yield from _database(database_backend, request, tmp_path, migrated=False)
+
+
+@pytest.fixture
+def migrated_database_url(
+    database_backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """A new database at the latest schema revision for one test (a copy of the session's template)."""
+    yield from _database(database_backend, request, tmp_path, migrated=True)
 
 
 @contextmanager

@@ -188,6 +188,7 @@ def check_stored_records(database_url: str, run: Run) -> int:
     return len(stored)
 
 
+@pytest.mark.slow  # a server in a subprocess, killed mid-submission and started again: 5-6 s
 def test_sigkill_mid_submission_loses_no_acknowledged_write(fresh_database_url: str, tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     started = time.monotonic()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import trdnav
@@ -45,7 +45,6 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
 therapy_choices = st.lists(st.sampled_from(THERAPIES), min_size=1, unique=True)
 
 
-@settings(max_examples=300)
 @given(documents(), therapy_choices)
 def test_deterministic_and_does_not_change_its_input(doc: dict[str, Any], therapies: list[str]) -> None:
     before = copy.deepcopy(doc)
@@ -54,7 +53,6 @@ def test_deterministic_and_does_not_change_its_input(doc: dict[str, Any], therap
     assert trdnav.assess(copy.deepcopy(doc), therapies) == first
 
 
-@settings(max_examples=300)
 @given(documents(), therapy_choices, st.sampled_from([i.id for i in SAFETY]))
 def test_turning_a_safety_answer_from_no_to_yes_never_makes_a_therapy_safer(
     doc: dict[str, Any], therapies: list[str], item: str
@@ -67,7 +65,6 @@ def test_turning_a_safety_answer_from_no_to_yes_never_makes_a_therapy_safer(
         assert RANK[after[therapy]["safety"]] >= RANK[before[therapy]["safety"]], therapy
 
 
-@settings(max_examples=300)
 @given(documents(), therapy_choices, st.data())
 def test_missing_or_unsure_answers_never_yield_no_known_concerns(
     doc: dict[str, Any], therapies: list[str], data: st.DataObject
@@ -84,7 +81,6 @@ def test_missing_or_unsure_answers_never_yield_no_known_concerns(
     assert item in entry["unanswered"]
 
 
-@settings(max_examples=300)
 @given(documents(), therapy_choices)
 def test_leaning_is_only_ever_an_option_that_remains(doc: dict[str, Any], therapies: list[str]) -> None:
     result = trdnav.assess(doc, therapies)
@@ -102,7 +98,6 @@ def test_leaning_is_only_ever_an_option_that_remains(doc: dict[str, Any], therap
 PRIORITY_ITEMS = [i.id for i in ITEMS.values() if i.section == "priorities"]
 
 
-@settings(max_examples=300)
 @given(documents(), therapy_choices)
 def test_without_stated_priorities_there_is_no_leaning_among_several_options(
     doc: dict[str, Any], therapies: list[str]
@@ -119,7 +114,6 @@ def test_without_stated_priorities_there_is_no_leaning_among_several_options(
         assert all(entry["total"] == 0 for entry in result["tally"].values())
 
 
-@settings(max_examples=300)
 @given(documents(), therapy_choices, st.data())
 def test_conditions_never_change_the_leaning(
     doc: dict[str, Any], therapies: list[str], data: st.DataObject
@@ -133,7 +127,6 @@ def test_conditions_never_change_the_leaning(
     assert after["tally"] == before["tally"]
 
 
-@settings(max_examples=200)
 @given(documents())
 def test_item_nine_above_zero_always_alerts(doc: dict[str, Any]) -> None:
     result = trdnav.assess(doc)
@@ -145,7 +138,6 @@ def test_item_nine_above_zero_always_alerts(doc: dict[str, Any]) -> None:
 PARTIAL_SCREENS = [t for t, s in KB.coverage.screens.items() if s.screening == "partial"]
 
 
-@settings(max_examples=200)
 @given(documents(), therapy_choices)
 def test_a_therapy_whose_screen_is_partial_never_yields_no_known_concerns(
     doc: dict[str, Any], therapies: list[str]
@@ -156,7 +148,6 @@ def test_a_therapy_whose_screen_is_partial_never_yields_no_known_concerns(
         assert any(r["text"].startswith("Not fully screened here") for r in result[therapy]["reasons"])
 
 
-@settings(max_examples=200)
 @given(documents(), therapy_choices, st.integers(0, 17))
 def test_under_18_every_option_needs_review_and_says_the_tool_is_for_adults(
     doc: dict[str, Any], therapies: list[str], age: int
@@ -167,7 +158,6 @@ def test_under_18_every_option_needs_review_and_says_the_tool_is_for_adults(
         assert any("for adults 18 and over" in r["text"] for r in entry["reasons"]), therapy
 
 
-@settings(max_examples=200)
 @given(documents(), therapy_choices)
 def test_substance_use_among_conditions_never_leaves_ketamine_without_concerns(
     doc: dict[str, Any], therapies: list[str]

@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from trdnav.store.database import migrate, open_engine, session_factory
+from trdnav.store.database import open_engine, session_factory
 
 
 @pytest.fixture
-def engine(fresh_database_url: str) -> Iterator[Engine]:
-    """An engine on a new database migrated to the latest revision; disposed after the test."""
-    opened = open_engine(fresh_database_url)
-    migrate(opened)
+def engine(migrated_database_url: str) -> Iterator[Engine]:
+    """An engine on a new database at the latest revision (``migrated_database_url``); disposed after
+    the test."""
+    opened = open_engine(migrated_database_url)
     yield opened
     opened.dispose()
 

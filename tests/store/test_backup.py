@@ -71,12 +71,12 @@ def backup_name(url: str, tmp_path: Path) -> Path:
 
 
 def test_a_restored_backup_brings_back_exactly_what_was_backed_up(
-    engine: Engine, sessions: sessionmaker[Session], fresh_database_url: str, tmp_path: Path
+    engine: Engine, sessions: sessionmaker[Session], migrated_database_url: str, tmp_path: Path
 ) -> None:
     populate(sessions)
     before = snapshot(engine)
-    file = backup_name(fresh_database_url, tmp_path)
-    backup(fresh_database_url, file)
+    file = backup_name(migrated_database_url, tmp_path)
+    backup(migrated_database_url, file)
     with sessions.begin() as session:  # later changes, all to be undone by the restore
         session.execute(update(Assessment).values(answers={"age": 99}))
         session.execute(delete(ConsultationRequest))
@@ -87,7 +87,7 @@ def test_a_restored_backup_brings_back_exactly_what_was_backed_up(
     assert snapshot(engine) != before
     engine.dispose()
 
-    report = restore(fresh_database_url, file)
+    report = restore(migrated_database_url, file)
 
     assert report.problems == []
     assert (report.assessments, report.audit_entries) == (2, 3)
@@ -97,19 +97,19 @@ def test_a_restored_backup_brings_back_exactly_what_was_backed_up(
 
 
 def test_restore_into_an_empty_database_and_keep_using_it(
-    engine: Engine, sessions: sessionmaker[Session], fresh_database_url: str, tmp_path: Path
+    engine: Engine, sessions: sessionmaker[Session], migrated_database_url: str, tmp_path: Path
 ) -> None:
     """A restored database takes new writes, and its audit chain continues from the backup's."""
     populate(sessions)
     before = snapshot(engine)
-    file = backup_name(fresh_database_url, tmp_path)
-    backup(fresh_database_url, file)
+    file = backup_name(migrated_database_url, tmp_path)
+    backup(migrated_database_url, file)
     with sessions.begin() as session:
         session.execute(text("DELETE FROM consultation_requests"))
         session.execute(text("DELETE FROM assessments"))
-    assert has_records(fresh_database_url)
+    assert has_records(migrated_database_url)
     engine.dispose()
-    assert restore(fresh_database_url, file).problems == []
+    assert restore(migrated_database_url, file).problems == []
     assert snapshot(engine) == before
     with sessions.begin() as session:
         audit.record(session, audit.SYSTEM, "read", "assessment", 1)
@@ -150,9 +150,9 @@ OTHER_KINDS = {
 
 @pytest.mark.parametrize("kind", ["the other database's backup", "a text file"])
 def test_restore_refuses_a_file_of_the_wrong_kind_and_changes_nothing(
-    engine: Engine, sessions: sessionmaker[Session], fresh_database_url: str, tmp_path: Path, kind: str
+    engine: Engine, sessions: sessionmaker[Session], migrated_database_url: str, tmp_path: Path, kind: str
 ) -> None:
-    content, expected = OTHER_KINDS["sqlite" if fresh_database_url.startswith("sqlite") else "postgresql"]
+    content, expected = OTHER_KINDS["sqlite" if migrated_database_url.startswith("sqlite") else "postgresql"]
     if kind == "a text file":
         content = b"hello, world\n"
     populate(sessions)
@@ -160,7 +160,7 @@ def test_restore_refuses_a_file_of_the_wrong_kind_and_changes_nothing(
     wrong = tmp_path / "wrong.bak"
     wrong.write_bytes(content)
     with pytest.raises(BackupError) as refused:
-        restore(fresh_database_url, wrong)
+        restore(migrated_database_url, wrong)
     assert refused.value.lines[0].startswith(f"FILE: {wrong}")
     assert expected in refused.value.lines[0]
     assert snapshot(engine) == before
@@ -175,15 +175,15 @@ def test_an_sqlite_file_that_is_not_a_trdnav_backup_is_refused(tmp_path: Path) -
 
 
 def test_backup_does_not_overwrite_an_existing_file_unless_asked(
-    engine: Engine, sessions: sessionmaker[Session], fresh_database_url: str, tmp_path: Path
+    engine: Engine, sessions: sessionmaker[Session], migrated_database_url: str, tmp_path: Path
 ) -> None:
     populate(sessions)
-    file = backup_name(fresh_database_url, tmp_path)
+    file = backup_name(migrated_database_url, tmp_path)
     file.write_bytes(b"an earlier backup")
     with pytest.raises(BackupError, match="already exists"):
-        backup(fresh_database_url, file)
+        backup(migrated_database_url, file)
     assert file.read_bytes() == b"an earlier backup"
-    backup(fresh_database_url, file, overwrite=True)
+    backup(migrated_database_url, file, overwrite=True)
     assert file.read_bytes()[:5] in (b"SQLit", b"PGDMP")
 
 
@@ -233,16 +233,16 @@ def test_a_backup_from_before_the_audit_trail_is_brought_up_to_date_on_restore(
 
 
 def test_a_backup_is_readable_by_its_owner_only(
-    engine: Engine, sessions: sessionmaker[Session], fresh_database_url: str, tmp_path: Path
+    engine: Engine, sessions: sessionmaker[Session], migrated_database_url: str, tmp_path: Path
 ) -> None:
     populate(sessions)
-    file = backup_name(fresh_database_url, tmp_path)
+    file = backup_name(migrated_database_url, tmp_path)
     previous = os.umask(0o022)  # the usual umask, under which new files are world-readable
     try:
-        backup(fresh_database_url, file)
+        backup(migrated_database_url, file)
         assert stat.S_IMODE(file.stat().st_mode) == 0o600
         file.chmod(0o644)
-        backup(fresh_database_url, file, overwrite=True)
+        backup(migrated_database_url, file, overwrite=True)
         assert stat.S_IMODE(file.stat().st_mode) == 0o600
     finally:
         os.umask(previous)

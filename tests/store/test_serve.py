@@ -56,6 +56,7 @@ def _wait_until_up(server: subprocess.Popen[str], base: str) -> None:
     pytest.fail(f"trdnav serve did not answer within {START_SECONDS} s")
 
 
+@pytest.mark.slow  # starts `trdnav serve` in a subprocess and waits for it to answer: 2-3 s
 def test_serve_creates_and_migrates_the_database_and_prints_its_url(
     fresh_database_url: str, tmp_path: Path
 ) -> None:

@@ -31,12 +31,10 @@ from trdnav.web.staff.principal import COOKIE as STAFF_COOKIE
 
 
 @pytest.fixture
-def database_url(fresh_database_url: str) -> str:
-    """A new, empty database per test; every web test runs twice, on SQLite and on PostgreSQL.
-
-    ``fresh_database_url`` (tests/postgres.py) is parametrized over ["sqlite", "postgresql"].
-    """
-    return fresh_database_url
+def database_url(migrated_database_url: str) -> str:
+    """A new database at the latest schema per test; every web test runs twice, on SQLite and on
+    PostgreSQL (``database_backend`` in tests/postgres.py)."""
+    return migrated_database_url
 
 
 @pytest.fixture

@@ -62,6 +62,7 @@ def test_the_schema_has_the_three_operations() -> None:
     assert len(labels) == OPERATIONS
 
 
+@pytest.mark.slow  # over 1,000 generated requests: 15-20 s in all
 @schema.parametrize()
 # `sent` is meant to live across the generated inputs: it counts them, and is not reset between them.
 @settings(

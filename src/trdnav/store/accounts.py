@@ -1,8 +1,8 @@
 """Clinics, staff accounts and staff sign-in sessions.
 
-Passwords are kept only as argon2id hashes. A sign-in session is a random 256-bit token in an
-HttpOnly cookie; only its SHA-256 hash is stored, and it ends after an idle time, after an absolute
-time, or at logout.
+Passwords are kept only as argon2id hashes (`trdnav.store.passwords`). A sign-in session is a
+random 256-bit token in an HttpOnly cookie; only its SHA-256 hash is stored, and it ends after an
+idle time, after an absolute time, or at logout.
 """
 
 from __future__ import annotations
@@ -12,36 +12,22 @@ import hashlib
 import re
 import secrets
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trdnav.crisis import country_resources
 from trdnav.settings import Settings
 from trdnav.store.models import Clinic, Staff, StaffSession, now
+from trdnav.store.passwords import hash_password
 
 ROLES = ("clinician", "admin")
 MIN_PASSWORD_LENGTH = 12
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-
 
 class AccountError(ValueError):
     """A clinic or account cannot be created as asked; the message names the field."""
-
-
-def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
-
-
-def password_matches(password_hash: str, password: str) -> bool:
-    try:
-        return _HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def check_new_password(password: str) -> None:

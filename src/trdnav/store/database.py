@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,11 +51,27 @@ def open_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest Alembic revision (creates it on first start)."""
+def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(resources.files("trdnav.store").joinpath("migrations")))
+    return config
+
+
+@functools.cache
+def _head() -> str | None:
+    """The latest revision of the migrations shipped with this version (read once per process)."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest Alembic revision (creates it on first start).
+
+    A database already there is only read (its revision), without starting Alembic's environment.
+    """
     with engine.begin() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == _head():
+            return
+        config = _config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

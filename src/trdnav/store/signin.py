@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from trdnav.settings import Settings
 from trdnav.store import audit
-from trdnav.store.accounts import end_session, find_session, hash_password, password_matches, start_session
+from trdnav.store.accounts import end_session, find_session, start_session
 from trdnav.store.models import LoginFailure, Staff, StaffSession, now
+from trdnav.store.passwords import dummy_hash, password_matches
 
 MAX_ACCOUNT_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -42,9 +43,6 @@ REFUSED_MESSAGE = (
     "Email or password is not right, or the account is locked for 15 minutes after 5 failed tries."
 )
 THROTTLED_MESSAGE = "Too many failed sign-ins came from this network. Wait 15 minutes, then try again."
-
-# Checked when the email address has no account, so that such attempts take as long as others.
-_DUMMY_HASH = hash_password("not the password of any account")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +90,7 @@ def sign_in(session: Session, email: str, password: str, address: str, settings:
         return SignInOutcome(staff=None, reason="throttled")
     staff = session.scalars(select(Staff).where(Staff.email == email.strip().lower())).first()
     if staff is None:
-        password_matches(_DUMMY_HASH, password)
+        password_matches(dummy_hash(), password)  # so that such attempts take as long as others
         return _refuse(session, address, moment, "bad_credentials")
     if staff.locked_until is not None and not is_locked(staff, moment):
         staff.locked_until, staff.failed_logins = None, 0  # the lock has run out: five fresh tries

@@ -2,15 +2,19 @@
 
 WeasyPrint never fetches anything: the style sheets are read from the package and passed in, and
 any other URL in the HTML is refused, so rendering cannot reach the network or the file system.
+
+WeasyPrint is imported when the first PDF is made, not with the app: its import (Pango, fonts)
+takes about half a second, which every start of the app and every test process would pay.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from weasyprint import CSS, HTML  # type: ignore[import-untyped]
+if TYPE_CHECKING:
+    from weasyprint import CSS  # type: ignore[import-untyped]
 
 PDF_FILENAME = "trd-navigator-summary.pdf"
 STYLESHEETS = ("results.css", "print.css")
@@ -26,6 +30,8 @@ def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> NoReturn:
 
 @cache
 def _stylesheets() -> tuple[CSS, ...]:
+    from weasyprint import CSS
+
     static = resources.files("trdnav.web").joinpath("static")
     return tuple(
         CSS(string=static.joinpath(name).read_text(encoding="utf-8"), url_fetcher=_refuse_fetch)
@@ -35,6 +41,8 @@ def _stylesheets() -> tuple[CSS, ...]:
 
 def render_pdf(html: str, *, base_url: str) -> bytes:
     """Render the summary HTML; ``base_url`` makes its relative links absolute in the PDF."""
+    from weasyprint import HTML
+
     document = HTML(string=html, base_url=base_url, url_fetcher=_refuse_fetch, media_type="print")
     pdf: bytes = document.write_pdf(stylesheets=list(_stylesheets()))
     return pdf
