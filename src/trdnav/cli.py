@@ -13,7 +13,7 @@ from rich.console import Console
 
 import trdnav
 from trdnav.answers_text import JSON_DECODER, read_yaml
-from trdnav.commands.accounts import clinics_app, users_app
+from trdnav.commands.clinics_and_users import clinics_app, users_app
 from trdnav.commands.operations import audit_app, db_app, retention_app
 from trdnav.crisis import countries, country_resources, urgent, with_crisis
 from trdnav.knowledge.loader import KnowledgeError, load

@@ -14,8 +14,8 @@ from trdnav.knowledge.loader import load
 from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.accounts import create_clinic, create_staff
+from trdnav.store.course_plans import create_course
 from trdnav.store.course_safety import CourseNotReviewed, therapy_screen
-from trdnav.store.courses import create_course
 from trdnav.store.models import AuditEvent, Course
 from trdnav.store.repository import create_assessment
 from trdnav.store.reviews import add_review

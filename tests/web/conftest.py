@@ -20,7 +20,7 @@ from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.accounts import create_clinic, create_staff, start_session
 from trdnav.store.alerts import raise_alert
-from trdnav.store.courses import create_course
+from trdnav.store.course_plans import create_course
 from trdnav.store.models import Assessment, Clinic, Review, Staff
 from trdnav.store.queue import engine_statuses
 from trdnav.store.repository import create_assessment, request_consultation

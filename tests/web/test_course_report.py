@@ -26,8 +26,8 @@ from tests.web.conftest import (
 from trdnav.courses.session_forms import check_ketamine
 from trdnav.knowledge.loader import load
 from trdnav.store import audit
+from trdnav.store.course_plans import create_course
 from trdnav.store.course_report import course_report
-from trdnav.store.courses import create_course
 from trdnav.store.models import (
     Assessment,
     AuditEvent,
@@ -37,7 +37,7 @@ from trdnav.store.models import (
     OutcomeScore,
     SessionRecord,
 )
-from trdnav.store.outcomes import course_outcome
+from trdnav.store.outcome_scores import course_outcome
 from trdnav.store.session_records import correct_record
 from trdnav.store.stored_result import assess_stored
 from trdnav.web.pdf import _refuse_fetch, _stylesheets, render_pdf

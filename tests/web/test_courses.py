@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from tests.web.conftest import BrowserClient, World, add_patient, review_screen, safety_all_no, signed_in
 from trdnav.knowledge.loader import load
 from trdnav.store import audit
-from trdnav.store.courses import create_course
+from trdnav.store.course_plans import create_course
 from trdnav.store.models import Assessment, AuditEvent, Course, CourseVisit
 from trdnav.store.queue import engine_statuses
 from trdnav.store.repository import save_answers

@@ -2,10 +2,11 @@
 outcome of one course, gathered from the database for the printable page and the PDF, with the
 therapy's safety screen and the clinician's review of it (`trdnav.store.course_safety`).
 
-Reading here is not audited by itself: the route records one audit entry for the course it shows or
-exports, in the request's transaction. The outcome follows the same rules as the outcomes page
-(`trdnav.store.outcomes.course_outcome`), for the course asked for rather than the course shown there:
-scores count from the course's first kept session until the first kept session of a later course.
+Reading here writes no audit row by itself: the route records its read or export of the course
+(`Principal.record_read`), in the request's transaction. The outcome follows the same rules as the
+outcomes page (`trdnav.store.outcome_scores.course_outcome`), for the course asked for rather than
+the course shown there: scores count from the course's first kept session until the first kept
+session of a later course.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from trdnav.courses import outcomes as rules
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.course_safety import TherapyScreen, therapy_screen
 from trdnav.store.models import Assessment, Course, CourseVisit, SessionRecord, Staff
-from trdnav.store.outcomes import (
+from trdnav.store.outcome_scores import (
     CourseOutcome,
     active_course,
     course_outcome,

@@ -15,7 +15,7 @@ confirmation or an override, with a reason) that still counts:
   the screen says: the clinician has judged the therapy unsafe for this person. A new review with
   another status, and its reason, lifts it.
 
-`trdnav.store.courses.create_course` asks `course_refusal` before it writes anything, so no path
+`trdnav.store.course_plans.create_course` asks `course_refusal` before it writes anything, so no path
 (form, script or test fixture) plans around the check.
 """
 

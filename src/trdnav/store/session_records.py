@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from trdnav.courses.session_forms import KINDS, alerts_for
 from trdnav.store import audit
 from trdnav.store.alerts import raise_alert
-from trdnav.store.courses import mark_visit
+from trdnav.store.course_plans import mark_visit
 from trdnav.store.models import Course, CourseVisit, SessionRecord
 
 REASON_LIMIT = 2000

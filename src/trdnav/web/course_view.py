@@ -13,7 +13,7 @@ from starlette.responses import Response
 from trdnav.core.protocol import Protocol
 from trdnav.courses.ics import CalendarVisit, course_calendar
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.store.courses import VISIT_STATUSES
+from trdnav.store.course_plans import VISIT_STATUSES
 from trdnav.store.models import Assessment, Clinic, Course
 from trdnav.web.summary import long_date
 

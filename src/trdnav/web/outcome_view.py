@@ -1,14 +1,14 @@
 """How outcomes and course reports are worded and drawn on the staff pages and in the course
 summary PDF (same templates): the outcome's status in words, the scores chart (SVG), a protocol
 phase in one line, and the words for visit statuses and score sources. The store gives the figures
-(`trdnav.store.outcomes`, `trdnav.store.course_report`); these give them words."""
+(`trdnav.store.outcome_scores`, `trdnav.store.course_report`); these give them words."""
 
 from __future__ import annotations
 
 from trdnav.core.protocol import Phase
 from trdnav.courses.chart import scores_chart
-from trdnav.store.courses import VISIT_STATUSES
-from trdnav.store.outcomes import CourseOutcome
+from trdnav.store.course_plans import VISIT_STATUSES
+from trdnav.store.outcome_scores import CourseOutcome
 
 INSTRUMENT_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 SOURCE_WORDS = {"patient": "Patient check-in", "clinician": "Entered by clinician"}

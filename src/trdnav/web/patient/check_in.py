@@ -17,7 +17,7 @@ from trdnav.courses.score_entry import INSTRUMENTS, check_patient_checkin, check
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.alerts import raise_alert
 from trdnav.store.models import Assessment
-from trdnav.store.outcomes import active_course, add_score, alert_refused_risk_answer, course_outcome
+from trdnav.store.outcome_scores import active_course, add_score, alert_refused_risk_answer, course_outcome
 from trdnav.web.dependencies import (
     DbSession,
     Knowledge,

@@ -12,7 +12,6 @@ from starlette.responses import Response
 from trdnav.fhir.careplan import CarePlanVisit, course_careplan
 from trdnav.web.course_view import calendar_response, course_protocol
 from trdnav.web.dependencies import DbSession, Now
-from trdnav.web.staff.course_pages import audit_course_record
 from trdnav.web.staff.principal import StaffPrincipal, not_found, own_course
 from trdnav.web.staff.router import router
 
@@ -26,7 +25,7 @@ def course_calendar_staff(
     if protocol is None:
         raise not_found()
     response = calendar_response(protocol, course, now)
-    audit_course_record(session, principal, "export", "course", course.id)
+    principal.record_read(session, "export", "course", course.id)
     return response
 
 
@@ -47,7 +46,7 @@ def course_careplan_export(
         timezone=course.timezone,
         created=course.created_at,
     )
-    audit_course_record(session, principal, "export", "course", course.id)
+    principal.record_read(session, "export", "course", course.id)
     return Response(
         orjson.dumps(resource, option=orjson.OPT_INDENT_2),
         media_type="application/fhir+json",

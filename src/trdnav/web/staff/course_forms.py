@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationInfo, field_validator
 
 from trdnav.core.protocol import Protocol
-from trdnav.store.courses import MAX_UNAVAILABLE
+from trdnav.store.course_plans import MAX_UNAVAILABLE
 from trdnav.web.form_models import FormLists, FormModel, plain
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -4,7 +4,7 @@ patient's side in `trdnav.web.patient.course_links` (shared views: `trdnav.web.c
 
 Staff routes need a signed-in clinician or admin of the record's clinic: another clinic's
 assessment, course or visit answers 404 like an unknown id, and nothing is written. Every read,
-write and export of a course is audited in the request's transaction (`trdnav.store.courses`
+write and export of a course is audited in the request's transaction (`trdnav.store.course_plans`
 writes the change rows). Times are shown in the course's time zone (the clinic's when planned).
 """
 
@@ -20,17 +20,16 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.core.protocol import Protocol
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.store import audit
-from trdnav.store.course_safety import CourseNotReviewed, therapy_screen, therapy_screens
-from trdnav.store.courses import (
+from trdnav.store.course_plans import (
     VisitChangeError,
     course_problems,
     create_course,
     move_visit,
     set_visit_status,
 )
+from trdnav.store.course_safety import CourseNotReviewed, therapy_screen, therapy_screens
 from trdnav.store.models import Assessment, Clinic, Course, CourseVisit
-from trdnav.store.outcomes import course_therapy
+from trdnav.store.outcome_scores import course_therapy
 from trdnav.store.session_records import current_records
 from trdnav.web.course_view import course_clinic, course_protocol, display_context, protocol_entries
 from trdnav.web.dependencies import DbSession, Now
@@ -58,14 +57,6 @@ def _own_visit(session: Session, principal: Principal, course_id: int, visit_id:
     if visit is None or visit.course_id != course.id:
         raise not_found()
     return visit
-
-
-def audit_course_record(
-    session: Session, principal: Principal, action: str, record_type: str, record_id: int
-) -> None:
-    audit.record_read(
-        session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id
-    )
 
 
 # --- Planning a course -----------------------------------------------------------------------------
@@ -104,7 +95,7 @@ def new_course_form(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession
 ) -> HTMLResponse:
     assessment = own_assessment(session, principal, assessment_id)
-    audit_course_record(session, principal, "read", "assessment", assessment.id)
+    principal.record_read(session, "read", "assessment", assessment.id)
     return _new_page(request, principal, request.app.state.kb, assessment)
 
 
@@ -126,7 +117,7 @@ async def new_course_submit(
     protocols = {pid: e.plan for pid, e in offered.items()}
     checked = read_form(CourseForm, form_lists(await request.form()), {"protocols": protocols})
     if checked.model is None:
-        audit_course_record(session, principal, "read", "assessment", assessment.id)
+        principal.record_read(session, "read", "assessment", assessment.id)
         return _new_page(request, principal, kb, assessment, checked, status_code=422)
     form = checked.model
     try:
@@ -143,7 +134,7 @@ async def new_course_submit(
         )
     except CourseNotReviewed as refusal:
         checked.errors["protocol"] = str(refusal)
-        audit_course_record(session, principal, "read", "assessment", assessment.id)
+        principal.record_read(session, "read", "assessment", assessment.id)
         return _new_page(
             request, principal, kb, assessment, checked, status_code=422, refused_therapy=refusal.therapy
         )
@@ -191,7 +182,7 @@ def course_page(
     request: Request, course_id: int, principal: StaffPrincipal, session: DbSession, now: Now
 ) -> HTMLResponse:
     course = own_course(session, principal, course_id)
-    audit_course_record(session, principal, "read", "course", course.id)
+    principal.record_read(session, "read", "course", course.id)
     return _course_page(request, principal, course, now)
 
 
@@ -204,7 +195,7 @@ def _visit_refused(
     now: dt.datetime,
 ) -> HTMLResponse:
     """Show the course again with the visit's messages (a read of the course)."""
-    audit_course_record(session, principal, "read", "course", visit.course.id)
+    principal.record_read(session, "read", "course", visit.course.id)
     name = f"visit-{visit.id}"
     return _course_page(
         request,

@@ -12,14 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from trdnav.courses import outcomes as rules
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.store import audit
 from trdnav.store.course_report import CourseReport, course_report
-from trdnav.store.models import Course
 from trdnav.web.dependencies import DbSession, Knowledge, Now
 from trdnav.web.outcome_view import INSTRUMENT_NAMES, SOURCE_WORDS
 from trdnav.web.pdf import render_pdf
@@ -33,10 +30,6 @@ from trdnav.web.templating import templates
 
 PDF_FILENAME = "trd-navigator-course-{id}-summary.pdf"
 KIND_NAMES = {"iv_ketamine": "IV ketamine infusion", "tms": "TMS session"}
-
-
-def _audit(session: Session, principal: Principal, action: str, course: Course) -> None:
-    audit.record_read(session, principal.actor(), action, "course", course.id, clinic_id=principal.clinic_id)
 
 
 def _percent(fraction: float | None) -> str:
@@ -79,7 +72,7 @@ def course_summary_page(
 ) -> HTMLResponse:
     """The course summary, ready for the browser's Print command."""
     course = own_course(session, principal, course_id)
-    _audit(session, principal, "read", course)
+    principal.record_read(session, "read", "course", course.id)
     report = course_report(session, kb, course, now)
     return render_staff(request, "staff/course_summary.html", principal, **_context(kb, report))
 
@@ -102,7 +95,7 @@ def course_summary_pdf(
 ) -> Response:
     """The same summary as a PDF (WeasyPrint, no scripts, nothing fetched); an export in the audit trail."""
     course = own_course(session, principal, course_id)
-    _audit(session, principal, "export", course)
+    principal.record_read(session, "export", "course", course.id)
     report = course_report(session, kb, course, now)
     pdf = render_pdf(course_summary_html(kb, report, principal), base_url=str(request.base_url))
     return Response(

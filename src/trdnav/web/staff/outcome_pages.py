@@ -28,11 +28,10 @@ from trdnav.courses.score_entry import (
     entry_alerts,
 )
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.store import audit
 from trdnav.store.alerts import KINDS as ALERT_KINDS
 from trdnav.store.alerts import mark_handled, open_alerts, raise_alert
 from trdnav.store.models import Assessment, Clinic, ClinicAlert, OutcomeScore
-from trdnav.store.outcomes import (
+from trdnav.store.outcome_scores import (
     add_score,
     alert_refused_risk_answer,
     clinic_course_results,
@@ -79,14 +78,6 @@ def outcome_definitions(kb: KnowledgeBase) -> dict[str, Any]:
     }
 
 
-def _audit(
-    session: Session, principal: Principal, action: str, record_type: str, record_id: int | None
-) -> None:
-    audit.record_read(
-        session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id
-    )
-
-
 def _outcomes_page(
     request: Request,
     session: Session,
@@ -100,7 +91,7 @@ def _outcomes_page(
     given: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Showing the page is one read of the assessment (its scores, courses and alerts with it)."""
-    _audit(session, principal, "read", "assessment", assessment.id)
+    principal.record_read(session, "read", "assessment", assessment.id)
     outcome = course_outcome(kb, assessment, now)
     scores: list[OutcomeScore] = sorted(assessment.outcome_scores, key=lambda s: (s.taken_at, s.id))
     return render_staff(
@@ -241,7 +232,7 @@ def clinic_outcomes(
     request: Request, principal: StaffPrincipal, session: DbSession, kb: Knowledge, now: Now
 ) -> HTMLResponse:
     rates = _clinic_rates(session, kb, principal, now)
-    _audit(session, principal, "read", "clinic_outcomes", None)
+    principal.record_read(session, "read", "clinic_outcomes", None)
     return render_staff(
         request,
         "staff/clinic_outcomes.html",
@@ -263,7 +254,7 @@ def _fraction(value: float | None) -> str:
 def clinic_outcomes_csv(principal: StaffPrincipal, session: DbSession, kb: Knowledge, now: Now) -> Response:
     """One row per therapy; rates and interval bounds as fractions (0-1), blank when n is 0."""
     rates = _clinic_rates(session, kb, principal, now)
-    _audit(session, principal, "export", "clinic_outcomes", None)
+    principal.record_read(session, "export", "clinic_outcomes", None)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

@@ -16,7 +16,6 @@ from fastapi import HTTPException, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.fhir.questionnaire_response import questionnaire_response
-from trdnav.store import audit
 from trdnav.store.models import Assessment
 from trdnav.store.patient_records import audit_export, delete_assessment, export_document, find_in_clinic
 from trdnav.store.stored_result import assess_stored
@@ -80,9 +79,7 @@ def export_fhir(
         contract_version=assessment.contract_version,
         authored=assessment.updated_at,
     )
-    audit.record_read(
-        session, principal.actor(), "export", "assessment", assessment.id, clinic_id=assessment.clinic_id
-    )
+    principal.record_read(session, "export", "assessment", assessment.id)
     return _download(
         resource,
         "application/fhir+json",
@@ -121,9 +118,7 @@ def delete_form(
     """What will be deleted, and what the audit trail keeps. It shows the record's date and counts
     of what it holds (not the answers), so it is audited as a read."""
     assessment = _assessment_or_404(session, assessment_id, principal)
-    audit.record_read(
-        session, principal.actor(), "read", "assessment", assessment.id, clinic_id=assessment.clinic_id
-    )
+    principal.record_read(session, "read", "assessment", assessment.id)
     return _delete_page(request, principal, assessment)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from trdnav.settings import Settings
 from trdnav.store.accounts import find_session
-from trdnav.store.audit import Actor
+from trdnav.store.audit import Actor, record_read
 from trdnav.store.models import Assessment, Course
 from trdnav.web.dependencies import DbSession
 
@@ -62,6 +62,11 @@ class Principal:
             clinic_id=self.clinic_id,
             address=self.address,
         )
+
+    def record_read(self, session: Session, action: str, record_type: str, record_id: int | None) -> None:
+        """Audit what this staff member was shown ("read") or took away ("export"), in the request's
+        transaction. Changes are audited by the store functions that make them."""
+        record_read(session, self.actor(), action, record_type, record_id, clinic_id=self.clinic_id)
 
 
 def current_principal(request: Request, session: DbSession) -> Principal:

@@ -35,7 +35,6 @@ from trdnav.courses.session_forms import (
     form_values,
 )
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.store import audit
 from trdnav.store.models import Course, CourseVisit, SessionRecord, Staff
 from trdnav.store.session_records import (
     REASON_LIMIT,
@@ -88,14 +87,6 @@ def _kind(course: Course, raw: str) -> str:
     if expected is None or (raw or expected) != expected:
         raise not_found()
     return expected
-
-
-def _audit(
-    session: Session, principal: Principal, action: str, record_type: str, record_id: int, course: Course
-) -> None:
-    audit.record_read(
-        session, principal.actor(), action, record_type, record_id, clinic_id=course.assessment.clinic_id
-    )
 
 
 def _values(form: FormData) -> dict[str, Any]:
@@ -177,7 +168,7 @@ def session_form(
     course = own_course(session, principal, course_id)
     record_kind = _kind(course, kind)
     planned_visit = _visit(course, visit)
-    _audit(session, principal, "read", "course", course.id, course)
+    principal.record_read(session, "read", "course", course.id)
     values: dict[str, Any] = {"protocol": course.protocol_id} if record_kind == "tms" else {}
     return _form_page(request, principal, course, record_kind, planned_visit, values)
 
@@ -193,7 +184,7 @@ async def session_submit(
     visit = _visit(course, str(values.get("visit_id", "")))
     checked = _check(kb, kind, values)
     if not checked.storable:
-        _audit(session, principal, "read", "course", course.id, course)
+        principal.record_read(session, "read", "course", course.id)
         return _form_page(
             request,
             principal,
@@ -219,7 +210,7 @@ def record_page(
     record = _own_record(session, principal, record_id)
     versions = history(session, record)
     for version in versions:
-        _audit(session, principal, "read", "session_record", version.id, record.course)
+        principal.record_read(session, "read", "session_record", version.id)
     staff_names = {
         staff.id: staff.name
         for staff in session.scalars(select(Staff).where(Staff.id.in_({v.recorded_by for v in versions})))
@@ -245,7 +236,7 @@ def _newest_first(
 ) -> Response:
     """A corrected version cannot be corrected again: point to the newest version (409)."""
     newest = history(session, record)[-1]
-    _audit(session, principal, "read", "session_record", record.id, record.course)
+    principal.record_read(session, "read", "session_record", record.id)
     return render_staff(
         request,
         "staff/session_record.html",
@@ -271,7 +262,7 @@ def correction_form(
     record = _own_record(session, principal, record_id)
     if superseding(session, record) is not None:
         return _newest_first(request, principal, session, record)
-    _audit(session, principal, "read", "session_record", record.id, record.course)
+    principal.record_read(session, "read", "session_record", record.id)
     visit = session.get(CourseVisit, record.visit_id) if record.visit_id else None
     values = form_values(record.kind, record.data)
     return _form_page(request, principal, record.course, record.kind, visit, values, original=record)
@@ -294,7 +285,7 @@ async def correction_submit(
             f"Reason for the correction: required; say what was wrong, in up to {REASON_LIMIT:,} characters."
         )
     if not checked.storable or reason_errors:
-        _audit(session, principal, "read", "session_record", record.id, record.course)
+        principal.record_read(session, "read", "session_record", record.id)
         visit = session.get(CourseVisit, record.visit_id) if record.visit_id else None
         failed = bool(checked.errors or reason_errors)
         return _form_page(

@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.store import audit
 from trdnav.store.alerts import KINDS as ALERT_KINDS
 from trdnav.store.models import Assessment, ConsultationRequest
-from trdnav.store.outcomes import course_outcome
+from trdnav.store.outcome_scores import course_outcome
 from trdnav.store.queue import STATUS_FILTERS, clinic_queue, engine_statuses
 from trdnav.store.reviews import (
     CONSULTATION_STATUSES,
@@ -42,14 +41,6 @@ from trdnav.web.summary import long_date
 from trdnav.web.templating import templates
 
 PDF_FILENAME = "trd-navigator-clinician-summary-{id}.pdf"
-
-
-def _audit(
-    session: Session, principal: Principal, action: str, record_type: str, record_id: int | None
-) -> None:
-    audit.record_read(
-        session, principal.actor(), action, record_type, record_id, clinic_id=principal.clinic_id
-    )
 
 
 def _moment(value: dt.datetime | None) -> str:
@@ -96,7 +87,7 @@ def queue_page(
     queue = clinic_queue(
         session, kb, principal.clinic_id, status=status or None, therapy=therapy or None, page=number
     )
-    _audit(session, principal, "read", "queue", None)
+    principal.record_read(session, "read", "queue", None)
     return render_staff(
         request,
         "staff/queue.html",
@@ -146,7 +137,7 @@ def assessment_page(
     request: Request, assessment_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
 ) -> HTMLResponse:
     assessment = own_assessment(session, principal, assessment_id)
-    _audit(session, principal, "read", "assessment", assessment.id)
+    principal.record_read(session, "read", "assessment", assessment.id)
     return _detail_page(request, principal, kb, assessment)
 
 
@@ -160,7 +151,7 @@ def _refused(
     checked: ReadForm[Any],
 ) -> HTMLResponse:
     """Re-render the page with the form's messages; showing it is a read of the assessment."""
-    _audit(session, principal, "read", "assessment", assessment.id)
+    principal.record_read(session, "read", "assessment", assessment.id)
     return _detail_page(
         request,
         principal,
@@ -255,7 +246,7 @@ def summary_page(
 ) -> HTMLResponse:
     """The clinician summary, ready for the browser's Print command."""
     assessment = own_assessment(session, principal, assessment_id)
-    _audit(session, principal, "read", "assessment", assessment.id)
+    principal.record_read(session, "read", "assessment", assessment.id)
     return render_staff(request, "staff/summary.html", principal, **_summary_context(kb, assessment, now))
 
 
@@ -270,7 +261,7 @@ def summary_pdf(
 ) -> Response:
     """The same summary as a PDF (WeasyPrint, no scripts, nothing fetched); an export in the audit trail."""
     assessment = own_assessment(session, principal, assessment_id)
-    _audit(session, principal, "export", "assessment", assessment.id)
+    principal.record_read(session, "export", "assessment", assessment.id)
     html = templates.get_template("staff/summary_pdf.html").render(
         principal=principal, **_summary_context(kb, assessment, now)
     )

@@ -1,9 +1,9 @@
-"""Outcome scores in the database, and the views of them the pages show: one patient's course
-outcome (baseline, status, halfway flag, check-ins, chart) and a clinic's course results for rates.
+"""Outcome scores in the database, and the figures the pages show from them: one patient's course
+outcome (baseline, status, halfway flag, check-ins) and a clinic's course results for rates.
 
-Reads and writes here are not audited by themselves: the route that calls them records one audit
-entry per record it shows or writes, in the same transaction (an alert raised here is audited by
-`store.alerts`).
+`add_score` writes its audit row in the same transaction (an alert raised here is audited by
+`store.alerts`); the figures are read without an audit row of their own: the route that shows
+them records its read with `Principal.record_read`. Their words and chart are web's (`web.outcome_view`).
 """
 
 from __future__ import annotations
