@@ -18,7 +18,6 @@ from trdnav.store.database import migrate, open_engine, session_factory
 from trdnav.web import patient, staff
 from trdnav.web.api import routes as api
 from trdnav.web.api.docs import install_api_docs
-from trdnav.web.api.problems import install_problem_handlers
 from trdnav.web.default_clinic import check_default_clinic
 from trdnav.web.middleware.csrf import CsrfCheck
 from trdnav.web.middleware.headers import SecurityHeaders
@@ -26,6 +25,7 @@ from trdnav.web.middleware.limits import BodySizeLimit
 from trdnav.web.middleware.readable_forms import ReadableForms
 from trdnav.web.middleware.request_log import RequestLog
 from trdnav.web.patient.intake import html_errors
+from trdnav.web.problem_details import install_problem_handlers
 from trdnav.web.staff.signin_pages import install_signin_handlers
 
 

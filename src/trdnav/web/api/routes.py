@@ -24,15 +24,15 @@ from trdnav.crisis import CrisisResources, urgent, with_crisis
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Clinic
 from trdnav.store.repository import start_assessment
-from trdnav.web.api.problems import (
-    NOT_FOUND_DETAIL,
-    problem,
-    problem_responses,
-)
 from trdnav.web.api.schemas import REQUEST, AssessmentRecord, StoredAssessment
 from trdnav.web.clinic_view import clinic_view
 from trdnav.web.default_clinic import default_clinic, named_clinic
 from trdnav.web.dependencies import DbSession, link_holder, open_assessment, patient_actor
+from trdnav.web.problem_details import (
+    NOT_FOUND_DETAIL,
+    problem,
+    problem_responses,
+)
 
 router = APIRouter(tags=["assessments"])
 

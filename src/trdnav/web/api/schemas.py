@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, conint, conlist, conset, crea
 from trdnav.core.result import AssessmentResult
 from trdnav.knowledge.loader import load
 from trdnav.knowledge.schema import Item
-from trdnav.web.api.problems import inline_json_schema
+from trdnav.web.problem_details import inline_json_schema
 
 _KB = load()
 _THERAPY_IDS = tuple(_KB.therapies)

@@ -27,8 +27,8 @@ from fastapi import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from trdnav.web.api.problems import API_PREFIX
 from trdnav.web.middleware._body import read_body, replay
+from trdnav.web.problem_details import API_PREFIX
 
 COOKIE = "trdnav_csrf"
 FIELD = "csrf_token"

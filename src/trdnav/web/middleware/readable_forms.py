@@ -15,8 +15,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trdnav.core.answers import InputProblem
-from trdnav.web.api.problems import API_PREFIX, problem
 from trdnav.web.middleware._body import read_body, replay
+from trdnav.web.problem_details import API_PREFIX, problem
 from trdnav.web.templating import render
 
 FORM = b"application/x-www-form-urlencoded"
