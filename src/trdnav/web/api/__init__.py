@@ -1,4 +1,4 @@
-"""The JSON API: contract v1 assessments (routes, OpenAPI schemas, problem+json, docs page).
+"""The JSON API: contract v1 assessments (routes, OpenAPI schemas, docs page; its problem+json errors are `trdnav.web.problem_details`).
 
 CSRF: the API takes JSON bodies only (see `trdnav.web.middleware.csrf`); its routes are on the one
 `router` in `trdnav.web.api.routes`.
