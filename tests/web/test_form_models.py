@@ -8,6 +8,7 @@ import datetime as dt
 from pydantic import field_validator
 
 from trdnav.web.form_models import FormModel, plain, read_form
+from trdnav.web.patient.consultation import CONTACT, ConsultationRequestForm
 from trdnav.web.staff.assessment_forms import ConsultationStatusForm, ReviewForm
 from trdnav.web.staff.clinic_settings_form import ClinicSettingsForm
 from trdnav.web.staff.course_forms import CourseForm, MoveForm
@@ -115,3 +116,36 @@ def test_course_and_consultation_forms_refuse_with_the_field_named() -> None:
     }
     closed = read_form(ConsultationStatusForm, {"status": ["closed"], "booked_for": ["tomorrow"]})
     assert closed.model == ConsultationStatusForm(status="closed", booked_for="")
+
+
+def test_consultation_request_asks_for_a_phone_or_an_email_under_its_own_key() -> None:
+    read = read_form(ConsultationRequestForm, {"name": [""], "preferred_times": ["Friday"], "phone": [" "]})
+    assert read.model is None
+    assert read.errors == {
+        "name": "Please tell us your name.",
+        CONTACT: "Please give a phone number or an email address, so the clinic can reach you.",
+    }
+    assert read.values == {"name": "", "phone": "", "email": "", "preferred_times": "Friday", "message": ""}
+
+
+def test_consultation_request_checks_lengths_before_the_phone_and_email_shapes() -> None:
+    read = read_form(
+        ConsultationRequestForm,
+        {"name": ["Sam"], "phone": ["1" * 41], "email": ["not an email"], "message": ["m" * 2001]},
+    )
+    assert read.errors == {
+        "phone": "Please keep this to 40 characters or fewer.",
+        "email": "Please check your email address. It should look like name@example.com.",
+        "message": "Please keep this to 2000 characters or fewer.",
+    }  # a refused phone was given, so no "give a phone or an email" as well
+    short = read_form(ConsultationRequestForm, {"name": ["Sam"], "phone": ["555 12"]})
+    assert short.errors == {"phone": "Please check your phone number. Use numbers only, like 555 123 4567."}
+
+
+def test_a_valid_consultation_request_gives_the_trimmed_values() -> None:
+    read = read_form(
+        ConsultationRequestForm, {"name": [" Sam Lee "], "phone": ["+1 (555) 123-4567"], "csrf_token": ["t"]}
+    )
+    assert read.model == ConsultationRequestForm(
+        name="Sam Lee", phone="+1 (555) 123-4567", email="", preferred_times="", message=""
+    )
