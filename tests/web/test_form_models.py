@@ -12,6 +12,7 @@ from trdnav.web.patient.consultation import CONTACT, ConsultationRequestForm
 from trdnav.web.staff.assessment_forms import ConsultationStatusForm, ReviewForm
 from trdnav.web.staff.clinic_settings_form import ClinicSettingsForm
 from trdnav.web.staff.course_forms import CourseForm, MoveForm
+from trdnav.web.staff.staff_account_forms import NewStaffForm, RoleForm
 
 
 class Pet(FormModel):
@@ -149,3 +150,29 @@ def test_a_valid_consultation_request_gives_the_trimmed_values() -> None:
     assert read.model == ConsultationRequestForm(
         name="Sam Lee", phone="+1 (555) 123-4567", email="", preferred_times="", message=""
     )
+
+
+def test_a_new_staff_account_names_every_wrong_field_in_the_words_shown_today() -> None:
+    read = read_form(
+        NewStaffForm, {"email": ["nia at north"], "name": [" "], "role": ["owner"], "password": ["short"]}
+    )
+    assert read.model is None
+    assert read.errors == {
+        "email": "Expected an email address such as name@clinic.org.",
+        "name": "Must not be empty.",
+        "role": "Expected one of clinician, admin.",
+        "password": "Must be at least 12 characters.",
+    }
+    assert read.values == {"email": "nia at north", "name": "", "role": "owner", "password": "short"}
+
+
+def test_a_new_staff_password_is_kept_as_typed_and_other_fields_trimmed() -> None:
+    sent = {"email": [" nia@north.example "], "name": ["Nia"], "role": ["admin"], "password": [" " * 12]}
+    assert read_form(NewStaffForm, sent).model == NewStaffForm(
+        email="nia@north.example", name="Nia", role="admin", password=" " * 12
+    )
+
+
+def test_a_role_change_offers_only_the_known_roles() -> None:
+    assert read_form(RoleForm, {"role": ["owner"]}).errors == {"role": "Choose a role: clinician or admin."}
+    assert read_form(RoleForm, {"role": ["clinician"]}).model == RoleForm(role="clinician")
