@@ -12,6 +12,7 @@ from trdnav.web.patient.consultation import CONTACT, ConsultationRequestForm
 from trdnav.web.staff.assessment_forms import ConsultationStatusForm, ReviewForm
 from trdnav.web.staff.clinic_settings_form import ClinicSettingsForm
 from trdnav.web.staff.course_forms import CourseForm, MoveForm
+from trdnav.web.staff.patient_data import DeleteForm
 from trdnav.web.staff.staff_account_forms import NewStaffForm, RoleForm
 
 
@@ -176,3 +177,14 @@ def test_a_new_staff_password_is_kept_as_typed_and_other_fields_trimmed() -> Non
 def test_a_role_change_offers_only_the_known_roles() -> None:
     assert read_form(RoleForm, {"role": ["owner"]}).errors == {"role": "Choose a role: clinician or admin."}
     assert read_form(RoleForm, {"role": ["clinician"]}).model == RoleForm(role="clinician")
+
+
+def test_a_deletion_needs_a_listed_reason_and_the_word_in_capitals() -> None:
+    read = read_form(DeleteForm, {"reason": ["because"], "confirm": [" delete "]})
+    assert read.errors == {
+        "reason": "Choose why this assessment is being deleted.",
+        "confirm": "Type DELETE in capital letters to confirm the deletion.",
+    }
+    assert read.values == {"reason": "because", "confirm": "delete"}
+    confirmed = read_form(DeleteForm, {"reason": ["duplicate"], "confirm": ["DELETE "]})
+    assert confirmed.model == DeleteForm(reason="duplicate", confirm="DELETE")
