@@ -200,6 +200,22 @@ def test_roles_change_and_the_last_admin_rule_follows(app: FastAPI, world: World
     assert admin.post(f"/staff/admin/staff/{world.admin_a}/role", data={"role": "owner"}).status_code == 403
 
 
+def test_an_unknown_role_or_a_second_bad_field_is_named_beside_it(app: FastAPI, world: World) -> None:
+    admin = signed_in(app, world.admin_a)
+    unknown = admin.post(f"/staff/admin/staff/{world.clinician_a}/role", data={"role": "owner"})
+    assert unknown.status_code == 422
+    assert "Choose a role: clinician or admin." in unknown.text
+    assert _staff(app, world.clinician_a).role == "clinician"
+    bad = {"name": "", "email": "nia at north", "role": "clinician", "password": "short"}
+    response = admin.post("/staff/admin/staff", data=bad)
+    assert response.status_code == 422
+    assert 'id="email-error">Expected an email address such as name@clinic.org.' in response.text
+    assert 'id="name-error">Must not be empty.' in response.text
+    assert 'id="password-error">Must be at least 12 characters.' in response.text
+    assert 'value="nia at north"' in response.text
+    assert _entries(app, "create", "staff") == [] and _entries(app, "update", "staff") == []
+
+
 def test_another_clinics_staff_are_not_found(app: FastAPI, world: World) -> None:
     admin = signed_in(app, world.admin_a)
     for action in ("deactivate", "activate"):

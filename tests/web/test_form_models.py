@@ -8,9 +8,12 @@ import datetime as dt
 from pydantic import field_validator
 
 from trdnav.web.form_models import FormModel, plain, read_form
+from trdnav.web.patient.consultation import CONTACT, ConsultationRequestForm
 from trdnav.web.staff.assessment_forms import ConsultationStatusForm, ReviewForm
 from trdnav.web.staff.clinic_settings_form import ClinicSettingsForm
 from trdnav.web.staff.course_forms import CourseForm, MoveForm
+from trdnav.web.staff.patient_data import DeleteForm
+from trdnav.web.staff.staff_account_forms import NewStaffForm, RoleForm
 
 
 class Pet(FormModel):
@@ -115,3 +118,73 @@ def test_course_and_consultation_forms_refuse_with_the_field_named() -> None:
     }
     closed = read_form(ConsultationStatusForm, {"status": ["closed"], "booked_for": ["tomorrow"]})
     assert closed.model == ConsultationStatusForm(status="closed", booked_for="")
+
+
+def test_consultation_request_asks_for_a_phone_or_an_email_under_its_own_key() -> None:
+    read = read_form(ConsultationRequestForm, {"name": [""], "preferred_times": ["Friday"], "phone": [" "]})
+    assert read.model is None
+    assert read.errors == {
+        "name": "Please tell us your name.",
+        CONTACT: "Please give a phone number or an email address, so the clinic can reach you.",
+    }
+    assert read.values == {"name": "", "phone": "", "email": "", "preferred_times": "Friday", "message": ""}
+
+
+def test_consultation_request_checks_lengths_before_the_phone_and_email_shapes() -> None:
+    read = read_form(
+        ConsultationRequestForm,
+        {"name": ["Sam"], "phone": ["1" * 41], "email": ["not an email"], "message": ["m" * 2001]},
+    )
+    assert read.errors == {
+        "phone": "Please keep this to 40 characters or fewer.",
+        "email": "Please check your email address. It should look like name@example.com.",
+        "message": "Please keep this to 2000 characters or fewer.",
+    }  # a refused phone was given, so no "give a phone or an email" as well
+    short = read_form(ConsultationRequestForm, {"name": ["Sam"], "phone": ["555 12"]})
+    assert short.errors == {"phone": "Please check your phone number. Use numbers only, like 555 123 4567."}
+
+
+def test_a_valid_consultation_request_gives_the_trimmed_values() -> None:
+    read = read_form(
+        ConsultationRequestForm, {"name": [" Sam Lee "], "phone": ["+1 (555) 123-4567"], "csrf_token": ["t"]}
+    )
+    assert read.model == ConsultationRequestForm(
+        name="Sam Lee", phone="+1 (555) 123-4567", email="", preferred_times="", message=""
+    )
+
+
+def test_a_new_staff_account_names_every_wrong_field_in_the_words_shown_today() -> None:
+    read = read_form(
+        NewStaffForm, {"email": ["nia at north"], "name": [" "], "role": ["owner"], "password": ["short"]}
+    )
+    assert read.model is None
+    assert read.errors == {
+        "email": "Expected an email address such as name@clinic.org.",
+        "name": "Must not be empty.",
+        "role": "Expected one of clinician, admin.",
+        "password": "Must be at least 12 characters.",
+    }
+    assert read.values == {"email": "nia at north", "name": "", "role": "owner", "password": "short"}
+
+
+def test_a_new_staff_password_is_kept_as_typed_and_other_fields_trimmed() -> None:
+    sent = {"email": [" nia@north.example "], "name": ["Nia"], "role": ["admin"], "password": [" " * 12]}
+    assert read_form(NewStaffForm, sent).model == NewStaffForm(
+        email="nia@north.example", name="Nia", role="admin", password=" " * 12
+    )
+
+
+def test_a_role_change_offers_only_the_known_roles() -> None:
+    assert read_form(RoleForm, {"role": ["owner"]}).errors == {"role": "Choose a role: clinician or admin."}
+    assert read_form(RoleForm, {"role": ["clinician"]}).model == RoleForm(role="clinician")
+
+
+def test_a_deletion_needs_a_listed_reason_and_the_word_in_capitals() -> None:
+    read = read_form(DeleteForm, {"reason": ["because"], "confirm": [" delete "]})
+    assert read.errors == {
+        "reason": "Choose why this assessment is being deleted.",
+        "confirm": "Type DELETE in capital letters to confirm the deletion.",
+    }
+    assert read.values == {"reason": "because", "confirm": "delete"}
+    confirmed = read_form(DeleteForm, {"reason": ["duplicate"], "confirm": ["DELETE "]})
+    assert confirmed.model == DeleteForm(reason="duplicate", confirm="DELETE")

@@ -321,7 +321,8 @@ def test_the_installation_country_picks_the_crisis_resources_of_the_page_and_the
                 < shown.index("Call Lifeline on 13 11 14")
                 < shown.index('id="compare"')
             )
-            assert "988" not in shown and "911" not in shown
+            words = re.sub(r"<[^>]*>", " ", shown)  # tokens and ids in attributes may hold any digits
+            assert "988" not in words and "911" not in words
     finally:
         app.state.engine.dispose()
 

@@ -35,6 +35,21 @@ def check_new_password(password: str) -> None:
         raise AccountError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters")
 
 
+def check_email(email: str) -> None:
+    if not EMAIL.match(email.strip().lower()):
+        raise AccountError("email: expected an email address such as name@clinic.org")
+
+
+def check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"role: expected one of {', '.join(ROLES)}")
+
+
+def check_name(name: str) -> None:
+    if not name.strip():
+        raise AccountError("name: must not be empty")
+
+
 def create_clinic(session: Session, *, slug: str, name: str, settings: Settings) -> Clinic:
     """A clinic with the installation's defaults (therapies, its country's crisis resources) as its
     settings; the clinic's admins can change them."""
@@ -68,14 +83,11 @@ def find_clinic(session: Session, slug: str) -> Clinic | None:
 def create_staff(
     session: Session, *, clinic: Clinic, email: str, name: str, role: str, password: str
 ) -> Staff:
-    email = email.strip().lower()
-    if not EMAIL.match(email):
-        raise AccountError("email: expected an email address such as name@clinic.org")
-    if role not in ROLES:
-        raise AccountError(f"role: expected one of {', '.join(ROLES)}")
-    if not name.strip():
-        raise AccountError("name: must not be empty")
+    check_email(email)
+    check_role(role)
+    check_name(name)
     check_new_password(password)
+    email = email.strip().lower()
     if session.scalars(select(Staff).where(Staff.email == email)).first() is not None:
         raise AccountError(f"email: an account for {email} already exists")
     staff = Staff(

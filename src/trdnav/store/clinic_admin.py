@@ -44,6 +44,10 @@ class StaffChangeError(ValueError):
     """An account change an admin may not make; the message says why."""
 
 
+def choose_a_role(roles: Collection[str] = ROLES) -> str:
+    return f"Choose a role: {' or '.join(roles)}."
+
+
 def settings_values(clinic: Clinic) -> dict[str, object]:
     """The clinic's current settings as form values."""
     return {
@@ -138,7 +142,7 @@ def set_role(
 ) -> None:
     """Make an account a clinician or an admin; the clinic's last active admin stays an admin."""
     if role not in roles:
-        raise StaffChangeError(f"Choose a role: {' or '.join(roles)}.")
+        raise StaffChangeError(choose_a_role(roles))
     if staff.role == role:
         return
     if staff.role == "admin" and staff.active and _active_admins(session, staff.clinic_id, staff.id) == 0:

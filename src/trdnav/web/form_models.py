@@ -20,11 +20,14 @@ from starlette.datastructures import FormData
 
 FormLists = Mapping[str, Sequence[str]]
 PLAIN = "plain"
+UNDER = "under"
 
 
-def plain(message: str) -> PydanticCustomError:
-    """A validation error whose message is shown to the person as it is."""
-    return PydanticCustomError(PLAIN, message)
+def plain(message: str, *, under: str | None = None) -> PydanticCustomError:
+    """A validation error whose message is shown to the person as it is: beside the field checked,
+    or ``under`` a name of its own when it is about several fields (such as "give a phone or an
+    email")."""
+    return PydanticCustomError(PLAIN, message, {UNDER: under} if under else None)
 
 
 def form_lists(form: FormData) -> dict[str, list[str]]:
@@ -62,6 +65,7 @@ def plain_errors(error: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for problem in error.errors():
         name = str(problem["loc"][0]) if problem["loc"] else "form"
+        name = str(problem.get("ctx", {}).get(UNDER, name))
         message = problem["msg"] if problem["type"] == PLAIN else f"Check the {name.replace('_', ' ')} field."
         errors.setdefault(name, message)
     return errors

@@ -25,6 +25,7 @@ from trdnav.web.dependencies import (
     assessment_or_404,
     patient_actor,
 )
+from trdnav.web.form_models import form_lists
 from trdnav.web.forms import FieldError
 from trdnav.web.patient.router import router
 from trdnav.web.summary import long_date
@@ -72,8 +73,7 @@ async def checkin_submit(
 ) -> Response:
     """Both questionnaires, every question answered; each score is its own record. An item 9 above 0
     alerts the clinic and shows crisis resources first even when the rest is refused."""
-    form = await request.form()
-    fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+    fields = form_lists(await request.form())
     entries, problems = check_patient_checkin(fields)
     if problems:
         assessment = assessment_or_404(request, session, token, "read")

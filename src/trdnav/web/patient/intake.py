@@ -33,6 +33,7 @@ from trdnav.web.dependencies import (
     open_assessment,
     patient_actor,
 )
+from trdnav.web.form_models import form_lists
 from trdnav.web.patient.router import router
 from trdnav.web.templating import render
 
@@ -44,8 +45,7 @@ PROGRESS: tuple[str, ...] = ("start", *FLOW, "results")
 
 async def submitted_fields(request: Request) -> dict[str, list[str]]:
     """The submitted form as field name -> values (text fields only)."""
-    form = await request.form()
-    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+    return form_lists(await request.form())
 
 
 Fields = Annotated[dict[str, list[str]], Depends(submitted_fields)]

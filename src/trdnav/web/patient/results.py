@@ -16,7 +16,8 @@ from trdnav.store.models import Assessment
 from trdnav.store.repository import save_sure, submit_consultation
 from trdnav.web.course_view import WEEKDAYS
 from trdnav.web.dependencies import DbSession, Now, assessment_or_404, audit_patient, patient_actor
-from trdnav.web.patient.consultation import CONTACT, read_consultation_form
+from trdnav.web.form_models import form_lists, read_form
+from trdnav.web.patient.consultation import CONTACT, ConsultationRequestForm
 from trdnav.web.patient.router import router
 from trdnav.web.pdf import PDF_FILENAME, render_pdf
 from trdnav.web.summary import Summary, build_summary, long_date
@@ -187,15 +188,15 @@ def consultation_form(request: Request, token: str, session: DbSession) -> HTMLR
 
 @router.post("/a/{token}/consultation", response_model=None)
 async def consultation_submit(request: Request, token: str, session: DbSession) -> Response:
-    form = read_consultation_form(await request.form())
+    form = read_form(ConsultationRequestForm, form_lists(await request.form()))
     assessment = assessment_or_404(request, session, token, None)
     if assessment.clinic_id is None:
         audit_patient(request, session, assessment, "read")
         return _no_clinic_page(request, assessment, token, refused=True)
-    if not form.valid:
+    if form.model is None:
         audit_patient(request, session, assessment, "read")
         return _consultation_page(request, assessment, token, form.values, form.errors, status_code=422)
-    submit_consultation(session, patient_actor(request, assessment), assessment, **form.values)
+    submit_consultation(session, patient_actor(request, assessment), assessment, **form.model.model_dump())
     return RedirectResponse(f"/a/{token}/consultation/done", status_code=303)
 
 

@@ -46,6 +46,7 @@ from trdnav.web.staff.clinic_settings_form import (
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import AdminPrincipal, Principal
 from trdnav.web.staff.router import router
+from trdnav.web.staff.staff_account_forms import NewStaffForm, RoleForm, account_problem
 
 AUDIT_PAGE_SIZE = 100
 AUDIT_ACTIONS = ("read", "create", "update", "delete", "export")
@@ -72,7 +73,6 @@ STAFF_NOTICES = {
     "activated": "The account was reactivated.",
     "role": "The role was changed.",
 }
-STAFF_FIELDS = ("email", "name", "role", "password")
 
 
 def _clinic(session: DbSession, principal: Principal) -> Clinic:
@@ -172,17 +172,17 @@ def staff_list(request: Request, session: DbSession, principal: AdminPrincipal) 
 
 @router.post("/staff/admin/staff", response_model=None)
 async def staff_add(request: Request, session: DbSession, principal: AdminPrincipal) -> Response:
-    form = await request.form()
-    values = {name: str(form.get(name, "")) for name in STAFF_FIELDS}
-    try:
-        add_staff(session, principal.actor(), _clinic(session, principal), **values)
-    except AccountError as error:
-        field, _, message = str(error).partition(": ")
-        field = field if field in STAFF_FIELDS else "email"
-        shown = {**values, "password": ""}  # a password is never sent back to the browser
-        errors = {field: message[:1].upper() + message[1:] + "."}
-        return _staff_page(request, session, principal, values=shown, errors=errors, status_code=422)
-    return RedirectResponse("/staff/admin/staff?notice=added", status_code=303)
+    submitted = read_form(NewStaffForm, form_lists(await request.form()))
+    if submitted.model is not None:
+        try:
+            add_staff(session, principal.actor(), _clinic(session, principal), **submitted.model.model_dump())
+        except AccountError as error:  # the email address is taken
+            field, message = account_problem(error)
+            submitted.errors[field] = message
+        else:
+            return RedirectResponse("/staff/admin/staff?notice=added", status_code=303)
+    shown = {**submitted.values, "password": ""}  # a password is never sent back to the browser
+    return _staff_page(request, session, principal, values=shown, errors=submitted.errors, status_code=422)
 
 
 def _member_or_404(session: DbSession, staff_id: int, principal: Principal) -> Staff:
@@ -193,9 +193,9 @@ def _member_or_404(session: DbSession, staff_id: int, principal: Principal) -> S
 
 
 def _refused(
-    request: Request, session: DbSession, principal: Principal, member: Staff, error: StaffChangeError
+    request: Request, session: DbSession, principal: Principal, member: Staff, message: str
 ) -> HTMLResponse:
-    return _staff_page(request, session, principal, row_errors={member.id: str(error)}, status_code=422)
+    return _staff_page(request, session, principal, row_errors={member.id: message}, status_code=422)
 
 
 @router.post("/staff/admin/staff/{staff_id}/deactivate", response_model=None)
@@ -206,7 +206,7 @@ def staff_deactivate(
     try:
         set_active(session, principal.actor(), member, active=False)
     except StaffChangeError as error:
-        return _refused(request, session, principal, member, error)
+        return _refused(request, session, principal, member, str(error))
     return RedirectResponse("/staff/admin/staff?notice=deactivated", status_code=303)
 
 
@@ -224,12 +224,14 @@ async def staff_role(
     request: Request, staff_id: int, session: DbSession, principal: AdminPrincipal
 ) -> Response:
     member = _member_or_404(session, staff_id, principal)
-    role = str((await request.form()).get("role", ""))
+    submitted = read_form(RoleForm, form_lists(await request.form()))
+    if submitted.model is None:
+        return _refused(request, session, principal, member, submitted.errors["role"])
     try:
-        set_role(session, principal.actor(), member, role)
+        set_role(session, principal.actor(), member, submitted.model.role)
     except StaffChangeError as error:
-        return _refused(request, session, principal, member, error)
-    if member.id == principal.staff_id and role != "admin":
+        return _refused(request, session, principal, member, str(error))
+    if member.id == principal.staff_id and submitted.model.role != "admin":
         return RedirectResponse("/staff/", status_code=303)  # no longer an admin: these pages are closed
     return RedirectResponse("/staff/admin/staff?notice=role", status_code=303)
 

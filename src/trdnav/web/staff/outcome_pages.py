@@ -38,6 +38,7 @@ from trdnav.store.outcome_scores import (
     course_outcome,
 )
 from trdnav.web.dependencies import DbSession, Knowledge, Now
+from trdnav.web.form_models import form_lists
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import Principal, StaffPrincipal, not_found, own_assessment
 from trdnav.web.staff.router import router
@@ -139,8 +140,7 @@ async def score_submit(
 ) -> Response:
     """A clinician enters a PHQ-9 or GAD-7: the total, or every item; item 9 above 0 raises the alert."""
     assessment = own_assessment(session, principal, assessment_id)
-    form = await request.form()
-    fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+    fields = form_lists(await request.form())
     outcome_zone = course_outcome(kb, assessment, now).zone
     checked = check_clinician_entry(fields, now.astimezone(outcome_zone).date(), kb.urgent_instruments)
     if checked.entry is None or checked.taken_on is None:

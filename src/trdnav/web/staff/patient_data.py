@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from fastapi import HTTPException, Request
+from pydantic import field_validator
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.fhir.questionnaire_response import questionnaire_response
@@ -20,6 +21,7 @@ from trdnav.store.models import Assessment
 from trdnav.store.patient_records import audit_export, delete_assessment, export_document, find_in_clinic
 from trdnav.store.stored_result import assess_stored
 from trdnav.web.dependencies import DbSession, Now
+from trdnav.web.form_models import FormModel, form_lists, plain, read_form
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import AdminPrincipal, Principal, StaffPrincipal
 from trdnav.web.staff.router import router
@@ -34,6 +36,27 @@ DELETE_REASONS: dict[str, str] = {
     "duplicate": "A duplicate of another assessment of the same person",
 }
 DELETED_NOTICE = "/staff/?notice=assessment-deleted"
+
+
+class DeleteForm(FormModel):
+    """Why the assessment is deleted (one of `DELETE_REASONS`), and the confirming word."""
+
+    reason: str
+    confirm: str
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, reason: str) -> str:
+        if reason not in DELETE_REASONS:
+            raise plain("Choose why this assessment is being deleted.")
+        return reason
+
+    @field_validator("confirm")
+    @classmethod
+    def _confirmed(cls, confirm: str) -> str:
+        if confirm != CONFIRM_WORD:
+            raise plain(f"Type {CONFIRM_WORD} in capital letters to confirm the deletion.")
+        return confirm
 
 
 def _assessment_or_404(session: DbSession, assessment_id: int, principal: Principal) -> Assessment:
@@ -127,15 +150,11 @@ async def delete(
     request: Request, assessment_id: int, session: DbSession, principal: AdminPrincipal
 ) -> Response:
     assessment = _assessment_or_404(session, assessment_id, principal)
-    form = await request.form()
-    values = {name: str(form.get(name, "")).strip() for name in ("reason", "confirm")}
-    errors: dict[str, str] = {}
-    if values["reason"] not in DELETE_REASONS:
-        errors["reason"] = "Choose why this assessment is being deleted."
-    if values["confirm"] != CONFIRM_WORD:
-        errors["confirm"] = f"Type {CONFIRM_WORD} in capital letters to confirm the deletion."
-    if errors:
-        return _delete_page(request, principal, assessment, status_code=422, errors=errors, values=values)
+    submitted = read_form(DeleteForm, form_lists(await request.form()))
+    if submitted.model is None:
+        return _delete_page(
+            request, principal, assessment, status_code=422, errors=submitted.errors, values=submitted.values
+        )
     deleted_id = assessment.id
     count = delete_assessment(session, principal.actor(), assessment)
     # Ids and the reason's code only: never patient data in the log.
@@ -144,6 +163,6 @@ async def delete(
         deleted_id,
         count,
         principal.staff_id,
-        values["reason"],
+        submitted.model.reason,
     )
     return RedirectResponse(DELETED_NOTICE, status_code=303)

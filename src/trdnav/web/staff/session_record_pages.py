@@ -44,6 +44,7 @@ from trdnav.store.session_records import (
     superseding,
 )
 from trdnav.web.dependencies import DbSession, Knowledge
+from trdnav.web.form_models import form_lists
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import Principal, StaffPrincipal, not_found, own_course
 from trdnav.web.staff.router import router
@@ -90,11 +91,12 @@ def _kind(course: Course, raw: str) -> str:
 
 
 def _values(form: FormData) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in form:
-        sent = [item for item in form.getlist(name) if isinstance(item, str)]
-        values[name] = sent if name in MULTIPLE else (sent[0] if sent else "")
-    return values
+    """Every value sent for the ``MULTIPLE`` fields and the first (not the last, as a `FormModel`
+    takes) for each other one, as sent: the pure checks in `trdnav.courses.session_forms` trim them."""
+    return {
+        name: sent if name in MULTIPLE else (sent[0] if sent else "")
+        for name, sent in form_lists(form).items()
+    }
 
 
 def _check(kb: KnowledgeBase, kind: str, values: dict[str, Any]) -> CheckedRecord:
