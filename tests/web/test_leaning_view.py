@@ -78,9 +78,7 @@ def test_print_view_and_pdf_carry_the_same_leaning_words_and_tally(
     token = _assessment(app, all_no(cochlear_implant="yes", open_to_altered_state="no")["answers"])
     label = KB.items["top_priorities"].choices["open_to_altered_state"]
     rendered: list[str] = []
-    monkeypatch.setattr(
-        results_module, "render_pdf", lambda page, *, base_url: rendered.append(page) or b"%PDF-"
-    )
+    monkeypatch.setattr(results_module, "render_pdf", lambda page, **_: rendered.append(page) or b"%PDF-")
     assert client.get(f"/a/{token}/summary.pdf").status_code == 200
     for page in (client.get(f"/a/{token}/print").text, rendered[0]):
         words = _text(page)

@@ -140,9 +140,9 @@ def test_standalone_results_with_item_9_show_crisis_help_first_and_claim_no_one_
     rendered: list[str] = []
     real_render = results_module.render_pdf
 
-    def spy(page: str, *, base_url: str) -> bytes:
+    def spy(page: str, *, base_url: str, paper: str) -> bytes:
         rendered.append(page)
-        return real_render(page, base_url=base_url)
+        return real_render(page, base_url=base_url, paper=paper)
 
     monkeypatch.setattr(results_module, "render_pdf", spy)
     assert client.get(f"/a/{token}/summary.pdf").status_code == 200

@@ -44,7 +44,7 @@ def test_the_results_page_shows_the_next_visit_and_check_in(
     assert f'href="/a/{world.token_a}/courses">Your visits</a>' in section
     assert f'href="/a/{world.token_a}/check-in">Check in: how are you feeling?</a>' in section
     # after the alerts, before the comparison
-    assert page.text.index('id="treatment"') < page.text.index('id="compare"')
+    assert page.text.index('id="treatment"') < page.text.index('id="comparison"')
 
 
 def test_a_check_in_due_now_is_said_so(app: FastAPI, world: World, care: Care, client: TestClient) -> None:

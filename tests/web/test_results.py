@@ -161,7 +161,7 @@ def test_item_9_positive_shows_crisis_resources_before_the_comparison(
     token = _assessment(app, answers, suicide_risk=True)
     page = _results(client, token)
     crisis = country_resources(app.state.settings.country)
-    compare = page.index('id="compare"')
+    compare = page.index('id="comparison"')
     assert page.index(html.escape(crisis.title, quote=False)) < compare
     assert page.index('href="tel:911"') < page.index('href="tel:988"') < compare  # emergency first
     alert = KB.instruments["phq9"].alerts[0].text
@@ -170,7 +170,7 @@ def test_item_9_positive_shows_crisis_resources_before_the_comparison(
 
 def test_comparison_is_an_accessible_grid_with_labelled_evidence(app: FastAPI, client: TestClient) -> None:
     token = _assessment(app, all_no()["answers"])
-    grid = _section(_results(client, token), "compare")
+    grid = _section(_results(client, token), "comparison")
     assert "<table" in grid
     assert "<caption>How IV ketamine and TMS compare, question by question</caption>" in grid
     for therapy in ("iv_ketamine", "tms"):
@@ -280,9 +280,9 @@ def test_pdf_summary_is_made_by_weasyprint_from_the_summary(
     rendered: list[str] = []
     real_render = results_module.render_pdf
 
-    def spy(page: str, *, base_url: str) -> bytes:
+    def spy(page: str, *, base_url: str, paper: str) -> bytes:
         rendered.append(page)
-        return real_render(page, base_url=base_url)
+        return real_render(page, base_url=base_url, paper=paper)
 
     monkeypatch.setattr(results_module, "render_pdf", spy)
     response = client.get(f"/a/{token}/summary.pdf")
@@ -297,7 +297,7 @@ def test_pdf_summary_is_made_by_weasyprint_from_the_summary(
     assert f"Knowledge version {KB.version}" in words
     assert f"http://testserver/a/{token}/results" in words
     assert re.search(r"Summary made on \w+ \d{1,2}, \d{4}\.", words)
-    assert page.index(country_resources(app.state.settings.country).title) < page.index('id="compare"')
+    assert page.index(country_resources(app.state.settings.country).title) < page.index('id="comparison"')
     assert "<form" not in page and "<script" not in page and "<link" not in page
 
 
@@ -307,9 +307,7 @@ def test_the_installation_country_picks_the_crisis_resources_of_the_page_and_the
     """Hazard H17: one set of crisis resources everywhere, here Australia's (000, then Lifeline)."""
     app = create_app(Settings(database_url=database_url, country="AU"))
     rendered: list[str] = []
-    monkeypatch.setattr(
-        results_module, "render_pdf", lambda page, *, base_url: rendered.append(page) or b"%PDF-"
-    )
+    monkeypatch.setattr(results_module, "render_pdf", lambda page, **_: rendered.append(page) or b"%PDF-")
     try:
         token = _assessment(app, all_no(phq9=[0, 0, 0, 0, 0, 0, 0, 0, 1])["answers"], suicide_risk=True)
         with TestClient(app) as client:
@@ -319,7 +317,7 @@ def test_the_installation_country_picks_the_crisis_resources_of_the_page_and_the
             assert (
                 shown.index("Call 000")
                 < shown.index("Call Lifeline on 13 11 14")
-                < shown.index('id="compare"')
+                < shown.index('id="comparison"')
             )
             words = re.sub(r"<[^>]*>", " ", shown)  # tokens and ids in attributes may hold any digits
             assert "988" not in words and "911" not in words

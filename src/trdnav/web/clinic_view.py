@@ -24,6 +24,7 @@ class ClinicView:
     therapies: tuple[str, ...]
     crisis: CrisisResources
     contact_text: str
+    country: str  # ISO 3166-1 alpha-2; the printout's paper size follows it
 
     @property
     def start_action(self) -> str:
@@ -44,6 +45,7 @@ def installation_view(settings: Settings) -> ClinicView:
         therapies=tuple(settings.therapies),
         crisis=country_resources(settings.country),
         contact_text="",
+        country=settings.country,
     )
 
 
@@ -57,4 +59,5 @@ def clinic_view(clinic: Clinic | None, settings: Settings) -> ClinicView:
         therapies=tuple(clinic.therapies),
         crisis=clinic_resources(clinic.crisis_title, clinic.crisis_text, clinic.crisis_lines),
         contact_text=clinic.contact_text,
+        country=clinic.country,
     )

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from weasyprint import CSS  # type: ignore[import-untyped]
 
 PDF_FILENAME = "trd-navigator-summary.pdf"
+SOURCES_FILENAME = "trd-navigator-sources.pdf"
 STYLESHEETS = ("results.css", "print.css")
 
 
@@ -39,10 +40,22 @@ def _stylesheets() -> tuple[CSS, ...]:
     )
 
 
-def render_pdf(html: str, *, base_url: str) -> bytes:
-    """Render the summary HTML; ``base_url`` makes its relative links absolute in the PDF."""
+def paper_size(country: str) -> str:
+    """The paper people print on in this country (ISO code): US Letter in the United States, else A4."""
+    return "Letter" if country.upper() == "US" else "A4"
+
+
+@cache
+def _paper_stylesheet(paper: str) -> CSS:
+    from weasyprint import CSS
+
+    return CSS(string=f"@page {{ size: {paper}; }}", url_fetcher=_refuse_fetch)
+
+
+def render_pdf(html: str, *, base_url: str, paper: str = "A4") -> bytes:
+    """Render the summary HTML on this paper; ``base_url`` makes its relative links absolute in the PDF."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=base_url, url_fetcher=_refuse_fetch, media_type="print")
-    pdf: bytes = document.write_pdf(stylesheets=list(_stylesheets()))
+    pdf: bytes = document.write_pdf(stylesheets=[*_stylesheets(), _paper_stylesheet(paper)])
     return pdf

@@ -26,6 +26,13 @@ EVIDENCE_PLAIN = {
     "unverified": "not yet checked",
     "clinical_opinion": "some clinicians think",
 }
+# The safety result in the person's summary: the same result as SAFETY_WORDS, in words a reader
+# takes in at a glance (the safety section below gives the full words).
+SAFETY_AT_A_GLANCE = {
+    "contraindicated": "Not suitable unless a specialist says so",
+    "needs_review": "Needs a doctor's review",
+    "no_known_concerns": "No known safety concerns from your answers",
+}
 # The Option Grid rows: the questions people ask first, then the course and the approval.
 GRID_ROWS = (
     "session",
@@ -86,10 +93,26 @@ class Option:
 
 
 @dataclass(frozen=True)
+class GridCell:
+    """One option's answer to a row's question: a short line, and the facts behind "More"."""
+
+    short: str | None
+    facts: list[Shown]
+
+
+@dataclass(frozen=True)
 class GridRow:
     id: str
     question: str
-    cells: list[list[Shown]]
+    cells: list[GridCell]
+
+
+@dataclass(frozen=True)
+class ConditionPart:
+    """One part of what the condition is and the decision being made, with its sources."""
+
+    title: str
+    facts: list[Shown]
 
 
 @dataclass(frozen=True)
@@ -97,6 +120,7 @@ class SafetyView:
     option: Option
     status: str
     words: str
+    at_a_glance: str
     reasons: list[Shown]
     notes: list[Shown]
     unanswered: list[str]
@@ -168,6 +192,7 @@ class Summary:
     next_review: dt.date
     made_by: str
     funding: str
+    condition: list[ConditionPart] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     unusable_answers: list[str] = field(default_factory=list)
 
@@ -206,7 +231,13 @@ def _grid(kb: KnowledgeBase, book: _SourceBook, options: list[Option]) -> list[G
         GridRow(
             row,
             ROW_QUESTIONS[row],
-            [[book.shown(fact) for fact in getattr(kb.therapies[o.id], row)] for o in options],
+            [
+                GridCell(
+                    getattr(kb.therapies[o.id], "in_short", {}).get(row),
+                    [book.shown(fact) for fact in getattr(kb.therapies[o.id], row)],
+                )
+                for o in options
+            ],
         )
         for row in GRID_ROWS
     ]
@@ -223,6 +254,7 @@ def _safety(
                 option=option,
                 status=entry["safety"],
                 words=SAFETY_WORDS[entry["safety"]][0],
+                at_a_glance=SAFETY_AT_A_GLANCE[entry["safety"]],
                 reasons=[
                     Shown(r["text"], book.cite(r["citations"]), r.get("evidence")) for r in entry["reasons"]
                 ],

@@ -19,7 +19,8 @@ from trdnav.web.dependencies import DbSession, Now, assessment_or_404, audit_pat
 from trdnav.web.form_models import form_lists, read_form
 from trdnav.web.patient.consultation import CONTACT, ConsultationRequestForm
 from trdnav.web.patient.router import router
-from trdnav.web.pdf import PDF_FILENAME, render_pdf
+from trdnav.web.pdf import PDF_FILENAME, SOURCES_FILENAME, paper_size, render_pdf
+from trdnav.web.reading_time import reading_minutes, reading_time_words
 from trdnav.web.summary import Summary, build_summary, long_date
 from trdnav.web.sure import read_sure_form
 from trdnav.web.templating import DISCLAIMER, render, templates
@@ -41,6 +42,10 @@ def _summary(request: Request, assessment: Assessment, token: str, now: dt.datet
     )
 
 
+# Stands where the reading time goes until the page's own words are counted.
+READING_TIME_MARKER = "\u2063reading-time\u2063"
+
+
 def _summary_context(request: Request, summary: Summary) -> dict[str, Any]:
     kb = request.app.state.kb
     return {
@@ -48,7 +53,18 @@ def _summary_context(request: Request, summary: Summary) -> dict[str, Any]:
         "sure_items": kb.sure.items,
         "sure_terms_url": kb.sure.terms_url,
         "long_date": long_date,
+        "sources_filename": SOURCES_FILENAME,
+        "reading_time_marker": READING_TIME_MARKER,
     }
+
+
+def _with_reading_time(response: HTMLResponse) -> HTMLResponse:
+    """Put the page's measured reading time where the marker stands."""
+    page = bytes(response.body).decode("utf-8")
+    words = reading_time_words(reading_minutes(page))
+    response.body = page.replace(READING_TIME_MARKER, words).encode("utf-8")
+    response.headers["content-length"] = str(len(response.body))
+    return response
 
 
 def _results_page(
@@ -64,7 +80,7 @@ def _results_page(
 ) -> HTMLResponse:
     summary = _summary(request, assessment, token, now)
     interactive = template == "results.html"
-    return render(
+    response = render(
         request,
         template,
         status_code=status_code,
@@ -79,6 +95,7 @@ def _results_page(
         unsent_request=_unsent_request(assessment),
         **_summary_context(request, summary),
     )
+    return _with_reading_time(response)
 
 
 @router.get("/a/{token}/results", response_class=HTMLResponse)
@@ -107,28 +124,44 @@ async def sure(request: Request, token: str, session: DbSession, now: Now) -> Re
     return RedirectResponse(f"/a/{token}/results#sure", status_code=303)
 
 
-@router.get("/a/{token}/summary.pdf")
-def summary_pdf(request: Request, token: str, session: DbSession, now: Now) -> Response:
-    """The summary as a PDF made by WeasyPrint from the same templates (no scripts, no fetching)."""
+def _pdf(
+    request: Request, token: str, session: DbSession, now: Now, *, template: str, filename: str
+) -> Response:
     assessment = assessment_or_404(request, session, token, "export")
     summary = _summary(request, assessment, token, now)
-    html = templates.get_template("results_pdf.html").render(
+    clinic = request.state.clinic
+    paper = paper_size(clinic.country)
+    html = templates.get_template(template).render(
         settings=request.app.state.settings,
-        clinic=request.state.clinic,
+        clinic=clinic,
         disclaimer=DISCLAIMER,
         token=token,
         crisis=assessment.suicide_risk_alert,
         interactive=False,
+        paper=paper.lower(),
         sure_errors={},
         sure_given=dict(assessment.sure_answers or {}),
         **_summary_context(request, summary),
     )
-    pdf = render_pdf(html, base_url=str(request.base_url))
+    pdf = render_pdf(html, base_url=str(request.base_url), paper=paper)
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{PDF_FILENAME}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/a/{token}/summary.pdf")
+def summary_pdf(request: Request, token: str, session: DbSession, now: Now) -> Response:
+    """The printout as a PDF of at most 4 pages on the clinic's paper, made by WeasyPrint from the
+    same templates as the print view (no scripts, no fetching)."""
+    return _pdf(request, token, session, now, template="results_pdf.html", filename=PDF_FILENAME)
+
+
+@router.get("/a/{token}/sources.pdf")
+def sources_pdf(request: Request, token: str, session: DbSession, now: Now) -> Response:
+    """The appendix to the printout: every fact behind the short answers, with all its sources."""
+    return _pdf(request, token, session, now, template="results_sources_pdf.html", filename=SOURCES_FILENAME)
 
 
 # --- Request a consultation (the seed's call to action) ----------------------------------------
