@@ -402,3 +402,82 @@ def test_unknown_links_get_the_same_404(app: FastAPI, client: BrowserClient, met
     assert real not in response.text
     with app.state.sessions.begin() as session:
         assert len(session.scalars(select(Assessment)).all()) == 1
+
+
+# The three personas of issue 11: no risks and fast relief; a cochlear implant and a past seizure;
+# PHQ-9 item 9 above 0 with the safety questions skipped.
+PERSONAS = {
+    "fast_relief": (all_no(needs_fast_relief="yes", open_to_altered_state="yes")["answers"], False),
+    "implant_and_seizure": (all_no(cochlear_implant="yes", seizure_history="yes")["answers"], False),
+    "item_9_skipped_safety": ({"age": 40, "phq9": [1, 1, 1, 1, 1, 1, 1, 1, 2]}, True),
+}
+A4_POINTS = (595, 842)
+LETTER_POINTS = (612, 792)
+
+
+def _printout_pages(
+    client: TestClient, token: str, monkeypatch: pytest.MonkeyPatch, path: str = "summary.pdf"
+) -> tuple[int, tuple[int, int], str]:
+    """The pages of a PDF the route makes, their paper size in points, and the HTML it was made from."""
+    from trdnav.web.pdf import lay_out
+
+    made: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        results_module, "render_pdf", lambda page, *, base_url, paper: made.append((page, paper)) or b"%PDF-"
+    )
+    assert client.get(f"/a/{token}/{path}").status_code == 200
+    [(page, paper)] = made
+    document = lay_out(page, base_url="http://testserver/", paper=paper)
+    first = document.pages[0]
+    # WeasyPrint measures in CSS pixels (96 per inch); a point is 1/72 inch
+    size = (round(first.width * 72 / 96), round(first.height * 72 / 96))
+    return len(document.pages), size, page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_printout_is_at_most_4_pages_on_letter_paper_at_a_us_clinic(
+    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch, persona: str
+) -> None:
+    answers, suicide_risk = PERSONAS[persona]
+    token = _assessment(
+        app, answers, therapies=("iv_ketamine", "tms"), suicide_risk=suicide_risk, clinic="East Clinic"
+    )
+    pages, size, page = _printout_pages(client, token, monkeypatch)
+    assert pages <= 4, f"{persona}: {pages} pages"
+    assert size == LETTER_POINTS
+    words = _text(page)
+    for section in ("your-summary", "comparison", "questions"):
+        assert f'id="{section}"' in page
+    assert "trd-navigator-sources.pdf" in words, "the printout names its sources appendix"
+    assert f"http://testserver/a/{token}/sources.pdf" in words
+
+
+def test_the_printout_is_on_a4_paper_outside_the_us(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(Settings(database_url=database_url, country="GB"))
+    try:
+        token = _assessment(app, all_no()["answers"])
+        with TestClient(app) as client:
+            assert _printout_pages(client, token, monkeypatch)[1] == A4_POINTS
+    finally:
+        app.state.engine.dispose()
+
+
+def test_the_sources_appendix_holds_every_fact_and_source_of_the_comparison(
+    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _assessment(app, all_no()["answers"], clinic="East Clinic")
+    assert f'href="/a/{token}/sources.pdf"' in _results(client, token)
+    response = client.get(f"/a/{token}/sources.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert response.headers["content-disposition"] == 'attachment; filename="trd-navigator-sources.pdf"'
+    _, size, page = _printout_pages(client, token, monkeypatch, "sources.pdf")
+    assert size == LETTER_POINTS
+    words = _text(page)
+    for therapy in ("iv_ketamine", "tms"):
+        for _, fact in KB.therapies[therapy].facts():
+            assert fact.text in words
+            for citation_id in fact.citations:
+                assert f'id="src-{citation_id}"' in page

@@ -52,10 +52,15 @@ def _paper_stylesheet(paper: str) -> CSS:
     return CSS(string=f"@page {{ size: {paper}; }}", url_fetcher=_refuse_fetch)
 
 
-def render_pdf(html: str, *, base_url: str, paper: str = "A4") -> bytes:
-    """Render the summary HTML on this paper; ``base_url`` makes its relative links absolute in the PDF."""
+def lay_out(html: str, *, base_url: str, paper: str = "A4") -> Any:
+    """The summary HTML laid out in pages on this paper (a WeasyPrint document: its pages, their size)."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=base_url, url_fetcher=_refuse_fetch, media_type="print")
-    pdf: bytes = document.write_pdf(stylesheets=[*_stylesheets(), _paper_stylesheet(paper)])
+    return document.render(stylesheets=[*_stylesheets(), _paper_stylesheet(paper)])
+
+
+def render_pdf(html: str, *, base_url: str, paper: str = "A4") -> bytes:
+    """Render the summary HTML on this paper; ``base_url`` makes its relative links absolute in the PDF."""
+    pdf: bytes = lay_out(html, base_url=base_url, paper=paper).write_pdf()
     return pdf
