@@ -17,6 +17,7 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.schema import Fact
 from trdnav.reports.terminal import ROW_QUESTIONS, SAFETY_WORDS, leaning_sentence, priority_label
 from trdnav.store.stored_result import assess_stored
+from trdnav.web.clinic_view import ClinicView
 from trdnav.web.sure import SureView, sure_view
 
 # Plain words for the evidence labels, as patients see them.
@@ -108,6 +109,43 @@ class GridRow:
 
 
 @dataclass(frozen=True)
+class BottomLine:
+    """One column's headline figure: how many in 100 people were helped, beside its comparator."""
+
+    outcome: str
+    in_100: int
+    comparator: str | None  # "5 in 100 after sham (fake) TMS", or words where there is no figure
+    comparator_in_100: int | None
+    spread: str | None
+    time_point: str
+    study: str
+    comparable: bool
+    text: str
+    evidence: str
+    sources: list[Source]
+
+    @property
+    def evidence_words(self) -> str:
+        return EVIDENCE_PLAIN[self.evidence]
+
+
+@dataclass(frozen=True)
+class PriceView:
+    text: str
+    as_of: str
+    sources: list[Source]
+
+
+@dataclass(frozen=True)
+class CostView:
+    """What a column costs: the clinic's own price when it gave one, typical prices and coverage."""
+
+    clinic_price: str | None
+    prices: list[PriceView]
+    coverage: list[Shown]
+
+
+@dataclass(frozen=True)
 class ConditionPart:
     """One part of what the condition is and the decision being made, with its sources."""
 
@@ -172,7 +210,10 @@ class Summary:
     contract_version: int
     options: list[Option]
     alerts: list[str]
+    columns: list[Option]  # the comparison's columns: staying with current care, then the options
     grid: list[GridRow]
+    bottom_lines: list[BottomLine | None]
+    costs: list[CostView]
     other_paths: list[str]
     not_offered: list[Option]
     safety: list[SafetyView]
@@ -226,20 +267,92 @@ def _option(kb: KnowledgeBase, therapy_id: str) -> Option:
     return Option(therapy_id, therapy.name, therapy.short_name)
 
 
-def _grid(kb: KnowledgeBase, book: _SourceBook, options: list[Option]) -> list[GridRow]:
+CURRENT_CARE = "current_care"
+
+
+def _content(kb: KnowledgeBase, column: Option) -> Any:
+    """The knowledge base's content for a column of the comparison."""
+    return kb.current_care if column.id == CURRENT_CARE else kb.therapies[column.id]
+
+
+def _columns(kb: KnowledgeBase, options: list[Option]) -> list[Option]:
+    care = kb.current_care
+    return [Option(CURRENT_CARE, care.name, care.short_name), *options]
+
+
+def _grid(kb: KnowledgeBase, book: _SourceBook, columns: list[Option]) -> list[GridRow]:
     return [
         GridRow(
             row,
             ROW_QUESTIONS[row],
             [
                 GridCell(
-                    getattr(kb.therapies[o.id], "in_short", {}).get(row),
-                    [book.shown(fact) for fact in getattr(kb.therapies[o.id], row)],
+                    _content(kb, column).in_short[row],
+                    [book.shown(fact) for fact in getattr(_content(kb, column), row)],
                 )
-                for o in options
+                for column in columns
             ],
         )
         for row in GRID_ROWS
+    ]
+
+
+def _in_100(percent: float) -> int:
+    return round(percent)
+
+
+def _bottom_line(kb: KnowledgeBase, book: _SourceBook, column: Option) -> BottomLine | None:
+    line = getattr(_content(kb, column), "bottom_line", None)
+    if line is None:
+        return None
+    comparator_in_100 = None if line.comparator_percent is None else _in_100(line.comparator_percent)
+    if comparator_in_100 is not None and line.comparator_name:
+        comparator: str | None = f"{comparator_in_100} in 100 after {line.comparator_name}"
+    else:
+        comparator = line.comparator_name
+    spread = None
+    if line.range:
+        low, high = line.range
+        spread = f"Studies found from {_in_100(low)} to {_in_100(high)} in 100."
+    return BottomLine(
+        outcome=line.outcome,
+        in_100=_in_100(line.percent),
+        comparator=comparator,
+        comparator_in_100=comparator_in_100,
+        spread=spread,
+        time_point=line.time_point,
+        study=line.study,
+        comparable=line.comparable,
+        text=line.text,
+        evidence=line.evidence,
+        sources=book.cite(line.citations),
+    )
+
+
+def _cost(kb: KnowledgeBase, book: _SourceBook, column: Option, clinic_prices: Mapping[str, str]) -> CostView:
+    content = _content(kb, column)
+    return CostView(
+        clinic_price=clinic_prices.get(column.id) or None,
+        prices=[
+            PriceView(price.text, price.as_of, book.cite(price.citations))
+            for price in getattr(content, "prices", [])
+        ],
+        coverage=[book.shown(fact) for fact in getattr(content, "coverage", [])],
+    )
+
+
+CONDITION_PARTS = (
+    ("what_it_is", "What is treatment-resistant depression?"),
+    ("how_common", "How common is it?"),
+    ("what_happens_next", "What usually happens next?"),
+    ("the_decision", "The choice you face"),
+)
+
+
+def _condition(kb: KnowledgeBase, book: _SourceBook) -> list[ConditionPart]:
+    return [
+        ConditionPart(title, [book.shown(fact) for fact in getattr(kb.condition, part)])
+        for part, title in CONDITION_PARTS
     ]
 
 
@@ -347,10 +460,16 @@ def build_summary(
     therapies: Sequence[str],
     sure_answers: Mapping[str, str],
     today: dt.date,
+    clinic: ClinicView | None = None,
 ) -> Summary:
+    """``clinic``: whose own prices (by therapy id) are shown beside the typical prices."""
+    # ClinicView.prices (the clinic's own price words, an admin setting) comes with issue 11's ux part
+    clinic_prices: Mapping[str, str] = getattr(clinic, "prices", {})
     result, unusable = assess_stored(answers, therapies)
     book = _SourceBook(kb)
     options = [_option(kb, t) for t in result["therapies"]]
+    columns = _columns(kb, options)
+    condition = _condition(kb, book)
     safety = _safety(kb, book, result, options)
     leaning_words, leaning_follow_up = leaning_sentence(kb, result)
     summary = Summary(
@@ -361,7 +480,11 @@ def build_summary(
         contract_version=result["contract"],
         options=options,
         alerts=[alert["text"] for alert in result["alerts"]],
-        grid=_grid(kb, book, options),
+        columns=columns,
+        grid=_grid(kb, book, columns),
+        bottom_lines=[_bottom_line(kb, book, column) for column in columns],
+        costs=[_cost(kb, book, column, clinic_prices) for column in columns],
+        condition=condition,
         other_paths=list(OTHER_PATHS),
         not_offered=[_option(kb, t) for t in kb.manifest.therapies if t not in result["therapies"]],
         safety=safety,

@@ -39,6 +39,7 @@ def _summary(request: Request, assessment: Assessment, token: str, now: dt.datet
         therapies=assessment.therapies,
         sure_answers=assessment.sure_answers or {},
         today=now.date(),
+        clinic=request.state.clinic,
     )
 
 
