@@ -44,12 +44,24 @@ def patient_texts() -> dict[str, str]:
             texts[f"item {item.id} help"] = item.help
         for value, label in item.choices.items():
             texts[f"item {item.id} choice {value}"] = label
-    for therapy in kb.therapies.values():
-        texts[f"therapy {therapy.id} summary"] = therapy.summary
-        for index, (section, fact) in enumerate(therapy.facts()):
-            texts[f"therapy {therapy.id} {section} fact {index}"] = fact.text
+    for option in kb.options.values():
+        texts[f"option {option.id} summary"] = option.summary
+        for index, (section, fact) in enumerate(
+            [*option.facts(), *(("coverage", f) for f in option.coverage)]
+        ):
+            texts[f"option {option.id} {section} fact {index}"] = fact.text
             if fact.uncertainty:
-                texts[f"therapy {therapy.id} {section} fact {index} uncertainty"] = fact.uncertainty
+                texts[f"option {option.id} {section} fact {index} uncertainty"] = fact.uncertainty
+        for row, line in option.in_short.items():
+            texts[f"option {option.id} in short {row}"] = line
+        texts[f"option {option.id} bottom line"] = option.bottom_line.text
+        texts[f"option {option.id} bottom line time point"] = option.bottom_line.time_point
+        if option.bottom_line.caveat:
+            texts[f"option {option.id} bottom line caveat"] = option.bottom_line.caveat
+        for index, price in enumerate(option.prices):
+            texts[f"option {option.id} price {index}"] = price.text
+    for index, (part, fact) in enumerate(kb.condition.facts()):
+        texts[f"condition {part} fact {index}"] = fact.text
     for step in kb.steps:
         texts[f"step {step.id} title"] = step.title
         for group in step.groups:

@@ -82,8 +82,8 @@ def crosscheck(
         where = f"therapies/{therapy_id}.yaml"
         if therapy_id not in known_therapies:
             problems.append(f"{where}: {therapy_id}: not listed in manifest.toml therapies")
-        for section, fact in content.facts():
-            problems += unknown_refs(f"{where}: {section}", fact.citations, citations, "citation")
+        for section, entry in content.sourced():
+            problems += unknown_refs(f"{where}: {section}", entry.citations, citations, "citation")
 
     for repeated in _duplicates(item.id for item in items):
         problems.append(f"items.yaml: {repeated}: defined twice")

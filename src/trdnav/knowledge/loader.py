@@ -21,8 +21,10 @@ from trdnav.knowledge.clinical_numbers import Basis, DosingFile, OutcomeRuleFile
 from trdnav.knowledge.coverage import ScreeningCoverage, coverage_problems
 from trdnav.knowledge.crosscheck import crosscheck, unknown_refs
 from trdnav.knowledge.schema import (
+    BottomLine,
     Citation,
     CitationFile,
+    ConditionAndDecision,
     Consideration,
     ConsiderationFile,
     CrisisBlock,
@@ -32,6 +34,8 @@ from trdnav.knowledge.schema import (
     Item,
     ItemFile,
     Manifest,
+    OptionContent,
+    Price,
     ProtocolEntry,
     ProtocolFile,
     Rule,
@@ -68,6 +72,10 @@ class KnowledgeBase:
     dosing: DosingFile
     session_ranges: SessionRangeFile
     sure: SureTest
+    current_care: OptionContent
+    """The column "Staying with or changing my current treatment" (no safety rules name it)."""
+    condition: ConditionAndDecision
+    """What treatment-resistant depression is, how common, what happens next, and the decision."""
     protocols: dict[str, ProtocolEntry] = field(default_factory=dict)
     coverage: ScreeningCoverage = field(default_factory=ScreeningCoverage)
     crisis_resources: dict[str, CrisisBlock] = field(default_factory=dict)  # by country code
@@ -90,12 +98,18 @@ class KnowledgeBase:
             alert.id for i in self.urgent_instruments for alert in i.alerts if alert.level == "urgent"
         )
 
+    @property
+    def options(self) -> dict[str, OptionContent]:
+        """Every column of the comparison: current care first, then the therapies."""
+        return {self.current_care.id: self.current_care, **self.therapies}
+
     def unverified_facts(self) -> list[tuple[str, Fact]]:
         """Facts shown with the label 'unverified', with where they live."""
+        files = {self.current_care.id: CURRENT_CARE_FILE} | {t: f"therapies/{t}.yaml" for t in self.therapies}
         return [
-            (f"therapies/{therapy.id}.yaml: {section}", fact)
-            for therapy in self.therapies.values()
-            for section, fact in therapy.facts()
+            (f"{files[option_id]}: {section}", fact)
+            for option_id, option in self.options.items()
+            for section, fact in option.facts()
             if fact.evidence == "unverified"
         ]
 
@@ -229,6 +243,8 @@ def _incomplete_screens(coverage: ScreeningCoverage) -> dict[str, core.Incomplet
 
 
 CRISIS_FILE = "crisis_resources.yaml"
+CURRENT_CARE_FILE = "current_care.yaml"
+CONDITION_FILE = "condition.yaml"
 
 
 def _sourced_entries(
@@ -237,10 +253,14 @@ def _sourced_entries(
     session_ranges: SessionRangeFile,
     sure: SureTest,
     crisis_file: CrisisResourceFile,
-) -> dict[str, list[tuple[str, Basis | SureTest | Fact]]]:
+    current_care: OptionContent,
+    condition: ConditionAndDecision,
+) -> dict[str, list[tuple[str, Basis | SureTest | Fact | Price | BottomLine]]]:
     """The cited entries of the files that crosscheck does not cover, by file: the clinical
-    numbers, the SURE test and the crisis lines."""
+    numbers, the SURE test, the crisis lines, current care and the condition."""
     return {
+        CURRENT_CARE_FILE: [*current_care.sourced()],
+        CONDITION_FILE: [*condition.facts()],
         "outcome_rules.yaml": [*outcome_rules.entries()],
         "dosing.yaml": [*dosing.iv_ketamine.entries()],
         "session_ranges.yaml": [*session_ranges.entries()],
@@ -279,6 +299,8 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         if instrument is not None:
             instruments[instrument.id] = instrument
     crisis_file = _read(folder, CRISIS_FILE, CrisisResourceFile, problems)
+    current_care = _read(folder, CURRENT_CARE_FILE, OptionContent, problems)
+    condition = _read(folder, CONDITION_FILE, ConditionAndDecision, problems)
     citations: dict[str, tuple[str, Citation]] = {}
     for name in _files(folder, "citations"):
         citation_file = _read(folder, name, CitationFile, problems)
@@ -297,6 +319,8 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         or session_ranges is None
         or sure is None
         or crisis_file is None
+        or current_care is None
+        or condition is None
         or problems
     ):
         raise KnowledgeError(problems)
@@ -327,7 +351,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     problems.extend(
         problem
         for name, entries in _sourced_entries(
-            outcome_rules, dosing, session_ranges, sure, crisis_file
+            outcome_rules, dosing, session_ranges, sure, crisis_file, current_care, condition
         ).items()
         for entry, sourced in entries
         for problem in unknown_refs(f"{name}: {entry}", sourced.citations, known_citations, "citation")
@@ -353,6 +377,8 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         coverage=coverage,
         crisis_resources={block.country: block for block in crisis_file.countries},
         steps=tuple(item_file.steps),
+        current_care=current_care,
+        condition=condition,
     )
 
 
