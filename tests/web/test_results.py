@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from tests.conftest import all_no
@@ -168,22 +169,64 @@ def test_item_9_positive_shows_crisis_resources_before_the_comparison(
     assert page.index(html.escape(alert, quote=False)) < compare
 
 
-def test_comparison_is_an_accessible_grid_with_labelled_evidence(app: FastAPI, client: TestClient) -> None:
+def test_comparison_is_an_accessible_grid_with_short_lines_and_the_facts_behind_more(
+    app: FastAPI, client: TestClient
+) -> None:
     token = _assessment(app, all_no()["answers"])
     grid = _section(_results(client, token), "comparison")
     assert "<table" in grid
-    assert "<caption>How IV ketamine and TMS compare, question by question</caption>" in grid
-    for therapy in ("iv_ketamine", "tms"):
-        assert f'<th scope="col">{KB.therapies[therapy].name}</th>' in html.unescape(grid)
+    caption = "How current treatment, IV ketamine and TMS compare, question by question"
+    assert f"<caption>{caption}</caption>" in grid
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', html.unescape(grid))
+    assert headers == ["Question", KB.current_care.name, KETAMINE, TMS], "staying with current care first"
     for question in ROW_QUESTIONS.values():
         assert f'<th scope="row">{question}</th>' in grid
     words = _text(grid)
     assert "Checked in the source." in words
-    for therapy in ("iv_ketamine", "tms"):
-        for _, fact in KB.therapies[therapy].facts():
-            assert fact.text in words
+    assert "<script" not in grid and grid.count("<details") == 3 * len(ROW_QUESTIONS)
+    for option in ("current_care", "iv_ketamine", "tms"):
+        for row, line in KB.options[option].in_short.items():
+            cell = _text(grid[grid.index(f'id="row-{row}"') :])
+            assert line in cell
+        for _, fact in KB.options[option].facts():
+            folded = grid[grid.index(str(escape(fact.text))) :]
+            next_more = folded.find("<summary")
+            assert -1 < folded.find("</details>") < (next_more if next_more > -1 else len(folded)), fact.text
             if fact.uncertainty:
                 assert f"How sure are we? {fact.uncertainty}" in words
+
+
+def test_the_bottom_line_is_an_icon_array_with_its_comparator_in_words(
+    app: FastAPI, client: TestClient
+) -> None:
+    token = _assessment(app, all_no()["answers"])
+    row = _section(_results(client, token), "comparison")
+    row = row[row.index('id="row-bottom-line"') : row.index("</tr>", row.index('id="row-bottom-line"'))]
+    words = _text(row)
+    for option in ("current_care", "iv_ketamine", "tms"):
+        line = KB.options[option].bottom_line
+        assert line.text in words
+        if line.comparable:
+            figure = f"{round(line.percent)} in 100"
+            assert f'role="img" aria-label="{figure}"' in row and figure in words
+            if line.comparator_percent is not None:
+                assert (
+                    f"Compared with {round(line.comparator_percent)} in 100 after {line.comparator_name}"
+                    in words
+                )
+        else:
+            assert line.caveat and line.caveat in words
+
+
+def test_the_cost_row_shows_dated_prices_and_coverage(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no()["answers"])
+    grid = _section(_results(client, token), "comparison")
+    cost = _text(grid[grid.index('id="row-cost"') : grid.index("</tr>", grid.index('id="row-cost"'))])
+    for option in ("iv_ketamine", "tms"):
+        for price in KB.options[option].prices:
+            assert f"{price.text} (prices as of {price.as_of})" in cost
+        for fact in KB.options[option].coverage:
+            assert fact.text in cost
 
 
 def test_every_citation_on_the_page_is_in_the_sources_list(app: FastAPI, client: TestClient) -> None:

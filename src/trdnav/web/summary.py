@@ -121,6 +121,7 @@ class BottomLine:
     study: str
     comparable: bool
     text: str
+    caveat: str | None  # why the figure cannot be set beside the others, when it cannot
     evidence: str
     sources: list[Source]
 
@@ -212,7 +213,7 @@ class Summary:
     alerts: list[str]
     columns: list[Option]  # the comparison's columns: staying with current care, then the options
     grid: list[GridRow]
-    bottom_lines: list[BottomLine | None]
+    bottom_lines: list[BottomLine]
     costs: list[CostView]
     other_paths: list[str]
     not_offered: list[Option]
@@ -267,17 +268,9 @@ def _option(kb: KnowledgeBase, therapy_id: str) -> Option:
     return Option(therapy_id, therapy.name, therapy.short_name)
 
 
-CURRENT_CARE = "current_care"
-
-
-def _content(kb: KnowledgeBase, column: Option) -> Any:
-    """The knowledge base's content for a column of the comparison."""
-    return kb.current_care if column.id == CURRENT_CARE else kb.therapies[column.id]
-
-
 def _columns(kb: KnowledgeBase, options: list[Option]) -> list[Option]:
     care = kb.current_care
-    return [Option(CURRENT_CARE, care.name, care.short_name), *options]
+    return [Option(care.id, care.name, care.short_name), *options]
 
 
 def _grid(kb: KnowledgeBase, book: _SourceBook, columns: list[Option]) -> list[GridRow]:
@@ -287,8 +280,8 @@ def _grid(kb: KnowledgeBase, book: _SourceBook, columns: list[Option]) -> list[G
             ROW_QUESTIONS[row],
             [
                 GridCell(
-                    _content(kb, column).in_short[row],
-                    [book.shown(fact) for fact in getattr(_content(kb, column), row)],
+                    kb.options[column.id].in_short[row],
+                    [book.shown(fact) for fact in getattr(kb.options[column.id], row)],
                 )
                 for column in columns
             ],
@@ -301,10 +294,8 @@ def _in_100(percent: float) -> int:
     return round(percent)
 
 
-def _bottom_line(kb: KnowledgeBase, book: _SourceBook, column: Option) -> BottomLine | None:
-    line = getattr(_content(kb, column), "bottom_line", None)
-    if line is None:
-        return None
+def _bottom_line(kb: KnowledgeBase, book: _SourceBook, column: Option) -> BottomLine:
+    line = kb.options[column.id].bottom_line
     comparator_in_100 = None if line.comparator_percent is None else _in_100(line.comparator_percent)
     if comparator_in_100 is not None and line.comparator_name:
         comparator: str | None = f"{comparator_in_100} in 100 after {line.comparator_name}"
@@ -324,20 +315,18 @@ def _bottom_line(kb: KnowledgeBase, book: _SourceBook, column: Option) -> Bottom
         study=line.study,
         comparable=line.comparable,
         text=line.text,
+        caveat=line.caveat,
         evidence=line.evidence,
         sources=book.cite(line.citations),
     )
 
 
 def _cost(kb: KnowledgeBase, book: _SourceBook, column: Option, clinic_prices: Mapping[str, str]) -> CostView:
-    content = _content(kb, column)
+    content = kb.options[column.id]
     return CostView(
         clinic_price=clinic_prices.get(column.id) or None,
-        prices=[
-            PriceView(price.text, price.as_of, book.cite(price.citations))
-            for price in getattr(content, "prices", [])
-        ],
-        coverage=[book.shown(fact) for fact in getattr(content, "coverage", [])],
+        prices=[PriceView(price.text, price.as_of, book.cite(price.citations)) for price in content.prices],
+        coverage=[book.shown(fact) for fact in content.coverage],
     )
 
 
