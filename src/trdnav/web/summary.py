@@ -150,6 +150,7 @@ class CostView:
 class ConditionPart:
     """One part of what the condition is and the decision being made, with its sources."""
 
+    id: str
     title: str
     facts: list[Shown]
 
@@ -331,16 +332,16 @@ def _cost(kb: KnowledgeBase, book: _SourceBook, column: Option, clinic_prices: M
 
 
 CONDITION_PARTS = (
-    ("what_it_is", "What is treatment-resistant depression?"),
-    ("how_common", "How common is it?"),
-    ("what_happens_next", "What usually happens next?"),
-    ("the_decision", "The choice you face"),
+    ("what_it_is", "What it is."),
+    ("how_common", "How common it is."),
+    ("what_happens_next", "What usually happens next."),
+    ("the_decision", "The choice you face."),
 )
 
 
 def _condition(kb: KnowledgeBase, book: _SourceBook) -> list[ConditionPart]:
     return [
-        ConditionPart(title, [book.shown(fact) for fact in getattr(kb.condition, part)])
+        ConditionPart(part, title, [book.shown(fact) for fact in getattr(kb.condition, part)])
         for part, title in CONDITION_PARTS
     ]
 
