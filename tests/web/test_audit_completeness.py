@@ -119,6 +119,9 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/a/{token}/summary.pdf"): Expect(
         "link_holder", (("export", "assessment", "assessment_a", "a"),)
     ),
+    ("GET", "/a/{token}/sources.pdf"): Expect(
+        "link_holder", (("export", "assessment", "assessment_a", "a"),)
+    ),
     ("GET", "/a/{token}/consultation"): Expect("link_holder", READ_A),
     ("POST", "/a/{token}/consultation"): Expect(
         "link_holder", (("create", "consultation", "new", "a"),), form=CONSULTATION

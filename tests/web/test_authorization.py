@@ -72,6 +72,7 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/a/{token}/print"): "link",
     ("POST", "/a/{token}/sure"): "link",
     ("GET", "/a/{token}/summary.pdf"): "link",
+    ("GET", "/a/{token}/sources.pdf"): "link",
     ("GET", "/a/{token}/consultation"): "link",
     ("POST", "/a/{token}/consultation"): "link",
     ("GET", "/a/{token}/consultation/done"): "link",
