@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import types
 from typing import Any
 
 import pytest
@@ -23,7 +24,8 @@ from trdnav.store.models import Assessment, ConsultationRequest
 from trdnav.store.repository import create_assessment, find_by_token, save_answers
 from trdnav.web.app import create_app
 from trdnav.web.patient import results as results_module
-from trdnav.web.summary import long_date
+from trdnav.web.summary import build_summary, long_date
+from trdnav.web.templating import templates
 
 KB = load()
 TMS = KB.therapies["tms"].name
@@ -523,3 +525,25 @@ def test_the_sources_appendix_holds_every_fact_and_source_of_the_comparison(
             assert fact.text in words
             for citation_id in fact.citations:
                 assert f'id="src-{citation_id}"' in page
+
+
+def test_the_clinic_s_own_price_stands_beside_the_typical_prices() -> None:
+    """ClinicView.prices (therapy id -> the words the clinic typed) is read when the clinic has it."""
+    priced = types.SimpleNamespace(
+        name="East Clinic", prices={"tms": "$300 a session, paid before each visit"}
+    )
+    summary = build_summary(
+        KB,
+        token="t",
+        private_link="http://testserver/a/t/results",
+        answers=all_no()["answers"],
+        therapies=("iv_ketamine", "tms"),
+        sure_answers={},
+        today=KB.manifest.reviewed,
+        clinic=priced,  # type: ignore[arg-type]
+    )
+    grid = templates.get_template("results_comparison.html").render(s=summary, clinic=priced, detail=True)
+    cost = _text(grid[grid.index('id="row-cost"') : grid.index("</tr>", grid.index('id="row-cost"'))])
+    assert "At East Clinic: $300 a session, paid before each visit" in cost
+    assert cost.count("At East Clinic") == 1, "only the option the clinic priced"
+    assert [c.clinic_price for c in summary.costs] == [None, None, priced.prices["tms"]]

@@ -97,7 +97,7 @@ class Option:
 class GridCell:
     """One option's answer to a row's question: a short line, and the facts behind "More"."""
 
-    short: str | None
+    short: str
     facts: list[Shown]
 
 
@@ -115,7 +115,6 @@ class BottomLine:
     outcome: str
     in_100: int
     comparator: str | None  # "5 in 100 after sham (fake) TMS", or words where there is no figure
-    comparator_in_100: int | None
     spread: str | None
     time_point: str
     study: str
@@ -216,6 +215,7 @@ class Summary:
     grid: list[GridRow]
     bottom_lines: list[BottomLine]
     costs: list[CostView]
+    condition: list[ConditionPart]
     other_paths: list[str]
     not_offered: list[Option]
     safety: list[SafetyView]
@@ -235,7 +235,6 @@ class Summary:
     next_review: dt.date
     made_by: str
     funding: str
-    condition: list[ConditionPart] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     unusable_answers: list[str] = field(default_factory=list)
 
@@ -310,7 +309,6 @@ def _bottom_line(kb: KnowledgeBase, book: _SourceBook, column: Option) -> Bottom
         outcome=line.outcome,
         in_100=_in_100(line.percent),
         comparator=comparator,
-        comparator_in_100=comparator_in_100,
         spread=spread,
         time_point=line.time_point,
         study=line.study,
@@ -459,7 +457,6 @@ def build_summary(
     book = _SourceBook(kb)
     options = [_option(kb, t) for t in result["therapies"]]
     columns = _columns(kb, options)
-    condition = _condition(kb, book)
     safety = _safety(kb, book, result, options)
     leaning_words, leaning_follow_up = leaning_sentence(kb, result)
     summary = Summary(
@@ -474,7 +471,7 @@ def build_summary(
         grid=_grid(kb, book, columns),
         bottom_lines=[_bottom_line(kb, book, column) for column in columns],
         costs=[_cost(kb, book, column, clinic_prices) for column in columns],
-        condition=condition,
+        condition=_condition(kb, book),
         other_paths=list(OTHER_PATHS),
         not_offered=[_option(kb, t) for t in kb.manifest.therapies if t not in result["therapies"]],
         safety=safety,
