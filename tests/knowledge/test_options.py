@@ -10,6 +10,7 @@ import pytest
 from tests.knowledge.data_edits import edit, load_problems
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.schema import GRID_ROWS
+from trdnav.reports.rules_doc import rules_markdown
 
 OPTIONS = ["current_care", "iv_ketamine", "tms", "esketamine", "accelerated_tms", "ect"]
 
@@ -197,3 +198,16 @@ def test_the_loader_refuses_wrong_option_content(
 def test_a_missing_data_file_is_named(data_copy: Path, file: str) -> None:
     (data_copy / file).unlink()
     assert any(problem.startswith(f"{file}: cannot be read") for problem in load_problems(data_copy))
+
+
+def test_the_rules_doc_lists_the_condition_bottom_lines_short_lines_prices_and_coverage(
+    kb: KnowledgeBase,
+) -> None:
+    text = rules_markdown(kb)
+    for part, fact in kb.condition.facts():
+        assert fact.text in text, part
+    for option_id, option in kb.options.items():
+        assert option.bottom_line.text in text, option_id
+        assert all(line in text for line in option.in_short.values()), option_id
+        assert all(price.text in text for price in option.prices), option_id
+        assert all(fact.text in text for fact in option.coverage), option_id
