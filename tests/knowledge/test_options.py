@@ -84,8 +84,8 @@ BREAKAGES: list[tuple[str, str, str, str, str]] = [
     (
         "a bottom line without citations",
         BOTTOM_LINE,
-        "  evidence: verified\n  citations: [berlim2014]\n\n# Digest part 2, section 7",
-        "  evidence: clinical_opinion\n  citations: []\n\n# Digest part 2, section 7",
+        "  evidence: verified\n  citations: [berlim2014, carpenter2012]\n",
+        "  evidence: clinical_opinion\n  citations: []\n",
         "therapies/tms.yaml: bottom_line.citations: List should have at least 1 item",
     ),
     (
@@ -150,8 +150,8 @@ BREAKAGES: list[tuple[str, str, str, str, str]] = [
     (
         "an unknown citation in a bottom line",
         BOTTOM_LINE,
-        "  citations: [berlim2014]\n\n# Digest part 2, section 7",
-        "  citations: [berlim2041]\n\n# Digest part 2, section 7",
+        "  citations: [berlim2014, carpenter2012]\n",
+        "  citations: [berlim2041, carpenter2012]\n",
         "therapies/tms.yaml: bottom_line: unknown citation 'berlim2041'",
     ),
     (
