@@ -17,15 +17,11 @@ from trdnav.knowledge.schema import GRID_ROWS, Fact, OptionContent
 MOST_FACTS_RATIO = 2
 
 
-def facts_per_option(options: dict[str, OptionContent], row: str) -> dict[str, int]:
-    return {option_id: len(getattr(option, row)) for option_id, option in options.items()}
-
-
 def unbalanced_rows(options: dict[str, OptionContent]) -> list[str]:
     """Each row where one option has more than MOST_FACTS_RATIO times another's facts."""
     problems = []
     for row in GRID_ROWS:
-        counts = facts_per_option(options, row)
+        counts = {option_id: len(getattr(option, row)) for option_id, option in options.items()}
         if max(counts.values()) > MOST_FACTS_RATIO * min(counts.values()):
             problems.append(f"{row}: {counts}")
     return problems
