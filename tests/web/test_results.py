@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import all_no
-from tests.web.conftest import BrowserClient
+from tests.web.conftest import BrowserClient, error_summary_links
 from trdnav.crisis import country_resources
 from trdnav.knowledge.loader import load
 from trdnav.reports.terminal import ROW_QUESTIONS
@@ -223,7 +223,7 @@ def test_review_dates_authors_funding_and_version_are_shown(app: FastAPI, client
 def test_sure_no_answers_are_saved_and_bring_suggestions(app: FastAPI, client: TestClient) -> None:
     token = _assessment(app, all_no()["answers"])
     sure = _section(_results(client, token), "sure")
-    assert f'action="/a/{token}/sure"' in sure
+    assert f'action="/a/{token}/sure#sure"' in sure, "a refused form comes back at the form"
     for item in KB.sure.items:
         assert item.question in _text(sure)
     assert "© O'Connor &amp; Légaré" in sure and 'href="#src-legare2010_sure"' in sure
@@ -250,6 +250,12 @@ def test_sure_with_a_question_left_out_asks_again_and_saves_nothing(app: FastAPI
     assert "Please choose yes or no for “Understand information”." in sure
     assert "Please choose yes or no for “Encouragement”." in sure
     assert 'name="sure" value="no" checked' in sure, "the answer given is kept"
+    assert error_summary_links(sure, "sure-errors") == {
+        "sure-understand-yes": "Please choose yes or no for “Understand information”.",
+        "sure-risk_benefit-yes": "Please choose yes or no for “Risk-benefit ratio”.",
+        "sure-encouragement-yes": "Please choose yes or no for “Encouragement”.",
+    }, "a linked summary at the top of the form names each question left out, in order"
+    assert sure.index("There is a problem") < sure.index("<form")
     with app.state.sessions.begin() as session:
         stored = find_by_token(session, token)
         assert stored is not None and stored.sure_answers == {}

@@ -1,4 +1,5 @@
-"""What a patient page shows of the clinic: its name, therapies, crisis resources and contact text.
+"""What a patient page shows of the clinic: its name, therapies, crisis resources, contact text and
+its own prices (a short text per therapy it offers; none for the installation).
 
 An assessment started at a clinic's intake link (``/c/{slug}/``) shows that clinic's settings;
 one started at ``/`` shows the clinic named by ``TRDNAV_DEFAULT_CLINIC``, or else the
@@ -9,7 +10,9 @@ clinic (``connected`` is False), whose pages offer no consultation.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from trdnav.crisis import CrisisResources, clinic_resources, country_resources
 from trdnav.settings import Settings
@@ -24,6 +27,7 @@ class ClinicView:
     therapies: tuple[str, ...]
     crisis: CrisisResources
     contact_text: str
+    prices: Mapping[str, str]  # therapy id -> the clinic's own price text, for therapies it offers
 
     @property
     def start_action(self) -> str:
@@ -44,6 +48,7 @@ def installation_view(settings: Settings) -> ClinicView:
         therapies=tuple(settings.therapies),
         crisis=country_resources(settings.country),
         contact_text="",
+        prices=MappingProxyType({}),
     )
 
 
@@ -57,4 +62,5 @@ def clinic_view(clinic: Clinic | None, settings: Settings) -> ClinicView:
         therapies=tuple(clinic.therapies),
         crisis=clinic_resources(clinic.crisis_title, clinic.crisis_text, clinic.crisis_lines),
         contact_text=clinic.contact_text,
+        prices=MappingProxyType({t: text for t, text in clinic.prices.items() if t in clinic.therapies}),
     )
