@@ -114,15 +114,16 @@ PAGE_WEIGHT = """() => {
     ...performance.getEntriesByType('navigation'),
     ...performance.getEntriesByType('resource'),
   ];
-  return entries.map(e => ({url: e.name, bytes: e.encodedBodySize}));
+  return entries.map(e => ({url: e.name, bytes: e.decodedBodySize}));
 }"""
 
 
 def assert_light_and_local(page: Page, base: str) -> None:
     """The page and everything it loads come from the app itself, and weigh at most 100 KB.
 
-    Bodies are counted as sent (encodedBodySize), also for a stylesheet served from the browser's
-    cache: a person opening this page first pays for its CSS too.
+    Bodies are counted uncompressed (decodedBodySize: the budget is of HTML and CSS, and responses
+    are gzip-compressed when sent), also for a stylesheet served from the browser's cache: a person
+    opening this page first pays for its CSS too.
     """
     page.wait_for_load_state("load")
     entries: list[dict[str, Any]] = page.evaluate(PAGE_WEIGHT)

@@ -10,11 +10,12 @@ import pytest
 from tests.knowledge.data_edits import edit, load_problems
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.schema import GRID_ROWS
+from trdnav.reports.rules_doc import rules_markdown
 
 OPTIONS = ["current_care", "iv_ketamine", "tms", "esketamine", "accelerated_tms", "ect"]
 
 
-def test_current_care_is_the_first_column_and_every_option_has_a_line_per_row(kb: KnowledgeBase) -> None:
+def test_current_care_is_the_first_column_and_short_lines_follow_the_grid_order(kb: KnowledgeBase) -> None:
     assert list(kb.options) == OPTIONS
     assert kb.current_care.name == "Staying with or changing my current treatment"
     for option in kb.options.values():
@@ -41,8 +42,10 @@ def test_prices_are_dated_and_a_missing_price_is_said_in_words(kb: KnowledgeBase
         for price in option.prices:
             assert price.region == "US" and price.currency == "USD" and price.low <= price.high
             assert f"${price.low:,.0f}" in price.text, option.id
-    assert kb.therapies["accelerated_tms"].prices == []
-    assert any("No price found" in line for line in [kb.therapies["accelerated_tms"].in_short["cost"]])
+    accelerated = kb.therapies["accelerated_tms"]
+    assert accelerated.prices == []
+    assert "No price found" in accelerated.in_short["cost"]
+    assert any("no typical price" in fact.text for fact in accelerated.cost)
     assert all(option.coverage for option in kb.options.values())
 
 
@@ -83,8 +86,8 @@ BREAKAGES: list[tuple[str, str, str, str, str]] = [
     (
         "a bottom line without citations",
         BOTTOM_LINE,
-        "  evidence: verified\n  citations: [berlim2014]\n\n# Digest part 2, section 7",
-        "  evidence: clinical_opinion\n  citations: []\n\n# Digest part 2, section 7",
+        "  evidence: verified\n  citations: [berlim2014, carpenter2012]\n",
+        "  evidence: clinical_opinion\n  citations: []\n",
         "therapies/tms.yaml: bottom_line.citations: List should have at least 1 item",
     ),
     (
@@ -149,8 +152,8 @@ BREAKAGES: list[tuple[str, str, str, str, str]] = [
     (
         "an unknown citation in a bottom line",
         BOTTOM_LINE,
-        "  citations: [berlim2014]\n\n# Digest part 2, section 7",
-        "  citations: [berlim2041]\n\n# Digest part 2, section 7",
+        "  citations: [berlim2014, carpenter2012]\n",
+        "  citations: [berlim2041, carpenter2012]\n",
         "therapies/tms.yaml: bottom_line: unknown citation 'berlim2041'",
     ),
     (
@@ -197,3 +200,16 @@ def test_the_loader_refuses_wrong_option_content(
 def test_a_missing_data_file_is_named(data_copy: Path, file: str) -> None:
     (data_copy / file).unlink()
     assert any(problem.startswith(f"{file}: cannot be read") for problem in load_problems(data_copy))
+
+
+def test_the_rules_doc_lists_the_condition_bottom_lines_short_lines_prices_and_coverage(
+    kb: KnowledgeBase,
+) -> None:
+    text = rules_markdown(kb)
+    for part, fact in kb.condition.facts():
+        assert fact.text in text, part
+    for option_id, option in kb.options.items():
+        assert option.bottom_line.text in text, option_id
+        assert all(line in text for line in option.in_short.values()), option_id
+        assert all(price.text in text for price in option.prices), option_id
+        assert all(fact.text in text for fact in option.coverage), option_id

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from importlib import resources
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from trdnav.store.database import migrate, open_engine
-from trdnav.store.models import Assessment, Base
+from trdnav.store.database import _config, migrate, open_engine
+from trdnav.store.models import Assessment, Base, Clinic
 from trdnav.store.repository import create_assessment, find_by_token
 
 TABLES = {
@@ -86,3 +87,26 @@ def test_every_stored_assessment_carries_its_versions(engine: Engine) -> None:
         assert not columns["knowledge_version"]["nullable"]
         assert not columns["contract_version"]["nullable"]
         assert not columns["answers"]["nullable"]
+
+
+def test_a_clinic_made_before_its_own_prices_existed_has_none(fresh_database_url: str) -> None:
+    """0004 adds the clinics' own prices: a clinic already there gets {} (no prices), not NULL."""
+    engine = open_engine(fresh_database_url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0003")
+            connection.execute(
+                text(
+                    "INSERT INTO clinics (slug, name, created_at, therapies, crisis_title, crisis_text,"
+                    " crisis_lines, contact_text, require_two_factor) VALUES ('old', 'Old Clinic',"
+                    " CURRENT_TIMESTAMP, '[\"tms\"]', 'Help', 'Call 988.', '[]', '', false)"
+                )
+            )
+        migrate(engine)
+        with Session(engine) as session:
+            clinic = session.scalars(select(Clinic)).one()
+            assert clinic.prices == {}
+    finally:
+        engine.dispose()

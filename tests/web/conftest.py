@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -374,3 +375,18 @@ def care(app: FastAPI, world: World) -> Care:
             source_id=record.id,
         )
         return Care(course=course.id, visit=second.id, record=record.id, alert=alert.id)
+
+
+ERROR_LINK = re.compile(r'<li><a href="#([^"]+)">([^<]*)</a></li>')
+
+
+def error_summary_links(page: str, summary_id: str) -> dict[str, str]:
+    """The refused form's error summary ("There is a problem"): each link's target id -> its words.
+    Every target exists on the page, so a link never leads nowhere."""
+    start = page.index(f'<div class="error-summary" id="{summary_id}" role="alert"')
+    box = page[start : page.index("</div>", start)]
+    assert "There is a problem" in box
+    links = dict(ERROR_LINK.findall(box))
+    for target in links:
+        assert f'id="{target}"' in page, f"the summary links to #{target}, which is not on the page"
+    return {target: html.unescape(words) for target, words in links.items()}

@@ -10,9 +10,12 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.web.conftest import BrowserClient, World, signed_in
+from tests.web.conftest import PASSWORD, BrowserClient, World, signed_in
+from trdnav.settings import Settings
 from trdnav.store import audit
+from trdnav.store.accounts import create_staff
 from trdnav.store.models import AuditEvent, Clinic, Staff, StaffSession, now
+from trdnav.web.clinic_view import clinic_view, installation_view
 
 SETTINGS = {
     "therapies": ["tms", "esketamine"],
@@ -351,3 +354,80 @@ def test_the_staff_list_shows_a_lock_only_while_it_lasts(
                 assert member is not None
                 member.locked_until = now() + dt.timedelta(minutes=minutes)
             assert (lock_note in admin.get("/staff/admin/staff").text) is shown
+
+
+# --- The clinic's own prices -------------------------------------------------------------------
+
+PRICES = {
+    "price_tms": "$300 per session; a course of 36 is $9,000",
+    "price_esketamine": "  $900 per dose, before insurance  ",
+}
+
+
+def test_an_admin_sets_and_clears_the_clinics_own_prices_which_the_clinic_view_carries(
+    app: FastAPI, world: World
+) -> None:
+    admin = signed_in(app, world.admin_a)
+    page = admin.get("/staff/admin/").text
+    assert '<label for="price_tms">Price for' in page and 'name="price_ect"' in page
+    saved = admin.post("/staff/admin/settings", data={**SCHEDULED, **PRICES}, follow_redirects=False)
+    assert saved.status_code == 303
+    north = _clinic(app, world.clinic_a)
+    expected = {
+        "tms": "$300 per session; a course of 36 is $9,000",
+        "esketamine": "$900 per dose, before insurance",
+    }
+    assert north.prices == expected
+    assert 'value="$300 per session; a course of 36 is $9,000"' in admin.get("/staff/admin/").text
+    assert clinic_view(north, Settings()).prices == expected
+    assert installation_view(Settings()).prices == {}, "no clinic, no clinic prices"
+    assert _clinic(app, world.clinic_b).prices == {}
+    assert [entry.record_id for entry in _entries(app, "update", "clinic")] == [world.clinic_a]
+
+    cleared = admin.post("/staff/admin/settings", data={**SCHEDULED, **PRICES, "price_tms": " "})
+    assert cleared.status_code == 200  # redirected to the saved settings
+    assert _clinic(app, world.clinic_a).prices == {"esketamine": "$900 per dose, before insurance"}
+    assert len(_entries(app, "update", "clinic")) == 2
+
+
+def test_a_price_too_long_or_for_a_therapy_not_offered_is_refused_beside_its_field(
+    app: FastAPI, world: World
+) -> None:
+    admin = signed_in(app, world.admin_a)
+    too_long = admin.post("/staff/admin/settings", data={**SCHEDULED, "price_tms": "x" * 201})
+    assert too_long.status_code == 422
+    assert '<p class="error-message" id="price_tms-error">' in too_long.text
+    assert (
+        "Shorten the price for Transcranial magnetic stimulation (TMS)" in too_long.text
+        and "(now 201)" in too_long.text
+    )
+    assert 'href="#price_tms"' in too_long.text, "the summary links to the field"
+    assert f'value="{"x" * 201}"' in too_long.text, "what was typed is kept to be shortened"
+    not_offered = admin.post("/staff/admin/settings", data={**SCHEDULED, "price_ect": "$1,000"})
+    assert not_offered.status_code == 422
+    assert (
+        '<p class="error-message" id="price_ect-error">Tick Electroconvulsive therapy (ECT)'
+        in not_offered.text
+    )
+    assert _clinic(app, world.clinic_a).prices == {}
+    assert _entries(app, "update", "clinic") == []
+
+
+def test_another_clinics_admin_sets_only_their_own_clinics_prices(app: FastAPI, world: World) -> None:
+    with app.state.sessions.begin() as session:
+        south = session.get(Clinic, world.clinic_b)
+        assert south is not None
+        admin_b = create_staff(
+            session,
+            clinic=south,
+            email="sue@south.example",
+            name="Sue South",
+            role="admin",
+            password=PASSWORD,
+        ).id
+    signed_in(app, world.admin_a).post("/staff/admin/settings", data={**SCHEDULED, **PRICES})
+    other = signed_in(app, admin_b)
+    assert "$300 per session" not in other.get("/staff/admin/").text
+    other.post("/staff/admin/settings", data={**SCHEDULED, "price_tms": "$250 per session"})
+    assert _clinic(app, world.clinic_a).prices["tms"] == "$300 per session; a course of 36 is $9,000"
+    assert _clinic(app, world.clinic_b).prices == {"tms": "$250 per session"}

@@ -59,7 +59,7 @@ def test_settings_form_names_every_wrong_field_in_the_words_shown_today() -> Non
         "opens_at": ["09:00"],
         "closes_at": ["08:00"],
     }
-    read = read_form(ClinicSettingsForm, sent, {"therapies": ["tms", "ect"]})
+    read = read_form(ClinicSettingsForm, sent, {"therapies": {"tms": "TMS", "ect": "ECT"}})
     assert read.model is None
     assert read.errors["therapies"] == "Choose at least one therapy that the clinic offers."
     assert read.errors["crisis_text"] == "Enter the crisis resources text, up to 2000 characters."
@@ -89,7 +89,7 @@ def test_valid_forms_give_the_store_typed_values() -> None:
             "opens_at": ["08:30"],
             "closes_at": ["17:00"],
         },
-        {"therapies": ["tms", "ect"]},
+        {"therapies": {"tms": "TMS", "ect": "ECT"}},
     ).model
     assert settings is not None
     stored = settings.settings()

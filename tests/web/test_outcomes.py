@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.web.conftest import World, signed_in
+from tests.web.conftest import World, error_summary_links, signed_in
 from trdnav.knowledge.loader import load
 from trdnav.store.models import Assessment, AuditEvent, ClinicAlert, Course, CourseVisit, OutcomeScore
 from trdnav.store.repository import create_assessment
@@ -347,6 +347,10 @@ def test_score_entry_refuses_wrong_values_next_to_the_field(
         rf'<p class="field-error" id="score-{field}-error">[^<]*{re.escape(message)}', refused.text
     )
     assert f'aria-describedby="score-{field}-error"' in refused.text
+    assert f'action="/staff/assessments/{world.assessment_a}/scores#score-entry"' in refused.text
+    assert 'id="score-entry"' in refused.text, "the refused form comes back at the form"
+    links = error_summary_links(refused.text, "score-errors")
+    assert [message in words for words in links.values()] == [True], "one linked error, this one"
     assert count(app, OutcomeScore) == 0
     assert audit_since(app, seq) == [("staff", "read", "assessment", world.assessment_a, world.clinic_a)]
 

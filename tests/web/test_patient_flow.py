@@ -97,7 +97,7 @@ def test_start_page_says_what_this_is_and_how_answers_are_kept(client: TestClien
         "This tool is for adults 18 and over.",
         "Adults with depression that has not got better. You have tried antidepressants",
         "IV ketamine or TMS",
-        "About 10 minutes",
+        "How long it takes",  # the measured minutes: tests/web/test_intake_time.py
         "You do not need to give your name",
         "Anyone who has the link can see your answers",
     ):

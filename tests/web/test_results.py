@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
-import types
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from tests.conftest import all_no
-from tests.web.conftest import BrowserClient
+from tests.web.conftest import BrowserClient, error_summary_links
 from trdnav.crisis import country_resources
 from trdnav.knowledge.loader import load
 from trdnav.reports.terminal import ROW_QUESTIONS
@@ -23,6 +23,7 @@ from trdnav.store.accounts import create_clinic
 from trdnav.store.models import Assessment, ConsultationRequest
 from trdnav.store.repository import create_assessment, find_by_token, save_answers
 from trdnav.web.app import create_app
+from trdnav.web.clinic_view import installation_view
 from trdnav.web.patient import results as results_module
 from trdnav.web.summary import build_summary, long_date
 from trdnav.web.templating import templates
@@ -267,7 +268,7 @@ def test_review_dates_authors_funding_and_version_are_shown(app: FastAPI, client
 def test_sure_no_answers_are_saved_and_bring_suggestions(app: FastAPI, client: TestClient) -> None:
     token = _assessment(app, all_no()["answers"])
     sure = _section(_results(client, token), "sure")
-    assert f'action="/a/{token}/sure"' in sure
+    assert f'action="/a/{token}/sure#sure"' in sure, "a refused form comes back at the form"
     for item in KB.sure.items:
         assert item.question in _text(sure)
     assert "© O'Connor &amp; Légaré" in sure and 'href="#src-legare2010_sure"' in sure
@@ -294,6 +295,12 @@ def test_sure_with_a_question_left_out_asks_again_and_saves_nothing(app: FastAPI
     assert "Please choose yes or no for “Understand information”." in sure
     assert "Please choose yes or no for “Encouragement”." in sure
     assert 'name="sure" value="no" checked' in sure, "the answer given is kept"
+    assert error_summary_links(sure, "sure-errors") == {
+        "sure-understand-yes": "Please choose yes or no for “Understand information”.",
+        "sure-risk_benefit-yes": "Please choose yes or no for “Risk-benefit ratio”.",
+        "sure-encouragement-yes": "Please choose yes or no for “Encouragement”.",
+    }, "a linked summary at the top of the form names each question left out, in order"
+    assert sure.index("There is a problem") < sure.index("<form")
     with app.state.sessions.begin() as session:
         stored = find_by_token(session, token)
         assert stored is not None and stored.sure_answers == {}
@@ -528,9 +535,11 @@ def test_the_sources_appendix_holds_every_fact_and_source_of_the_comparison(
 
 
 def test_the_clinic_s_own_price_stands_beside_the_typical_prices() -> None:
-    """ClinicView.prices (therapy id -> the words the clinic typed) is read when the clinic has it."""
-    priced = types.SimpleNamespace(
-        name="East Clinic", prices={"tms": "$300 a session, paid before each visit"}
+    """ClinicView.prices (therapy id -> the words the clinic typed) stands in the cost row of that option."""
+    priced = dataclasses.replace(
+        installation_view(Settings()),
+        name="East Clinic",
+        prices={"tms": "$300 a session, paid before each visit"},
     )
     summary = build_summary(
         KB,
@@ -540,7 +549,7 @@ def test_the_clinic_s_own_price_stands_beside_the_typical_prices() -> None:
         therapies=("iv_ketamine", "tms"),
         sure_answers={},
         today=KB.manifest.reviewed,
-        clinic=priced,  # type: ignore[arg-type]
+        clinic=priced,
     )
     grid = templates.get_template("results_comparison.html").render(s=summary, clinic=priced, detail=True)
     cost = _text(grid[grid.index('id="row-cost"') : grid.index("</tr>", grid.index('id="row-cost"'))])

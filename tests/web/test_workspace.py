@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from tests.web.conftest import BrowserClient, World, signed_in
+from tests.web.conftest import BrowserClient, World, error_summary_links, signed_in
 from trdnav.knowledge.loader import load
 from trdnav.store.models import Assessment, AuditEvent, ConsultationRequest, Note, Review
 from trdnav.store.repository import create_assessment, request_consultation, save_answers
@@ -169,6 +169,11 @@ def test_a_review_needs_a_reason_and_nothing_is_stored_without_one(app: FastAPI,
     assert 'id="review-reason-error"' in response.text
     assert "Give the clinical reason for this status, from 3 to 2000 characters" in response.text
     assert 'aria-describedby="review-reason-error"' in response.text
+    assert f'action="/staff/assessments/{assessment}/reviews#review"' in response.text
+    assert '<section aria-labelledby="review-title" id="review">' in response.text, "back at the form"
+    assert error_summary_links(response.text, "review-errors") == {
+        "review-reason": "Give the clinical reason for this status, from 3 to 2000 characters (now 0)."
+    }
     assert count(app, Review) == 0
     assert [row[:2] for row in audit_rows(app, before)] == [("read", "assessment")]
 
@@ -238,6 +243,9 @@ def test_a_note_is_stored_and_shown(app: FastAPI, world: World) -> None:
 
     assert empty.status_code == 422
     assert 'id="note-text-error"' in empty.text
+    assert error_summary_links(empty.text, "note-errors") == {
+        "note-text": "Write the note, from 1 to 5000 characters (now 0)."
+    }
     assert response.status_code == 303
     with app.state.sessions() as session:
         note = session.scalars(select(Note)).one()
@@ -268,6 +276,9 @@ def test_a_consultation_is_booked_then_closed(app: FastAPI, world: World) -> Non
 
     assert no_time.status_code == 422
     assert "Enter when the consultation is booked for" in no_time.text
+    form = f"consultation-{world.consultation_a}"
+    assert f'action="{url}#{form}"' in no_time.text
+    assert list(error_summary_links(no_time.text, f"{form}-errors")) == [f"{form}-booked-for"]
     assert booked.status_code == 303 and closed.status_code == 303
     assert "Booked for 2026-12-03 10:00" in detail
     with app.state.sessions() as session:

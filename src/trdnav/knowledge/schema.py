@@ -33,6 +33,7 @@ class Manifest(Strict):
     default_therapies: list[str]
     leaning_margin: int = Field(ge=1)
     top_priority_multiplier: int = Field(ge=1, description="how many times a top priority counts")
+    seconds_per_answer: int = Field(ge=1, description="time to answer one intake question, beside reading it")
 
     @model_validator(mode="after")
     def _review_order(self) -> Manifest:

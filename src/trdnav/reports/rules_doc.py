@@ -1,12 +1,13 @@
 """`docs/rules.md`, generated from the knowledge base: every rule, its texts and sources, every
-treatment protocol the course planner keeps, and every clinical number the course code uses."""
+treatment protocol the course planner keeps, every clinical number the course code uses, and the
+comparison's content (the condition and the decision, bottom lines, prices and coverage)."""
 
 from __future__ import annotations
 
 from trdnav.core.conditions import describe
 from trdnav.knowledge.clinical_numbers import Basis, DecimalRange
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.knowledge.schema import ScheduledPhase
+from trdnav.knowledge.schema import GRID_ROWS, Fact, ScheduledPhase
 
 OUTCOME_WORDS = {
     "contraindicated": "contraindicated",
@@ -247,6 +248,89 @@ def clinical_numbers_markdown(kb: KnowledgeBase) -> list[str]:
     return [*out, ""]
 
 
+def _fact_line(kb: KnowledgeBase, fact: Fact) -> str:
+    sources = _short_sources(kb, fact.citations) or "none"
+    return f"- {fact.text} ({EVIDENCE_WORDS[fact.evidence]}; sources: {sources})"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:g}%"
+
+
+def comparison_markdown(kb: KnowledgeBase) -> list[str]:
+    """The condition and the decision, each option's bottom line, short lines, prices and coverage."""
+    condition = kb.condition
+    out = ["## The comparison", "", "### The condition and the decision (`condition.yaml`)", ""]
+    for title, facts in (
+        ("What it is", condition.what_it_is),
+        ("How common it is", condition.how_common),
+        ("What usually happens next", condition.what_happens_next),
+        ("The decision", condition.the_decision),
+    ):
+        out += [f"#### {title}", "", *(_fact_line(kb, fact) for fact in facts), ""]
+    out += [
+        "### Bottom lines",
+        "",
+        "One figure per option for the same outcome at the end of its acute course, with its comparator;",
+        "a range is the spread of study results, not a confidence interval. A figure marked not comparable",
+        "cannot fairly be set beside the others (its caveat says why).",
+        "",
+        "| option | outcome | figure | comparator | range | time point | study | comparable | evidence"
+        " | sources |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for option_id, option in kb.options.items():
+        line = option.bottom_line
+        comparator = (
+            "none" if line.comparator_name is None else f"{line.comparator_kind}: {line.comparator_name}"
+        )
+        if line.comparator_percent is not None:
+            comparator += f" {_percent(line.comparator_percent)}"
+        spread = f"{_percent(line.range[0])} to {_percent(line.range[1])}" if line.range else ""
+        out.append(
+            f"| `{option_id}` | {line.outcome} | {_percent(line.percent)} | {comparator} | {spread}"
+            f" | {line.time_point} | {line.study} | {'yes' if line.comparable else 'no'}"
+            f" | {EVIDENCE_WORDS[line.evidence]} | {_short_sources(kb, line.citations)} |"
+        )
+    out += ["", "Sentences shown:", ""]
+    out += [
+        f"- `{option_id}`: {option.bottom_line.text}"
+        + (f" Caveat: {option.bottom_line.caveat}" if option.bottom_line.caveat else "")
+        for option_id, option in kb.options.items()
+    ]
+    out += [
+        "",
+        "### Each grid row in short",
+        "",
+        "| row | " + " | ".join(f"`{option_id}`" for option_id in kb.options) + " |",
+        "|---|" + "---|" * len(kb.options),
+    ]
+    out += [
+        f"| {row} | " + " | ".join(option.in_short[row] for option in kb.options.values()) + " |"
+        for row in GRID_ROWS
+    ]
+    out += [
+        "",
+        "### Prices (typical market prices; re-check and re-date before release)",
+        "",
+        "| option | region | low | high | per | as of | text | evidence | sources |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for option_id, option in kb.options.items():
+        out += [
+            f"| `{option_id}` | {price.region} | {price.low:,.0f} {price.currency} | {price.high:,.0f}"
+            f" {price.currency} | {price.unit} | {price.as_of} | {price.text}"
+            f" | {EVIDENCE_WORDS[price.evidence]} | {_short_sources(kb, price.citations)} |"
+            for price in option.prices
+        ]
+        if not option.prices:
+            out.append(f"| `{option_id}` | | | | | | no price listed | | |")
+    out += ["", "### Coverage", ""]
+    for option_id, option in kb.options.items():
+        out += [f"#### `{option_id}`", "", *(_fact_line(kb, fact) for fact in option.coverage), ""]
+    return out
+
+
 def rules_markdown(kb: KnowledgeBase) -> str:
     """The whole rules document as Markdown text (deterministic)."""
     out: list[str] = [
@@ -325,6 +409,7 @@ def rules_markdown(kb: KnowledgeBase) -> str:
     out += protocols_markdown(kb)
     out += clinical_numbers_markdown(kb)
     out += crisis_markdown(kb)
+    out += comparison_markdown(kb)
     return "\n".join(out)
 
 

@@ -5,10 +5,11 @@ text, the consultation contact details shown to patients, whether every account 
 with a second factor, and how long assessments are kept (blank: until deleted; `trdnav retention
 apply` enforces it), and the scheduling the course planner reads: the clinic's time zone (IANA),
 the country and state whose public holidays close it (as the ``holidays`` package knows them),
-its opening days and its opening hours. Staff: add an account, deactivate or reactivate it
-(which ends its sign-in sessions), change its role. An admin cannot deactivate themself, and a
-clinic never loses its last active admin. The settings come checked (`ClinicSettings`; the form is
-read and checked in `trdnav.web.staff.clinic_settings_form`).
+its opening days and its opening hours; and the clinic's own prices (a short plain text per therapy
+it offers, shown to patients beside the typical costs). Staff: add an account, deactivate or
+reactivate it (which ends its sign-in sessions), change its role. An admin cannot deactivate
+themself, and a clinic never loses its last active admin. The settings come checked
+(`ClinicSettings`; the form is read and checked in `trdnav.web.staff.clinic_settings_form`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class ClinicSettings:
     opening_days: list[int]
     opens_at: str
     closes_at: str
+    prices: dict[str, str]  # therapy id -> the clinic's own price text, only for therapies offered
 
 
 class StaffChangeError(ValueError):
@@ -63,10 +65,14 @@ def settings_values(clinic: Clinic) -> dict[str, object]:
         "opening_days": list(clinic.opening_days),
         "opens_at": clinic.opens_at,
         "closes_at": clinic.closes_at,
+        "prices": dict(clinic.prices),
     }
 
 
 def save_settings(session: Session, actor: audit.Actor, clinic: Clinic, settings: ClinicSettings) -> None:
+    unoffered = set(settings.prices) - set(settings.therapies)
+    if unoffered:  # the form refuses these beside the field; a price is never kept for nothing
+        raise ValueError(f"prices: for therapies the clinic does not offer: {sorted(unoffered)}")
     clinic.therapies = list(settings.therapies)
     clinic.crisis_title = settings.crisis_title
     clinic.crisis_text = settings.crisis_text
@@ -79,6 +85,7 @@ def save_settings(session: Session, actor: audit.Actor, clinic: Clinic, settings
     clinic.opening_days = list(settings.opening_days)
     clinic.opens_at = settings.opens_at
     clinic.closes_at = settings.closes_at
+    clinic.prices = dict(settings.prices)
     session.flush()
     audit.record(session, actor, "update", "clinic", clinic.id, clinic_id=clinic.id)
 

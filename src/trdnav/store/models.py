@@ -73,6 +73,8 @@ class Clinic(Base):
     opening_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [0, 1, 2, 3, 4])  # Mon=0
     opens_at: Mapped[str] = mapped_column(String(5), default="08:00")  # local "HH:MM"
     closes_at: Mapped[str] = mapped_column(String(5), default="18:00")
+    # The clinic's own price text per therapy id it offers (short plain text, checked by the form).
+    prices: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
 
     staff: Mapped[list[Staff]] = relationship(back_populates="clinic", order_by="Staff.id")
 

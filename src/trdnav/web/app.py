@@ -19,6 +19,7 @@ from trdnav.web import patient, staff
 from trdnav.web.api import routes as api
 from trdnav.web.api.docs import install_api_docs
 from trdnav.web.default_clinic import check_default_clinic
+from trdnav.web.middleware.compression import compressed
 from trdnav.web.middleware.csrf import CsrfCheck
 from trdnav.web.middleware.headers import SecurityHeaders
 from trdnav.web.middleware.limits import BodySizeLimit
@@ -100,11 +101,12 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.add_middleware(ReadableForms)  # inside the size limit: it reads a whole form body
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Outside FastAPI's own middlewares too (its 500s come from the outermost one): every response
-    # gets the security headers, and every request one log line and an X-Request-ID.
+    # gets the security headers, and every request one log line and an X-Request-ID; inside those,
+    # a response is compressed when the browser asks.
     production = settings.environment == "production"
     fastapi_stack = app.build_middleware_stack
     app.build_middleware_stack = (  # type: ignore[method-assign]
-        lambda: RequestLog(SecurityHeaders(fastapi_stack(), production=production))
+        lambda: RequestLog(SecurityHeaders(compressed(fastapi_stack()), production=production))
     )
     _add_routes(app, api.router.routes)
     _add_routes(app, patient.router.routes)

@@ -1,4 +1,5 @@
-"""What a patient page shows of the clinic: its name, therapies, crisis resources and contact text.
+"""What a patient page shows of the clinic: its name, therapies, crisis resources, contact text and
+its own prices (a short text per therapy it offers; none for the installation).
 
 An assessment started at a clinic's intake link (``/c/{slug}/``) shows that clinic's settings;
 one started at ``/`` shows the clinic named by ``TRDNAV_DEFAULT_CLINIC``, or else the
@@ -9,7 +10,9 @@ clinic (``connected`` is False), whose pages offer no consultation.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from trdnav.crisis import CrisisResources, clinic_resources, country_resources
 from trdnav.settings import Settings
@@ -25,6 +28,7 @@ class ClinicView:
     crisis: CrisisResources
     contact_text: str
     country: str  # ISO 3166-1 alpha-2; the printout's paper size follows it
+    prices: Mapping[str, str]  # therapy id -> the clinic's own price text, for therapies it offers
 
     @property
     def start_action(self) -> str:
@@ -46,6 +50,7 @@ def installation_view(settings: Settings) -> ClinicView:
         crisis=country_resources(settings.country),
         contact_text="",
         country=settings.country,
+        prices=MappingProxyType({}),
     )
 
 
@@ -60,4 +65,5 @@ def clinic_view(clinic: Clinic | None, settings: Settings) -> ClinicView:
         crisis=clinic_resources(clinic.crisis_title, clinic.crisis_text, clinic.crisis_lines),
         contact_text=clinic.contact_text,
         country=clinic.country,
+        prices=MappingProxyType({t: text for t, text in clinic.prices.items() if t in clinic.therapies}),
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from html.parser import HTMLParser
 
-WORDS_PER_MINUTE = 200
+from trdnav.web.intake_time import WORDS_PER_MINUTE
+
 UNSHOWN = {"script", "style", "template", "head", "title"}
 
 

@@ -451,8 +451,7 @@ def build_summary(
     clinic: ClinicView | None = None,
 ) -> Summary:
     """``clinic``: whose own prices (by therapy id) are shown beside the typical prices."""
-    # ClinicView.prices (the clinic's own price words, an admin setting) comes with issue 11's ux part
-    clinic_prices: Mapping[str, str] = getattr(clinic, "prices", {})
+    clinic_prices: Mapping[str, str] = clinic.prices if clinic else {}
     result, unusable = assess_stored(answers, therapies)
     book = _SourceBook(kb)
     options = [_option(kb, t) for t in result["therapies"]]

@@ -34,6 +34,7 @@ from trdnav.web.dependencies import (
     patient_actor,
 )
 from trdnav.web.form_models import form_lists
+from trdnav.web.intake_time import intake_minutes
 from trdnav.web.patient.router import router
 from trdnav.web.templating import render
 
@@ -115,6 +116,7 @@ def _start_page(request: Request, kb: KnowledgeBase, clinic: ClinicView) -> HTML
         therapies_and=therapy_names(kb, list(clinic.therapies), "and"),
         off_label_ketamine="iv_ketamine" in clinic.therapies,
         steps=[forms.STEP_TITLES[step] for step in FLOW],
+        minutes=intake_minutes(kb),
     )
 
 

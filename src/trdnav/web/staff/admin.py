@@ -38,6 +38,7 @@ from trdnav.store.unassigned import assign_to_clinic, count_unassigned, unassign
 from trdnav.web.dependencies import DbSession, Now, current_time
 from trdnav.web.form_models import form_lists, read_form
 from trdnav.web.staff.clinic_settings_form import (
+    PRICE_MAX,
     RETENTION_MAX_DAYS,
     RETENTION_MIN_DAYS,
     WEEKDAY_NAMES,
@@ -109,6 +110,7 @@ def _settings_page(
         retention_min=RETENTION_MIN_DAYS,
         retention_max=RETENTION_MAX_DAYS,
         weekday_names=WEEKDAY_NAMES,
+        price_max=PRICE_MAX,
     )
 
 
@@ -122,7 +124,8 @@ def settings_form(request: Request, session: DbSession, principal: AdminPrincipa
 @router.post("/staff/admin/settings", response_model=None)
 async def save_settings_form(request: Request, session: DbSession, principal: AdminPrincipal) -> Response:
     clinic = _clinic(session, principal)
-    context = {"therapies": request.app.state.kb.manifest.therapies}
+    kb = request.app.state.kb
+    context = {"therapies": {t: kb.therapies[t].name for t in kb.manifest.therapies}}
     submitted = read_form(ClinicSettingsForm, form_lists(await request.form()), context)
     if submitted.model is None:
         return _settings_page(

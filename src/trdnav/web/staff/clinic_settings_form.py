@@ -18,6 +18,8 @@ RETENTION_MIN_DAYS = 30
 RETENTION_MAX_DAYS = 3650
 TITLE_MAX = 200
 TEXT_MAX = 2000
+PRICE_MAX = 200
+PRICE_FIELD = "price_"  # the form field of a therapy's price: price_<therapy id>
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
@@ -43,7 +45,7 @@ def _day(given: str) -> int | str:
 
 
 class ClinicSettingsForm(FormModel):
-    """Pass the knowledge base's therapy ids as ``therapies`` in the validation context."""
+    """Pass the knowledge base's therapies as ``therapies`` in the validation context (id -> name)."""
 
     MULTIPLE = ("therapies", "opening_days")
 
@@ -59,10 +61,16 @@ class ClinicSettingsForm(FormModel):
     opening_days: list[int]
     opens_at: str
     closes_at: str
+    prices: dict[str, str]  # therapy id -> the clinic's own price text; blank ones left out
 
     @classmethod
     def sent(cls, form: FormLists) -> dict[str, Any]:
         values = super().sent(form)
+        values["prices"] = {
+            name.removeprefix(PRICE_FIELD): given[-1].strip()
+            for name, given in form.items()
+            if name.startswith(PRICE_FIELD) and given and given[-1].strip()
+        }
         values["country"] = values["country"].upper()
         values["subdivision"] = values["subdivision"].upper()
         values["require_two_factor"] = values["require_two_factor"] == "on"
@@ -154,6 +162,28 @@ class ClinicSettingsForm(FormModel):
         if info.field_name == "closes_at" and opens_at is not None and opens_at >= value:
             raise plain(f"Enter a closing time after the opening time ({opens_at}).")
         return value
+
+    @field_validator("prices")
+    @classmethod
+    def _prices(cls, prices: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        """A price only for a therapy the clinic offers, and short; each refusal beside its field."""
+        names: dict[str, str] = dict((info.context or {}).get("therapies", {}))
+        offered = info.data.get("therapies", names)  # absent when the therapies were refused
+        for therapy, text in prices.items():
+            field = PRICE_FIELD + therapy
+            if therapy not in names:
+                raise plain("This is not a therapy of the knowledge base.", under=field)
+            if len(text) > PRICE_MAX:
+                raise plain(
+                    f"Shorten the price for {names[therapy]} to {PRICE_MAX} characters or fewer "
+                    f"(now {len(text)}).",
+                    under=field,
+                )
+            if therapy not in offered:
+                raise plain(
+                    f"Tick {names[therapy]} under therapies offered, or clear its price.", under=field
+                )
+        return prices
 
     def settings(self) -> ClinicSettings:
         return ClinicSettings(**self.model_dump())
