@@ -48,6 +48,7 @@ def _knowledge_texts() -> set[str]:
         texts |= {q.text for q in instrument.items} | {instrument.stem, instrument.attribution}
         texts |= {instrument.terms_of_use, instrument.name} | {a.text for a in instrument.alerts}
     texts |= {c.reference() for c in kb.citations.values()} | {c.short() for c in kb.citations.values()}
+    texts |= {c.title for c in kb.citations.values()}  # a source's own title, as published
     texts |= {kb.manifest.made_by, kb.manifest.funding}
     return {t for t in texts if t}
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from trdnav.core.result import AssessmentResult
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.knowledge.schema import Fact
+from trdnav.knowledge.schema import Citation, Fact
 from trdnav.reports.terminal import ROW_QUESTIONS, SAFETY_WORDS, leaning_sentence, priority_label
 from trdnav.store.stored_result import assess_stored
 from trdnav.web.clinic_view import ClinicView
@@ -61,6 +61,12 @@ class Source:
     label: str
     reference: str
     href: str
+    title: str
+
+    @classmethod
+    def of(cls, citation: Citation) -> Source:
+        href = f"https://doi.org/{citation.doi}" if citation.doi else citation.url or ""
+        return cls(citation.id, citation.short(), citation.reference(), href, citation.title)
 
     @property
     def anchor(self) -> str:
@@ -250,9 +256,7 @@ class _SourceBook:
         found = []
         for citation_id in ids:
             if citation_id not in self.cited:
-                citation = self.kb.citations[citation_id]
-                href = f"https://doi.org/{citation.doi}" if citation.doi else citation.url or ""
-                self.cited[citation_id] = Source(citation_id, citation.short(), citation.reference(), href)
+                self.cited[citation_id] = Source.of(self.kb.citations[citation_id])
             found.append(self.cited[citation_id])
         return found
 

@@ -123,9 +123,7 @@ class _Citations:
         found = []
         for citation_id in ids:
             if citation_id not in self.cited:
-                citation = self.kb.citations[citation_id]
-                href = f"https://doi.org/{citation.doi}" if citation.doi else citation.url or ""
-                self.cited[citation_id] = Source(citation_id, citation.short(), citation.reference(), href)
+                self.cited[citation_id] = Source.of(self.kb.citations[citation_id])
             found.append(self.cited[citation_id])
         return found
 
