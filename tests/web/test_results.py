@@ -311,6 +311,7 @@ def test_results_page_links_print_pdf_and_consultation(app: FastAPI, client: Tes
     response = client.get(f"/a/{token}/results")
     assert response.headers["cache-control"] == "no-store", "private health information is never cached"
     assert response.headers["referrer-policy"] == "no-referrer", "the private link never leaks to sources"
+    assert '<meta name="referrer" content="no-referrer">' in response.text, "nor without the header"
     page = response.text
     assert '<link rel="stylesheet" href="/static/print.css" media="print">' in page
     for link in ("print", "summary.pdf", "consultation"):
