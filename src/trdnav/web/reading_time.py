@@ -21,7 +21,7 @@ class _Words(HTMLParser):
         self.words = 0
         self._in_main = 0
         self._unshown = 0
-        self._details = 0  # open <details> around the current text
+        self._details = 0  # how many <details> enclose the current text
         self._in_summary = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -139,7 +139,6 @@ def _pdf(
         token=token,
         crisis=assessment.suicide_risk_alert,
         interactive=False,
-        paper=paper.lower(),
         sure_errors={},
         sure_given=dict(assessment.sure_answers or {}),
         **_summary_context(request, summary),
