@@ -187,7 +187,7 @@ def assert_what_the_persona_needs_first(page: Page, persona: str) -> None:
     """#your-summary holds each option's safety word and main reason, the leaning, the next step
     and the SURE check."""
     summary = " ".join(page.inner_text("#your-summary").split())
-    assert "SURE" in summary, "the SURE check is in the person's summary"
+    assert re.search(r"SURE|ready to choose", summary), "the summary leads to the SURE check"
     assert re.search(r"consultation|your own doctor", summary), "the summary names the next step"
     if persona == "no-risks-fast-relief":
         assert summary.count("No known safety concerns") >= 2, summary
@@ -196,6 +196,8 @@ def assert_what_the_persona_needs_first(page: Page, persona: str) -> None:
     elif persona == "cochlear-implant-past-seizure":
         assert "Not suitable" in summary and "cochlear implant" in summary, summary
         assert "No known safety concerns" not in summary, "an unanswered blood pressure question is not a no"
+        questions = " ".join(page.inner_text("#questions").split())
+        assert "I was not sure how to answer this" in questions, "unsure: ask the doctor"
     else:
         # Skipped safety questions never count as "no": no option is free of concerns.
         assert "No known safety concerns" not in summary
