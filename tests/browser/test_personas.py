@@ -188,13 +188,16 @@ def assert_what_the_persona_needs_first(page: Page, persona: str) -> None:
     and the SURE check."""
     summary = " ".join(page.inner_text("#your-summary").split())
     assert re.search(r"SURE|ready to choose", summary), "the summary leads to the SURE check"
-    assert re.search(r"consultation|your own doctor", summary), "the summary names the next step"
+    assert re.search(r"consultation|[Tt]ake this to your doctor", summary), "the summary names the next step"
     if persona == "no-risks-fast-relief":
         assert summary.count("No known safety concerns") >= 2, summary
         assert "Not suitable" not in summary and "Needs a doctor's review" not in summary, summary
         assert re.search(r"lean toward[^.]*IV ketamine", summary), "the leaning names the option"
     elif persona == "cochlear-implant-past-seizure":
-        assert "Not suitable" in summary and "cochlear implant" in summary, summary
+        assert "Not suitable" in summary
+        assert re.search(r"seizure|cochlear implant", summary), "TMS's main reason is beside its safety word"
+        screen = " ".join(page.inner_text("#safety").split())
+        assert "seizure" in screen and "cochlear implant" in screen, "the safety screen gives every reason"
         assert "No known safety concerns" not in summary, "an unanswered blood pressure question is not a no"
         questions = " ".join(page.inner_text("#questions").split())
         assert "I was not sure how to answer this" in questions, "unsure: ask the doctor"
