@@ -1,5 +1,5 @@
 """docs/ipdas.md stays honest: every IPDAS criterion has a status, every criterion not fully met
-says what is missing, and every test it names exists (or is marked as coming with issue 11)."""
+says what is missing, and every test it names exists."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from tests.test_docs import _test_names
 ROOT = Path(__file__).parent.parent
 IPDAS = ROOT / "docs" / "ipdas.md"
 STATUSES = {"met", "partly met", "not met", "not applicable"}
-PENDING = "(added in issue 11)"
-TEST_ID = re.compile(r"`(tests/[\w/]+\.py::test_\w+)`( " + re.escape(PENDING) + ")?")
+TEST_ID = re.compile(r"`(tests/[\w/]+\.py::test_\w+)`")
 
 
 def _criteria() -> dict[str, str]:
@@ -39,9 +38,7 @@ def test_every_ipdas_criterion_has_a_status_and_what_is_missing_when_not_fully_m
 def test_every_test_named_in_the_ipdas_document_exists() -> None:
     text = IPDAS.read_text(encoding="utf-8")
     existing = _test_names()
-    named = TEST_ID.findall(text)
-    assert len({name for name, _ in named}) >= 15, "the document names the tests that hold each criterion"
-    missing = sorted({name for name, mark in named if not mark} - existing)
+    named = set(TEST_ID.findall(text))
+    assert len(named) >= 15, "the document names the tests that hold each criterion"
+    missing = sorted(named - existing)
     assert missing == [], f"docs/ipdas.md names tests that do not exist: {missing}"
-    arrived = sorted({name for name, mark in named if mark} & existing)
-    assert arrived == [], f"these tests exist now: remove {PENDING!r} after them in docs/ipdas.md: {arrived}"
