@@ -48,9 +48,12 @@ def _add_assessment(app: FastAPI, clinic_id: int, example: str, contact: str) ->
         return assessment.id
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def clinic(live_app: FastAPI) -> dict[str, int]:
-    """A clinic with a clinician, an admin, a routine case entered first and an urgent case after."""
+    """A clinic with a clinician, an admin, a routine case entered first and an urgent case after.
+
+    Made once per test process, like the app it lives in: pytest-xdist may run this module's tests
+    in two runs on one worker, and a module-scoped fixture would then make the clinic twice."""
     with live_app.state.sessions.begin() as session:
         east = create_clinic(session, slug="east", name="East Clinic", settings=Settings())
         create_staff(

@@ -38,9 +38,10 @@ INFUSION = {
 TMS_SESSION = {"rmt_percent": "55", "intensity_percent_mt": "120", "pulses": "3000", "scalp_pain": "2"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def west(live_app: FastAPI) -> dict[str, int]:
-    """A clinic offering both therapies, its clinician, and one patient who finished the decision aid."""
+    """A clinic offering both therapies, its clinician, and one patient who finished the decision aid
+    (once per test process, like the app: pytest-xdist may run this module in two runs on a worker)."""
     with live_app.state.sessions.begin() as session:
         clinic = create_clinic(session, slug="west", name="West Clinic", settings=Settings())
         clinic.therapies = ["iv_ketamine", "tms"]

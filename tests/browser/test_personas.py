@@ -183,6 +183,13 @@ def assert_within_phone_screens(page: Page) -> None:
     assert sources["y"] <= SOURCES_WITHIN_SCREENS * height, f"#sources starts at {sources['y']:.0f}px"
 
 
+def opened_text(page: Page, folded: str) -> str:
+    """The words of a folded part once the person opens it (a click on its summary, as they would)."""
+    if page.get_attribute(folded, "open") is None:
+        page.click(f"{folded} > summary")
+    return " ".join(page.inner_text(folded).split())
+
+
 def assert_what_the_persona_needs_first(page: Page, persona: str) -> None:
     """#your-summary holds each option's safety word and main reason, the leaning, the next step
     and the SURE check."""
@@ -196,10 +203,10 @@ def assert_what_the_persona_needs_first(page: Page, persona: str) -> None:
     elif persona == "cochlear-implant-past-seizure":
         assert "Not suitable" in summary
         assert re.search(r"seizure|cochlear implant", summary), "TMS's main reason is beside its safety word"
-        screen = " ".join(page.inner_text("#safety").split())
+        screen = opened_text(page, "#safety")
         assert "seizure" in screen and "cochlear implant" in screen, "the safety screen gives every reason"
         assert "No known safety concerns" not in summary, "an unanswered blood pressure question is not a no"
-        questions = " ".join(page.inner_text("#questions").split())
+        questions = opened_text(page, "#questions")
         assert "I was not sure how to answer this" in questions, "unsure: ask the doctor"
     else:
         # Skipped safety questions never count as "no": no option is free of concerns.

@@ -37,8 +37,9 @@ _APP = create_app(Settings(database_url=f"sqlite:///{_FOLDER / 'trdnav.db'}"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _remove_database() -> Iterator[None]:
+    """At the end of the test process (not of the module: pytest-xdist may run it in two runs)."""
     yield
     _APP.state.engine.dispose()
     shutil.rmtree(_FOLDER, ignore_errors=True)
