@@ -30,7 +30,7 @@ def test_on_a_phone_the_summary_comes_first_and_the_page_fits_10_screens(
     browser: Browser, live_app: FastAPI, live_server: str
 ) -> None:
     page = new_page(browser, viewport=PHONE)
-    page.goto(_results_url(live_app, live_server, clinic="East Clinic"))
+    page.goto(_results_url(live_app, live_server, clinic="Layout Clinic"))
     assert page.evaluate(TOP, "your-summary") <= 1.5 * PHONE["height"]
     assert page.evaluate(TOP, "sources") <= 10 * PHONE["height"]
     order = [page.evaluate(TOP, id) for id in ("your-summary", "condition", "comparison", "sources")]

@@ -43,7 +43,8 @@ def _assessment(
 ) -> str:
     """An assessment with these answers; ``clinic`` (a new clinic's name) owns it, else none."""
     with app.state.sessions.begin() as session:
-        owner = create_clinic(session, slug="east", name=clinic, settings=Settings()) if clinic else None
+        slug = re.sub(r"[^a-z0-9]+", "-", clinic.lower()).strip("-") if clinic else ""
+        owner = create_clinic(session, slug=slug, name=clinic, settings=Settings()) if clinic else None
         assessment, token = create_assessment(
             session,
             therapies=list(therapies),
