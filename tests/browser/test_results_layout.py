@@ -17,6 +17,18 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 TOP = "id => Math.round(document.getElementById(id).getBoundingClientRect().top + window.scrollY)"
+# Each cell is at least as wide as its longest word (measured in a hidden span of the cell's font).
+WIDEST_WORD_FITS = """() => [...document.querySelectorAll('.option-grid th, .option-grid td')].every(cell => {
+  const probe = document.createElement('span');
+  const style = getComputedStyle(cell);
+  probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+  probe.style.font = style.font;
+  document.body.appendChild(probe);
+  const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const fits = cell.innerText.split(/\\s+/).every(word => { probe.textContent = word; return probe.offsetWidth <= room + 1; });
+  probe.remove();
+  return fits;
+})"""
 CELL_WRAPPING = """() => [...document.querySelectorAll('.option-grid th, .option-grid td, .option-grid p')]
   .map(e => getComputedStyle(e)).map(s => s.wordBreak + ' ' + s.overflowWrap)"""
 
@@ -43,10 +55,11 @@ def test_on_a_desktop_the_comparison_uses_the_width_and_breaks_no_word(
     browser: Browser, live_app: FastAPI, live_server: str
 ) -> None:
     page = new_page(browser, viewport=DESKTOP)
-    page.goto(_results_url(live_app, live_server, therapies=("iv_ketamine", "tms", "esketamine", "ect")))
+    page.goto(_results_url(live_app, live_server, therapies=("iv_ketamine", "tms", "esketamine", "accelerated_tms", "ect")))
     assert_no_horizontal_scroll(page)
     table = page.locator(".option-grid")
     assert table.evaluate("t => t.scrollWidth <= t.clientWidth")
-    assert table.bounding_box()["width"] > 1000, "five columns are not squeezed into the reading measure"  # type: ignore[index]
+    assert table.bounding_box()["width"] > 1000, "six columns are not squeezed into the reading measure"  # type: ignore[index]
     for wrapping in page.evaluate(CELL_WRAPPING):
-        assert "break-all" not in wrapping and "anywhere" not in wrapping
+        assert "break-all" not in wrapping and "anywhere" not in wrapping and "break-word" not in wrapping
+    assert page.evaluate(WIDEST_WORD_FITS), "every word of the table fits its cell"
