@@ -25,7 +25,10 @@ WIDEST_WORD_FITS = """() => [...document.querySelectorAll('.option-grid th, .opt
   probe.style.font = style.font;
   document.body.appendChild(probe);
   const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-  const fits = cell.innerText.split(/\\s+/).every(word => { probe.textContent = word; return probe.offsetWidth <= room + 1; });
+  const fits = cell.innerText.split(/\\s+/).every(word => {
+    probe.textContent = word;
+    return probe.offsetWidth <= room + 1;
+  });
   probe.remove();
   return fits;
 })"""
@@ -55,7 +58,8 @@ def test_on_a_desktop_the_comparison_uses_the_width_and_breaks_no_word(
     browser: Browser, live_app: FastAPI, live_server: str
 ) -> None:
     page = new_page(browser, viewport=DESKTOP)
-    page.goto(_results_url(live_app, live_server, therapies=("iv_ketamine", "tms", "esketamine", "accelerated_tms", "ect")))
+    every_therapy = ("iv_ketamine", "tms", "esketamine", "accelerated_tms", "ect")
+    page.goto(_results_url(live_app, live_server, therapies=every_therapy))
     assert_no_horizontal_scroll(page)
     table = page.locator(".option-grid")
     assert table.evaluate("t => t.scrollWidth <= t.clientWidth")
