@@ -264,6 +264,16 @@ def test_review_dates_authors_funding_and_version_are_shown(app: FastAPI, client
     assert manifest.made_by in about
     assert manifest.funding in about
     assert f"Knowledge version {KB.version}" in about
+    assert "is paid when it does" not in about, "no clinic stands behind a standalone result"
+
+
+def test_a_clinic_s_result_says_the_clinic_is_paid_for_the_treatments_it_gives(
+    app: FastAPI, client: TestClient
+) -> None:
+    """IPDAS C6: the reader learns who gains from the choice, not only who paid for the tool."""
+    token = _assessment(app, all_no()["answers"], clinic="East Clinic")
+    about = _text(_section(_results(client, token), "about"))
+    assert "East Clinic gives some of the treatments on this page and is paid when it does." in about
 
 
 def test_sure_no_answers_are_saved_and_bring_suggestions(app: FastAPI, client: TestClient) -> None:
