@@ -212,6 +212,7 @@ def test_the_bottom_line_is_an_icon_array_with_its_comparator_in_words(
         if line.comparable:
             figure = f"{round(line.percent)} in 100"
             assert f'role="img" aria-label="{figure}"' in row and figure in words
+            assert f"{100 - round(line.percent)} in 100 were not" in words, "both frames, not only the gain"
             if line.comparator_percent is not None:
                 assert (
                     f"Compared with {round(line.comparator_percent)} in 100 after {line.comparator_name}"
@@ -495,6 +496,27 @@ def _printout_pages(
     # WeasyPrint measures in CSS pixels (96 per inch); a point is 1/72 inch
     size = (round(first.width * 72 / 96), round(first.height * 72 / 96))
     return len(document.pages), size, page
+
+
+def test_many_open_safety_questions_make_one_question_for_the_doctor_naming_each(
+    app: FastAPI, client: TestClient
+) -> None:
+    """Someone who skipped the safety questions gets one question that lists them all, not a page of
+    copies of the same sentence; one or two open questions are still asked about one by one."""
+    answers, suicide_risk = PERSONAS["item_9_skipped_safety"]
+    questions = _text(
+        _section(_results(client, _assessment(app, answers, suicide_risk=suicide_risk)), "questions")
+    )
+    compared = {"iv_ketamine", "tms"}
+    safety = [i.question for i in KB.items.values() if i.section == "safety" and compared & set(i.bears_on)]
+    assert len(safety) > 3
+    assert questions.count("Do any of these matter for me?") == 1
+    assert "I was not sure how to answer this" not in questions
+    assert all(f"“{question}”" in questions for question in safety)
+    few = _text(
+        _section(_results(client, _assessment(app, all_no(seizure_history="unsure")["answers"])), "questions")
+    )
+    assert "I was not sure how to answer this: “" in few and "Do any of these matter for me?" not in few
 
 
 @pytest.mark.slow

@@ -421,10 +421,20 @@ def _scores(kb: KnowledgeBase, book: _SourceBook, result: AssessmentResult) -> l
     return views
 
 
+GROUPED_AFTER = 3  # open safety questions asked about one by one; more are asked about together
+
+
 def _doctor_questions(summary_safety: list[SafetyView]) -> list[str]:
     questions: list[str] = []
-    unsure = dict.fromkeys(q for view in summary_safety for q in view.unanswered)
-    questions += [f"I was not sure how to answer this: “{q}” Does it matter for me?" for q in unsure]
+    unsure = list(dict.fromkeys(q for view in summary_safety for q in view.unanswered))
+    if len(unsure) > GROUPED_AFTER:  # one question, not a page of them, when many were skipped
+        listed = " ".join(f"“{q}”" for q in unsure)
+        questions.append(
+            "I did not answer some safety questions, or I was not sure how to answer them. "
+            f"Do any of these matter for me? {listed}"
+        )
+    else:
+        questions += [f"I was not sure how to answer this: “{q}” Does it matter for me?" for q in unsure]
     for view in summary_safety:
         if view.status == "contraindicated":
             questions.append(
