@@ -245,8 +245,8 @@ class Summary:
     unusable_answers: list[str] = field(default_factory=list)
 
 
-class _SourceBook:
-    """Turns citation ids into sources and remembers every one cited."""
+class SourceBook:
+    """Turns citation ids into sources and remembers every one cited (for a page's Sources list)."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
@@ -277,7 +277,7 @@ def _columns(kb: KnowledgeBase, options: list[Option]) -> list[Option]:
     return [Option(care.id, care.name, care.short_name), *options]
 
 
-def _grid(kb: KnowledgeBase, book: _SourceBook, columns: list[Option]) -> list[GridRow]:
+def _grid(kb: KnowledgeBase, book: SourceBook, columns: list[Option]) -> list[GridRow]:
     return [
         GridRow(
             row,
@@ -298,7 +298,7 @@ def _in_100(percent: float) -> int:
     return round(percent)
 
 
-def _bottom_line(kb: KnowledgeBase, book: _SourceBook, column: Option) -> BottomLine:
+def _bottom_line(kb: KnowledgeBase, book: SourceBook, column: Option) -> BottomLine:
     line = kb.options[column.id].bottom_line
     comparator_in_100 = None if line.comparator_percent is None else _in_100(line.comparator_percent)
     if comparator_in_100 is not None and line.comparator_name:
@@ -324,7 +324,7 @@ def _bottom_line(kb: KnowledgeBase, book: _SourceBook, column: Option) -> Bottom
     )
 
 
-def _cost(kb: KnowledgeBase, book: _SourceBook, column: Option, clinic_prices: Mapping[str, str]) -> CostView:
+def _cost(kb: KnowledgeBase, book: SourceBook, column: Option, clinic_prices: Mapping[str, str]) -> CostView:
     content = kb.options[column.id]
     return CostView(
         clinic_price=clinic_prices.get(column.id) or None,
@@ -341,7 +341,7 @@ CONDITION_PARTS = (
 )
 
 
-def _condition(kb: KnowledgeBase, book: _SourceBook) -> list[ConditionPart]:
+def _condition(kb: KnowledgeBase, book: SourceBook) -> list[ConditionPart]:
     return [
         ConditionPart(part, title, [book.shown(fact) for fact in getattr(kb.condition, part)])
         for part, title in CONDITION_PARTS
@@ -349,7 +349,7 @@ def _condition(kb: KnowledgeBase, book: _SourceBook) -> list[ConditionPart]:
 
 
 def _safety(
-    kb: KnowledgeBase, book: _SourceBook, result: AssessmentResult, options: list[Option]
+    kb: KnowledgeBase, book: SourceBook, result: AssessmentResult, options: list[Option]
 ) -> list[SafetyView]:
     views = []
     for option in options:
@@ -374,7 +374,7 @@ def _safety(
 
 
 def _priorities(
-    kb: KnowledgeBase, book: _SourceBook, result: AssessmentResult, options: list[Option]
+    kb: KnowledgeBase, book: SourceBook, result: AssessmentResult, options: list[Option]
 ) -> list[PriorityView]:
     compared = {o.id for o in options}
     return [
@@ -403,7 +403,7 @@ def _tally(kb: KnowledgeBase, result: AssessmentResult, options: list[Option]) -
     ]
 
 
-def _barriers(book: _SourceBook, result: AssessmentResult, options: list[Option]) -> list[BarrierView]:
+def _barriers(book: SourceBook, result: AssessmentResult, options: list[Option]) -> list[BarrierView]:
     return [
         BarrierView(option, Shown(b["text"], book.cite(b["citations"])))
         for option in options
@@ -411,7 +411,7 @@ def _barriers(book: _SourceBook, result: AssessmentResult, options: list[Option]
     ]
 
 
-def _scores(kb: KnowledgeBase, book: _SourceBook, result: AssessmentResult) -> list[ScoreView]:
+def _scores(kb: KnowledgeBase, book: SourceBook, result: AssessmentResult) -> list[ScoreView]:
     views = []
     for instrument_id, score in result["scores"].items():
         instrument = kb.instruments[instrument_id]
@@ -467,7 +467,7 @@ def build_summary(
     """``clinic``: whose own prices (by therapy id) are shown beside the typical prices."""
     clinic_prices: Mapping[str, str] = clinic.prices if clinic else {}
     result, unusable = assess_stored(answers, therapies)
-    book = _SourceBook(kb)
+    book = SourceBook(kb)
     options = [_option(kb, t) for t in result["therapies"]]
     columns = _columns(kb, options)
     safety = _safety(kb, book, result, options)

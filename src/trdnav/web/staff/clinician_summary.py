@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from trdnav.store.models import Assessment, Review
 from trdnav.store.reviews import REVIEW_STATUSES, latest_reviews
 from trdnav.store.stored_result import assess_stored
 from trdnav.web.forms import answer_words
-from trdnav.web.summary import Source
+from trdnav.web.summary import Source, SourceBook
 from trdnav.web.sure import SureView, sure_view
 
 SECTION_TITLES = {
@@ -112,20 +112,8 @@ class ClinicianView:
     sources: list[Source] = field(default_factory=list)
 
 
-class _Citations:
-    """Citation ids to sources, remembering each one cited for the Sources list."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
-        self.cited: dict[str, Source] = {}
-
-    def cite(self, ids: Iterable[str]) -> list[Source]:
-        found = []
-        for citation_id in ids:
-            if citation_id not in self.cited:
-                self.cited[citation_id] = Source.of(self.kb.citations[citation_id])
-            found.append(self.cited[citation_id])
-        return found
+class _Citations(SourceBook):
+    """The sources book of the clinician summary, which also words a stated fact."""
 
     def stated(self, entry: Mapping[str, Any], key: str) -> Stated:
         text = entry.get("clinician_text") or entry["text"]
