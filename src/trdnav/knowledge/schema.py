@@ -144,8 +144,6 @@ class Fact(Sourced):
 
 
 GRID_ROWS = (
-    "regulatory",
-    "protocol",
     "session",
     "visits",
     "onset",
@@ -154,8 +152,11 @@ GRID_ROWS = (
     "serious_risks",
     "who_cannot",
     "cost",
+    "protocol",
+    "regulatory",
 )
-"""The rows of the comparison grid: each option has facts and one short line (`in_short`) per row."""
+"""The rows of the comparison grid, in the order shown (the questions people ask first, then the course
+and the approval): each option has facts and one short line (`in_short`) per row."""
 
 IN_SHORT_MOST_WORDS = 20
 """The longest a grid cell's short line may be, in words: it is read at a glance."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from trdnav.core.result import AssessmentResult
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.knowledge.schema import Citation, Fact
+from trdnav.knowledge.schema import GRID_ROWS, Citation, Fact
 from trdnav.reports.terminal import ROW_QUESTIONS, SAFETY_WORDS, leaning_sentence, priority_label
 from trdnav.store.stored_result import assess_stored
 from trdnav.web.clinic_view import ClinicView
@@ -34,19 +34,6 @@ SAFETY_AT_A_GLANCE = {
     "needs_review": "Needs a doctor's review",
     "no_known_concerns": "No known safety concerns from your answers",
 }
-# The Option Grid rows: the questions people ask first, then the course and the approval.
-GRID_ROWS = (
-    "session",
-    "visits",
-    "onset",
-    "benefits",
-    "side_effects",
-    "serious_risks",
-    "who_cannot",
-    "cost",
-    "protocol",
-    "regulatory",
-)
 OTHER_PATHS = (
     "Staying with the medicine you take now, or changing the dose or the medicine. "
     "Your doctor can help you choose.",
