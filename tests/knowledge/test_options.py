@@ -9,7 +9,7 @@ import pytest
 
 from tests.knowledge.data_edits import edit, load_problems
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.knowledge.schema import GRID_ROWS
+from trdnav.knowledge.option_content import GRID_ROWS
 from trdnav.reports.rules_doc import rules_markdown
 
 OPTIONS = ["current_care", "iv_ketamine", "tms", "esketamine", "accelerated_tms", "ect"]

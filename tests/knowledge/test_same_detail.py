@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from trdnav.knowledge.loader import KnowledgeBase, load
-from trdnav.knowledge.schema import GRID_ROWS, Fact, OptionContent
+from trdnav.knowledge.option_content import GRID_ROWS, OptionContent
+from trdnav.knowledge.schema import Fact
 
 MOST_FACTS_RATIO = 2
 

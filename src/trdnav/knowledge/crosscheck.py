@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from trdnav.core.answers import check_value
 from trdnav.core.conditions import Condition, condition_values
 from trdnav.core.model import CONTRACT_VERSION, TOP_PRIORITIES
+from trdnav.knowledge.option_content import Therapy
 from trdnav.knowledge.schema import (
     Citation,
     ConsiderationFile,
@@ -20,7 +21,6 @@ from trdnav.knowledge.schema import (
     Rule,
     ScheduledPhase,
     Step,
-    Therapy,
 )
 
 

@@ -20,11 +20,10 @@ from trdnav.core import model as core
 from trdnav.knowledge.clinical_numbers import Basis, DosingFile, OutcomeRuleFile, SessionRangeFile, SureTest
 from trdnav.knowledge.coverage import ScreeningCoverage, coverage_problems
 from trdnav.knowledge.crosscheck import crosscheck, unknown_refs
+from trdnav.knowledge.option_content import BottomLine, ConditionAndDecision, OptionContent, Price, Therapy
 from trdnav.knowledge.schema import (
-    BottomLine,
     Citation,
     CitationFile,
-    ConditionAndDecision,
     Consideration,
     ConsiderationFile,
     CrisisBlock,
@@ -34,14 +33,11 @@ from trdnav.knowledge.schema import (
     Item,
     ItemFile,
     Manifest,
-    OptionContent,
-    Price,
     ProtocolEntry,
     ProtocolFile,
     Rule,
     RuleFile,
     Step,
-    Therapy,
 )
 
 Model = TypeVar("Model", bound=BaseModel)

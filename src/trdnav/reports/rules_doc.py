@@ -7,7 +7,8 @@ from __future__ import annotations
 from trdnav.core.conditions import describe
 from trdnav.knowledge.clinical_numbers import Basis, DecimalRange
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.knowledge.schema import GRID_ROWS, Fact, ScheduledPhase
+from trdnav.knowledge.option_content import GRID_ROWS
+from trdnav.knowledge.schema import Fact, ScheduledPhase
 
 OUTCOME_WORDS = {
     "contraindicated": "contraindicated",

@@ -14,7 +14,8 @@ from typing import Any
 
 from trdnav.core.result import AssessmentResult
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.knowledge.schema import GRID_ROWS, Citation, Fact
+from trdnav.knowledge.option_content import GRID_ROWS
+from trdnav.knowledge.schema import Citation, Fact
 from trdnav.reports.terminal import ROW_QUESTIONS, SAFETY_WORDS, leaning_sentence, priority_label
 from trdnav.store.stored_result import assess_stored
 from trdnav.web.clinic_view import ClinicView
