@@ -214,6 +214,24 @@ def assert_what_the_persona_needs_first(page: Page, persona: str) -> None:
         assert "Needs a doctor's review" in summary
 
 
+def assert_a_source_opens_on_the_sources_page(page: Page, *, crisis: bool) -> None:
+    """A fact's source, behind a cell's "More", opens on the sources page (a page of its own, which
+    passes axe and shows crisis resources first too); Back returns to the results."""
+    cell = "#row-benefits td:nth-of-type(2) details"
+    page.click(f"{cell} > summary")
+    link = page.locator(f"{cell} small a").first
+    href = link.get_attribute("href") or ""
+    assert href.startswith("sources#src-"), href
+    link.click()
+    page.wait_for_url(f"**/{href}")
+    assert page.locator(f"#{href.split('#')[1]}").is_visible(), "the link lands on its source"
+    assert_accessible(page)
+    html = page.content()
+    assert ('class="crisis"' in html) == crisis, "crisis resources on every page of the person's"
+    page.go_back()
+    page.wait_for_url("**/results")
+
+
 def pdf_page_count(pdf: bytes) -> int:
     """Pages of a PDF, also when its objects sit in compressed object streams (WeasyPrint's)."""
     parts = [pdf]
@@ -250,6 +268,7 @@ def test_issue_11_persona_sees_their_summary_first_in_order_within_budget(
         assert_within_phone_screens(page)
     else:
         assert_short_printout(page, live_server)
+    assert_a_source_opens_on_the_sources_page(page, crisis=persona == "item9-skipped-safety")
     page.context.close()
 
 

@@ -113,6 +113,7 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/a/{token}/review"): Expect("link_holder", READ_A),
     ("GET", "/a/{token}/results"): Expect("link_holder", READ_A),
     ("GET", "/a/{token}/print"): Expect("link_holder", READ_A),
+    ("GET", "/a/{token}/sources"): Expect("link_holder", READ_A),
     ("POST", "/a/{token}/sure"): Expect(
         "link_holder", UPDATE_A, form={item.id: "yes" for item in load().sure.items}
     ),

@@ -70,6 +70,7 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/a/{token}/review"): "link",
     ("GET", "/a/{token}/results"): "link",
     ("GET", "/a/{token}/print"): "link",
+    ("GET", "/a/{token}/sources"): "link",
     ("POST", "/a/{token}/sure"): "link",
     ("GET", "/a/{token}/summary.pdf"): "link",
     ("GET", "/a/{token}/sources.pdf"): "link",

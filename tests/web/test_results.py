@@ -77,6 +77,13 @@ def _section(page: str, section_id: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
+def _sources_page(client: TestClient, token: str) -> str:
+    response = client.get(f"/a/{token}/sources")
+    assert response.status_code == 200
+    assert response.headers["referrer-policy"] == "no-referrer", "the private link never leaks to sources"
+    return response.text
+
+
 def _results(client: TestClient, token: str) -> str:
     response = client.get(f"/a/{token}/results")
     assert response.status_code == 200
@@ -122,9 +129,10 @@ def test_cochlear_implant_makes_tms_not_suitable_with_reason_and_source(
     rule = next(r for r in KB.rules if r.id == "TMS.SAFETY.COCHLEAR_IMPLANT")
     assert "Not suitable" in _text(tms_part)
     assert rule.patient_text in _text(tms_part)
+    listed = _section(_sources_page(client, token), "sources")
     for citation_id in rule.citations:
-        assert f'href="#src-{citation_id}"' in tms_part
-        assert f'id="src-{citation_id}"' in _section(page, "sources")
+        assert f'href="sources#src-{citation_id}"' in tms_part
+        assert f'id="src-{citation_id}"' in listed
     note = next(r for r in KB.rules if r.id == "TMS.NOTE.METAL_AWAY_FROM_HEAD")
     assert note.patient_text in _text(tms_part), "the knee-replacement note is shown"
 
@@ -212,7 +220,11 @@ def test_the_bottom_line_is_an_icon_array_with_its_comparator_in_words(
         if line.comparable:
             figure = f"{round(line.percent)} in 100"
             assert f'role="img" aria-label="{figure}"' in row and figure in words
-            assert f"{100 - round(line.percent)} in 100 were not" in words, "both frames, not only the gain"
+            said = KB.condition.outcome_words[line.outcome]  # the outcome in words, from the knowledge base
+            assert f"{figure} {said.helped} {line.time_point}" in words
+            assert f"{100 - round(line.percent)} in 100 {said.not_helped}" in words, (
+                "both frames, not only the gain"
+            )
             if line.comparator_percent is not None:
                 assert (
                     f"Compared with {round(line.comparator_percent)} in 100 after {line.comparator_name}"
@@ -220,6 +232,38 @@ def test_the_bottom_line_is_an_icon_array_with_its_comparator_in_words(
                 )
         else:  # the plain sentence and why it cannot be set beside the others, with no icon array
             assert line.text in words and line.caveat and f"Not comparable: {line.caveat}" in words
+
+
+def _dots(path_data: str) -> int:
+    """The dots one icon-array path draws: each row "M5 yhL" is a line with a dot every 10 units."""
+    return sum(int(float(length)) // 10 + 1 for length in re.findall(r"M5 \d+h([\d.]+)", path_data))
+
+
+def test_the_icon_array_fills_as_many_dots_as_the_figure_says(app: FastAPI, client: TestClient) -> None:
+    token = _assessment(app, all_no()["answers"])
+    row = _section(_results(client, token), "comparison")
+    arrays = re.findall(r'<svg class="icon-array"[^>]*aria-label="(\d+) in 100".*?</svg>', row, re.DOTALL)
+    drawn = re.findall(r'<path stroke="#b9c6d3" d="([^"]+)"/>\s*<path stroke="#0b4f8a" d="([^"]*)"/>', row)
+    assert len(arrays) == len(drawn) >= 2
+    for figure, (grey, blue) in zip(arrays, drawn, strict=True):
+        assert _dots(grey) == 100, "a hundred dots in all"
+        assert _dots(blue) == int(figure), f"{figure} in 100 filled"
+
+
+def test_the_sources_page_lists_every_source_with_what_the_labels_mean(
+    app: FastAPI, client: TestClient
+) -> None:
+    token = _assessment(app, all_no()["answers"], suicide_risk=True)
+    page = _sources_page(client, token)
+    words = _text(page)
+    assert page.index('class="crisis"') < page.index("<h1"), "crisis resources first here too"
+    assert f'href="/a/{token}/sources.pdf"' in page and f'href="/a/{token}/results#comparison"' in page
+    listed = re.findall(r'<li id="src-([a-z0-9_]+)">', page)
+    cited = set(re.findall(r'href="sources#src-([a-z0-9_]+)"', _results(client, token)))
+    assert len(listed) == len(set(listed)) and cited <= set(listed)
+    for label in ("Checked in the source", "From a secondary source", "Not yet checked", "Expert opinion"):
+        assert label in words
+    assert "same detail" in words and "How it is paid for" in words
 
 
 def test_the_cost_row_shows_dated_prices_and_coverage(app: FastAPI, client: TestClient) -> None:
@@ -234,10 +278,14 @@ def test_the_cost_row_shows_dated_prices_and_coverage(app: FastAPI, client: Test
 
 
 def test_every_citation_on_the_page_is_in_the_sources_list(app: FastAPI, client: TestClient) -> None:
+    """The results page links each fact's sources to the sources page (/a/{token}/sources: a page of
+    its own keeps the results page within its size budget), where each is listed with its link."""
     token = _assessment(app, all_no(cochlear_implant="yes", needs_fast_relief="yes")["answers"])
     page = _results(client, token)
-    sources = _section(page, "sources")
-    cited = set(re.findall(r'href="#src-([a-z0-9_]+)"', page))
+    assert f'href="/a/{token}/sources"' in _section(page, "sources")
+    sources = _section(_sources_page(client, token), "sources")
+    cited = set(re.findall(r'href="sources#src-([a-z0-9_]+)"', page))
+    assert "#src-" not in page.replace('"sources#src-', ""), "no link to a list the page does not have"
     expected = {c for t in ("iv_ketamine", "tms") for _, f in KB.therapies[t].facts() for c in f.citations}
     assert expected <= cited
     assert "legare2010_sure" in cited
@@ -283,7 +331,7 @@ def test_sure_no_answers_are_saved_and_bring_suggestions(app: FastAPI, client: T
     assert f'action="/a/{token}/sure#sure"' in sure, "a refused form comes back at the form"
     for item in KB.sure.items:
         assert item.question in _text(sure)
-    assert "© O'Connor &amp; Légaré" in sure and 'href="#src-legare2010_sure"' in sure
+    assert "© O'Connor &amp; Légaré" in sure and 'href="sources#src-legare2010_sure"' in sure
 
     answers = {"sure": "yes", "understand": "no", "risk_benefit": "yes", "encouragement": "no"}
     response = client.post(f"/a/{token}/sure", data=answers, follow_redirects=False)
@@ -334,7 +382,7 @@ def test_results_page_links_print_pdf_and_consultation(app: FastAPI, client: Tes
     assert "<form" not in printable.text
     assert f"http://testserver/a/{token}/results" in printable.text
     css = client.get("/static/print.css")
-    assert css.status_code == 200 and "display: none" in css.text
+    assert css.status_code == 200 and "display:none" in css.text
 
 
 def test_pdf_summary_is_made_by_weasyprint_from_the_summary(

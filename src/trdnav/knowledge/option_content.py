@@ -151,13 +151,30 @@ class Therapy(OptionContent):
     """A treatment the engine screens: its id is in the manifest and the safety rules name it."""
 
 
+class OutcomeWords(Strict):
+    """How the bottom line says who was helped and who was not, for one outcome, in plain words:
+    "27 in 100 {helped} at 8 weeks; 73 in 100 {not_helped}"."""
+
+    helped: str = Field(min_length=1)
+    not_helped: str = Field(min_length=1)
+
+
 class ConditionAndDecision(Strict):
-    """What the condition is and the decision being made (condition.yaml): short, plain, cited."""
+    """What the condition is and the decision being made (condition.yaml): short, plain, cited; and
+    what the outcomes the bottom line counts (remission, response) mean in the person's words."""
 
     what_it_is: list[Fact] = Field(min_length=1)
     how_common: list[Fact] = Field(min_length=1)
     what_happens_next: list[Fact] = Field(min_length=1)
     the_decision: list[Fact] = Field(min_length=1)
+    outcome_words: dict[Literal["remission", "response"], OutcomeWords]
+
+    @model_validator(mode="after")
+    def _every_outcome_has_words(self) -> ConditionAndDecision:
+        missing = {"remission", "response"} - set(self.outcome_words)
+        if missing:
+            raise ValueError(f"outcome_words: give the words for {', '.join(sorted(missing))}")
+        return self
 
     def facts(self) -> list[tuple[str, Fact]]:
         return [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
@@ -28,6 +28,7 @@ from trdnav.web.middleware.request_log import RequestLog
 from trdnav.web.patient.intake import html_errors
 from trdnav.web.problem_details import install_problem_handlers
 from trdnav.web.staff.signin_pages import install_signin_handlers
+from trdnav.web.stylesheets import StaticWithMinifiedStylesheets
 
 
 def _add_routes(app: FastAPI, routes: list[BaseRoute]) -> None:
@@ -115,7 +116,6 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     install_problem_handlers(app)
     install_signin_handlers(app)
     install_api_docs(app)
-    app.mount(
-        "/static", StaticFiles(directory=str(resources.files("trdnav.web").joinpath("static"))), "static"
-    )
+    static = Path(str(resources.files("trdnav.web").joinpath("static")))
+    app.mount("/static", StaticWithMinifiedStylesheets(static), "static")
     return app

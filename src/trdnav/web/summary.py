@@ -108,6 +108,8 @@ class BottomLine:
 
     outcome: str
     in_100: int
+    helped: str  # "were mostly well": the outcome in the person's words (knowledge base)
+    not_helped: str  # "were not"
     comparator: str | None  # "5 in 100 after sham (fake) TMS", or words where there is no figure
     spread: str | None
     time_point: str
@@ -297,9 +299,12 @@ def _bottom_line(kb: KnowledgeBase, book: SourceBook, column: Option) -> BottomL
     if line.range:
         low, high = line.range
         spread = f"Studies found from {_in_100(low)} to {_in_100(high)} in 100."
+    words = kb.condition.outcome_words[line.outcome]
     return BottomLine(
         outcome=line.outcome,
         in_100=_in_100(line.percent),
+        helped=words.helped,
+        not_helped=words.not_helped,
         comparator=comparator,
         spread=spread,
         time_point=line.time_point,

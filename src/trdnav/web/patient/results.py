@@ -94,6 +94,7 @@ def _results_page(
         sure_errors=sure_errors or {},
         sure_given=sure_given if sure_given is not None else dict(assessment.sure_answers or {}),
         unsent_request=_unsent_request(assessment),
+        sources_page="sources",  # relative: /a/{token}/sources, from the results page and the print view
         **_summary_context(request, summary),
     )
     return _with_reading_time(response)
@@ -109,6 +110,21 @@ def print_view(request: Request, token: str, session: DbSession, now: Now) -> HT
     """The same summary without forms, ready for the browser's Print command."""
     assessment = assessment_or_404(request, session, token, "read")
     return _results_page(request, assessment, token, now, template="results_print.html")
+
+
+@router.get("/a/{token}/sources", response_class=HTMLResponse)
+def sources_page(request: Request, token: str, session: DbSession, now: Now) -> HTMLResponse:
+    """Every source the results page links to, with what the evidence labels mean: a page of its own,
+    so the results page stays within its size budget with five options."""
+    assessment = assessment_or_404(request, session, token, "read")
+    summary = _summary(request, assessment, token, now)
+    return render(
+        request,
+        "results_sources_page.html",
+        crisis=assessment.suicide_risk_alert,
+        token=token,
+        **_summary_context(request, summary),
+    )
 
 
 @router.post("/a/{token}/sure", response_model=None)
