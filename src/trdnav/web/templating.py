@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from trdnav.web.clinic_time import TEMPLATE_FILTERS
 from trdnav.web.clinic_view import installation_view
 from trdnav.web.middleware.csrf import attach_cookie, csrf_token
 from trdnav.web.outcome_view import TEMPLATE_FUNCTIONS
@@ -16,6 +17,7 @@ from trdnav.web.outcome_view import TEMPLATE_FUNCTIONS
 templates = Jinja2Templates(directory=str(resources.files("trdnav.web").joinpath("templates")))
 templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals.update(TEMPLATE_FUNCTIONS)
+templates.env.filters.update(TEMPLATE_FILTERS)
 
 DISCLAIMER = (
     "This tool helps you get ready to talk with your doctor. It does not replace your doctor's judgement. "
