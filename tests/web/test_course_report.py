@@ -109,13 +109,14 @@ def test_the_summary_page_shows_calendar_sessions_scores_and_outcome(
     assert "0.5 mg/kg" in text and "70 kg" in text and "52.5 mL/h" in text
     assert "128/82 mmHg" in text and "Dissociation, clinician rating 0 to 10</th><td>3<" in text
     assert "escort confirmed" in text
-    assert "<td>Mon 2026-10-19</td><td>08:00</td><td>Done</td>" in text  # visit 1, New York time
+    assert "<td>Mon 19 Oct 2026</td><td>08:00 EDT</td><td>Done</td>" in text  # visit 1, New York time
     assert text.count("<td>Planned</td>") == 5
     assert "Done: 1. Missed: 0. Still planned: 5." in text  # recording the infusion marked visit 1 done
     assert "(done + missed)): 100%." in text
     assert 'class="scores-chart"' in text
     assert "knowledge version " + load().version in text
-    assert "Sam Example" not in text and "555-0100" not in text  # no contact details
+    assert "555-0100" not in text and "sam@example.org" not in text  # no contact details
+    assert '<dd class="patient-name">Sam Example</dd>' in text  # who it is about: the banner
     assert f'href="/staff/courses/{care.course}/summary.pdf"' in text
 
 

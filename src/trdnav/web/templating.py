@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from trdnav.web.clinic_time import TEMPLATE_FILTERS
 from trdnav.web.clinic_view import installation_view
 from trdnav.web.middleware.csrf import attach_cookie, csrf_token
 from trdnav.web.outcome_view import TEMPLATE_FUNCTIONS
@@ -19,6 +20,7 @@ templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals.update(TEMPLATE_FUNCTIONS)
+templates.env.filters.update(TEMPLATE_FILTERS)
 
 DISCLAIMER = (
     "This tool helps you get ready to talk with your doctor. It does not replace your doctor's judgement. "

@@ -22,6 +22,7 @@ from trdnav.web.outcome_view import INSTRUMENT_NAMES, SOURCE_WORDS
 from trdnav.web.pdf import render_pdf
 from trdnav.web.staff.outcome_pages import outcome_definitions
 from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.patient_banner import patient_identity
 from trdnav.web.staff.principal import Principal, StaffPrincipal, own_course
 from trdnav.web.staff.router import router
 from trdnav.web.staff.session_record_view import record_rows
@@ -56,7 +57,6 @@ def _context(kb: KnowledgeBase, report: CourseReport) -> dict[str, Any]:
         "source_words": SOURCE_WORDS,
         "kind_names": KIND_NAMES,
         "record_rows": record_rows,
-        "local": lambda moment: moment.astimezone(report.zone),
         "long_date": long_date,
     }
 
@@ -80,7 +80,7 @@ def course_summary_page(
 def course_summary_html(kb: KnowledgeBase, report: CourseReport, principal: Principal) -> str:
     """The HTML the PDF is made from (the same content as the page, without the site's frame)."""
     return templates.get_template("staff/course_summary_pdf.html").render(
-        principal=principal, **_context(kb, report)
+        principal=principal, patient=patient_identity(report.course.assessment), **_context(kb, report)
     )
 
 

@@ -103,7 +103,6 @@ def _outcomes_page(
         assessment=assessment,
         outcome=outcome,
         scores=scores,
-        local=lambda moment: moment.astimezone(outcome.zone),
         therapy_names={t.id: t.name for t in kb.therapies.values()},
         protocol_names={p.id: p.name for p in kb.protocols.values()},
         alerts=open_alerts(session, assessment.id),

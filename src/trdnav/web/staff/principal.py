@@ -49,6 +49,7 @@ class Principal:
     email: str
     session_id: int
     address: str
+    timezone: str  # the clinic's (IANA): every time on staff pages is shown in it
 
     @property
     def is_admin(self) -> bool:
@@ -91,6 +92,7 @@ def current_principal(request: Request, session: DbSession) -> Principal:
         email=staff.email,
         session_id=found.id,
         address=client_address(request),
+        timezone=staff.clinic.timezone,
     )
 
 

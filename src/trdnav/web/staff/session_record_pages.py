@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Query, Request
 from sqlalchemy import select
@@ -43,6 +42,7 @@ from trdnav.store.session_records import (
     history,
     superseding,
 )
+from trdnav.web.clinic_time import format_clock, format_day
 from trdnav.web.dependencies import DbSession, Knowledge
 from trdnav.web.form_models import form_lists
 from trdnav.web.staff.pages import render_staff
@@ -107,9 +107,8 @@ def _check(kb: KnowledgeBase, kind: str, values: dict[str, Any]) -> CheckedRecor
 
 
 def local_moment(moment: dt.datetime, timezone: str) -> str:
-    """A stored UTC moment in the course's time zone: "Tuesday 3 March 2026, 09:00 (America/New_York)"."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({timezone})"
+    """A stored UTC moment in the course's time zone: "Tue 3 Mar 2026, 09:00 EST"."""
+    return f"{format_day(moment, timezone, weekday=True)}, {format_clock(moment, timezone)}"
 
 
 def _form_page(

@@ -29,12 +29,14 @@ from trdnav.store.reviews import (
     set_consultation_status,
 )
 from trdnav.store.unassigned import count_unassigned
+from trdnav.web.clinic_time import clinic_time
 from trdnav.web.dependencies import DbSession, Knowledge, Now, current_time
 from trdnav.web.form_models import ReadForm, form_lists, read_form
 from trdnav.web.pdf import render_pdf
 from trdnav.web.staff.assessment_forms import ConsultationStatusForm, NoteForm, ReviewForm
 from trdnav.web.staff.clinician_summary import build_clinician_view, status_words
 from trdnav.web.staff.pages import render_staff
+from trdnav.web.staff.patient_banner import patient_identity
 from trdnav.web.staff.principal import Principal, StaffPrincipal, not_found, own_assessment
 from trdnav.web.staff.router import router
 from trdnav.web.summary import long_date
@@ -43,16 +45,9 @@ from trdnav.web.templating import templates
 PDF_FILENAME = "trd-navigator-clinician-summary-{id}.pdf"
 
 
-def _moment(value: dt.datetime | None) -> str:
-    """A stored moment in UTC, to the minute: "2026-11-23 14:05 UTC"."""
-    if value is None:
-        return ""
-    return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
-
-
 def _page_context(kb: KnowledgeBase) -> dict[str, Any]:
     return {
-        "moment": _moment,
+        "moment": clinic_time,  # "2 Dec 2026, 10:30 AEDT", in the principal's clinic's zone
         "status_words": status_words,
         "review_statuses": REVIEW_STATUSES,
         "consultation_statuses": CONSULTATION_STATUSES,
@@ -263,7 +258,7 @@ def summary_pdf(
     assessment = own_assessment(session, principal, assessment_id)
     principal.record_read(session, "export", "assessment", assessment.id)
     html = templates.get_template("staff/summary_pdf.html").render(
-        principal=principal, **_summary_context(kb, assessment, now)
+        principal=principal, patient=patient_identity(assessment), **_summary_context(kb, assessment, now)
     )
     pdf = render_pdf(html, base_url=str(request.base_url))
     filename = PDF_FILENAME.format(id=assessment.id)
