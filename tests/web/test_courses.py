@@ -578,3 +578,23 @@ def test_the_course_page_carries_the_screen_and_the_review(app: FastAPI, world: 
     assert f"Safety screen for {load().therapies['tms'].name}: Contraindicated" in banner
     assert all(rule in banner for rule in _reason_rules(app, patient, "tms"))
     assert "Needs review (overridden)" in banner and "Ana North" in banner and reason in banner
+
+
+def test_the_course_page_says_how_many_sessions_of_how_many_and_why(app: FastAPI, world: World) -> None:
+    """The issue's TMS taper course: 28 of 30 acute sessions within 42 days (two US holidays)."""
+    clinician, course_id = _plan(app, world, {**TMS, "taper": "on"})
+    page = clinician.get(f"/staff/courses/{course_id}").text
+    assert "Fewer sessions than the protocol asks" in page
+    assert "28 of the 30 acute sessions the protocol asks for are planned" in page
+    assert "2026-11-11, 2026-11-26 (public holiday or closure)" in page
+    assert "below the protocol's minimum" not in page
+
+
+def test_below_the_minimum_the_course_page_warns_more_strongly(app: FastAPI, world: World) -> None:
+    away = ", ".join((dt.date(2026, 11, 9) + dt.timedelta(days=n)).isoformat() for n in range(21))
+    clinician, course_id = _plan(app, world, {**TMS, "unavailable": away})
+    page = clinician.get(f"/staff/courses/{course_id}").text
+    assert "Fewer sessions than a full course: below the protocol's minimum" in page
+    assert re.search(r"Only \d+ of the 30 acute sessions", page)
+    assert "fewer than the 20 it counts as a full acute phase" in page
+    assert "the patient is not available on 2026-11-09" in page
