@@ -101,3 +101,48 @@ def test_line_labels_do_not_collide_when_the_lines_are_close(
     assert (float(remission_label.get("y", "")) > y_for(5)) is remission_label_below
     assert (float(response_label.get("y", "")) > y_for(baseline_total / 2)) is response_label_below
     assert abs(float(remission_label.get("y", "")) - float(response_label.get("y", ""))) >= 12
+
+
+def test_gad7_is_plotted_against_its_own_0_to_21_scale_in_a_panel_below() -> None:
+    from trdnav.courses.chart import GAD7_BOTTOM, GAD7_TOP, gad7_y_for
+
+    phq9 = [Score("phq9", 21, day(0)), Score("phq9", 27, day(7))]
+    gad7 = [Score("gad7", 21, day(0)), Score("gad7", 0, day(7))]
+    root = parse(scores_chart(phq9, gad7, None, RULES))
+    assert (gad7_y_for(21), gad7_y_for(0)) == (GAD7_TOP, GAD7_BOTTOM)
+    assert GAD7_TOP > BOTTOM, "below the PHQ-9 panel, not on its 0-27 axis"
+    (gad7_line,) = by_class(root, "gad7-series")
+    ys = [float(p.split(",")[1]) for p in gad7_line.get("points", "").split()]
+    assert ys == [GAD7_TOP, GAD7_BOTTOM], "21 at the top of its own axis, 0 at the bottom"
+    (phq9_line,) = by_class(root, "phq9-series")
+    assert float(phq9_line.get("points", "").split()[0].split(",")[1]) == y_for(21) != GAD7_TOP
+    labels = [e.text or "" for e in root.iter(f"{SVG}text")]
+    assert "GAD-7" in labels and "PHQ-9" in labels, "each panel names its scale"
+    assert {"0", "7", "14", "21"} <= set(labels)
+    assert "GAD-7 (0-21, lower panel)" in labels
+    title = root.find(f"{SVG}title")
+    assert title is not None and "GAD-7 (0-21, lower panel)" in (title.text or "")
+    assert float(root.get("height", "")) > GAD7_BOTTOM
+
+
+def test_each_session_given_is_marked_on_the_time_axis_with_a_legend() -> None:
+    sessions = [day(1), day(3), day(5)]
+    root = parse(
+        scores_chart(
+            [Score("phq9", 15, day(0)), Score("phq9", 10, day(10))], [], None, RULES, sessions=sessions
+        )
+    )
+    marks = by_class(root, "session-mark")
+    assert len(marks) == 3
+    apexes = [tuple(float(v) for v in m.get("points", "").split()[0].split(",")) for m in marks]
+    assert [x for x, _ in apexes] == [x_for(s, day(0), day(10)) for s in sessions]
+    assert all(y > BOTTOM for _, y in apexes), "under the time axis, clear of the scores"
+    assert len(by_class(root, "session-mark-legend")) == 1
+    desc = root.find(f"{SVG}desc")
+    assert desc is not None and "Sessions given (3), marked under the time axis: 2026-03-03" in (
+        desc.text or ""
+    )
+    none = parse(scores_chart([Score("phq9", 15, day(0))], [], None, RULES))
+    assert by_class(none, "session-mark") == [] and "No session given yet." in (
+        none.find(f"{SVG}desc").text or ""
+    )  # type: ignore[union-attr]

@@ -578,3 +578,60 @@ def test_the_course_page_carries_the_screen_and_the_review(app: FastAPI, world: 
     assert f"Safety screen for {load().therapies['tms'].name}: Contraindicated" in banner
     assert all(rule in banner for rule in _reason_rules(app, patient, "tms"))
     assert "Needs review (overridden)" in banner and "Ana North" in banner and reason in banner
+
+
+def test_the_course_page_says_how_many_sessions_of_how_many_and_why(app: FastAPI, world: World) -> None:
+    """The issue's TMS taper course: 28 of 30 acute sessions within 42 days (two US holidays)."""
+    clinician, course_id = _plan(app, world, {**TMS, "taper": "on"})
+    page = clinician.get(f"/staff/courses/{course_id}").text
+    assert "Fewer sessions than the protocol asks" in page
+    assert "28 of the 30 acute sessions the protocol asks for are planned" in page
+    assert "2026-11-11, 2026-11-26 (public holiday or closure)" in page
+    assert "below the protocol's minimum" not in page
+
+
+def test_below_the_minimum_the_course_page_warns_more_strongly(app: FastAPI, world: World) -> None:
+    away = ", ".join((dt.date(2026, 11, 9) + dt.timedelta(days=n)).isoformat() for n in range(21))
+    clinician, course_id = _plan(app, world, {**TMS, "unavailable": away})
+    page = clinician.get(f"/staff/courses/{course_id}").text
+    assert "Fewer sessions than a full course: below the protocol's minimum" in page
+    assert re.search(r"Only \d+ of the 30 acute sessions", page)
+    assert "fewer than the 20 it counts as a full acute phase" in page
+    assert "the patient is not available on 2026-11-09" in page
+
+
+def test_the_calendar_is_a_row_per_visit_with_its_actions_in_one_menu(app: FastAPI, world: World) -> None:
+    clinician, course_id = _plan(app, world, TMS)
+    page = clinician.get(f"/staff/courses/{course_id}").text
+    rows = re.findall(r'<tr id="visit-(\d+)" class="visit-row visit-(\w+)">(.*?)</tr>', page, re.S)
+    assert len(rows) == len(_visits(app, course_id))
+    first_id, status, row = rows[0]
+    assert status == "planned"
+    assert "Monday 2026-11-02 08:00" in row and "acute" in row
+    assert row.count("<details") == 1, "one menu a row"
+    menu = row[row.index("<details") :]
+    assert f"/staff/courses/{course_id}/sessions/new?visit={first_id}" in menu
+    assert "Mark visit 1 done" in menu and "Mark visit 1 missed" in menu and "Move visit 1" in menu
+    assert '<details class="row-menu" open' not in page, "menus start closed"
+    # the menu's actions still work, and a refused move opens that row's menu with its message
+    missed = clinician.post(
+        f"/staff/courses/{course_id}/visits/{first_id}/status",
+        data={"status": "missed"},
+        follow_redirects=False,
+    )
+    assert missed.status_code == 303
+    page = clinician.get(f"/staff/courses/{course_id}").text
+    missed_row = re.search(
+        rf'<tr id="visit-{first_id}" class="visit-row visit-missed">(.*?)</tr>', page, re.S
+    )
+    assert missed_row and "<details" not in missed_row.group(1), "nothing to do on a missed visit"
+    second = _visit_id(app, course_id, 2)
+    refused = clinician.post(
+        f"/staff/courses/{course_id}/visits/{second}/move", data={"date": "2026-11-07", "time": "08:00"}
+    )
+    assert refused.status_code == 422
+    row = re.search(
+        rf'<tr id="visit-{second}" class="visit-row visit-planned">(.*?)</tr>', refused.text, re.S
+    )
+    assert row and '<details class="row-menu" open>' in row.group(1)
+    assert "The visit cannot be moved there" in row.group(1)

@@ -559,3 +559,18 @@ def test_assessment_page_shows_outcome_status_flag_and_link(app: FastAPI, world:
     assert "Not improving (PHQ-9 less than 20% below baseline): latest PHQ-9 17" in page.text
     assert "Flag: less than 20% improvement" in page.text
     assert f'href="/staff/assessments/{world.assessment_a}/outcomes"' in page.text
+
+
+def test_the_chart_marks_the_sessions_given_and_only_those(app: FastAPI, world: World) -> None:
+    course_id = add_course(app, world.assessment_a, world.clinician_a, done=4, planned=6)
+    with app.state.sessions.begin() as session:
+        visit = session.scalars(
+            select(CourseVisit).where(CourseVisit.course_id == course_id, CourseVisit.number == 5)
+        ).one()
+        visit.status = "missed"
+    add_score(app, world.assessment_a, 18, days_ago=6)
+    add_score(app, world.assessment_a, 12, days_ago=1, instrument="gad7")
+    page = signed_in(app, world.clinician_a).get(f"/staff/assessments/{world.assessment_a}/outcomes").text
+    assert page.count('<polygon class="session-mark"') == 4, "4 done; missed and planned visits unmarked"
+    assert "Sessions given (4), marked under the time axis" in page
+    assert "GAD-7, on its own scale of 0 to 21 in the lower panel: " in page

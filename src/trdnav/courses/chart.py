@@ -1,6 +1,7 @@
 """The scores chart of a course as an SVG string: PHQ-9 totals over time (x = date, y = 0-27), the
 baseline point, a dashed response line (50% below baseline) and a remission line (below 5), both
-at the thresholds of the `OutcomeRules` passed in, and GAD-7 as a second series.
+at the thresholds of the `OutcomeRules` passed in; a mark under the time axis for each session
+given; and GAD-7 in a panel of its own below, on its own scale (0-21), sharing the time axis.
 
 Made for screen and paper alike: black and grey only, series told apart by dash pattern and marker
 shape (not colour), every line labelled in words. Accessible: ``role="img"`` with a <title> and a
@@ -11,7 +12,7 @@ presentation attributes. Callers pass moments already in the patient's local tim
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from trdnav.core.course_numbers import OutcomeRules
@@ -21,6 +22,10 @@ WIDTH, HEIGHT = 640, 360
 LEFT, RIGHT, TOP, BOTTOM = 64, 600, 16, 280  # the plot area
 Y_MAX = 27
 Y_TICKS = (0, 5, 10, 15, 20, 25, 27)
+SESSION_MARK_Y = BOTTOM + 26  # the apex of each session's mark, under the dates
+GAD7_TOP, GAD7_BOTTOM = 352, 472  # the GAD-7 panel, when there are GAD-7 scores
+GAD7_MAX = 21
+GAD7_TICKS = (0, 7, 14, 21)
 RESPONSE_DASH = "8 5"
 GAD7_DASH = "3 3"
 LABEL_CLEARANCE = 2.5  # score points between the response and remission lines before labels clash
@@ -29,6 +34,11 @@ LABEL_CLEARANCE = 2.5  # score points between the response and remission lines b
 def y_for(total: float) -> float:
     """The y coordinate of a score (0 at the bottom, 27 at the top)."""
     return round(BOTTOM - (BOTTOM - TOP) * total / Y_MAX, 2)
+
+
+def gad7_y_for(total: float) -> float:
+    """The y coordinate of a GAD-7 total in its own panel (0 at the bottom, 21 at the top)."""
+    return round(GAD7_BOTTOM - (GAD7_BOTTOM - GAD7_TOP) * total / GAD7_MAX, 2)
 
 
 def x_for(moment: dt.datetime, first: dt.datetime, last: dt.datetime) -> float:
@@ -73,7 +83,11 @@ def response_level(base: Baseline, rules: OutcomeRules) -> float:
 
 
 def _describe(
-    base: Baseline | None, phq9: Sequence[Score], gad7: Sequence[Score], rules: OutcomeRules
+    base: Baseline | None,
+    phq9: Sequence[Score],
+    gad7: Sequence[Score],
+    rules: OutcomeRules,
+    sessions: Sequence[dt.datetime],
 ) -> str:
     said = []
     if base is not None:
@@ -87,8 +101,48 @@ def _describe(
     else:
         said.append("No PHQ-9 scores since the course began.")
     if gad7:
-        said.append("GAD-7: " + ", ".join(f"{s.taken_at.date().isoformat()} {s.total}" for s in gad7) + ".")
+        said.append(
+            "GAD-7, on its own scale of 0 to 21 in the lower panel: "
+            + ", ".join(f"{s.taken_at.date().isoformat()} {s.total}" for s in gad7)
+            + "."
+        )
+    if sessions:
+        said.append(
+            f"Sessions given ({len(sessions)}), marked under the time axis: "
+            + ", ".join(moment.date().isoformat() for moment in sessions)
+            + "."
+        )
+    else:
+        said.append("No session given yet.")
     return " ".join(said)
+
+
+def _y_axis(
+    ticks: Sequence[int], y_of: Callable[[float], float], top: float, bottom: float, name: str
+) -> list[str]:
+    parts: list[str] = []
+    for tick in ticks:  # gridlines and tick labels
+        y = y_of(tick)
+        parts.append(f'<line x1="{LEFT}" y1="{y}" x2="{RIGHT}" y2="{y}" stroke="#ddd" stroke-width="1"/>')
+        parts.append(_text(LEFT - 8, y + 4, str(tick), "end"))
+    parts.append(
+        f'<line x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{bottom}" stroke="#000" stroke-width="1"/>'
+        f'<line x1="{LEFT}" y1="{bottom}" x2="{RIGHT}" y2="{bottom}" stroke="#000" stroke-width="1"/>'
+    )
+    middle = (top + bottom) / 2
+    parts.append(
+        f'<text x="16" y="{middle}" font-size="12" font-family="sans-serif" fill="#000" '
+        f'text-anchor="middle" transform="rotate(-90 16 {middle})">{escape(name)}</text>'
+    )
+    return parts
+
+
+def _session_mark(x: float, y: float, css_class: str = "session-mark") -> str:
+    """A small upward triangle, outlined: one session given."""
+    return (
+        f'<polygon class="{css_class}" points="{x},{y} {x - 5},{y + 9} {x + 5},{y + 9}" '
+        'fill="#fff" stroke="#000" stroke-width="1.5"/>'
+    )
 
 
 def scores_chart(
@@ -97,34 +151,29 @@ def scores_chart(
     base: Baseline | None,
     rules: OutcomeRules,
     *,
+    sessions: Sequence[dt.datetime] = (),
     chart_id: str = "scores-chart",
 ) -> str:
-    """The chart as inline SVG markup. ``phq9`` and ``gad7`` are the scores to plot (any order)."""
+    """The chart as inline SVG markup. ``phq9`` and ``gad7`` are the scores to plot (any order);
+    ``sessions`` the start of each session given (done visits), in the same local time."""
     phq9 = sorted(phq9, key=lambda s: s.taken_at)
     gad7 = sorted(gad7, key=lambda s: s.taken_at)
-    moments = [s.taken_at for s in (*phq9, *gad7)] + ([base.taken_at] if base else [])
+    sessions = sorted(sessions)
+    moments = [s.taken_at for s in (*phq9, *gad7)] + ([base.taken_at] if base else []) + list(sessions)
+    height = GAD7_BOTTOM + 48 if gad7 else HEIGHT
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    title = f"PHQ-9 (0-27){' and GAD-7 (0-21, lower panel)' if gad7 else ''} scores over the course"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}" class="scores-chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'aria-labelledby="{title_id} {desc_id}">',
-        f'<title id="{title_id}">PHQ-9{" and GAD-7" if gad7 else ""} scores over the course</title>',
-        f'<desc id="{desc_id}">{escape(_describe(base, phq9, gad7, rules))}</desc>',
-        f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
+        f'<title id="{title_id}">{escape(title)}, with the sessions given</title>',
+        f'<desc id="{desc_id}">{escape(_describe(base, phq9, gad7, rules, sessions))}</desc>',
+        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#fff"/>',
     ]
-    for tick in Y_TICKS:  # y axis with gridlines
-        y = y_for(tick)
-        parts.append(f'<line x1="{LEFT}" y1="{y}" x2="{RIGHT}" y2="{y}" stroke="#ddd" stroke-width="1"/>')
-        parts.append(_text(LEFT - 8, y + 4, str(tick), "end"))
-    parts.append(
-        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{BOTTOM}" stroke="#000" stroke-width="1"/>'
-        f'<line x1="{LEFT}" y1="{BOTTOM}" x2="{RIGHT}" y2="{BOTTOM}" stroke="#000" stroke-width="1"/>'
-    )
-    parts.append(
-        f'<text x="16" y="{(TOP + BOTTOM) / 2}" font-size="12" font-family="sans-serif" fill="#000" '
-        f'text-anchor="middle" transform="rotate(-90 16 {(TOP + BOTTOM) / 2})">Score</text>'
-    )
-    parts.append(_text((LEFT + RIGHT) / 2, BOTTOM + 36, "Date", "middle"))
+    parts += _y_axis(Y_TICKS, y_for, TOP, BOTTOM, "PHQ-9")
+    if gad7:
+        parts += _y_axis(GAD7_TICKS, gad7_y_for, GAD7_TOP, GAD7_BOTTOM, "GAD-7")
 
     remission_y = y_for(rules.remission_below)
     parts.append(
@@ -162,8 +211,12 @@ def scores_chart(
         for day in shown:
             moment = next(m for m in sorted(moments) if m.date() == day)
             x = x_for(moment, first, last)
-            parts.append(f'<line x1="{x}" y1="{BOTTOM}" x2="{x}" y2="{BOTTOM + 5}" stroke="#000"/>')
-            parts.append(_text(x, BOTTOM + 18, day.strftime("%d %b"), "middle"))
+            for axis in (BOTTOM, GAD7_BOTTOM) if gad7 else (BOTTOM,):
+                parts.append(f'<line x1="{x}" y1="{axis}" x2="{x}" y2="{axis + 5}" stroke="#000"/>')
+                parts.append(_text(x, axis + 18, day.strftime("%d %b"), "middle"))
+        if sessions:
+            parts.append(_text(LEFT - 8, SESSION_MARK_Y + 9, "Sessions", "end"))
+        parts += [_session_mark(x_for(moment, first, last), SESSION_MARK_Y) for moment in sessions]
         if base is not None:
             bx, by = x_for(base.taken_at, first, last), y_for(base.total)
             parts.append(
@@ -172,11 +225,11 @@ def scores_chart(
             )
             parts.append(_text(bx + 10, by - 8, f"Baseline {base.total}", "start", "baseline-label"))
         phq9_points = [(x_for(s.taken_at, first, last), y_for(s.total)) for s in phq9]
-        gad7_points = [(x_for(s.taken_at, first, last), y_for(s.total)) for s in gad7]
+        gad7_points = [(x_for(s.taken_at, first, last), gad7_y_for(s.total)) for s in gad7]
         parts += _series(phq9_points, None, "circle", "phq9-series")
         parts += _series(gad7_points, GAD7_DASH, "square", "gad7-series")
 
-    legend_y = HEIGHT - 10
+    legend_y = height - 10
     parts.append(
         f'<line x1="{LEFT}" y1="{legend_y - 4}" x2="{LEFT + 24}" y2="{legend_y - 4}" '
         'stroke="#000" stroke-width="2"/>'
@@ -193,6 +246,9 @@ def scores_chart(
             f'<rect x="{lx + 8}" y="{legend_y - 8}" width="8" height="8" fill="#fff" stroke="#000" '
             'stroke-width="1.5"/>'
         )
-        parts.append(_text(lx + 30, legend_y, "GAD-7 (0-21)"))
+        parts.append(_text(lx + 30, legend_y, "GAD-7 (0-21, lower panel)"))
+    sx = LEFT + 340
+    parts.append(_session_mark(sx + 12, legend_y - 10, "session-mark-legend"))
+    parts.append(_text(sx + 24, legend_y, "Session given"))
     parts.append("</svg>")
     return "\n".join(parts)

@@ -35,8 +35,18 @@ from trdnav.courses.course_rules import (
     time_problem,
 )
 from trdnav.courses.opening import Opening, public_holidays
+from trdnav.courses.shortfall import Shortfall, shortfalls
 
-__all__ = ["Opening", "Plan", "PlannedSession", "check_move", "plan_course", "public_holidays", "replan"]
+__all__ = [
+    "Opening",
+    "Plan",
+    "PlannedSession",
+    "Shortfall",
+    "check_move",
+    "plan_course",
+    "public_holidays",
+    "replan",
+]
 
 SEARCH_DAYS = 366  # how far past the start the planner looks for open days before giving up
 
@@ -52,6 +62,8 @@ class PlannedSession:
 class Plan:
     sessions: tuple[PlannedSession, ...]
     problems: tuple[str, ...]  # plain sentences for the clinician; empty when every rule is met
+    # every phase with fewer sessions (kept and planned) than the protocol asks, and why
+    shortfalls: tuple[Shortfall, ...] = ()
 
 
 # --- planning -----------------------------------------------------------------------------------
@@ -119,6 +131,23 @@ def _first_consecutive_run(
 
 
 def _plan(
+    protocol: Protocol,
+    start: dt.date,
+    opening: Opening,
+    closed: frozenset[dt.date],
+    unavailable: frozenset[dt.date],
+    kept: Sequence[PlannedSession],
+    after: dt.datetime | None,
+    taper: bool,
+) -> Plan:
+    """The plan, with a shortfall for every phase the kept and planned sessions leave short."""
+    plan = _plan_sessions(protocol, start, opening, closed, unavailable, kept, after, taper)
+    held = [(s.phase, s.starts_at) for s in (*kept, *plan.sessions)]
+    found = shortfalls(protocol, opening, closed, unavailable, start, held, taper=taper)
+    return Plan(plan.sessions, plan.problems, found)
+
+
+def _plan_sessions(
     protocol: Protocol,
     start: dt.date,
     opening: Opening,

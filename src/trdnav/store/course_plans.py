@@ -9,8 +9,9 @@ place, in time order, so their ids (and the calendar's UIDs) stay; only the diff
 deleted. They are numbered on after every visit kept (missed ones included, so numbers never repeat).
 Visits done or missed stay as they were.
 
-The plan's problems (a rule that could not be met) are not stored: `course_problems` recomputes
-them from the visits as they stand, so the page always says what the current plan lacks. Whether
+The plan's problems (a rule that could not be met) and shortfalls (a phase with fewer sessions than
+the protocol asks) are not stored: `course_check` recomputes them from the visits as they stand, so
+the page always says what the current plan lacks. Whether
 the optional taper was chosen is read back from the visits (a visit in an optional phase).
 
 A course for a therapy whose safety screen is contraindicated or needs review is refused until a
@@ -184,11 +185,9 @@ def create_course(
     return course
 
 
-def course_problems(
-    course: Course, clinic: Clinic, protocol: Protocol, at: dt.datetime | None = None
-) -> tuple[str, ...]:
-    """What the plan as it stands cannot meet: re-planning after its last visit (and after ``at``,
-    now, as a re-plan would) finds the rest."""
+def course_check(course: Course, clinic: Clinic, protocol: Protocol, at: dt.datetime | None = None) -> Plan:
+    """The plan as it stands, checked: re-planning after its last visit (and after ``at``, now, as a
+    re-plan would) finds the problems left and the phases short of the sessions the protocol asks."""
     kept = [v for v in course.visits if v.status != "missed"]
     start = dt.datetime.combine(course.start_date, dt.time(0), ZoneInfo(course.timezone))
     after = max([start.astimezone(dt.UTC), at or now(), *(v.starts_at for v in kept)])
@@ -202,7 +201,7 @@ def course_problems(
         after,
         taper=taper_chosen(course, protocol),
     )
-    return plan.problems
+    return plan
 
 
 class VisitChangeError(ValueError):

@@ -22,7 +22,11 @@ def outcome_status_words(outcome: CourseOutcome) -> str:
 def outcome_chart(outcome: CourseOutcome) -> str:
     """The scores chart (SVG markup) of one patient's outcome, with an id unique to the patient."""
     chart_id = f"scores-chart-{outcome.assessment_id}"
-    return scores_chart(outcome.phq9, outcome.gad7, outcome.baseline, outcome.thresholds, chart_id=chart_id)
+    visits = outcome.course.visits if outcome.course is not None else []
+    given = [visit.starts_at.astimezone(outcome.zone) for visit in visits if visit.status == "done"]
+    return scores_chart(
+        outcome.phq9, outcome.gad7, outcome.baseline, outcome.thresholds, sessions=given, chart_id=chart_id
+    )
 
 
 def phase_words(phase: Phase) -> str:

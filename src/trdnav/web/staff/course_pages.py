@@ -22,7 +22,7 @@ from trdnav.core.protocol import Protocol
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.course_plans import (
     VisitChangeError,
-    course_problems,
+    course_check,
     create_course,
     move_visit,
     set_visit_status,
@@ -57,6 +57,14 @@ def _own_visit(session: Session, principal: Principal, course_id: int, visit_id:
     if visit is None or visit.course_id != course.id:
         raise not_found()
     return visit
+
+
+def session_record_href(course: Course, visit: CourseVisit) -> str | None:
+    """Where "Record the session" of a visit leads (None: nothing to record for a missed visit).
+    The one place the calendar's record links are made."""
+    if visit.status == "missed":
+        return None
+    return f"/staff/courses/{course.id}/sessions/new?visit={visit.id}"
 
 
 # --- Planning a course -----------------------------------------------------------------------------
@@ -157,7 +165,7 @@ def _course_page(
     kb: KnowledgeBase = request.app.state.kb
     entry = protocol_entries(kb).get(course.protocol_id)
     clinic = course_clinic(course.assessment)
-    problems = course_problems(course, clinic, entry.plan, now) if entry is not None else ()
+    checked = course_check(course, clinic, entry.plan, now) if entry is not None else None
     therapy = course_therapy(kb, course.protocol_id)
     return render_staff(
         request,
@@ -166,7 +174,9 @@ def _course_page(
         status_code=status_code,
         course=course,
         entry=entry,
-        problems=problems,
+        problems=checked.problems if checked else (),
+        shortfalls=checked.shortfalls if checked else (),
+        record_href=session_record_href,
         errors=errors or {},
         given=given or {},
         kept=sum(1 for v in course.visits if v.status != "missed"),
