@@ -93,14 +93,19 @@ def message_text(
         f"- {line.label}: {line.href}" if line.href.startswith("http") else f"- {line.label}"
         for line in clinic.crisis.lines
     ]
-    stop = (
-        f"open {message.link.removesuffix('/results')}/email"
-        if message.kind == "link" and message.link
-        else "open your private link and choose E-mail and reminders"
-    )
+    if message.kind == "link" and message.link:
+        stop = [
+            "To stop these e-mails or delete your e-mail address, open this page:",
+            f"{message.link.removesuffix('/results')}/email",
+        ]
+    else:
+        stop = [
+            "To stop these e-mails or delete your e-mail address, open your private link",
+            "and choose E-mail and reminders.",
+        ]
     parts += [
         "",
-        f"To stop these e-mails or delete your e-mail address, {stop}.",
+        *stop,
         "You get this e-mail because you asked for it. Please do not reply to it.",
     ]
     return _subject(message, clinic.name), "\n".join(parts) + "\n"
