@@ -18,9 +18,11 @@ from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
 from fastapi import FastAPI
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from tests.web.conftest import BrowserClient, Care, World, error_summary_links, signed_in
 from trdnav import assess
+from trdnav.cli import app as cli
 from trdnav.knowledge.loader import load
 from trdnav.store.email_outbox import MAX_ATTEMPTS, queue_due_reminders
 from trdnav.store.models import Assessment, AuditEvent, CourseVisit, EmailContact, OutboxMessage
@@ -321,3 +323,24 @@ def test_the_clinic_sees_which_emails_went_out_without_the_address(
     section = section[: section.index("</section>")]
     assert "Private link and next steps" in section and "Sent" in section
     assert ADDRESS not in page
+
+
+def test_the_reminders_command_sends_what_waits_and_says_so(
+    app: FastAPI, world: World, client: BrowserClient, database_url: str, inbox: tuple[Inbox, int]
+) -> None:
+    server, port = inbox
+    _use_smtp(app, _free_port())  # down when the person asks: the link waits
+    client.post(f"/a/{world.token_a}/email", data=FORM)
+    with app.state.sessions.begin() as session:
+        for row in session.scalars(select(OutboxMessage)):
+            row.next_try_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # its next try is due
+    off = CliRunner().invoke(cli, ["reminders", "send"], env={"TRDNAV_DATABASE_URL": database_url})
+    assert off.exit_code == 0 and "e-mail is off" in off.output and server.messages == []
+    smtp = {"TRDNAV_SMTP_HOST": "127.0.0.1", "TRDNAV_SMTP_PORT": str(port), "TRDNAV_SMTP_TLS": "none"}
+    sent = CliRunner().invoke(cli, ["reminders", "send"], env={"TRDNAV_DATABASE_URL": database_url, **smtp})
+    assert sent.exit_code == 0, sent.output
+    assert "Messages tried: 1 sent." in sent.output
+    [message] = server.messages
+    assert f"/a/{world.token_a}/results" in _body(message)
+    [row] = _outbox(app, world.assessment_a)
+    assert (row.status, row.attempts, row.link) == ("sent", 2, None)
