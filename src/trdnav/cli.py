@@ -15,6 +15,7 @@ import trdnav
 from trdnav.answers_text import JSON_DECODER, read_yaml
 from trdnav.commands.clinics_and_users import clinics_app, users_app
 from trdnav.commands.operations import audit_app, db_app, retention_app
+from trdnav.commands.reminders import reminders_app
 from trdnav.crisis import countries, country_resources, urgent, with_crisis
 from trdnav.knowledge.loader import KnowledgeError, load
 from trdnav.reports.rules_doc import rules_markdown
@@ -31,6 +32,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
+app.add_typer(reminders_app, name="reminders")
 
 INPUT_ERROR = 2
 err = Console(stderr=True, soft_wrap=True)

@@ -45,3 +45,25 @@ class Settings(BaseSettings):
         default=30, ge=1, le=24 * 60, description="Sign staff out after this idle time"
     )
     staff_session_hours: int = Field(default=12, ge=1, le=7 * 24, description="Longest a staff sign-in lasts")
+    # E-mail (the private link, next steps and reminders; `trdnav reminders send`). No host: no e-mail.
+    smtp_host: str = Field(
+        default="",
+        description="SMTP server that sends the e-mails people ask for (none: the pages offer no e-mail)",
+    )
+    smtp_port: int = Field(
+        default=587, ge=1, le=65535, description="SMTP server port (587 STARTTLS, 465 SSL)"
+    )
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field(
+        default="starttls", description="How the SMTP connection is encrypted: none, starttls or ssl"
+    )
+    smtp_user: str = Field(default="", description="SMTP user name (none: no sign-in)")
+    smtp_password: str = Field(default="", description="SMTP password (prefer TRDNAV_SMTP_PASSWORD_FILE)")
+    smtp_password_file: str = Field(
+        default="", description="File holding the SMTP password (read when sending; wins over the variable)"
+    )
+    smtp_from: str = Field(default="", description="The From address of the e-mails, e.g. clinic@example.org")
+
+    @property
+    def email_enabled(self) -> bool:
+        """Whether e-mail can be sent at all (an SMTP host is set)."""
+        return bool(self.smtp_host)

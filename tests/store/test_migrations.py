@@ -32,6 +32,8 @@ TABLES = {
     "session_records",
     "outcome_scores",
     "clinic_alerts",
+    "email_contacts",
+    "outbox",
 }
 
 
@@ -108,5 +110,26 @@ def test_a_clinic_made_before_its_own_prices_existed_has_none(fresh_database_url
         with Session(engine) as session:
             clinic = session.scalars(select(Clinic)).one()
             assert clinic.prices == {}
+    finally:
+        engine.dispose()
+
+
+def test_email_reminders_arrive_empty_and_leave_with_a_downgrade(fresh_database_url: str) -> None:
+    """0007 adds the e-mail contacts and the outbox to a database with assessments, and takes them
+    away again on downgrade, leaving the assessments."""
+    engine = open_engine(fresh_database_url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0004")
+        migrate(engine)
+        assert {"email_contacts", "outbox"} <= set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM outbox")).scalar() == 0
+            config = _config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+        assert not {"email_contacts", "outbox"} & set(inspect(engine).get_table_names())
     finally:
         engine.dispose()

@@ -128,6 +128,15 @@ AUDIT: dict[tuple[str, str], Expect] = {
         "link_holder", (("create", "consultation", "new", "a"),), form=CONSULTATION
     ),
     ("GET", "/a/{token}/consultation/done"): Expect("link_holder", READ_A),
+    # No SMTP host in this app: e-mail is refused (409), nothing kept; showing the page is a read.
+    ("GET", "/a/{token}/email"): Expect("link_holder", READ_A),
+    ("POST", "/a/{token}/email"): Expect(
+        "link_holder",
+        READ_A,
+        form={"address": "sam@example.org", "send_link": "yes", "consent": "yes"},
+        status=409,
+    ),
+    ("POST", "/a/{token}/email/delete"): Expect("link_holder", READ_A),
     # Sign-in: the sessions are records too (no patient data); a failed sign-in is one anonymous row.
     ("GET", "/staff/login"): Expect("anonymous"),
     ("POST", "/staff/login"): Expect(

@@ -164,6 +164,12 @@ class Assessment(Base):
     alerts: Mapped[list[ClinicAlert]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="ClinicAlert.id"
     )
+    email_contact: Mapped[EmailContact | None] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan"
+    )
+    outbox: Mapped[list[OutboxMessage]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="OutboxMessage.id"
+    )
 
 
 class ConsultationRequest(Base):
@@ -331,6 +337,51 @@ class ClinicAlert(Base):
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="alerts")
+
+
+class EmailContact(Base):
+    """The e-mail address a person gave for their private link and reminders, and what they opted
+    into. Kept only for that purpose; deleting it also cancels the messages still queued."""
+
+    __tablename__ = "email_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    address: Mapped[str] = mapped_column(String(254))
+    visit_reminders: Mapped[bool] = mapped_column(Boolean, default=False)
+    checkin_reminders: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="email_contact")
+
+
+class OutboxMessage(Base):
+    """One e-mail to send: what kind, when, how many tries and how it ended. Never its content or
+    address (the address is the person's `EmailContact`); ``link`` holds a private link only while a
+    link message waits to be sent, and is cleared when it is sent, fails or is cancelled."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # link, visit_reminder, checkin_reminder
+    # what a reminder is about, so each is queued once: "visit:12", "checkin:2026-12-09"
+    about: Mapped[str] = mapped_column(String(40), default="")
+    link: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(12), default="queued", index=True
+    )  # queued sent failed cancelled
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    next_try_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(80), default="")  # the error's class name only
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="outbox")
 
 
 class AuditEvent(Base):
