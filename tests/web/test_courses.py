@@ -607,7 +607,7 @@ def test_the_calendar_is_a_row_per_visit_with_its_actions_in_one_menu(app: FastA
     assert len(rows) == len(_visits(app, course_id))
     first_id, status, row = rows[0]
     assert status == "planned"
-    assert "Monday 2026-11-02 08:00" in row and "acute" in row
+    assert "Monday 2 Nov 2026, 08:00 EST" in row and "acute" in row, "the clinic's zone, named"
     assert row.count("<details") == 1, "one menu a row"
     menu = row[row.index("<details") :]
     assert f"/staff/courses/{course_id}/sessions/new?visit={first_id}" in menu
