@@ -214,6 +214,11 @@ def test_a_closed_alert_keeps_its_history_on_the_assessment_the_audit_trail_and_
         assert "Not reached after repeated attempts; 3 attempts" in history
         assert note in history and clinician_name in history
         assert history.count("UTC</time>") == 2, "raised and closed, each with its time"
+    exported_record = clinician.get(f"/staff/assessments/{world.assessment_a}/export.json").json()
+    [kept] = [a for a in exported_record["clinic_alerts"] if a["id"] == alert_id]
+    assert (kept["outcome"], kept["attempts"], kept["outcome_note"]) == ("not_reached", 3, note), (
+        "the person's data"
+    )
     admin = signed_in(app, world.admin_a)
     trail = admin.get("/staff/admin/audit", params={"record_type": "alert"}).text
     assert "update: not_reached" in trail and note not in trail
