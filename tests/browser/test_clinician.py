@@ -92,8 +92,8 @@ def test_a_clinician_handles_the_urgent_case_first(
     assert_light_and_local(page, live_server)
 
     first_row = page.locator("tbody tr").first
-    expect(first_row).to_contain_text("Suicide-risk alert")
-    first_row.get_by_role("link").click()
+    expect(first_row).to_contain_text("Urgent alert: suicide-risk answer")
+    first_row.get_by_role("link", name="Uma Urgent").click()
     expect(page).to_have_url(f"{live_server}/staff/assessments/{clinic['urgent']}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(str(clinic["urgent"]))
     expect(page.locator("main")).to_contain_text("Uma Urgent")

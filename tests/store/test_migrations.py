@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from trdnav.store import audit
 from trdnav.store.database import _config, migrate, open_engine
-from trdnav.store.models import Assessment, Base, Clinic
+from trdnav.store.models import Assessment, AuditEvent, Base, Clinic
 from trdnav.store.repository import create_assessment, find_by_token
 
 TABLES = {
@@ -131,5 +135,57 @@ def test_email_reminders_arrive_empty_and_leave_with_a_downgrade(fresh_database_
             config.attributes["connection"] = connection
             command.downgrade(config, "0004")
         assert not {"email_contacts", "outbox"} & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_alert_outcomes_come_with_0005_and_the_audit_trail_stays_append_only(fresh_database_url: str) -> None:
+    """0005 adds the alert's outcome, attempts and note (NULL for alerts already handled: their history
+    says no outcome was recorded) and the audit entries' detail without rebuilding the audit table,
+    so its triggers still refuse changes; entries written before verify unchanged."""
+    engine = open_engine(fresh_database_url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0004")
+            # an entry written before 0005, hashed as it was then (no detail)
+            old = AuditEvent(
+                seq=1,
+                at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC),
+                actor="system",
+                staff_id=None,
+                role="system",
+                clinic_id=None,
+                record_type="alert",
+                record_id=1,
+                action="create",
+                address="",
+                detail="",
+            )
+            old_hash = audit._digest(audit.GENESIS, old)
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (seq, at, actor, role, record_type, record_id, action, address,"
+                    " prev_hash, hash) VALUES (1, :at, 'system', 'system', 'alert', 1, 'create', '',"
+                    " :prev, :hash)"
+                ),
+                {"at": old.at.replace(tzinfo=None), "prev": audit.GENESIS, "hash": old_hash},
+            )
+            connection.execute(text("UPDATE audit_head SET seq = 1, hash = :hash"), {"hash": old_hash})
+        migrate(engine)
+        columns = {c["name"] for c in inspect(engine).get_columns("clinic_alerts")}
+        assert {"outcome", "attempts", "outcome_note"} <= columns
+        with Session(engine) as session, session.begin():
+            audit.record(session, audit.SYSTEM, "update", "alert", 1, detail="reached_safe")
+        with Session(engine) as session:
+            assert audit.verify(session) == []
+            assert [e.detail for e in audit.events(session)] == ["", "reached_safe"]
+        with pytest.raises(DBAPIError), engine.begin() as connection:
+            connection.execute(text("UPDATE audit_events SET detail = 'edited'"))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+        assert "detail" not in {c["name"] for c in inspect(engine).get_columns("audit_events")}
     finally:
         engine.dispose()

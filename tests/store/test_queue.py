@@ -13,7 +13,7 @@ from trdnav.knowledge.loader import KnowledgeBase, load
 from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.accounts import create_clinic, create_staff
-from trdnav.store.alerts import mark_handled, raise_alert
+from trdnav.store.alerts import close_alert, raise_alert
 from trdnav.store.models import Assessment
 from trdnav.store.queue import clinic_queue
 from trdnav.store.repository import create_assessment, request_consultation, save_answers
@@ -226,7 +226,7 @@ def test_a_row_lists_each_consultation_request_with_its_status(
     assert (row.booked, row.new_request, row.group) == (True, True, "new_request")
 
 
-def test_a_seizure_at_a_session_puts_the_patient_first_until_a_clinician_marks_it_handled(
+def test_a_seizure_at_a_session_puts_the_patient_first_until_a_clinician_closes_it(
     sessions: sessionmaker[Session], clinics: Clinics, kb: KnowledgeBase
 ) -> None:
     with sessions.begin() as session:
@@ -241,7 +241,8 @@ def test_a_seizure_at_a_session_puts_the_patient_first_until_a_clinician_marks_i
         assert queue.rows[0].open_alerts == ("seizure",) and queue.counts.alerts == 1
         assert not treated.suicide_risk_alert, "a seizure is not a suicide-risk answer"
 
-        mark_handled(session, audit.SYSTEM, alert)
+        managed = next(o for o in kb.alert_outcomes.outcomes if o.id == "managed_at_clinic")
+        close_alert(session, audit.SYSTEM, alert, managed, note="Recovered before leaving.")
         queue = clinic_queue(session, kb, clinic)
         assert [row.assessment_id for row in queue.rows] == [review.id, treated.id]
         assert queue.counts.alerts == 0

@@ -30,7 +30,7 @@ def test_item_9_at_intake_alerts_the_clinic_until_a_clinician_handles_it(
     client.post(f"/a/{world.token_a}/feelings", data=FEELINGS_ITEM_9)
     assert _alerts(app, world.assessment_a) == [("suicide_risk", True)]
     first = _first_in_queue(app, world)
-    assert f"Assessment {world.assessment_a}<" in first and "Suicide-risk alert" in first
+    assert f"Assessment {world.assessment_a}<" in first and "Urgent alert: suicide-risk answer" in first
 
     clinician = signed_in(app, world.clinician_a)
     page = clinician.get(f"/staff/assessments/{world.assessment_a}")
@@ -38,11 +38,13 @@ def test_item_9_at_intake_alerts_the_clinic_until_a_clinician_handles_it(
     with app.state.sessions() as session:
         [alert_id] = session.scalars(select(ClinicAlert.id))
     answer = clinician.post(
-        f"/staff/alerts/{alert_id}/handled", data={"return_to": "assessment"}, follow_redirects=False
+        f"/staff/alerts/{alert_id}/close",
+        data={"outcome": "reached_safe", "note": "Spoke by phone; safety plan reviewed."},
+        follow_redirects=False,
     )
-    assert answer.headers["location"] == f"/staff/assessments/{world.assessment_a}"
+    assert answer.headers["location"] == f"/staff/assessments/{world.assessment_a}#alert-{alert_id}"
     assert _alerts(app, world.assessment_a) == [("suicide_risk", False)]
-    assert "Suicide-risk alert handled" in signed_in(app, world.clinician_a).get("/staff/").text
+    assert "Suicide-risk alert closed" in signed_in(app, world.clinician_a).get("/staff/").text
     with app.state.sessions() as session:
         assessment = session.get(Assessment, world.assessment_a)
         assert assessment is not None and assessment.suicide_risk_alert, "the patient still sees crisis help"

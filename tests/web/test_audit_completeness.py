@@ -257,7 +257,11 @@ AUDIT: dict[tuple[str, str], Expect] = {
         (("create", "outcome_score", "new", "a"),),
         form={"instrument": "phq9", "taken_on": TODAY, "total": "12"},
     ),
-    ("POST", "/staff/alerts/{alert_id}/handled"): Expect("clinician_a", (("update", "alert", "alert", "a"),)),
+    ("POST", "/staff/alerts/{alert_id}/close"): Expect(
+        "clinician_a",
+        (("update", "alert", "alert", "a"),),
+        form={"outcome": "managed_at_clinic", "note": "Recovered in 10 minutes."},
+    ),
     ("GET", "/staff/outcomes"): Expect("clinician_a", (("read", "clinic_outcomes", "none", "a"),)),
     ("GET", "/staff/outcomes.csv"): Expect("clinician_a", (("export", "clinic_outcomes", "none", "a"),)),
 }

@@ -134,7 +134,7 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/a/{token}/check-in/done"): "link",
     ("GET", "/staff/assessments/{assessment_id}/outcomes"): "clinic_a",
     ("POST", "/staff/assessments/{assessment_id}/scores"): "clinic_a",
-    ("POST", "/staff/alerts/{alert_id}/handled"): "clinic_a",
+    ("POST", "/staff/alerts/{alert_id}/close"): "clinic_a",
     ("GET", "/staff/outcomes"): "staff",  # each clinic's own figures
     ("GET", "/staff/outcomes.csv"): "staff",
 }

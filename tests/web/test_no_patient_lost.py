@@ -80,7 +80,7 @@ def test_with_a_default_clinic_the_start_page_s_request_and_item_9_alert_reach_t
     assessment = _assessment(app, token)
     assert assessment.clinic_id == world.clinic_a
     row = _queue_row(app, world.clinician_a, assessment.id)
-    assert "Suicide-risk alert" in row and "(requested " in row
+    assert "Urgent alert: suicide-risk answer" in row and "New consultation request" in row
 
 
 def test_a_default_clinic_that_does_not_exist_stops_the_app_at_start_up(app: FastAPI) -> None:
@@ -229,7 +229,7 @@ def test_assigning_puts_the_item_9_alert_and_the_request_in_the_clinic_s_queue(
             (e.action, e.record_type, e.record_id, e.clinic_id) for e in entries
         }
     row = _queue_row(app, world.clinician_a, assessment_id)
-    assert "Suicide-risk alert" in row and "(requested " in row
+    assert "Urgent alert: suicide-risk answer" in row and "New consultation request" in row
     assert "Lee Lost" in signed_in(app, world.clinician_a).get(f"/staff/assessments/{assessment_id}").text
     again = admin.post(f"/staff/admin/unassigned/{assessment_id}/assign", follow_redirects=False)
     assert again.status_code == 404, "an assessment that has a clinic cannot be taken by another"

@@ -355,7 +355,7 @@ def test_score_entry_refuses_wrong_values_next_to_the_field(
     assert audit_since(app, seq) == [("staff", "read", "assessment", world.assessment_a, world.clinic_a)]
 
 
-def test_clinician_items_with_item_9_raise_an_alert_that_can_be_marked_handled(
+def test_clinician_items_with_item_9_raise_an_alert_closed_with_an_outcome(
     app: FastAPI, world: World
 ) -> None:
     client = signed_in(app, world.clinician_a)
@@ -377,10 +377,14 @@ def test_clinician_items_with_item_9_raise_an_alert_that_can_be_marked_handled(
         ("staff", "create", "alert", alert_id, world.clinic_a),
     ]
     page = client.get(f"/staff/assessments/{world.assessment_a}/outcomes")
-    assert f"Mark alert {alert_id} handled" in page.text
+    assert f"Close alert {alert_id} with an outcome and a note" in page.text
 
     seq = last_seq(app)
-    handled = client.post(f"/staff/alerts/{alert_id}/handled", follow_redirects=False)
+    handled = client.post(
+        f"/staff/alerts/{alert_id}/close",
+        data={"outcome": "reached_safe", "note": "Called; safety plan reviewed."},
+        follow_redirects=False,
+    )
     assert handled.status_code == 303
     assert audit_since(app, seq) == [("staff", "update", "alert", alert_id, world.clinic_a)]
     with app.state.sessions.begin() as session:
@@ -410,7 +414,7 @@ def test_a_refused_clinician_entry_with_item_9_above_0_still_alerts_the_clinic(
         ("staff", "create", "alert", alert_id, world.clinic_a),
         ("staff", "read", "assessment", world.assessment_a, world.clinic_a),
     ]
-    assert f"Mark alert {alert_id} handled" in refused.text  # listed on the page shown again
+    assert f"Close alert {alert_id} with an outcome" in refused.text  # listed on the page shown again
     client.post(f"/staff/assessments/{world.assessment_a}/scores", data=data)
     assert len(suicide_risk_alerts(app)) == 1  # not twice while it is open
 
@@ -433,7 +437,8 @@ def test_another_clinic_gets_404_and_nothing_is_written(app: FastAPI, world: Wor
         data={"instrument": "phq9", "total": "3", "taken_on": NOW.date().isoformat()},
     )
     assert sent.status_code == 404
-    assert other.post(f"/staff/alerts/{alert_id}/handled").status_code == 404
+    closing = {"outcome": "reached_safe", "note": "Called."}
+    assert other.post(f"/staff/alerts/{alert_id}/close", data=closing).status_code == 404
     assert other.get("/staff/assessments/999999/outcomes").status_code == 404
     assert audit_since(app, seq) == []
     assert count(app, OutcomeScore) == 0

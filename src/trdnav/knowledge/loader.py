@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from trdnav.core import model as core
+from trdnav.knowledge.alert_outcomes import AlertOutcome, AlertOutcomeFile
 from trdnav.knowledge.clinical_numbers import Basis, DosingFile, OutcomeRuleFile, SessionRangeFile, SureTest
 from trdnav.knowledge.coverage import ScreeningCoverage, coverage_problems
 from trdnav.knowledge.crosscheck import crosscheck, unknown_refs
@@ -72,6 +73,8 @@ class KnowledgeBase:
     """The column "Staying with or changing my current treatment" (no safety rules name it)."""
     condition: ConditionAndDecision
     """What treatment-resistant depression is, how common, what happens next, and the decision."""
+    alert_outcomes: AlertOutcomeFile
+    """How a clinician can close a clinic alert (clinic protocol, as data)."""
     protocols: dict[str, ProtocolEntry] = field(default_factory=dict)
     coverage: ScreeningCoverage = field(default_factory=ScreeningCoverage)
     crisis_resources: dict[str, CrisisBlock] = field(default_factory=dict)  # by country code
@@ -241,6 +244,7 @@ def _incomplete_screens(coverage: ScreeningCoverage) -> dict[str, core.Incomplet
 CRISIS_FILE = "crisis_resources.yaml"
 CURRENT_CARE_FILE = "current_care.yaml"
 CONDITION_FILE = "condition.yaml"
+ALERT_OUTCOMES_FILE = "alert_outcomes.yaml"
 
 
 def _sourced_entries(
@@ -251,7 +255,8 @@ def _sourced_entries(
     crisis_file: CrisisResourceFile,
     current_care: OptionContent,
     condition: ConditionAndDecision,
-) -> dict[str, list[tuple[str, Basis | SureTest | Fact | Price | BottomLine]]]:
+    alert_outcomes: AlertOutcomeFile,
+) -> dict[str, list[tuple[str, Basis | SureTest | Fact | Price | BottomLine | AlertOutcome]]]:
     """The cited entries of the files that crosscheck does not cover, by file: the clinical
     numbers, the SURE test, the crisis lines, current care and the condition."""
     return {
@@ -262,6 +267,7 @@ def _sourced_entries(
         "session_ranges.yaml": [*session_ranges.entries()],
         "sure.yaml": [("sure", sure), ("conflict_at_or_below", sure.conflict_at_or_below)],
         CRISIS_FILE: [(block.country, fact) for block in crisis_file.countries for fact in block.facts],
+        ALERT_OUTCOMES_FILE: [*alert_outcomes.entries()],
     }
 
 
@@ -297,6 +303,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     crisis_file = _read(folder, CRISIS_FILE, CrisisResourceFile, problems)
     current_care = _read(folder, CURRENT_CARE_FILE, OptionContent, problems)
     condition = _read(folder, CONDITION_FILE, ConditionAndDecision, problems)
+    alert_outcomes = _read(folder, ALERT_OUTCOMES_FILE, AlertOutcomeFile, problems)
     citations: dict[str, tuple[str, Citation]] = {}
     for name in _files(folder, "citations"):
         citation_file = _read(folder, name, CitationFile, problems)
@@ -317,6 +324,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         or crisis_file is None
         or current_care is None
         or condition is None
+        or alert_outcomes is None
         or problems
     ):
         raise KnowledgeError(problems)
@@ -347,7 +355,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     problems.extend(
         problem
         for name, entries in _sourced_entries(
-            outcome_rules, dosing, session_ranges, sure, crisis_file, current_care, condition
+            outcome_rules, dosing, session_ranges, sure, crisis_file, current_care, condition, alert_outcomes
         ).items()
         for entry, sourced in entries
         for problem in unknown_refs(f"{name}: {entry}", sourced.citations, known_citations, "citation")
@@ -375,6 +383,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         steps=tuple(item_file.steps),
         current_care=current_care,
         condition=condition,
+        alert_outcomes=alert_outcomes,
     )
 
 

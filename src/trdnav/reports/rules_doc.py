@@ -249,6 +249,25 @@ def clinical_numbers_markdown(kb: KnowledgeBase) -> list[str]:
     return [*out, ""]
 
 
+def alert_outcomes_markdown(kb: KnowledgeBase) -> list[str]:
+    """The outcomes a clinician chooses from when closing a clinic alert (alert_outcomes.yaml)."""
+    out = [
+        "## Closing a clinic alert",
+        "",
+        "A clinic alert is closed with one of these outcomes and a note (never with one click); a clinic",
+        "that follows another protocol edits or adds entries in `alert_outcomes.yaml`.",
+        "",
+        "| outcome | label | closes | asks attempts | evidence | sources | basis |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    out += [
+        f"| `{o.id}` | {o.label} | {', '.join(o.kinds)} | {'yes' if o.asks_attempts else 'no'}"
+        f" | {EVIDENCE_WORDS[o.evidence]} | {_short_sources(kb, o.citations) or 'none'} | {o.basis} |"
+        for o in kb.alert_outcomes.outcomes
+    ]
+    return [*out, ""]
+
+
 def _fact_line(kb: KnowledgeBase, fact: Fact) -> str:
     sources = _short_sources(kb, fact.citations) or "none"
     return f"- {fact.text} ({EVIDENCE_WORDS[fact.evidence]}; sources: {sources})"
@@ -409,6 +428,7 @@ def rules_markdown(kb: KnowledgeBase) -> str:
     out += intake_steps_markdown(kb)
     out += protocols_markdown(kb)
     out += clinical_numbers_markdown(kb)
+    out += alert_outcomes_markdown(kb)
     out += crisis_markdown(kb)
     out += comparison_markdown(kb)
     return "\n".join(out)

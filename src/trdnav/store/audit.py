@@ -50,6 +50,8 @@ def _digest(prev_hash: str, event: AuditEvent) -> str:
         "action": event.action,
         "address": event.address,
     }
+    if event.detail:  # only when given, so entries written before the column verify unchanged
+        fields["detail"] = event.detail
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
@@ -62,10 +64,12 @@ def record(
     record_id: int | None,
     *,
     clinic_id: int | None = None,
+    detail: str = "",
 ) -> AuditEvent:
     """Append one entry in the caller's transaction: it is kept exactly when the change is.
 
-    ``clinic_id`` is the clinic the record belongs to (default: the actor's clinic).
+    ``clinic_id`` is the clinic the record belongs to (default: the actor's clinic). ``detail`` is a
+    knowledge-base id saying what the change was (an alert's outcome), never patient data.
     """
     head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
     event = AuditEvent(
@@ -79,6 +83,7 @@ def record(
         record_id=record_id,
         action=action,
         address=actor.address[:64],
+        detail=detail[:60],
         prev_hash=head.hash,
     )
     event.hash = _digest(head.hash, event)
@@ -187,6 +192,7 @@ CSV_COLUMNS = (
     "address",
     "prev_hash",
     "hash",
+    "detail",
 )
 
 

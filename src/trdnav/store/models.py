@@ -321,7 +321,8 @@ class OutcomeScore(Base):
 
 class ClinicAlert(Base):
     """Something the clinic must act on at once: a suicide-risk answer during care, a seizure or other
-    adverse event at a session. Open until a clinician marks it handled."""
+    adverse event at a session. Open until a clinician closes it with an outcome (an id from the
+    knowledge base's alert_outcomes.yaml) and a note; closed alerts stay as the alert's history."""
 
     __tablename__ = "clinic_alerts"
 
@@ -335,8 +336,12 @@ class ClinicAlert(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    attempts: Mapped[int | None] = mapped_column(Integer, nullable=True)  # tries to reach the person
+    outcome_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="alerts")
+    handler: Mapped[Staff | None] = relationship(foreign_keys=[handled_by])
 
 
 class EmailContact(Base):
@@ -405,6 +410,8 @@ class AuditEvent(Base):
     record_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     action: Mapped[str] = mapped_column(String(40))
     address: Mapped[str] = mapped_column(String(64), default="")
+    # A knowledge-base id that says what the change was (an alert's outcome); never patient data.
+    detail: Mapped[str] = mapped_column(String(60), default="", server_default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -136,6 +136,9 @@ def _alert(alert: ClinicAlert) -> dict[str, Any]:
         "kind": alert.kind,
         "created_at": _instant(alert.created_at),
         "handled_at": _instant(alert.handled_at),
+        "outcome": alert.outcome,
+        "attempts": alert.attempts,
+        "outcome_note": alert.outcome_note,
     }
 
 

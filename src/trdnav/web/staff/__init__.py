@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 
 from trdnav.web.staff import (
     admin,
+    alert_pages,
     course_files,
     course_pages,
     course_report_pages,
@@ -24,6 +25,7 @@ routes: list[BaseRoute] = [*before_sign_in.routes, *router.routes]
 
 __all__ = [
     "admin",
+    "alert_pages",
     "course_files",
     "course_pages",
     "course_report_pages",

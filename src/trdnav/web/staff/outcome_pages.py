@@ -1,5 +1,6 @@
 """Routes: measurement-based care for staff. The clinician's outcomes page for one patient (chart,
-scores, status, halfway flag, check-ins, alerts) with score entry, marking an alert handled, and the
+scores, status, halfway flag, check-ins, open alerts with a link to close each on the assessment
+page, `trdnav.web.staff.alert_pages`) with score entry, and the
 clinic's response and remission rates per therapy (page and CSV). The patient's check-in is in
 `trdnav.web.patient.check_in`.
 
@@ -29,8 +30,8 @@ from trdnav.courses.score_entry import (
 )
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.alerts import KINDS as ALERT_KINDS
-from trdnav.store.alerts import mark_handled, open_alerts, raise_alert
-from trdnav.store.models import Assessment, Clinic, ClinicAlert, OutcomeScore
+from trdnav.store.alerts import open_alerts, raise_alert
+from trdnav.store.models import Assessment, Clinic, OutcomeScore
 from trdnav.store.outcome_scores import (
     add_score,
     alert_refused_risk_answer,
@@ -40,7 +41,7 @@ from trdnav.store.outcome_scores import (
 from trdnav.web.dependencies import DbSession, Knowledge, Now
 from trdnav.web.form_models import form_lists
 from trdnav.web.staff.pages import render_staff
-from trdnav.web.staff.principal import Principal, StaffPrincipal, not_found, own_assessment
+from trdnav.web.staff.principal import Principal, StaffPrincipal, own_assessment
 from trdnav.web.staff.router import router
 
 CSV_COLUMNS = (
@@ -179,22 +180,6 @@ async def score_submit(
             source_id=score.id,
         )
     return RedirectResponse(f"/staff/assessments/{assessment.id}/outcomes#scores", status_code=303)
-
-
-@router.post("/staff/alerts/{alert_id}/handled", response_model=None)
-async def alert_handled(
-    request: Request, alert_id: int, principal: StaffPrincipal, session: DbSession
-) -> Response:
-    """Mark an open alert handled (who and when are kept); an alert already handled is left as it is.
-    Back to the assessment page when the form says so (``return_to=assessment``), else the outcomes."""
-    alert = session.get(ClinicAlert, alert_id)
-    if alert is None or alert.assessment.clinic_id != principal.clinic_id:
-        raise not_found()
-    if alert.handled_at is None:
-        mark_handled(session, principal.actor(), alert)
-    back_to_assessment = (await request.form()).get("return_to") == "assessment"
-    page = "" if back_to_assessment else "/outcomes#alerts"
-    return RedirectResponse(f"/staff/assessments/{alert.assessment_id}{page}", status_code=303)
 
 
 # --- The clinic's rates --------------------------------------------------------------------------

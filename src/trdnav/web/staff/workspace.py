@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import Query, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -20,7 +21,7 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.alerts import KINDS as ALERT_KINDS
 from trdnav.store.models import Assessment, ConsultationRequest
 from trdnav.store.outcome_scores import course_outcome
-from trdnav.store.queue import STATUS_FILTERS, clinic_queue, engine_statuses
+from trdnav.store.queue import STATUS_FILTERS, TABS, clinic_queue, engine_statuses
 from trdnav.store.reviews import (
     CONSULTATION_STATUSES,
     REVIEW_STATUSES,
@@ -33,6 +34,7 @@ from trdnav.web.clinic_time import clinic_time
 from trdnav.web.dependencies import DbSession, Knowledge, Now, current_time
 from trdnav.web.form_models import ReadForm, form_lists, read_form
 from trdnav.web.pdf import render_pdf
+from trdnav.web.staff.alert_view import AlertView, alert_views, tel_address
 from trdnav.web.staff.assessment_forms import ConsultationStatusForm, NoteForm, ReviewForm
 from trdnav.web.staff.clinician_summary import build_clinician_view, status_words
 from trdnav.web.staff.pages import render_staff
@@ -43,6 +45,19 @@ from trdnav.web.summary import long_date
 from trdnav.web.templating import templates
 
 PDF_FILENAME = "trd-navigator-clinician-summary-{id}.pdf"
+
+
+def ago(value: dt.datetime, now: dt.datetime) -> str:
+    """How long ago, in the largest whole unit: "just now", "5 min ago", "3 h ago", "2 days ago"."""
+    seconds = max(0, int((now - value).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    days = seconds // 86400
+    return f"{days} day{'' if days == 1 else 's'} ago"
 
 
 def _page_context(kb: KnowledgeBase) -> dict[str, Any]:
@@ -73,21 +88,40 @@ def queue_page(
     therapy: Annotated[str, Query(max_length=40)] = "",
     page: Annotated[str, Query(max_length=10)] = "1",
     notice: Annotated[str, Query(max_length=40)] = "",
+    tab: Annotated[str, Query(max_length=20)] = "main",
 ) -> HTMLResponse:
     """Dashboard counts and the queue, urgent first; filters are GET parameters, so links keep them.
-    ``notice`` names a message to confirm what the previous page did (known codes only)."""
+    ``tab`` is the main queue or the incomplete drafts. ``notice`` names a message to confirm what
+    the previous page did (known codes only). Each urgent row's open alerts are shown in full in
+    the alert box above the table."""
     status = status if status in STATUS_FILTERS else ""
     therapy = therapy if therapy in kb.therapies else ""
     number = int(page) if page.isascii() and page.isdigit() else 1  # "²".isdigit(), but not int()
     queue = clinic_queue(
-        session, kb, principal.clinic_id, status=status or None, therapy=therapy or None, page=number
+        session,
+        kb,
+        principal.clinic_id,
+        status=status or None,
+        therapy=therapy or None,
+        page=number,
+        tab=tab,
     )
     principal.record_read(session, "read", "queue", None)
+    urgent = [row.assessment_id for row in queue.rows if row.urgent]
+    boxes: list[AlertView] = []
+    for assessment in session.scalars(select(Assessment).where(Assessment.id.in_(urgent))):
+        boxes += [view for view in alert_views(kb, assessment) if view.open]
+    boxes.sort(key=lambda view: urgent.index(view.alert.assessment_id))
     return render_staff(
         request,
         "staff/queue.html",
         principal,
         queue=queue,
+        alert_boxes=boxes,
+        tabs=TABS,
+        now=current_time(request),
+        ago=ago,
+        tel=tel_address,
         status=status,
         therapy=therapy,
         status_filters=STATUS_FILTERS,
@@ -101,7 +135,7 @@ def queue_page(
 # --- One assessment ------------------------------------------------------------------------------
 
 
-def _detail_page(
+def detail_page(
     request: Request,
     principal: Principal,
     kb: KnowledgeBase,
@@ -111,7 +145,8 @@ def _detail_page(
     errors: dict[str, dict[str, str]] | None = None,
     given: dict[str, dict[str, str]] | None = None,
 ) -> HTMLResponse:
-    """The detail page; ``errors`` and ``given`` are keyed by form ("review", "note", "consultation-N")."""
+    """The detail page; ``errors`` and ``given`` are keyed by form ("review", "note", "consultation-N",
+    "alert-N")."""
     return render_staff(
         request,
         "staff/assessment.html",
@@ -120,7 +155,7 @@ def _detail_page(
         assessment=assessment,
         view=build_clinician_view(kb, assessment),
         outcome=course_outcome(kb, assessment, current_time(request)),
-        open_alerts=[alert for alert in assessment.alerts if alert.handled_at is None],
+        alerts=alert_views(kb, assessment),
         errors=errors or {},
         given=given or {},
         **_page_context(kb),
@@ -133,7 +168,7 @@ def assessment_page(
 ) -> HTMLResponse:
     assessment = own_assessment(session, principal, assessment_id)
     principal.record_read(session, "read", "assessment", assessment.id)
-    return _detail_page(request, principal, kb, assessment)
+    return detail_page(request, principal, kb, assessment)
 
 
 def _refused(
@@ -147,7 +182,7 @@ def _refused(
 ) -> HTMLResponse:
     """Re-render the page with the form's messages; showing it is a read of the assessment."""
     principal.record_read(session, "read", "assessment", assessment.id)
-    return _detail_page(
+    return detail_page(
         request,
         principal,
         kb,
@@ -224,6 +259,7 @@ def _summary_context(kb: KnowledgeBase, assessment: Assessment, now: dt.datetime
     return {
         "assessment": assessment,
         "view": build_clinician_view(kb, assessment),
+        "alerts": alert_views(kb, assessment),
         "made_on": now.date(),
         "clinic_name": assessment.clinic.name if assessment.clinic else "",
         **_page_context(kb),
