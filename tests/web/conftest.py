@@ -313,15 +313,22 @@ KETAMINE_SESSION = {
     "dose_checked": "yes",
     "start_time": "09:00",
     "end_time": "09:40",
-    "bp_before_systolic": "128",
-    "bp_before_diastolic": "82",
-    "hr_before": "72",
-    "bp_during_systolic": "138",
-    "bp_during_diastolic": "88",
-    "hr_during": "80",
-    "bp_after_systolic": "126",
-    "bp_after_diastolic": "80",
-    "hr_after": "70",
+    "session_date": "2026-03-02",
+    "session_time": "09:00",
+    **{
+        f"reading_{index}_{column}": value
+        for index, (time, systolic) in enumerate(
+            [("08:55", "128"), ("09:10", "138"), ("09:20", "134"), ("09:30", "130"), ("09:40", "126")]
+        )
+        for column, value in {
+            "time": time,
+            "systolic": systolic,
+            "diastolic": "82",
+            "heart_rate": "72",
+            "spo2": "98",
+            "breathing_rate": "14",
+        }.items()
+    },
     "dissociation_rating": "3",
     "side_effects": "nausea",
     "discharge_time": "11:00",
@@ -363,7 +370,15 @@ def care(app: FastAPI, world: World) -> Care:
             taper=False,
         )
         first, second = course.visits[0], course.visits[1]
-        checked = check_ketamine(KETAMINE_SESSION, kb.dosing.iv_ketamine.limits, kb.session_ranges.ranges)
+        checked = check_ketamine(
+            KETAMINE_SESSION,
+            kb.dosing.iv_ketamine.limits,
+            kb.session_ranges.ranges,
+            kb.session_ranges.monitoring,
+            planned=None,
+            now=dt.datetime(2026, 10, 19, 20, 0, tzinfo=dt.UTC),
+            timezone=course.timezone,
+        )
         assert checked.storable, checked.errors
         record = add_record(session, clinician, course, first, "iv_ketamine", checked.data)
         alert = raise_alert(

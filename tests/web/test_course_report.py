@@ -78,6 +78,10 @@ def _treated(app: FastAPI, world: World, care: Care) -> None:
             },
             load().dosing.iv_ketamine.limits,
             load().session_ranges.ranges,
+            load().session_ranges.monitoring,
+            planned=None,
+            now=dt.datetime(2026, 10, 19, 20, 0, tzinfo=dt.UTC),
+            timezone="America/New_York",
         )
         assert checked.storable, checked.errors
         correct_record(session, clinician, original, checked.data, "Weight was misread on the scale")

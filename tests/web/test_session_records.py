@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -160,7 +161,10 @@ def test_a_change_to_the_volume_or_pump_rate_after_confirming_asks_again_with_th
     ("change", "field", "message"),
     [
         ({"escort_confirmed": ""}, "escort_confirmed", "A patient must not leave alone after ketamine."),
-        ({"bp_before_systolic": "300"}, "bp_before_systolic", "300 is outside the allowed range"),
+        ({"reading_0_systolic": "300"}, "reading_0_systolic", "300 is outside the allowed range"),
+        ({"reading_2_spo2": "101"}, "reading_2_spo2", "101 is outside the allowed range"),
+        ({"reading_3_breathing_rate": "x"}, "reading_3_breathing_rate", "“x” is not a whole number"),
+        ({"session_date": "2099-01-01"}, "session_date", "is in the future"),
         ({"dose_mg_per_kg": "1.2"}, "dose_mg_per_kg", "1.2 mg/kg is outside the allowed range of 0.1 to 1"),
     ],
 )
@@ -362,20 +366,36 @@ def test_a_correction_that_changes_the_adverse_event_alerts_the_clinic_again(
     assert alerts == [("adverse_event", original.id), ("adverse_event", corrected.id)]
 
 
-@pytest.mark.parametrize("protocol", ["esketamine_label", "ect_thrice_weekly"])
-def test_a_course_whose_protocol_takes_no_session_record_refuses_every_kind(
-    app: FastAPI, world: World, protocol: str
+def test_every_protocol_s_record_the_session_link_leads_to_its_form(app: FastAPI, world: World) -> None:
+    """Every therapy a course can be planned for: the course page's links open a form, not a 404."""
+    client = signed_in(app, world.clinician_a)
+    forms = {
+        "tms": "Record a TMS session",
+        "iv_ketamine": "Record an IV ketamine infusion",
+        "esketamine": "Record an esketamine session",
+        "ect": "Record an ECT session",
+    }
+    for protocol_id, protocol in app.state.kb.protocols.items():
+        course_id, _ = make_course(app, world, protocol_id)
+        page = client.get(f"/staff/courses/{course_id}")
+        links = re.findall(rf'href="(/staff/courses/{course_id}/sessions/new[^"]*)"', page.text)
+        assert links, protocol_id
+        for link in links:
+            answer = client.get(link.replace("&amp;", "&"))
+            assert answer.status_code == 200, (protocol_id, link)
+            kind = "tms" if protocol.therapy == "accelerated_tms" else protocol.therapy
+            assert f"<h1>{forms[kind]}</h1>" in answer.text, protocol_id
+
+
+def test_a_kind_that_does_not_fit_the_course_answers_404_and_writes_nothing(
+    app: FastAPI, world: World
 ) -> None:
-    course_id, visit_id = make_course(app, world, protocol)
+    course_id, _ = make_course(app, world, "esketamine_label")
     client = signed_in(app, world.clinician_a)
     seq = last_seq(app)
-    answers = [client.get(f"/staff/courses/{course_id}/sessions/new?kind={kind}") for kind in ("", "tms")]
-    answers.append(client.get(f"/staff/courses/{course_id}/sessions/new?kind=iv_ketamine&visit={visit_id}"))
-    answers.append(
-        client.post(f"/staff/courses/{course_id}/sessions", data=KETAMINE_SESSION | {"kind": "iv_ketamine"})
-    )
+    answers = [client.get(f"/staff/courses/{course_id}/sessions/new?kind={kind}") for kind in ("ect", "tms")]
     answers.append(client.post(f"/staff/courses/{course_id}/sessions", data=TMS | {"kind": "tms"}))
-    assert [answer.status_code for answer in answers] == [404] * 5
+    assert [answer.status_code for answer in answers] == [404] * 3
     assert records(app) == [] and audit_rows(app, seq) == []
 
 
