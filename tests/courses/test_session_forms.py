@@ -20,11 +20,22 @@ NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 
 
 def check_ketamine(form: dict[str, Any]) -> CheckedRecord:
+    """The dose step, then the record for the dose when it was confirmed: both steps' messages."""
     ranges = KB.session_ranges
-    limits = KB.dosing.iv_ketamine.limits
-    return session_forms.check_ketamine(
-        form, limits, ranges.ranges, ranges.monitoring, planned=None, now=NOW, timezone="America/New_York"
+    dose = session_forms.check_dose(form, KB.dosing.iv_ketamine.limits)
+    record = session_forms.check_ketamine(
+        form,
+        ranges.ranges,
+        ranges.monitoring,
+        dose.data if dose.storable else {},
+        planned=None,
+        now=NOW,
+        timezone="America/New_York",
     )
+    errors = {**dose.errors, **record.errors}
+    if not dose.storable:
+        errors.pop("dose_id", None)
+    return CheckedRecord(record.data, errors, dose.calculation, dose.awaiting_confirmation, rows=record.rows)
 
 
 def check_tms(form: dict[str, Any], protocols: set[str] | None = None) -> CheckedRecord:
@@ -247,15 +258,16 @@ def test_the_infusion_needs_a_reading_before_it_and_one_every_interval_from_the_
 
 
 def test_the_session_moment_is_refused_in_the_future_and_warned_on_another_day_than_planned() -> None:
-    ranges, limits = KB.session_ranges, KB.dosing.iv_ketamine.limits
+    ranges = KB.session_ranges
     planned = dt.datetime(2026, 3, 3, 14, 0, tzinfo=dt.UTC)
+    dose = session_forms.check_dose(CONFIRMED, KB.dosing.iv_ketamine.limits).data
 
     def check(form: dict[str, Any]) -> CheckedRecord:
         return session_forms.check_ketamine(
             form,
-            limits,
             ranges.ranges,
             ranges.monitoring,
+            dose,
             planned=planned,
             now=NOW,
             timezone="America/New_York",
@@ -267,6 +279,12 @@ def test_the_session_moment_is_refused_in_the_future_and_warned_on_another_day_t
         "Recorded for Monday 2 March 2026, not the visit's planned day (Tuesday 3 March 2026)."
     )
     assert check(CONFIRMED | {"session_date": "2026-03-03"}).data["date_warning"] == ""
+    unconfirmed = session_forms.check_ketamine(
+        CONFIRMED, ranges.ranges, ranges.monitoring, {}, planned=planned, now=NOW, timezone="America/New_York"
+    )
+    assert unconfirmed.errors == {
+        "dose_id": "Dose: compute and confirm the dose first (the dose step, before the infusion)."
+    }
     future = check(CONFIRMED | {"session_date": "2026-03-10", "session_time": "08:01"})
     assert future.errors == {
         "session_date": "Session date: 2026-03-10 08:01 is in the future (it is now 2026-03-10 08:00, "
@@ -383,5 +401,10 @@ def test_a_stored_record_prefills_its_correction_with_the_same_values(
 ) -> None:
     data = check(form | CONFIRM).data
     values = form_values("iv_ketamine" if check is check_ketamine else "tms", data)
-    assert check(values | CONFIRM).data == data
-    assert "confirmed_dose_mg" not in values  # the correction confirms the dose again
+    dose = {
+        name: form[name]
+        for name in ("weight_kg", "dose_mg_per_kg", "concentration_mg_per_ml")
+        if name in form
+    }
+    assert check(form | values | CONFIRM).data == data
+    assert "confirmed_dose_mg" not in values and not dose.keys() & values.keys()  # the dose step keeps it

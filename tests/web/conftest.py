@@ -15,13 +15,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from trdnav.courses.session_forms import check_ketamine
+from trdnav.courses.session_forms import check_dose, check_ketamine
 from trdnav.knowledge.loader import load
 from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.accounts import create_clinic, create_staff, start_session
 from trdnav.store.alerts import raise_alert
 from trdnav.store.course_plans import create_course
+from trdnav.store.ketamine_doses import confirm_dose
 from trdnav.store.models import Assessment, Clinic, Review, Staff
 from trdnav.store.queue import engine_statuses
 from trdnav.store.repository import create_assessment, request_consultation
@@ -346,6 +347,7 @@ class Care:
     visit: int  # the second visit, still planned
     record: int
     alert: int
+    dose: int  # the confirmed dose the record was stored for
 
 
 @pytest.fixture
@@ -370,11 +372,15 @@ def care(app: FastAPI, world: World) -> Care:
             taper=False,
         )
         first, second = course.visits[0], course.visits[1]
+        dose = confirm_dose(
+            session, clinician, course, first, check_dose(KETAMINE_SESSION, kb.dosing.iv_ketamine.limits).data
+        )
         checked = check_ketamine(
             KETAMINE_SESSION,
-            kb.dosing.iv_ketamine.limits,
             kb.session_ranges.ranges,
             kb.session_ranges.monitoring,
+            dose.data,
+            dose.id,
             planned=None,
             now=dt.datetime(2026, 10, 19, 20, 0, tzinfo=dt.UTC),
             timezone=course.timezone,
@@ -389,7 +395,7 @@ def care(app: FastAPI, world: World) -> Care:
             source_type="session_record",
             source_id=record.id,
         )
-        return Care(course=course.id, visit=second.id, record=record.id, alert=alert.id)
+        return Care(course=course.id, visit=second.id, record=record.id, alert=alert.id, dose=dose.id)
 
 
 ERROR_LINK = re.compile(r'<li><a href="#([^"]+)">([^<]*)</a></li>')

@@ -1,4 +1,5 @@
-"""Checking a session record before it is stored: IV ketamine infusions and TMS sessions.
+"""Checking a session record before it is stored: IV ketamine infusions (dose step, then the
+record) and TMS sessions; esketamine and ECT are in `esketamine_record` and `ect_record`.
 
 Each check takes the posted form values and returns the clean ``data`` to store (JSON: decimals as
 exact strings such as "35.0", whole numbers as ints, yes/no as booleans) and one message per wrong
@@ -6,18 +7,20 @@ field naming what was expected. The plausibility ranges are knowledge-base data
 (``session_ranges.yaml``), passed in as `SessionRanges`: clinic policy (clinical_opinion) that
 catches typing errors, not treatment thresholds.
 
-An infusion needs two steps: the dose fields go through the calculator (`dosing`), and the record is
-stored only when the form also carries the figures the clinician was shown (``confirmed_dose_mg``,
-``confirmed_volume_ml``, ``confirmed_rate_ml_per_hour``), each equal to the freshly computed one,
+An infusion has two steps. Before it, the dose step (`check_dose`): the dose fields go through the
+calculator (`dosing`), and the dose is stored only when the form also carries the figures the
+clinician was shown (``confirmed_dose_mg``, ``confirmed_volume_ml``, ``confirmed_rate_ml_per_hour``),
+each equal to the freshly computed one,
 with the "I have checked" box ticked. Any change to the dose fields that changes the dose, the volume
-or the pump rate after confirming asks again, showing the new figures.
+or the pump rate after confirming asks again, showing the new figures. After it, the record
+(`check_ketamine`) is completed for that confirmed dose and keeps a copy of its figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -141,29 +144,70 @@ def _side_effects(form: FormValues, errors: Errors) -> tuple[list[str], str]:
     return [value for value in KETAMINE_SIDE_EFFECTS if value in chosen], other
 
 
+DOSE_FIGURES = (
+    "weight_kg",
+    "dose_mg_per_kg",
+    "concentration_mg_per_ml",
+    "infusion_minutes",
+    "dose_mg",
+    "volume_ml",
+    "rate_ml_per_hour",
+    "arithmetic",
+    "dose_confirmed",
+)
+
+
+def check_dose(form: FormValues, limits: KetamineDoseLimits) -> CheckedRecord:
+    """The dose step, before the infusion: stored only once the computed figures are confirmed."""
+    errors: Errors = {}
+    calculation = _calculation(form, limits, errors)
+    confirmed = _confirmation(form, calculation, errors) if calculation is not None else False
+    data: dict[str, Any] = {}
+    if calculation is not None:
+        data = {
+            "weight_kg": str(calculation.weight_kg),
+            "dose_mg_per_kg": str(calculation.dose_mg_per_kg),
+            "concentration_mg_per_ml": str(calculation.concentration_mg_per_ml),
+            "infusion_minutes": calculation.infusion_minutes,
+            "dose_mg": str(calculation.dose_mg),
+            "volume_ml": str(calculation.volume_ml),
+            "rate_ml_per_hour": str(calculation.rate_ml_per_hour),
+            "arithmetic": list(calculation.arithmetic),
+            "dose_confirmed": confirmed
+            and "confirmed_dose_mg" not in errors
+            and "dose_checked" not in errors,
+        }
+    return CheckedRecord(
+        data, errors, calculation, awaiting_confirmation=calculation is not None and not confirmed
+    )
+
+
 def check_ketamine(
     form: FormValues,
-    limits: KetamineDoseLimits,
     ranges: SessionRanges,
     monitoring: InfusionMonitoring,
+    dose: Mapping[str, Any],
+    dose_id: int | None = None,
     *,
     planned: dt.datetime | None,
     now: dt.datetime,
     timezone: str,
 ) -> CheckedRecord:
-    """An IV ketamine infusion record; stored only once the computed dose has been confirmed.
+    """An IV ketamine infusion record, completed after the infusion for a dose confirmed before it
+    (``dose``: the dose step's data; ``dose_id``: the stored dose it came from). The record keeps a
+    copy of the dose's figures and names the dose.
 
     The vital signs are repeating rows (`vitals_rows`); ``rows`` in the data says how many the form
     showed. The session's date and time are checked against the clock and the visit (`session_moment`)."""
     errors: Errors = {}
+    if dose.get("dose_confirmed") is not True:
+        errors["dose_id"] = "Dose: compute and confirm the dose first (the dose step, before the infusion)."
     moment = check_moment(form, planned, now, timezone, errors)
-    calculation = _calculation(form, limits, errors)
-    confirmed = _confirmation(form, calculation, errors) if calculation is not None else False
-
     start = read.clock_time(form, "start_time", "Infusion start", errors)
     end = read.clock_time(form, "end_time", "Infusion end", errors)
     _after(start, end, "end_time", "Infusion end: the end must be later than the start (same day).", errors)
-    minutes = calculation.infusion_minutes if calculation else None
+    minutes = dose.get("infusion_minutes")
+    minutes = minutes if isinstance(minutes, int) else None
     rows = row_count(form, monitoring, minutes)
     readings = check_readings(form, ranges, monitoring, minutes, rows, errors)
     dissociation = read.whole(
@@ -188,6 +232,8 @@ def check_ketamine(
     notes = read.free_text(form, "notes", "Notes", errors)
 
     data: dict[str, Any] = {
+        **({"dose_id": dose_id} if dose_id is not None else {}),
+        **{name: dose[name] for name in DOSE_FIGURES if name in dose},
         **moment,
         "start_time": f"{start:%H:%M}" if start else None,
         "end_time": f"{end:%H:%M}" if end else None,
@@ -200,23 +246,7 @@ def check_ketamine(
         "escort_confirmed": read.text(form, "escort_confirmed") == "yes",
         "notes": notes,
     }
-    if calculation is not None:
-        data |= {
-            "weight_kg": str(calculation.weight_kg),
-            "dose_mg_per_kg": str(calculation.dose_mg_per_kg),
-            "concentration_mg_per_ml": str(calculation.concentration_mg_per_ml),
-            "infusion_minutes": calculation.infusion_minutes,
-            "dose_mg": str(calculation.dose_mg),
-            "volume_ml": str(calculation.volume_ml),
-            "rate_ml_per_hour": str(calculation.rate_ml_per_hour),
-            "arithmetic": list(calculation.arithmetic),
-            "dose_confirmed": confirmed
-            and "confirmed_dose_mg" not in errors
-            and "dose_checked" not in errors,
-        }
-    return CheckedRecord(
-        data, errors, calculation, awaiting_confirmation=calculation is not None and not confirmed, rows=rows
-    )
+    return CheckedRecord(data, errors, rows=rows)
 
 
 def check_tms(form: FormValues, ranges: SessionRanges, protocols: Collection[str] = ()) -> CheckedRecord:
@@ -271,7 +301,9 @@ def check_tms(form: FormValues, ranges: SessionRanges, protocols: Collection[str
     return CheckedRecord(data, errors)
 
 
-DERIVED = {
+DERIVED = {  # not form fields: the dose's figures come from the dose step, not the record's form
+    *DOSE_FIGURES,
+    "dose_id",
     "vitals",
     "readings",
     "arithmetic",

@@ -1,9 +1,10 @@
 """Routes: recording a treatment session (IV ketamine, TMS, esketamine, ECT) and correcting a record.
 
 Clinicians and admins of the course's clinic only: a course or record of another clinic answers
-404 exactly like an unknown id, POSTs included, and nothing is written. An infusion is stored in
-two steps: the first post shows the computed dose with its arithmetic and asks the clinician to
-confirm it (nothing is stored); the second, with the dose confirmed, stores the record. "Add rows"
+404 exactly like an unknown id, POSTs included, and nothing is written. An infusion's record is
+completed after the infusion for a dose confirmed before it (`dose_pages`): without one, the form
+sends the clinician to the dose step first; a correction keeps the record's dose unless a new one
+was confirmed for it. "Add rows"
 re-renders the infusion form with more vital-sign rows (nothing is stored). TMS, esketamine and ECT
 sessions are stored in one step. The kind of record follows the therapy of the course's protocol.
 A correction stores a new version with a reason; the original is never changed, and the record's
@@ -27,6 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.courses import ect_record, esketamine_record
 from trdnav.courses.session_forms import (
+    DOSE_FIGURES,
     KETAMINE_SIDE_EFFECTS,
     KINDS,
     MT_METHODS,
@@ -40,6 +42,7 @@ from trdnav.courses.session_forms import (
 from trdnav.courses.session_moment import planned_values
 from trdnav.courses.vitals_rows import MOST_ROWS
 from trdnav.knowledge.loader import KnowledgeBase
+from trdnav.store.ketamine_doses import course_dose
 from trdnav.store.models import Course, CourseVisit, SessionRecord, Staff
 from trdnav.store.session_records import (
     REASON_LIMIT,
@@ -79,7 +82,7 @@ def _own_record(session: Session, principal: Principal, record_id: int) -> Sessi
     return record
 
 
-def _visit(course: Course, raw: str) -> CourseVisit | None:
+def course_visit(course: Course, raw: str) -> CourseVisit | None:
     """The course's visit named by ``raw`` (none when blank); another course's visit is not found."""
     if not raw:
         return None
@@ -90,7 +93,7 @@ def _visit(course: Course, raw: str) -> CourseVisit | None:
     return visit
 
 
-def _kind(kb: KnowledgeBase, course: Course, raw: str) -> str:
+def record_kind(kb: KnowledgeBase, course: Course, raw: str) -> str:
     """The record kind asked for (default: the one the course's therapy takes); a kind that does not
     fit the course, or a protocol the knowledge base no longer has, answers 404."""
     protocol = kb.protocols.get(course.protocol_id)
@@ -100,13 +103,29 @@ def _kind(kb: KnowledgeBase, course: Course, raw: str) -> str:
     return expected
 
 
-def _values(form: FormData) -> dict[str, Any]:
+def posted_values(form: FormData) -> dict[str, Any]:
     """Every value sent for the ``MULTIPLE`` fields and the first (not the last, as a `FormModel`
     takes) for each other one, as sent: the pure checks in `trdnav.courses.session_forms` trim them."""
     return {
         name: sent if name in MULTIPLE else (sent[0] if sent else "")
         for name, sent in form_lists(form).items()
     }
+
+
+Dose = tuple[dict[str, Any], int | None]  # a confirmed dose's figures and its stored id
+
+
+def _dose(course: Course, raw: object, original: SessionRecord | None = None) -> Dose:
+    """The course's confirmed dose named by ``raw``; else the dose of the record being corrected
+    (its stored dose, or the figures an older record carries); else none."""
+    text = str(raw or "")
+    number = int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+    stored = course_dose(course, number)
+    if stored is not None:
+        return stored.data, stored.id
+    if original is not None:
+        return {k: v for k, v in original.data.items() if k in DOSE_FIGURES}, original.data.get("dose_id")
+    return {}, None
 
 
 def _check(
@@ -116,13 +135,21 @@ def _check(
     course: Course,
     visit: CourseVisit | None,
     now: dt.datetime,
+    dose: Dose = ({}, None),
 ) -> CheckedRecord:
     ranges = kb.session_ranges
     planned, zone = (visit.starts_at if visit else None), course.timezone
     if kind == "iv_ketamine":
-        limits = kb.dosing.iv_ketamine.limits
+        figures, dose_id = dose
         return check_ketamine(
-            values, limits, ranges.ranges, ranges.monitoring, planned=planned, now=now, timezone=zone
+            values,
+            ranges.ranges,
+            ranges.monitoring,
+            figures,
+            dose_id,
+            planned=planned,
+            now=now,
+            timezone=zone,
         )
     if kind == "esketamine":
         return esketamine_record.check_esketamine(
@@ -152,6 +179,7 @@ def _form_page(
     extra_errors: dict[str, str] | None = None,
     status_code: int = 200,
     kb: KnowledgeBase,
+    dose: Dose = ({}, None),
 ) -> HTMLResponse:
     errors = {**(checked.errors if checked else {}), **(extra_errors or {})}
     ranges = kb.session_ranges
@@ -193,6 +221,8 @@ def _form_page(
         stimulus_units=ect_record.STIMULUS_UNITS,
         ect_adverse_events=ect_record.ADVERSE_EVENTS,
         date_warning=checked.data.get("date_warning", "") if checked else "",
+        dose=dose[0],
+        dose_id=dose[1],
     )
 
 
@@ -204,7 +234,7 @@ def _int(raw: object) -> int:
 # --- Recording a session -------------------------------------------------------------------------
 
 
-@router.get("/staff/courses/{course_id}/sessions/new", response_class=HTMLResponse)
+@router.get("/staff/courses/{course_id}/sessions/new", response_model=None)
 def session_form(
     request: Request,
     course_id: int,
@@ -214,17 +244,23 @@ def session_form(
     now: Now,
     kind: Annotated[str, Query(max_length=20)] = "",
     visit: Annotated[str, Query(max_length=12)] = "",
-) -> HTMLResponse:
+    dose: Annotated[str, Query(max_length=12)] = "",
+) -> Response:
     """The empty form for a session of the course (at one of its visits, if ``visit`` is given),
-    its date and time starting from the visit's planned start."""
+    its date and time starting from the visit's planned start. An infusion's record is for a
+    confirmed dose: without one, the dose step comes first (303)."""
     course = own_course(session, principal, course_id)
-    record_kind = _kind(kb, course, kind)
-    planned_visit = _visit(course, visit)
+    kind = record_kind(kb, course, kind)
+    planned_visit = course_visit(course, visit)
+    confirmed = _dose(course, dose)
+    if kind == "iv_ketamine" and confirmed[1] is None:
+        at_visit = f"?visit={planned_visit.id}" if planned_visit else ""
+        return RedirectResponse(f"/staff/courses/{course.id}/doses/new{at_visit}", status_code=303)
     principal.record_read(session, "read", "course", course.id)
-    values: dict[str, Any] = {"protocol": course.protocol_id} if record_kind == "tms" else {}
-    if record_kind != "tms":
+    values: dict[str, Any] = {"protocol": course.protocol_id} if kind == "tms" else {}
+    if kind != "tms":
         values |= planned_values(planned_visit.starts_at if planned_visit else None, now, course.timezone)
-    return _form_page(request, principal, course, record_kind, planned_visit, values, kb=kb)
+    return _form_page(request, principal, course, kind, planned_visit, values, kb=kb, dose=confirmed)
 
 
 @router.post("/staff/courses/{course_id}/sessions", response_model=None)
@@ -234,12 +270,13 @@ async def session_submit(
     """Store the record; an infusion first comes back (200) with its computed dose to confirm, and
     "Add rows" comes back (200) with more vital-sign rows, nothing stored."""
     course = own_course(session, principal, course_id)
-    values = _values(await request.form())
-    kind = _kind(kb, course, str(values.get("kind", "")))
-    visit = _visit(course, str(values.get("visit_id", "")))
+    values = posted_values(await request.form())
+    kind = record_kind(kb, course, str(values.get("kind", "")))
+    visit = course_visit(course, str(values.get("visit_id", "")))
+    confirmed = _dose(course, values.get("dose_id"))
     if kind == "iv_ketamine" and values.get("add_rows"):
-        return _more_rows(request, principal, session, kb, course, visit, values)
-    checked = _check(kb, kind, values, course, visit, now)
+        return _more_rows(request, principal, session, kb, course, visit, values, confirmed)
+    checked = _check(kb, kind, values, course, visit, now, confirmed)
     if not checked.storable:
         principal.record_read(session, "read", "course", course.id)
         return _form_page(
@@ -252,6 +289,7 @@ async def session_submit(
             checked=checked,
             status_code=422 if checked.errors else 200,
             kb=kb,
+            dose=confirmed,
         )
     record = add_record(session, principal.actor(), course, visit, kind, checked.data)
     return RedirectResponse(f"/staff/session-records/{record.id}", status_code=303)
@@ -265,6 +303,7 @@ def _more_rows(
     course: Course,
     visit: CourseVisit | None,
     values: dict[str, Any],
+    dose: Dose,
     original: SessionRecord | None = None,
 ) -> HTMLResponse:
     """The infusion form again, as filled in, with more empty vital-sign rows; nothing is stored."""
@@ -274,7 +313,9 @@ def _more_rows(
         principal.record_read(session, "read", "course", course.id)
     shown = max(_int(values.get("rows", "")), kb.session_ranges.monitoring.rows(None))
     values = {**values, "rows": str(shown + ADD_ROWS)}
-    return _form_page(request, principal, course, "iv_ketamine", visit, values, original=original, kb=kb)
+    return _form_page(
+        request, principal, course, "iv_ketamine", visit, values, original=original, kb=kb, dose=dose
+    )
 
 
 # --- One record and its corrections ----------------------------------------------------------------
@@ -334,7 +375,12 @@ def _newest_first(
 
 @router.get("/staff/session-records/{record_id}/correct", response_model=None)
 def correction_form(
-    request: Request, record_id: int, principal: StaffPrincipal, session: DbSession, kb: Knowledge
+    request: Request,
+    record_id: int,
+    principal: StaffPrincipal,
+    session: DbSession,
+    kb: Knowledge,
+    dose: Annotated[str, Query(max_length=12)] = "",
 ) -> Response:
     """The record's form, prefilled with its values, plus a required reason; the dose is confirmed again."""
     record = _own_record(session, principal, record_id)
@@ -343,7 +389,10 @@ def correction_form(
     principal.record_read(session, "read", "session_record", record.id)
     visit = session.get(CourseVisit, record.visit_id) if record.visit_id else None
     values = form_values(record.kind, record.data)
-    return _form_page(request, principal, record.course, record.kind, visit, values, original=record, kb=kb)
+    confirmed = _dose(record.course, dose, record)
+    return _form_page(
+        request, principal, record.course, record.kind, visit, values, original=record, kb=kb, dose=confirmed
+    )
 
 
 @router.post("/staff/session-records/{record_id}/correct", response_model=None)
@@ -354,11 +403,12 @@ async def correction_submit(
     record = _own_record(session, principal, record_id)
     if superseding(session, record) is not None:
         return _newest_first(request, principal, session, record)
-    values = _values(await request.form())
+    values = posted_values(await request.form())
     visit = session.get(CourseVisit, record.visit_id) if record.visit_id else None
+    confirmed = _dose(record.course, values.get("dose_id"), record)
     if record.kind == "iv_ketamine" and values.get("add_rows"):
-        return _more_rows(request, principal, session, kb, record.course, visit, values, original=record)
-    checked = _check(kb, record.kind, values, record.course, visit, now)
+        return _more_rows(request, principal, session, kb, record.course, visit, values, confirmed, record)
+    checked = _check(kb, record.kind, values, record.course, visit, now, confirmed)
     reason = str(values.get("correction_reason", "")).strip()
     reason_errors = {}
     if not reason or len(reason) > REASON_LIMIT:
@@ -380,6 +430,7 @@ async def correction_submit(
             extra_errors=reason_errors,
             status_code=422 if failed else 200,
             kb=kb,
+            dose=confirmed,
         )
     corrected = correct_record(session, principal.actor(), record, checked.data, reason)
     return RedirectResponse(f"/staff/session-records/{corrected.id}", status_code=303)
