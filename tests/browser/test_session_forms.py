@@ -1,5 +1,6 @@
-"""The session-record forms of the three monitored therapies in a browser: IV ketamine (with "Add
-rows" working without JavaScript), esketamine and ECT pass axe-core, empty and with their errors."""
+"""The session-record forms of the three monitored therapies in a browser: the IV ketamine dose step
+then its record (with "Add rows" working without JavaScript), esketamine and ECT pass axe-core,
+empty and with their errors."""
 
 from __future__ import annotations
 
@@ -63,23 +64,38 @@ def test_the_three_monitored_session_forms_are_accessible_empty_and_with_errors(
     page.get_by_label("Email address").fill("nia@records.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    ketamine_course, ketamine_visit = record_courses["iv_ketamine_twice_weekly"]
+    page.goto(f"{live_server}/staff/courses/{ketamine_course}/sessions/new?visit={ketamine_visit}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compute and confirm the IV ketamine dose")
+    assert_accessible(page)
+    page.get_by_label("Weight (kg)").fill("70")
+    page.get_by_label("Ordered dose (mg/kg)").fill("0.5")
+    page.get_by_label("Concentration of the prepared infusion (mg/mL)").fill("1")
+    page.get_by_label("Infusion time (minutes)").fill("40")
+    page.get_by_role("button", name="Compute the dose").click()
+    expect(page.get_by_role("heading", level=2, name="Computed dose: 35.0 mg")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("I have checked the computed dose of 35.0 mg", exact=False).check()
+    page.get_by_role("button", name="Confirm and save the dose").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record an IV ketamine infusion")
+    expect(page.locator("#dose_id")).to_contain_text("35.0 mg")
+    expect(page.locator("table.readings tbody tr")).to_have_count(7)
+    page.get_by_label("Reading 1, systolic").fill("128")
+    page.get_by_role("button", name="Add rows (nothing is saved)").click()
+    expect(page.locator("table.readings tbody tr")).to_have_count(9)
+    expect(page.get_by_label("Reading 1, systolic")).to_have_value("128")
+    assert_accessible(page)
     for protocol, heading in (
         ("iv_ketamine_twice_weekly", "Record an IV ketamine infusion"),
         ("esketamine_label", "Record an esketamine session"),
         ("ect_thrice_weekly", "Record an ECT session"),
     ):
         course_id, visit_id = record_courses[protocol]
-        page.goto(f"{live_server}/staff/courses/{course_id}/sessions/new?visit={visit_id}")
+        if protocol != "iv_ketamine_twice_weekly":
+            page.goto(f"{live_server}/staff/courses/{course_id}/sessions/new?visit={visit_id}")
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         expect(page.get_by_label("Session date", exact=False)).to_have_value("2026-03-02")
         assert_accessible(page)
-        if protocol == "iv_ketamine_twice_weekly":
-            expect(page.locator("table.readings tbody tr")).to_have_count(7)
-            page.get_by_label("Reading 1, systolic").fill("128")
-            page.get_by_role("button", name="Add rows (nothing is saved)").click()
-            expect(page.locator("table.readings tbody tr")).to_have_count(9)
-            expect(page.get_by_label("Reading 1, systolic")).to_have_value("128")
-            assert_accessible(page)
         page.locator("form button[type=submit]").last.click()
         expect(page.locator(".error-summary")).to_be_visible()
         assert_accessible(page)
