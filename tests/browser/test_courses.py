@@ -1,5 +1,5 @@
 """A clinician in Chromium plans an IV ketamine course and a TMS course, records a session of each
-kind (the infusion's dose confirmed a second time), enters a follow-up PHQ-9 and sees the scores
+kind (the infusion's dose confirmed in its own step first), enters a follow-up PHQ-9 and sees the scores
 chart with its response and remission lines. axe-core checks each page on the way."""
 
 from __future__ import annotations
@@ -16,22 +16,22 @@ from trdnav.settings import Settings
 from trdnav.store.accounts import create_clinic, create_staff
 from trdnav.store.models import CourseVisit, SessionRecord
 
+DOSE = {"weight_kg": "70", "dose_mg_per_kg": "0.5", "concentration_mg_per_ml": "1", "infusion_minutes": "40"}
 INFUSION = {
-    "weight_kg": "70",
-    "dose_mg_per_kg": "0.5",
-    "concentration_mg_per_ml": "1",
-    "infusion_minutes": "40",
     "start_time": "09:00",
     "end_time": "09:40",
-    "bp_before_systolic": "128",
-    "bp_before_diastolic": "82",
-    "hr_before": "72",
-    "bp_during_systolic": "138",
-    "bp_during_diastolic": "88",
-    "hr_during": "80",
-    "bp_after_systolic": "126",
-    "bp_after_diastolic": "80",
-    "hr_after": "70",
+    **{
+        f"reading_{index}_{column}": value
+        for index, time in enumerate(("08:55", "09:10", "09:20", "09:30", "09:40"))
+        for column, value in {
+            "time": time,
+            "systolic": "128",
+            "diastolic": "82",
+            "heart_rate": "72",
+            "spo2": "98",
+            "breathing_rate": "14",
+        }.items()
+    },
     "dissociation_rating": "3",
     "discharge_time": "11:00",
 }
@@ -93,15 +93,19 @@ def test_a_clinician_plans_courses_records_both_kinds_of_session_and_sees_the_ch
 
         _plan(page, live_server, west["patient"], "iv_ketamine_twice_weekly", start)
         page.get_by_role("link", name="Record the session of visit 1", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Compute and confirm the IV ketamine dose")
+        assert_accessible(page)
+        _fill(page, DOSE)
+        page.get_by_role("button", name="Compute the dose").click()
+        expect(page.locator("main")).to_contain_text("70.0 kg × 0.50 mg/kg = 35.0 mg")
+        assert_accessible(page)
+        page.get_by_label("I have checked the computed dose of 35.0 mg").check()
+        page.get_by_role("button", name="Confirm and save the dose").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Record an IV ketamine infusion")
         assert_accessible(page)
         _fill(page, INFUSION)
         page.locator("#side_effects-nausea").check()
         page.locator("#escort_confirmed").check()
-        page.get_by_role("button", name="Compute the dose").click()
-        expect(page.locator("main")).to_contain_text("70.0 kg × 0.50 mg/kg = 35.0 mg")
-        assert_accessible(page)
-        page.get_by_label("I have checked the computed dose of 35.0 mg").check()
         page.get_by_role("button", name="Save the infusion record").click()
         expect(page).to_have_url(f"{live_server}/staff/session-records/" + page.url.rsplit("/", 1)[-1])
         expect(page.locator("main")).to_contain_text("35.0")

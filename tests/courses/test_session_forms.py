@@ -4,19 +4,38 @@ a TMS seizure or adverse event is marked for an alert."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
-from trdnav.courses import session_forms
+from trdnav.courses import session_forms, vitals_rows
 from trdnav.courses.session_forms import CheckedRecord, alerts_for, form_values
 from trdnav.knowledge.loader import load
 
 KB = load()
 
 
+NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+
+
 def check_ketamine(form: dict[str, Any]) -> CheckedRecord:
-    return session_forms.check_ketamine(form, KB.dosing.iv_ketamine.limits, KB.session_ranges.ranges)
+    """The dose step, then the record for the dose when it was confirmed: both steps' messages."""
+    ranges = KB.session_ranges
+    dose = session_forms.check_dose(form, KB.dosing.iv_ketamine.limits)
+    record = session_forms.check_ketamine(
+        form,
+        ranges.ranges,
+        ranges.monitoring,
+        dose.data if dose.storable else {},
+        planned=None,
+        now=NOW,
+        timezone="America/New_York",
+    )
+    errors = {**dose.errors, **record.errors}
+    if not dose.storable:
+        errors.pop("dose_id", None)
+    return CheckedRecord(record.data, errors, dose.calculation, dose.awaiting_confirmation, rows=record.rows)
 
 
 def check_tms(form: dict[str, Any], protocols: set[str] | None = None) -> CheckedRecord:
@@ -30,15 +49,22 @@ KETAMINE: dict[str, Any] = {
     "infusion_minutes": "40",
     "start_time": "09:00",
     "end_time": "09:40",
-    "bp_before_systolic": "128",
-    "bp_before_diastolic": "82",
-    "hr_before": "72",
-    "bp_during_systolic": "138",
-    "bp_during_diastolic": "88",
-    "hr_during": "80",
-    "bp_after_systolic": "126",
-    "bp_after_diastolic": "80",
-    "hr_after": "70",
+    "session_date": "2026-03-02",
+    "session_time": "09:00",
+    **{
+        f"reading_{index}_{column}": value
+        for index, (time, systolic) in enumerate(
+            [("08:55", "128"), ("09:10", "138"), ("09:20", "134"), ("09:30", "130"), ("09:40", "126")]
+        )
+        for column, value in {
+            "time": time,
+            "systolic": systolic,
+            "diastolic": "82",
+            "heart_rate": "72",
+            "spo2": "98",
+            "breathing_rate": "14",
+        }.items()
+    },
     "dissociation_rating": "3",
     "side_effects": ["nausea", "dizziness"],
     "side_effects_other": "",
@@ -82,7 +108,15 @@ def test_the_confirmed_infusion_is_stored_with_its_dose_arithmetic_and_readings(
     assert (data["dose_mg"], data["volume_ml"], data["rate_ml_per_hour"]) == ("35.0", "35.00", "52.5")
     assert data["arithmetic"][0] == "70.0 kg × 0.50 mg/kg = 35.0 mg"
     assert data["dose_confirmed"] is True and data["escort_confirmed"] is True
-    assert data["vitals"]["during"] == {"systolic": 138, "diastolic": 88, "heart_rate": 80}
+    assert data["readings"][1] == {
+        "time": "09:10",
+        "systolic": 138,
+        "diastolic": 82,
+        "heart_rate": 72,
+        "spo2": 98,
+        "breathing_rate": 14,
+    }
+    assert data["session_at"] == "2026-03-02T14:00:00+00:00" and data["date_warning"] == ""
     assert data["side_effects"] == ["nausea", "dizziness"]
 
 
@@ -163,22 +197,28 @@ def test_the_escort_is_required_because_a_patient_must_not_leave_alone() -> None
 @pytest.mark.parametrize(
     ("field", "value", "valid"),
     [
-        ("bp_before_systolic", "60", True),
-        ("bp_before_systolic", "59", False),
-        ("bp_before_systolic", "260", True),
-        ("bp_before_systolic", "261", False),
-        ("bp_during_diastolic", "30", True),
-        ("bp_during_diastolic", "29", False),
-        ("hr_after", "30", True),
-        ("hr_after", "29", False),
-        ("hr_after", "220", True),
-        ("hr_after", "221", False),
+        ("reading_0_systolic", "60", True),
+        ("reading_0_systolic", "59", False),
+        ("reading_0_systolic", "260", True),
+        ("reading_0_systolic", "261", False),
+        ("reading_1_diastolic", "30", True),
+        ("reading_1_diastolic", "29", False),
+        ("reading_4_heart_rate", "30", True),
+        ("reading_4_heart_rate", "29", False),
+        ("reading_4_heart_rate", "220", True),
+        ("reading_4_heart_rate", "221", False),
+        ("reading_2_spo2", "50", True),
+        ("reading_2_spo2", "49", False),
+        ("reading_2_spo2", "101", False),
+        ("reading_3_breathing_rate", "4", True),
+        ("reading_3_breathing_rate", "3", False),
+        ("reading_3_breathing_rate", "61", False),
     ],
 )
 def test_vital_signs_are_accepted_at_their_limits_and_refused_beyond(
     field: str, value: str, valid: bool
 ) -> None:
-    low_diastolic = {"bp_before_diastolic": "40"}  # so that a systolic of 60 is still above it
+    low_diastolic = {"reading_0_diastolic": "40"}  # so that a systolic of 60 is still above it
     errors = check_ketamine(CONFIRMED | low_diastolic | {field: value}).errors
     assert (errors == {}) is valid
     if not valid:
@@ -186,18 +226,72 @@ def test_vital_signs_are_accepted_at_their_limits_and_refused_beyond(
 
 
 def test_the_diastolic_limit_is_160_and_systolic_must_be_higher() -> None:
-    at_limit = check_ketamine(CONFIRMED | {"bp_after_systolic": "200", "bp_after_diastolic": "160"})
+    at_limit = check_ketamine(CONFIRMED | {"reading_4_systolic": "200", "reading_4_diastolic": "160"})
     assert at_limit.errors == {}
-    beyond = check_ketamine(CONFIRMED | {"bp_after_systolic": "200", "bp_after_diastolic": "161"})
+    beyond = check_ketamine(CONFIRMED | {"reading_4_systolic": "200", "reading_4_diastolic": "161"})
     assert beyond.errors == {
-        "bp_after_diastolic": "Diastolic pressure after the infusion, before discharge: 161 is outside the "
+        "reading_4_diastolic": "Reading 5, diastolic: 161 is outside the "
         "allowed range; enter a whole number from 30 to 160 mmHg."
     }
-    swapped = check_ketamine(CONFIRMED | {"bp_before_systolic": "80", "bp_before_diastolic": "128"})
+    swapped = check_ketamine(CONFIRMED | {"reading_0_systolic": "80", "reading_0_diastolic": "128"})
     assert swapped.errors == {
-        "bp_before_diastolic": "Blood pressure before the infusion: the systolic pressure (80) must be "
+        "reading_0_diastolic": "Reading 1: the systolic pressure (80) must be "
         "higher than the diastolic (128); check the order of the two numbers."
     }
+
+
+def test_the_infusion_needs_a_reading_before_it_and_one_every_interval_from_the_knowledge_base() -> None:
+    monitoring = KB.session_ranges.monitoring
+    assert monitoring.interval_minutes == 10 and monitoring.rows(40) == 7 and monitoring.rows(60) == 9
+    partial = check_ketamine(CONFIRMED | {"reading_4_time": "", "reading_4_systolic": ""})
+    assert partial.errors.keys() == {"reading_4_time", "reading_4_systolic"}
+    missing = check_ketamine(CONFIRMED | {f"reading_4_{column}": "" for column in vitals_rows.COLUMNS})
+    assert missing.errors == {
+        "reading_0_time": "Vital signs: 4 reading(s) filled in; enter at least 5: one before the infusion "
+        "and one every 10 minutes during it."
+    }
+    backwards = check_ketamine(CONFIRMED | {"reading_2_time": "09:05"})
+    assert backwards.errors == {
+        "reading_2_time": "Reading 3, time: 09:05 is earlier than the reading before."
+    }
+    assert check_ketamine(CONFIRMED).rows == 7
+
+
+def test_the_session_moment_is_refused_in_the_future_and_warned_on_another_day_than_planned() -> None:
+    ranges = KB.session_ranges
+    planned = dt.datetime(2026, 3, 3, 14, 0, tzinfo=dt.UTC)
+    dose = session_forms.check_dose(CONFIRMED, KB.dosing.iv_ketamine.limits).data
+
+    def check(form: dict[str, Any]) -> CheckedRecord:
+        return session_forms.check_ketamine(
+            form,
+            ranges.ranges,
+            ranges.monitoring,
+            dose,
+            planned=planned,
+            now=NOW,
+            timezone="America/New_York",
+        )
+
+    other_day = check(CONFIRMED)
+    assert other_day.storable
+    assert other_day.data["date_warning"] == (
+        "Recorded for Monday 2 March 2026, not the visit's planned day (Tuesday 3 March 2026)."
+    )
+    assert check(CONFIRMED | {"session_date": "2026-03-03"}).data["date_warning"] == ""
+    unconfirmed = session_forms.check_ketamine(
+        CONFIRMED, ranges.ranges, ranges.monitoring, {}, planned=planned, now=NOW, timezone="America/New_York"
+    )
+    assert unconfirmed.errors == {
+        "dose_id": "Dose: compute and confirm the dose first (the dose step, before the infusion)."
+    }
+    future = check(CONFIRMED | {"session_date": "2026-03-10", "session_time": "08:01"})
+    assert future.errors == {
+        "session_date": "Session date: 2026-03-10 08:01 is in the future (it is now 2026-03-10 08:00, "
+        "America/New_York); record a session once it has taken place."
+    }
+    assert "session_date" in check(CONFIRMED | {"session_date": "2026-02-30"}).errors
+    assert "session_time" in check(CONFIRMED | {"session_time": "25:00"}).errors
 
 
 def test_times_must_be_hh_mm_with_the_end_after_the_start_and_discharge_after_the_end() -> None:
@@ -307,5 +401,10 @@ def test_a_stored_record_prefills_its_correction_with_the_same_values(
 ) -> None:
     data = check(form | CONFIRM).data
     values = form_values("iv_ketamine" if check is check_ketamine else "tms", data)
-    assert check(values | CONFIRM).data == data
-    assert "confirmed_dose_mg" not in values  # the correction confirms the dose again
+    dose = {
+        name: form[name]
+        for name in ("weight_kg", "dose_mg_per_kg", "concentration_mg_per_ml")
+        if name in form
+    }
+    assert check(form | values | CONFIRM).data == data
+    assert "confirmed_dose_mg" not in values and not dose.keys() & values.keys()  # the dose step keeps it

@@ -45,14 +45,22 @@ def test_the_shipped_numbers_are_the_ones_the_course_code_gets(kb: KnowledgeBase
 def test_every_number_without_a_source_in_the_evidence_is_labelled_clinical_opinion(
     kb: KnowledgeBase,
 ) -> None:
-    """Only response and remission come from the evidence digest as verified; the SURE cut-off is
-    from its authors but not in the digest (unverified); everything else is our own rule or clinic
+    """Response and remission, the infusion's 10-minute readings and usual 40 minutes, and the
+    esketamine label's and REMS's monitoring numbers come from the evidence digest; the SURE cut-off
+    is from its authors but not in the digest (unverified); everything else is our own rule or clinic
     policy, and its basis says so."""
     labels = {name: entry.evidence for name, entry in _numbers(kb)}
     assert {name for name, label in labels.items() if label != "clinical_opinion"} == {
         "response_percent",
         "remission_below",
         "sure.conflict_at_or_below",
+        "infusion_monitoring.vitals_interval_minutes",
+        "infusion_monitoring.usual_infusion_minutes",
+        "esketamine_monitoring.delay_systolic_above",
+        "esketamine_monitoring.delay_diastolic_above",
+        "esketamine_monitoring.recheck_minutes",
+        "esketamine_monitoring.observation_minutes",
+        "esketamine_monitoring.doses_mg",
     }
     own = ("This service's own rule", "This service's own scale", "Clinic policy")
     for name, entry in _numbers(kb):

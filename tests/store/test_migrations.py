@@ -34,6 +34,7 @@ TABLES = {
     "courses",
     "course_visits",
     "session_records",
+    "ketamine_doses",
     "outcome_scores",
     "clinic_alerts",
     "email_contacts",
@@ -187,5 +188,23 @@ def test_alert_outcomes_come_with_0005_and_the_audit_trail_stays_append_only(fre
             config.attributes["connection"] = connection
             command.downgrade(config, "0004")
         assert "detail" not in {c["name"] for c in inspect(engine).get_columns("audit_events")}
+    finally:
+        engine.dispose()
+
+
+def test_0006_adds_the_dose_step_table_and_takes_it_away_again(fresh_database_url: str) -> None:
+    """0006 adds ketamine_doses (the dose confirmed before an infusion); its downgrade removes it."""
+    engine = open_engine(fresh_database_url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0004")
+            assert "ketamine_doses" not in inspect(connection).get_table_names()
+            command.upgrade(config, "0006")
+            columns = {column["name"] for column in inspect(connection).get_columns("ketamine_doses")}
+            assert columns == {"id", "course_id", "visit_id", "data", "confirmed_by", "confirmed_at"}
+            command.downgrade(config, "0004")
+            assert "ketamine_doses" not in inspect(connection).get_table_names()
     finally:
         engine.dispose()

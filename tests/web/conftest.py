@@ -15,13 +15,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from trdnav.courses.session_forms import check_ketamine
+from trdnav.courses.session_forms import check_dose, check_ketamine
 from trdnav.knowledge.loader import load
 from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.accounts import create_clinic, create_staff, start_session
 from trdnav.store.alerts import raise_alert
 from trdnav.store.course_plans import create_course
+from trdnav.store.ketamine_doses import confirm_dose
 from trdnav.store.models import Assessment, Clinic, Review, Staff
 from trdnav.store.queue import engine_statuses
 from trdnav.store.repository import create_assessment, request_consultation
@@ -313,15 +314,22 @@ KETAMINE_SESSION = {
     "dose_checked": "yes",
     "start_time": "09:00",
     "end_time": "09:40",
-    "bp_before_systolic": "128",
-    "bp_before_diastolic": "82",
-    "hr_before": "72",
-    "bp_during_systolic": "138",
-    "bp_during_diastolic": "88",
-    "hr_during": "80",
-    "bp_after_systolic": "126",
-    "bp_after_diastolic": "80",
-    "hr_after": "70",
+    "session_date": "2026-03-02",
+    "session_time": "09:00",
+    **{
+        f"reading_{index}_{column}": value
+        for index, (time, systolic) in enumerate(
+            [("08:55", "128"), ("09:10", "138"), ("09:20", "134"), ("09:30", "130"), ("09:40", "126")]
+        )
+        for column, value in {
+            "time": time,
+            "systolic": systolic,
+            "diastolic": "82",
+            "heart_rate": "72",
+            "spo2": "98",
+            "breathing_rate": "14",
+        }.items()
+    },
     "dissociation_rating": "3",
     "side_effects": "nausea",
     "discharge_time": "11:00",
@@ -339,6 +347,7 @@ class Care:
     visit: int  # the second visit, still planned
     record: int
     alert: int
+    dose: int  # the confirmed dose the record was stored for
 
 
 @pytest.fixture
@@ -363,7 +372,19 @@ def care(app: FastAPI, world: World) -> Care:
             taper=False,
         )
         first, second = course.visits[0], course.visits[1]
-        checked = check_ketamine(KETAMINE_SESSION, kb.dosing.iv_ketamine.limits, kb.session_ranges.ranges)
+        dose = confirm_dose(
+            session, clinician, course, first, check_dose(KETAMINE_SESSION, kb.dosing.iv_ketamine.limits).data
+        )
+        checked = check_ketamine(
+            KETAMINE_SESSION,
+            kb.session_ranges.ranges,
+            kb.session_ranges.monitoring,
+            dose.data,
+            dose.id,
+            planned=None,
+            now=dt.datetime(2026, 10, 19, 20, 0, tzinfo=dt.UTC),
+            timezone=course.timezone,
+        )
         assert checked.storable, checked.errors
         record = add_record(session, clinician, course, first, "iv_ketamine", checked.data)
         alert = raise_alert(
@@ -374,7 +395,7 @@ def care(app: FastAPI, world: World) -> Care:
             source_type="session_record",
             source_id=record.id,
         )
-        return Care(course=course.id, visit=second.id, record=record.id, alert=alert.id)
+        return Care(course=course.id, visit=second.id, record=record.id, alert=alert.id, dose=dose.id)
 
 
 ERROR_LINK = re.compile(r'<li><a href="#([^"]+)">([^<]*)</a></li>')

@@ -26,6 +26,7 @@ from trdnav.store.models import (
     ConsultationRequest,
     Course,
     CourseVisit,
+    KetamineDose,
     Note,
     OutcomeScore,
     Review,
@@ -228,11 +229,16 @@ AUDIT: dict[tuple[str, str], Expect] = {
         "link_holder", (("export", "course", "course", "a"),)
     ),
     # Session records.
-    ("GET", "/staff/courses/{course_id}/sessions/new"): Expect("clinician_a", COURSE),
+    ("GET", "/staff/courses/{course_id}/doses/new"): Expect("clinician_a", COURSE),
+    ("POST", "/staff/courses/{course_id}/doses"): Expect(
+        "clinician_a", (("create", "ketamine_dose", "new", "a"),), form=KETAMINE_SESSION
+    ),
+    # without a dose the infusion's form sends to the dose step first, reading nothing
+    ("GET", "/staff/courses/{course_id}/sessions/new"): Expect("clinician_a", ()),
     ("POST", "/staff/courses/{course_id}/sessions"): Expect(
         "clinician_a",
         (("create", "session_record", "new", "a"),),
-        form=KETAMINE_SESSION | {"kind": "iv_ketamine"},
+        form=KETAMINE_SESSION | {"kind": "iv_ketamine", "dose_id": "{dose_id}"},
     ),
     ("GET", "/staff/session-records/{record_id}"): Expect(
         "clinician_a", (("read", "session_record", "record", "a"),)
@@ -243,7 +249,8 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("POST", "/staff/session-records/{record_id}/correct"): Expect(
         "clinician_a",
         (("create", "session_record", "new", "a"),),
-        form=KETAMINE_SESSION | {"kind": "iv_ketamine", "correction_reason": "Weight re-measured: 70 kg"},
+        form=KETAMINE_SESSION
+        | {"kind": "iv_ketamine", "dose_id": "{dose_id}", "correction_reason": "Weight re-measured: 70 kg"},
     ),
     # Outcomes.
     ("GET", "/a/{token}/check-in"): Expect("link_holder", READ_A),
@@ -279,6 +286,7 @@ RECORD_TABLES = {
     "course": Course,
     "course_visit": CourseVisit,
     "session_record": SessionRecord,
+    "ketamine_dose": KetamineDose,
     "outcome_score": OutcomeScore,
     "alert": ClinicAlert,
     "assessment": Assessment,
@@ -386,7 +394,7 @@ def test_every_route_says_which_audit_rows_it_writes(app: FastAPI) -> None:
     assert sorted(AUDIT.keys() - served) == [], "AUDIT lists routes the app no longer serves"
 
 
-def _send(app: FastAPI, world: World, call: Call, path: str, expect: Expect) -> Any:
+def _send(app: FastAPI, world: World, care: Care, call: Call, path: str, expect: Expect) -> Any:
     staff = {"clinician_a": world.clinician_a, "admin_a": world.admin_a}
     client = signed_in(app, staff[expect.persona]) if expect.persona in staff else BrowserClient(app)
     with client:
@@ -394,7 +402,10 @@ def _send(app: FastAPI, world: World, call: Call, path: str, expect: Expect) -> 
             return client.get(path, follow_redirects=False)
         if expect.json is not None:
             return client.post(path, json=expect.json, follow_redirects=False)
-        return client.post(path, data=expect.form, follow_redirects=False)
+        form = {
+            name: str(care.dose) if value == "{dose_id}" else value for name, value in expect.form.items()
+        }
+        return client.post(path, data=form, follow_redirects=False)
 
 
 def test_every_route_leaves_exactly_its_audit_rows(
@@ -421,7 +432,7 @@ def test_every_route_leaves_exactly_its_audit_rows(
             last_seq = session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
         before = _records(app)
         children = _children_of_assessment_a(app, world)
-        response = _send(app, world, call, path, expect)
+        response = _send(app, world, care, call, path, expect)
         where = f"{call.method} {call.path} as {expect.persona}"
         if (expect.status or 0) != response.status_code and (expect.status or response.status_code >= 400):
             problems.append(f"{where}: status {response.status_code}, expected {expect.status or 'success'}")

@@ -124,6 +124,8 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/staff/courses/{course_id}/summary.pdf"): "clinic_a",
     ("GET", "/a/{token}/courses"): "link",
     ("GET", "/a/{token}/courses/{course_id}/calendar.ics"): "link",
+    ("GET", "/staff/courses/{course_id}/doses/new"): "clinic_a",
+    ("POST", "/staff/courses/{course_id}/doses"): "clinic_a",
     ("GET", "/staff/courses/{course_id}/sessions/new"): "clinic_a",
     ("POST", "/staff/courses/{course_id}/sessions"): "clinic_a",
     ("GET", "/staff/session-records/{record_id}"): "clinic_a",

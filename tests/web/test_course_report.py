@@ -23,7 +23,7 @@ from tests.web.conftest import (
     safety_all_no,
     signed_in,
 )
-from trdnav.courses.session_forms import check_ketamine
+from trdnav.courses.session_forms import check_dose, check_ketamine
 from trdnav.knowledge.loader import load
 from trdnav.store import audit
 from trdnav.store.course_plans import create_course
@@ -41,6 +41,12 @@ from trdnav.store.outcome_scores import course_outcome
 from trdnav.store.session_records import correct_record
 from trdnav.store.stored_result import assess_stored
 from trdnav.web.pdf import _refuse_fetch, _stylesheets, render_pdf
+
+NEW_FIGURES = {
+    "confirmed_dose_mg": "36.0",
+    "confirmed_volume_ml": "36.00",
+    "confirmed_rate_ml_per_hour": "54.0",
+}
 
 
 def _rows_since(app: FastAPI, seq: int) -> list[tuple[str, str, int | None, int | None, int | None]]:
@@ -69,15 +75,15 @@ def _treated(app: FastAPI, world: World, care: Care) -> None:
         original = session.get(SessionRecord, care.record)
         assert original is not None
         checked = check_ketamine(
-            KETAMINE_SESSION
-            | {
-                "weight_kg": "72",
-                "confirmed_dose_mg": "36.0",
-                "confirmed_volume_ml": "36.00",
-                "confirmed_rate_ml_per_hour": "54.0",
-            },
-            load().dosing.iv_ketamine.limits,
+            KETAMINE_SESSION,
             load().session_ranges.ranges,
+            load().session_ranges.monitoring,
+            check_dose(
+                KETAMINE_SESSION | {"weight_kg": "72"} | NEW_FIGURES, load().dosing.iv_ketamine.limits
+            ).data,
+            planned=None,
+            now=dt.datetime(2026, 10, 19, 20, 0, tzinfo=dt.UTC),
+            timezone="America/New_York",
         )
         assert checked.storable, checked.errors
         correct_record(session, clinician, original, checked.data, "Weight was misread on the scale")

@@ -49,7 +49,7 @@ def test_session_records_with_non_ascii_digits_are_refused(app: FastAPI, world: 
     with signed_in(app, world.clinician_a) as clinician:
         assert clinician.get(f"{sessions}/new", params={"visit": SUPERSCRIPT_TWO}).status_code == 404
         assert clinician.post(sessions, data=KETAMINE | {"visit_id": SUPERSCRIPT_TWO}).status_code == 404
-        wrong_rate = KETAMINE | {"visit_id": str(visit_id), "hr_before": SUPERSCRIPT_TWO}
+        wrong_rate = KETAMINE | {"visit_id": str(visit_id), "reading_0_heart_rate": SUPERSCRIPT_TWO}
         assert clinician.post(sessions, data=wrong_rate).status_code == 422
 
 

@@ -100,6 +100,45 @@ class SessionRanges:
     intensity: Range  # % of motor threshold
     pulses: Range
     scalp_pain: Range  # 0 none to 10 worst
+    spo2: Range  # % oxygen saturation (pulse oximeter)
+    breathing_rate: Range  # breaths a minute
+
+
+@dataclass(frozen=True, slots=True)
+class InfusionMonitoring:
+    """How often an infusion's vital signs are taken (from ``session_ranges.yaml``)."""
+
+    interval_minutes: int  # one reading every this many minutes during the infusion
+    recovery_readings: int  # readings after the infusion ends
+    usual_infusion_minutes: int  # the rows shown before the infusion time is known
+
+    def rows(self, infusion_minutes: int | None) -> int:
+        """Rows for one infusion: one before it starts, one per interval, and the recovery readings."""
+        minutes = infusion_minutes or self.usual_infusion_minutes
+        return 1 + -(-minutes // self.interval_minutes) + self.recovery_readings
+
+
+@dataclass(frozen=True, slots=True)
+class EsketamineMonitoring:
+    """The label's and REMS's monitoring numbers for an esketamine dose (``session_ranges.yaml``)."""
+
+    delay_systolic_above: int  # mmHg before dosing: above it, the label's guide is to delay
+    delay_diastolic_above: int
+    recheck_minutes: int  # blood pressure again about this long after the dose
+    observation_minutes: int  # the least observation after the dose
+    doses_mg: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EctRanges:
+    """The plausible range of each number in an ECT record (``session_ranges.yaml``)."""
+
+    anaesthetic_dose_mg: Range
+    relaxant_dose_mg: Range
+    charge_mc: Range
+    device_percent: Range
+    seizure_seconds: Range
+    orientation_minutes: Range
 
 
 def plain_number(value: Decimal) -> str:

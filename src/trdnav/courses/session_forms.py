@@ -1,4 +1,5 @@
-"""Checking a session record before it is stored: IV ketamine infusions and TMS sessions.
+"""Checking a session record before it is stored: IV ketamine infusions (dose step, then the
+record) and TMS sessions; esketamine and ECT are in `esketamine_record` and `ect_record`.
 
 Each check takes the posted form values and returns the clean ``data`` to store (JSON: decimals as
 exact strings such as "35.0", whole numbers as ints, yes/no as booleans) and one message per wrong
@@ -6,30 +7,39 @@ field naming what was expected. The plausibility ranges are knowledge-base data
 (``session_ranges.yaml``), passed in as `SessionRanges`: clinic policy (clinical_opinion) that
 catches typing errors, not treatment thresholds.
 
-An infusion needs two steps: the dose fields go through the calculator (`dosing`), and the record is
-stored only when the form also carries the figures the clinician was shown (``confirmed_dose_mg``,
-``confirmed_volume_ml``, ``confirmed_rate_ml_per_hour``), each equal to the freshly computed one,
+An infusion has two steps. Before it, the dose step (`check_dose`): the dose fields go through the
+calculator (`dosing`), and the dose is stored only when the form also carries the figures the
+clinician was shown (``confirmed_dose_mg``, ``confirmed_volume_ml``, ``confirmed_rate_ml_per_hour``),
+each equal to the freshly computed one,
 with the "I have checked" box ticked. Any change to the dose fields that changes the dose, the volume
-or the pump rate after confirming asks again, showing the new figures.
+or the pump rate after confirming asks again, showing the new figures. After it, the record
+(`check_ketamine`) is completed for that confirmed dose and keeps a copy of its figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from trdnav.core.course_numbers import KetamineDoseLimits, SessionRanges
+from trdnav.core.course_numbers import InfusionMonitoring, KetamineDoseLimits, SessionRanges
 from trdnav.courses import session_fields as read
 from trdnav.courses.dosing import DoseCalculation, DoseError, compute_ketamine_dose
 from trdnav.courses.session_fields import Errors, FormValues
+from trdnav.courses.session_moment import check_moment
+from trdnav.courses.vitals_rows import check_readings, reading_values, row_count
 
-KINDS = {"iv_ketamine": "IV ketamine infusion", "tms": "TMS session"}
+KINDS = {
+    "iv_ketamine": "IV ketamine infusion",
+    "tms": "TMS session",
+    "esketamine": "Esketamine session",
+    "ect": "ECT session",
+}
 
-VITALS_MOMENTS = {
+VITALS_MOMENTS = {  # the three fixed readings of records stored before the repeating rows
     "before": "before the infusion",
     "during": "during the infusion (highest reading)",
     "after": "after the infusion, before discharge",
@@ -60,29 +70,11 @@ class CheckedRecord:
     errors: Errors = field(default_factory=dict)
     calculation: DoseCalculation | None = None
     awaiting_confirmation: bool = False  # the dose is computed but not yet confirmed
+    rows: int = 0  # the vital-sign rows the infusion form shows
 
     @property
     def storable(self) -> bool:
         return not self.errors and not self.awaiting_confirmation
-
-
-def _vitals(form: FormValues, moment: str, ranges: SessionRanges, errors: Errors) -> dict[str, int | None]:
-    words = VITALS_MOMENTS[moment]
-    systolic = read.whole(
-        form, f"bp_{moment}_systolic", f"Systolic pressure {words}", *ranges.systolic, "mmHg", errors
-    )
-    diastolic = read.whole(
-        form, f"bp_{moment}_diastolic", f"Diastolic pressure {words}", *ranges.diastolic, "mmHg", errors
-    )
-    if systolic is not None and diastolic is not None and systolic <= diastolic:
-        errors[f"bp_{moment}_diastolic"] = (
-            f"Blood pressure {words}: the systolic pressure ({systolic}) must be higher than the "
-            f"diastolic ({diastolic}); check the order of the two numbers."
-        )
-    heart_rate = read.whole(
-        form, f"hr_{moment}", f"Heart rate {words}", *ranges.heart_rate, "beats a minute", errors
-    )
-    return {"systolic": systolic, "diastolic": diastolic, "heart_rate": heart_rate}
 
 
 def _after(earlier: dt.time | None, later: dt.time | None, name: str, message: str, errors: Errors) -> None:
@@ -152,16 +144,72 @@ def _side_effects(form: FormValues, errors: Errors) -> tuple[list[str], str]:
     return [value for value in KETAMINE_SIDE_EFFECTS if value in chosen], other
 
 
-def check_ketamine(form: FormValues, limits: KetamineDoseLimits, ranges: SessionRanges) -> CheckedRecord:
-    """An IV ketamine infusion record; stored only once the computed dose has been confirmed."""
+DOSE_FIGURES = (
+    "weight_kg",
+    "dose_mg_per_kg",
+    "concentration_mg_per_ml",
+    "infusion_minutes",
+    "dose_mg",
+    "volume_ml",
+    "rate_ml_per_hour",
+    "arithmetic",
+    "dose_confirmed",
+)
+
+
+def check_dose(form: FormValues, limits: KetamineDoseLimits) -> CheckedRecord:
+    """The dose step, before the infusion: stored only once the computed figures are confirmed."""
     errors: Errors = {}
     calculation = _calculation(form, limits, errors)
     confirmed = _confirmation(form, calculation, errors) if calculation is not None else False
+    data: dict[str, Any] = {}
+    if calculation is not None:
+        data = {
+            "weight_kg": str(calculation.weight_kg),
+            "dose_mg_per_kg": str(calculation.dose_mg_per_kg),
+            "concentration_mg_per_ml": str(calculation.concentration_mg_per_ml),
+            "infusion_minutes": calculation.infusion_minutes,
+            "dose_mg": str(calculation.dose_mg),
+            "volume_ml": str(calculation.volume_ml),
+            "rate_ml_per_hour": str(calculation.rate_ml_per_hour),
+            "arithmetic": list(calculation.arithmetic),
+            "dose_confirmed": confirmed
+            and "confirmed_dose_mg" not in errors
+            and "dose_checked" not in errors,
+        }
+    return CheckedRecord(
+        data, errors, calculation, awaiting_confirmation=calculation is not None and not confirmed
+    )
 
+
+def check_ketamine(
+    form: FormValues,
+    ranges: SessionRanges,
+    monitoring: InfusionMonitoring,
+    dose: Mapping[str, Any],
+    dose_id: int | None = None,
+    *,
+    planned: dt.datetime | None,
+    now: dt.datetime,
+    timezone: str,
+) -> CheckedRecord:
+    """An IV ketamine infusion record, completed after the infusion for a dose confirmed before it
+    (``dose``: the dose step's data; ``dose_id``: the stored dose it came from). The record keeps a
+    copy of the dose's figures and names the dose.
+
+    The vital signs are repeating rows (`vitals_rows`); ``rows`` in the data says how many the form
+    showed. The session's date and time are checked against the clock and the visit (`session_moment`)."""
+    errors: Errors = {}
+    if dose.get("dose_confirmed") is not True:
+        errors["dose_id"] = "Dose: compute and confirm the dose first (the dose step, before the infusion)."
+    moment = check_moment(form, planned, now, timezone, errors)
     start = read.clock_time(form, "start_time", "Infusion start", errors)
     end = read.clock_time(form, "end_time", "Infusion end", errors)
     _after(start, end, "end_time", "Infusion end: the end must be later than the start (same day).", errors)
-    vitals = {moment: _vitals(form, moment, ranges, errors) for moment in VITALS_MOMENTS}
+    minutes = dose.get("infusion_minutes")
+    minutes = minutes if isinstance(minutes, int) else None
+    rows = row_count(form, monitoring, minutes)
+    readings = check_readings(form, ranges, monitoring, minutes, rows, errors)
     dissociation = read.whole(
         form,
         "dissociation_rating",
@@ -184,9 +232,12 @@ def check_ketamine(form: FormValues, limits: KetamineDoseLimits, ranges: Session
     notes = read.free_text(form, "notes", "Notes", errors)
 
     data: dict[str, Any] = {
+        **({"dose_id": dose_id} if dose_id is not None else {}),
+        **{name: dose[name] for name in DOSE_FIGURES if name in dose},
+        **moment,
         "start_time": f"{start:%H:%M}" if start else None,
         "end_time": f"{end:%H:%M}" if end else None,
-        "vitals": vitals,
+        "readings": readings,
         "dissociation_rating": dissociation,
         "side_effects": side_effects,
         "side_effects_other": side_effects_other,
@@ -195,23 +246,7 @@ def check_ketamine(form: FormValues, limits: KetamineDoseLimits, ranges: Session
         "escort_confirmed": read.text(form, "escort_confirmed") == "yes",
         "notes": notes,
     }
-    if calculation is not None:
-        data |= {
-            "weight_kg": str(calculation.weight_kg),
-            "dose_mg_per_kg": str(calculation.dose_mg_per_kg),
-            "concentration_mg_per_ml": str(calculation.concentration_mg_per_ml),
-            "infusion_minutes": calculation.infusion_minutes,
-            "dose_mg": str(calculation.dose_mg),
-            "volume_ml": str(calculation.volume_ml),
-            "rate_ml_per_hour": str(calculation.rate_ml_per_hour),
-            "arithmetic": list(calculation.arithmetic),
-            "dose_confirmed": confirmed
-            and "confirmed_dose_mg" not in errors
-            and "dose_checked" not in errors,
-        }
-    return CheckedRecord(
-        data, errors, calculation, awaiting_confirmation=calculation is not None and not confirmed
-    )
+    return CheckedRecord(data, errors, rows=rows)
 
 
 def check_tms(form: FormValues, ranges: SessionRanges, protocols: Collection[str] = ()) -> CheckedRecord:
@@ -266,11 +301,26 @@ def check_tms(form: FormValues, ranges: SessionRanges, protocols: Collection[str
     return CheckedRecord(data, errors)
 
 
+DERIVED = {  # not form fields: the dose's figures come from the dose step, not the record's form
+    *DOSE_FIGURES,
+    "dose_id",
+    "vitals",
+    "readings",
+    "arithmetic",
+    "dose_confirmed",
+    "dose_mg",
+    "volume_ml",
+    "rate_ml_per_hour",
+    "session_at",
+    "date_warning",
+}
+
+
 def form_values(kind: str, data: dict[str, Any]) -> dict[str, str | list[str]]:
     """A stored record's data as form values, to prefill a correction (the dose is not pre-confirmed)."""
     values: dict[str, str | list[str]] = {}
     for name, value in data.items():
-        if name in ("vitals", "arithmetic", "dose_confirmed", "dose_mg", "volume_ml", "rate_ml_per_hour"):
+        if name in DERIVED or isinstance(value, dict):
             continue
         if isinstance(value, bool):
             values[name] = "yes" if value else "no"
@@ -279,14 +329,38 @@ def form_values(kind: str, data: dict[str, Any]) -> dict[str, str | list[str]]:
         else:
             values[name] = "" if value is None else str(value)
     if kind == "iv_ketamine":
-        for moment, reading in data.get("vitals", {}).items():
-            values[f"bp_{moment}_systolic"] = str(reading.get("systolic") or "")
-            values[f"bp_{moment}_diastolic"] = str(reading.get("diastolic") or "")
-            values[f"hr_{moment}"] = str(reading.get("heart_rate") or "")
+        values.pop("readings", None)
+        values |= reading_values(data.get("readings", []))
         if not data.get("escort_confirmed"):
             values.pop("escort_confirmed", None)
         else:
             values["escort_confirmed"] = "yes"
+    if kind == "esketamine":
+        values |= _nested_values(data, ("pre_dose", "recheck", "discharge"))
+        values["dose_mg"] = str(data.get("dose_mg") or "")
+    if kind == "ect":
+        for part in ("anaesthetic", "relaxant"):
+            agent = data.get(part, {})
+            values |= {
+                part: agent.get("agent") or "",
+                f"{part}_other": agent.get("other") or "",
+                f"{part}_dose_mg": str(agent.get("dose_mg") or ""),
+            }
+    return values
+
+
+def _nested_values(data: dict[str, Any], parts: tuple[str, ...]) -> dict[str, str]:
+    """An esketamine record's pressures as the form names them."""
+    names = {"pre_dose": "pre", "recheck": "recheck", "discharge": "discharge"}
+    values: dict[str, str] = {}
+    for part in parts:
+        reading = data.get(part) or {}
+        moment = names[part]
+        values[f"bp_{moment}_systolic"] = str(reading.get("systolic") or "")
+        values[f"bp_{moment}_diastolic"] = str(reading.get("diastolic") or "")
+        if part == "pre_dose":
+            values["hr_pre"] = str(reading.get("heart_rate") or "")
+            values["spo2_pre"] = str(reading.get("spo2") or "")
     return values
 
 

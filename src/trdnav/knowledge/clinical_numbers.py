@@ -12,7 +12,15 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from trdnav.core.course_numbers import KetamineDoseLimits, Limit, OutcomeRules, SessionRanges
+from trdnav.core.course_numbers import (
+    EctRanges,
+    EsketamineMonitoring,
+    InfusionMonitoring,
+    KetamineDoseLimits,
+    Limit,
+    OutcomeRules,
+    SessionRanges,
+)
 from trdnav.knowledge.schema import SNAKE_ID, EvidenceLabel, Sourced, Strict
 
 
@@ -139,13 +147,82 @@ class TmsSessionRanges(Strict):
     scalp_pain: WholeRange
 
 
+class InfusionReadingRanges(Strict):
+    spo2_percent: WholeRange
+    breathing_rate_per_minute: WholeRange
+
+
+class InfusionMonitoringNumbers(Strict):
+    vitals_interval_minutes: Threshold
+    recovery_readings: Threshold
+    usual_infusion_minutes: Threshold
+
+
+class Choices(Basis):
+    values: list[int] = Field(min_length=1)
+
+
+class EsketamineMonitoringNumbers(Strict):
+    delay_systolic_above: Threshold
+    delay_diastolic_above: Threshold
+    recheck_minutes: Threshold
+    observation_minutes: Threshold
+    doses_mg: Choices
+
+
+class EctSessionRanges(Strict):
+    anaesthetic_dose_mg: WholeRange
+    relaxant_dose_mg: WholeRange
+    charge_mc: WholeRange
+    device_percent: WholeRange
+    seizure_seconds: WholeRange
+    orientation_minutes: WholeRange
+
+
 class SessionRangeFile(Strict):
-    """``session_ranges.yaml``: the plausible range of each number in a session record."""
+    """``session_ranges.yaml``: the plausible range of each number in a session record, and the
+    monitoring numbers of the infusion and esketamine records."""
 
     infusion: InfusionRanges
     tms: TmsSessionRanges
+    infusion_readings: InfusionReadingRanges
+    infusion_monitoring: InfusionMonitoringNumbers
+    esketamine_monitoring: EsketamineMonitoringNumbers
+    ect: EctSessionRanges
 
-    def entries(self) -> list[tuple[str, WholeRange]]:
+    @property
+    def monitoring(self) -> InfusionMonitoring:
+        numbers = self.infusion_monitoring
+        return InfusionMonitoring(
+            interval_minutes=numbers.vitals_interval_minutes.value,
+            recovery_readings=numbers.recovery_readings.value,
+            usual_infusion_minutes=numbers.usual_infusion_minutes.value,
+        )
+
+    @property
+    def esketamine(self) -> EsketamineMonitoring:
+        numbers = self.esketamine_monitoring
+        return EsketamineMonitoring(
+            delay_systolic_above=numbers.delay_systolic_above.value,
+            delay_diastolic_above=numbers.delay_diastolic_above.value,
+            recheck_minutes=numbers.recheck_minutes.value,
+            observation_minutes=numbers.observation_minutes.value,
+            doses_mg=tuple(numbers.doses_mg.values),
+        )
+
+    @property
+    def ect_ranges(self) -> EctRanges:
+        ect = self.ect
+        return EctRanges(
+            anaesthetic_dose_mg=ect.anaesthetic_dose_mg.pair,
+            relaxant_dose_mg=ect.relaxant_dose_mg.pair,
+            charge_mc=ect.charge_mc.pair,
+            device_percent=ect.device_percent.pair,
+            seizure_seconds=ect.seizure_seconds.pair,
+            orientation_minutes=ect.orientation_minutes.pair,
+        )
+
+    def entries(self) -> list[tuple[str, WholeRange | Threshold | Choices]]:
         return [
             (f"{part}.{name}", getattr(getattr(self, part), name))
             for part in type(self).model_fields
@@ -165,6 +242,8 @@ class SessionRangeFile(Strict):
             intensity=tms.intensity_percent_mt.pair,
             pulses=tms.pulses.pair,
             scalp_pain=tms.scalp_pain.pair,
+            spo2=self.infusion_readings.spo2_percent.pair,
+            breathing_rate=self.infusion_readings.breathing_rate_per_minute.pair,
         )
 
 

@@ -5,7 +5,7 @@ comparison's content (the condition and the decision, bottom lines, prices and c
 from __future__ import annotations
 
 from trdnav.core.conditions import describe
-from trdnav.knowledge.clinical_numbers import Basis, DecimalRange
+from trdnav.knowledge.clinical_numbers import Basis, Choices, DecimalRange, Threshold
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.option_content import GRID_ROWS
 from trdnav.knowledge.schema import Fact, ScheduledPhase
@@ -184,6 +184,15 @@ def crisis_markdown(kb: KnowledgeBase) -> list[str]:
     return out
 
 
+def _session_number(entry: Basis) -> str:
+    """A session-record number as the rules page shows it: a range, one value or the choices."""
+    if isinstance(entry, Threshold):
+        return str(entry.value)
+    if isinstance(entry, Choices):
+        return " or ".join(str(value) for value in entry.values)
+    return f"{getattr(entry, 'low', '')} to {getattr(entry, 'high', '')}"
+
+
 def _basis_cells(kb: KnowledgeBase, entry: Basis) -> str:
     sources = _short_sources(kb, entry.citations) or "none"
     return f"{EVIDENCE_WORDS[entry.evidence]} | {sources} | {entry.basis}"
@@ -227,7 +236,7 @@ def clinical_numbers_markdown(kb: KnowledgeBase) -> list[str]:
         )
     out += ["", "### Session record ranges", "", *header]
     out += [
-        f"| `{name}` | {entry.low} to {entry.high} | {_basis_cells(kb, entry)} |"
+        f"| `{name}` | {_session_number(entry)} | {_basis_cells(kb, entry)} |"
         for name, entry in kb.session_ranges.entries()
     ]
     sure = kb.sure

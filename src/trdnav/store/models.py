@@ -253,6 +253,9 @@ class Course(Base):
     records: Mapped[list[SessionRecord]] = relationship(
         back_populates="course", cascade="all, delete-orphan", order_by="SessionRecord.id"
     )
+    doses: Mapped[list[KetamineDose]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", order_by="KetamineDose.id"
+    )
 
 
 class CourseVisit(Base):
@@ -296,6 +299,26 @@ class SessionRecord(Base):
     course: Mapped[Course] = relationship(back_populates="records")
     # Known to the ORM so that deleting a course deletes a correction before the record it corrects.
     supersedes: Mapped[SessionRecord | None] = relationship(remote_side=[id])
+
+
+class KetamineDose(Base):
+    """An IV ketamine dose computed and confirmed before the infusion (the record's first step).
+
+    ``data`` holds the dose fields and the calculator's figures and arithmetic; the infusion record
+    stored after the infusion names it by id. Never changed once stored."""
+
+    __tablename__ = "ketamine_doses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_visits.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    confirmed_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+
+    course: Mapped[Course] = relationship(back_populates="doses")
 
 
 class OutcomeScore(Base):
