@@ -5,6 +5,7 @@ chart with its response and remission lines. axe-core checks each page on the wa
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from fastapi import FastAPI
@@ -82,6 +83,11 @@ def _fill(page: Page, values: dict[str, str]) -> None:
         page.locator(f"#{field}").fill(value)
 
 
+def _open_visit_menu(page: Page, number: int) -> None:
+    """A visit's actions are in its row's menu (a <details>): open it as a clinician would."""
+    page.locator("summary").filter(has_text=re.compile(rf"^Actions for visit {number}$")).click()
+
+
 def test_a_clinician_plans_courses_records_both_kinds_of_session_and_sees_the_chart(
     browser: Browser, live_server: str, live_app: FastAPI, west: dict[str, int]
 ) -> None:
@@ -92,6 +98,7 @@ def test_a_clinician_plans_courses_records_both_kinds_of_session_and_sees_the_ch
         _sign_in(page, live_server)
 
         _plan(page, live_server, west["patient"], "iv_ketamine_twice_weekly", start)
+        _open_visit_menu(page, 1)
         page.get_by_role("link", name="Record the session of visit 1", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Compute and confirm the IV ketamine dose")
         assert_accessible(page)
@@ -112,6 +119,7 @@ def test_a_clinician_plans_courses_records_both_kinds_of_session_and_sees_the_ch
         assert_accessible(page)
 
         _plan(page, live_server, west["patient"], "tms_10hz", start)
+        _open_visit_menu(page, 1)
         page.get_by_role("link", name="Record the session of visit 1", exact=True).click()
         assert_accessible(page)
         _fill(page, TMS_SESSION)

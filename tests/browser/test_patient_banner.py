@@ -76,7 +76,7 @@ def test_the_assessment_page_names_the_patient_and_shows_sydney_times(
     expect(page).to_have_url(f"{live_server}/staff/")
 
     page.goto(f"{live_server}/staff/assessments/{banner_clinic['assessment']}")
-    banner = page.get_by_role("region", name="Patient")
+    banner = page.get_by_role("region", name="Patient", exact=True)
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("Pat Banner")
     expect(banner).to_contain_text("61 (as answered on")
