@@ -22,11 +22,6 @@ from trdnav.web.clinic_time import format_clock, format_day, format_moment, zone
 
 SYDNEY = "Australia/Sydney"
 CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
-# Rows of a session record holding clock times as the nurse typed them (wall-clock at the clinic, no
-# moment stored): part B of issue 12 reworks these fields; they are outside this walk.
-ENTERED_CLOCK_ROWS = re.compile(
-    r'<tr>\s*<th scope="row">(Infusion start and end|Discharge)</th>.*?</tr>', re.S
-)
 # A form's hint shows the format of a time to type (and names the zone in words), not a time.
 HINT = re.compile(r'<p class="hint"[^>]*>.*?</p>', re.S)
 
@@ -70,7 +65,7 @@ def sydney(app: FastAPI, world: World) -> World:
 
 
 def _text(page: str) -> str:
-    page = HINT.sub("", ENTERED_CLOCK_ROWS.sub("", page))
+    page = HINT.sub("", page)
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 

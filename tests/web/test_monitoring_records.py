@@ -76,7 +76,7 @@ def test_a_valid_esketamine_record_is_stored_and_shown(app: FastAPI, world: Worl
     assert (
         "Esketamine session record" in page.text and "taken home by Partner, told not to drive" in page.text
     )
-    assert "09:10 to 11:15 (125 min)" in page.text
+    assert "09:10 EST to 11:15 EST (125 min)" in page.text, "typed clock times named in the clinic's zone"
 
 
 def test_the_esketamine_form_shows_the_label_s_numbers_from_the_knowledge_base(

@@ -6,13 +6,16 @@ from the version before is marked, so what a correction changed is plain to see.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from trdnav.courses.ect_record import ADVERSE_EVENTS, ANAESTHETICS, PLACEMENTS, RELAXANTS
 from trdnav.courses.esketamine_record import LEVELS
 from trdnav.courses.session_forms import KETAMINE_SIDE_EFFECTS, MT_METHODS, TARGETS, VITALS_MOMENTS
+from trdnav.web.clinic_time import zone_label
 
 Data = dict[str, Any]
 
@@ -27,6 +30,24 @@ class Cell:
 class Row:
     label: str
     cells: tuple[Cell, ...]
+
+
+ZONE = "_zone"  # set by record_rows on its copy of each version: how its typed clock times are named
+
+
+def _clock(data: Data, key: str) -> str:
+    """A clock time the clinician typed (the clinic's wall clock on the session's day), named: "09:40 EST"."""
+    return f"{data.get(key)} {data[ZONE]}"
+
+
+def _typed_clock_zone(data: Data, timezone: str) -> str:
+    """The zone's abbreviation at the session's date and time ("EST", "AEDT"); a record from before the
+    date was asked names the zone itself, since its day (and so summer or winter time) is not known."""
+    day, time = data.get("session_date"), data.get("session_time") or "12:00"
+    if not day:
+        return f"({timezone})"
+    local = dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time), ZoneInfo(timezone))
+    return zone_label(local)
 
 
 def _yes_no(value: object) -> str:
@@ -58,7 +79,7 @@ def _side_effects(data: Data) -> str:
 def _readings(data: Data) -> str:
     """The repeating vital-sign rows in words, one reading after another."""
     return "; ".join(
-        f"{r.get('time')} {r.get('systolic')}/{r.get('diastolic')} mmHg, "
+        f"{r.get('time')} {data[ZONE]} {r.get('systolic')}/{r.get('diastolic')} mmHg, "
         f"heart rate {r.get('heart_rate')}/min, "
         f"SpO2 {r.get('spo2')}%, breathing {r.get('breathing_rate')}/min"
         for r in data.get("readings", [])
@@ -69,7 +90,7 @@ def _moment(data: Data) -> str:
     if not data.get("session_date"):
         return "Not recorded (recorded before the date was asked)"
     warning = f". Warning: {data['date_warning']}" if data.get("date_warning") else ""
-    return f"{data['session_date']} {data.get('session_time')}{warning}"
+    return f"{data['session_date']} {_clock(data, 'session_time')}{warning}"
 
 
 def _pressure(part: str) -> Callable[[Data], str]:
@@ -107,7 +128,7 @@ KETAMINE_FIELDS: tuple[tuple[str, Callable[[Data], str]], ...] = (
     ),
     ("Volume and pump rate", lambda d: f"{d.get('volume_ml')} mL at {d.get('rate_ml_per_hour')} mL/h"),
     ("Dose arithmetic", lambda d: "; ".join(d.get("arithmetic", []))),
-    ("Infusion start and end", lambda d: f"{d.get('start_time')} to {d.get('end_time')}"),
+    ("Infusion start and end", lambda d: f"{_clock(d, 'start_time')} to {_clock(d, 'end_time')}"),
     *((f"Vital signs {words}", _vitals(moment)) for moment, words in VITALS_MOMENTS.items()),
     ("Vital signs (time, blood pressure, heart rate, SpO2, breathing rate)", _readings),
     ("Dissociation, clinician rating 0 to 10", lambda d: str(d.get("dissociation_rating"))),
@@ -116,7 +137,7 @@ KETAMINE_FIELDS: tuple[tuple[str, Callable[[Data], str]], ...] = (
     (
         "Discharge",
         lambda d: (
-            f"{d.get('discharge_time')}, "
+            f"{_clock(d, 'discharge_time')}, "
             + ("escort confirmed" if d.get("escort_confirmed") else "escort NOT confirmed")
         ),
     ),
@@ -161,7 +182,7 @@ ESKETAMINE_FIELDS: tuple[tuple[str, Callable[[Data], str]], ...] = (
     (
         "Dose",
         lambda d: (
-            f"{d.get('dose_mg')} mg at {d.get('dose_time')}"
+            f"{d.get('dose_mg')} mg at {_clock(d, 'dose_time')}"
             if d.get("dose_given")
             else f"Not given: {d.get('not_given_reason')}"
         ),
@@ -172,7 +193,7 @@ ESKETAMINE_FIELDS: tuple[tuple[str, Callable[[Data], str]], ...] = (
             f"{d['high_bp_warning']} Reason: {d.get('high_bp_reason')}" if d.get("high_bp_warning") else "No"
         ),
     ),
-    ("Blood pressure after the dose", lambda d: f"{_pressure('recheck')(d)} at {d.get('recheck_time')}"),
+    ("Blood pressure after the dose", lambda d: f"{_pressure('recheck')(d)} at {_clock(d, 'recheck_time')}"),
     ("Lowest SpO2 during observation", lambda d: f"{d.get('spo2_lowest')}%"),
     (
         "Sedation and dissociation",
@@ -184,7 +205,8 @@ ESKETAMINE_FIELDS: tuple[tuple[str, Callable[[Data], str]], ...] = (
     (
         "Observation",
         lambda d: (
-            f"{d.get('observation_start')} to {d.get('observation_end')} ({d.get('observation_minutes')} min)"
+            f"{_clock(d, 'observation_start')} to {_clock(d, 'observation_end')}"
+            f" ({d.get('observation_minutes')} min)"
             + (
                 f"; shorter because: {d['short_observation_reason']}"
                 if d.get("short_observation_reason")
@@ -259,11 +281,12 @@ FIELDS = {
 OLD_VITALS = {f"Vital signs {words}" for words in VITALS_MOMENTS.values()}
 
 
-def record_rows(kind: str, versions: Sequence[Data]) -> list[Row]:
+def record_rows(kind: str, versions: Sequence[Data], timezone: str) -> list[Row]:
     """One row per field; one cell per version, oldest first. An infusion shows the three fixed
     readings of older records, the repeating rows of newer ones, or both when a correction moved
-    from one to the other."""
+    from one to the other. Typed clock times are named in the clinic's ``timezone``."""
     fields = FIELDS[kind]
+    versions = [{**data, ZONE: _typed_clock_zone(data, timezone)} for data in versions]
     old = any("vitals" in data for data in versions)
     new = any("readings" in data for data in versions)
     rows = []
