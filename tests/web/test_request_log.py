@@ -32,7 +32,8 @@ from tests.web.conftest import (
     unassigned_assessment,
 )
 from trdnav.store.repository import find_by_token
-from trdnav.web.middleware.request_log import LOGGER_NAME, JsonLineFormatter, route_template
+from trdnav.web.log_lines import JsonLineFormatter
+from trdnav.web.middleware.request_log import LOGGER_NAME, route_template
 
 CANARY_CONTACT = {
     "name": "Canary-Name-7f3a",

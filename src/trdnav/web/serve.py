@@ -2,9 +2,11 @@
 
 Used by ``trdnav serve`` (and so ``make run``). Problems a person can fix (a bad ``TRDNAV_``
 setting, a database URL that cannot be used) become a ``ServeError`` whose lines name the setting,
-never a traceback. Uvicorn's access log is off: the private link is in the URL path, and it must not
-end up in any log; ``trdnav.web.middleware.request_log`` writes one JSON line per request instead, with the
-route's template in place of the path.
+never a traceback. Every logger, uvicorn's included, writes through ``trdnav.web.log_lines`` (one JSON
+line a record, the exception's type only, allow-listed fields). Uvicorn's access log is off: the
+private link is in the URL path, and it must not end up in any log;
+``trdnav.web.middleware.request_log`` writes one JSON line per request instead, with the route's
+template in place of the path.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from trdnav.settings import Settings
 from trdnav.web.app import create_app
-from trdnav.web.middleware.request_log import configure_logging
+from trdnav.web.log_lines import configure_logging, log_config
 
 PREFIX = "TRDNAV_"
 
@@ -96,6 +98,14 @@ def url_for(host: str, port: int) -> str:
 def serve(settings: Settings, *, host: str, port: int, announce: Callable[[str], None] = print) -> None:
     """Build the app, announce its URL, then serve until interrupted (Ctrl+C)."""
     app = build_app(settings)
-    configure_logging()  # one JSON line per request on stderr (trdnav.request), without patient data
+    configure_logging()  # the app's own records, from here on; uvicorn applies log_config() again
     announce(f"TRD Navigator is running at {url_for(host, port)}")
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=log_config(),
+        access_log=False,
+        log_level="info",
+        server_header=False,
+    )

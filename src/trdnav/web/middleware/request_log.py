@@ -8,18 +8,15 @@ itself), the status, the duration and a random request id; never the query strin
 cookies, bodies or the client's address.
 
 ``RequestLog`` is pure ASGI. It writes to the logger ``trdnav.request`` only when that logger is
-enabled for INFO (``configure_logging`` does that for ``trdnav serve``), so in the benchmarks and
-tests it costs a random id and a header. ``JsonLineFormatter`` turns each record into one JSON
-object per line, its ``extra`` fields included.
+enabled for INFO (``trdnav.web.log_lines`` does that for ``trdnav serve``), so in the benchmarks and
+tests it costs a random id and a header. ``trdnav.web.log_lines.JsonLineFormatter`` writes each
+record as one JSON line, with these fields on its allow-list.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import os
-import sys
 import time
 
 from starlette.routing import Mount
@@ -30,9 +27,6 @@ REQUEST_ID_HEADER = b"x-request-id"
 UNMATCHED = "unmatched"
 
 logger = logging.getLogger(LOGGER_NAME)
-
-# The attributes every LogRecord has; anything else on a record came from ``extra=``.
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
 def route_template(scope: Scope) -> str:
@@ -93,35 +87,3 @@ class RequestLog:
                         "request_id": request_id,
                     },
                 )
-
-
-class JsonLineFormatter(logging.Formatter):
-    """``{"time", "level", "logger", "event", ...extra fields}`` as one line of JSON.
-
-    An exception is shown by its type only: its message or traceback could quote what a person
-    typed.
-    """
-
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, object] = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "event": record.getMessage(),
-        }
-        for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRIBUTES:
-                line[key] = value
-        if record.exc_info and record.exc_info[0] is not None:
-            line["exception"] = record.exc_info[0].__name__
-        return json.dumps(line, default=str)
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    """Send the ``trdnav`` loggers' records to stderr as JSON lines (once, however often called)."""
-    app_logger = logging.getLogger("trdnav")
-    app_logger.setLevel(level)
-    if not any(isinstance(handler.formatter, JsonLineFormatter) for handler in app_logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonLineFormatter())
-        app_logger.addHandler(handler)

@@ -159,10 +159,12 @@ async def delete(
     count = delete_assessment(session, principal.actor(), assessment)
     # Ids and the reason's code only: never patient data in the log.
     log.info(
-        "assessment %d deleted (%d records) by staff %d: %s",
-        deleted_id,
-        count,
-        principal.staff_id,
-        submitted.model.reason,
+        "assessment deleted",
+        extra={
+            "assessment_id": deleted_id,
+            "records": count,
+            "staff_id": principal.staff_id,
+            "reason": submitted.model.reason,
+        },
     )
     return RedirectResponse(DELETED_NOTICE, status_code=303)
