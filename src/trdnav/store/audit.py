@@ -345,8 +345,8 @@ CSV_COLUMNS = (
     "address",
     "prev_hash",
     "hash",
-    "detail",
     "key_id",
+    "detail",
 )
 
 
