@@ -5,6 +5,7 @@ status 2 and no traceback; a tampered audit trail found, with exit status 1."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from trdnav.cli import app
 from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.accounts import create_clinic
+from trdnav.store.audit_keys import AuditKeyring
 from trdnav.store.database import migrate, open_engine, session_factory
 from trdnav.store.models import Assessment, AuditEvent
 from trdnav.store.repository import create_assessment
@@ -218,6 +220,105 @@ def test_audit_verify_names_an_edited_or_removed_entry(
     assert result.exit_code == 1, result.output
     assert "The audit trail is broken" in result.output
     assert named in result.output
+
+
+KEY_A = "first-audit-key-for-the-cli-tests-0123456789"
+KEY_B = "second-audit-key-for-the-cli-tests-0123456789"
+
+
+def trdnav_with(url: str, env: dict[str, str], *arguments: str) -> Result:
+    return CliRunner().invoke(app, list(arguments), env={"TRDNAV_DATABASE_URL": url, **env})
+
+
+def test_a_trail_rechained_with_sha256_after_deleting_a_record_fails_audit_verify(
+    engine: Engine, sessions: sessionmaker[Session], fresh_database_url: str
+) -> None:
+    """The reproduction of issue 13: drop the triggers, delete an assessment's entry, recompute seq,
+    prev_hash and hash with SHA-256 and move the head. It passed `trdnav audit verify` before keys."""
+    add_assessments(sessions, 4)
+    tamper(engine, "DELETE FROM audit_events WHERE seq = 2")
+    with Session(engine) as session, session.begin():
+        prev = audit.GENESIS
+        for number, event in enumerate(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)), 1):
+            event.seq, event.prev_hash = number, prev
+            event.hash = prev = audit._digest(prev, event)
+            session.flush()
+        session.execute(text("UPDATE audit_head SET seq = 3, hash = :hash"), {"hash": prev})
+    engine.dispose()
+    result = trdnav(fresh_database_url, "audit", "verify")
+    assert result.exit_code == 1, result.output
+    assert "entry 1 was edited" in result.output
+    assert "development audit key" in result.output  # no TRDNAV_AUDIT_KEY here: said so
+
+
+def test_audit_checkpoint_round_trip_and_a_cut_off_trail(
+    engine: Engine, fresh_database_url: str, tmp_path: Path
+) -> None:
+    env = {"TRDNAV_AUDIT_KEY": KEY_A}
+    add_assessments(session_factory(engine, AuditKeyring.of(KEY_A)), 4)
+    saved = tmp_path / "checkpoint.json"
+    made = trdnav_with(fresh_database_url, env, "audit", "checkpoint", "--output", str(saved))
+    assert made.exit_code == 0, made.output
+    assert "Checkpoint of entry 4" in made.output
+    assert json.loads(saved.read_text())["seq"] == 4
+    again = trdnav_with(fresh_database_url, env, "audit", "checkpoint", "--output", str(saved))
+    assert again.exit_code == 2 and "--output" in again.output and "--force" in again.output
+    reached = trdnav_with(fresh_database_url, env, "audit", "verify", "--checkpoint", str(saved))
+    assert reached.exit_code == 0, reached.output
+    assert "reaches the checkpoint" in reached.output and "development" not in reached.output
+    # the newest two entries cut off and the head moved back: the chain alone cannot tell
+    tamper(engine, "DELETE FROM audit_events WHERE seq >= 3")
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2)")
+        )
+    engine.dispose()
+    assert trdnav_with(fresh_database_url, env, "audit", "verify").exit_code == 0
+    cut = trdnav_with(fresh_database_url, env, "audit", "verify", "--checkpoint", str(saved))
+    assert cut.exit_code == 1, cut.output
+    assert "no longer reaches the checkpoint" in cut.output
+    forged = tmp_path / "forged.json"
+    forged.write_text(saved.read_text().replace('"seq": 4', '"seq": 2'))
+    refused = trdnav_with(fresh_database_url, env, "audit", "verify", "--checkpoint", str(forged))
+    assert refused.exit_code == 1 and "signature is wrong" in refused.output
+    not_one = tmp_path / "not.json"
+    not_one.write_text("{}")
+    unreadable = trdnav_with(fresh_database_url, env, "audit", "verify", "--checkpoint", str(not_one))
+    assert unreadable.exit_code == 2 and "--checkpoint" in unreadable.output
+    assert "Traceback" not in unreadable.output
+
+
+def test_audit_rotate_key_keeps_the_trail_verifiable_with_the_old_key_in_the_keys_file(
+    engine: Engine, fresh_database_url: str, tmp_path: Path
+) -> None:
+    add_assessments(session_factory(engine, AuditKeyring.of(KEY_A)), 2)
+    engine.dispose()
+    old_keys = tmp_path / "audit-keys"
+    old_keys.write_text(f"# retired 2026-12-03\n{KEY_A}\n")
+    lost = trdnav_with(fresh_database_url, {"TRDNAV_AUDIT_KEY": KEY_B}, "audit", "rotate-key")
+    assert lost.exit_code == 2 and "TRDNAV_AUDIT_KEYS_FILE" in lost.output
+    env = {"TRDNAV_AUDIT_KEY": KEY_B, "TRDNAV_AUDIT_KEYS_FILE": str(old_keys)}
+    rotated = trdnav_with(fresh_database_url, env, "audit", "rotate-key")
+    assert rotated.exit_code == 0, rotated.output
+    assert "Entry 3 rotates the audit key" in rotated.output
+    again = trdnav_with(fresh_database_url, env, "audit", "rotate-key")
+    assert again.exit_code == 0 and "nothing to do" in again.output
+    assert trdnav_with(fresh_database_url, env, "audit", "verify").exit_code == 0
+    without_old = trdnav_with(fresh_database_url, {"TRDNAV_AUDIT_KEY": KEY_B}, "audit", "verify")
+    assert without_old.exit_code == 1 and "not in the keyring" in without_old.output
+
+
+def test_in_production_the_audit_commands_need_an_audit_key(fresh_database_url: str, tmp_path: Path) -> None:
+    production = {"TRDNAV_ENVIRONMENT": "production", "TRDNAV_SECRET_KEY": "s" * 40}
+    result = trdnav_with(fresh_database_url, production, "audit", "verify")
+    assert result.exit_code == 2, result.output
+    assert "TRDNAV_AUDIT_KEY: in production" in result.output
+    key_file = tmp_path / "audit.key"
+    key_file.write_text(KEY_A + "\n")
+    keyed = trdnav_with(
+        fresh_database_url, {**production, "TRDNAV_AUDIT_KEY_FILE": str(key_file)}, "audit", "verify"
+    )
+    assert keyed.exit_code == 0, keyed.output
 
 
 # --- Retention -----------------------------------------------------------------------------------

@@ -36,6 +36,19 @@ class Settings(BaseSettings):
         default=DEFAULT_SECRET_KEY,
         description="Signs CSRF tokens; at least 32 characters, never the default, in production",
     )
+    audit_key: str = Field(
+        default="",
+        description="Keys the audit trail's HMAC chain and signs its checkpoints; at least 32 characters, "
+        "kept outside the database (prefer TRDNAV_AUDIT_KEY_FILE); required in production",
+    )
+    audit_key_file: str = Field(
+        default="", description="File holding the audit trail's key (instead of TRDNAV_AUDIT_KEY)"
+    )
+    audit_keys_file: str = Field(
+        default="",
+        description="File of the audit keys used before the current one, one a line (# comments): "
+        "`trdnav audit verify` needs every key that ever chained an entry",
+    )
     default_clinic: str | None = Field(
         default=None,
         description="Slug of the clinic that owns assessments started at / (it must exist; none: / is a "

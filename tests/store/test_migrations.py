@@ -181,7 +181,12 @@ def test_alert_outcomes_come_with_0005_and_the_audit_trail_stays_append_only(fre
             audit.record(session, audit.SYSTEM, "update", "alert", 1, detail="reached_safe")
         with Session(engine) as session:
             assert audit.verify(session) == []
-            assert [e.detail for e in audit.events(session)] == ["", "reached_safe"]
+            # the legacy entry, then the rotation entry that starts the keyed chain, then the new one
+            assert [(e.action, e.detail) for e in audit.events(session)] == [
+                ("create", ""),
+                ("rotate_key", ""),
+                ("update", "reached_safe"),
+            ]
         with pytest.raises(DBAPIError), engine.begin() as connection:
             connection.execute(text("UPDATE audit_events SET detail = 'edited'"))
         with engine.begin() as connection:
@@ -206,5 +211,60 @@ def test_0006_adds_the_dose_step_table_and_takes_it_away_again(fresh_database_ur
             assert columns == {"id", "course_id", "visit_id", "data", "confirmed_by", "confirmed_at"}
             command.downgrade(config, "0004")
             assert "ketamine_doses" not in inspect(connection).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_0008_keys_the_audit_chain_keeps_the_legacy_entries_and_the_triggers(fresh_database_url: str) -> None:
+    """0008 adds each entry's key id in place (the triggers survive); an entry written before it keeps
+    an empty key id and verifies as the legacy prefix once a rotation entry seals it; a downgrade
+    removes the columns."""
+    engine = open_engine(fresh_database_url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0007")
+            old = AuditEvent(
+                seq=1,
+                at=dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC),
+                actor="system",
+                role="system",
+                staff_id=None,
+                clinic_id=None,
+                record_type="alert",
+                record_id=1,
+                action="create",
+                address="",
+                detail="",
+                key_id="",
+            )
+            old_hash = audit._digest(audit.GENESIS, old)  # plain SHA-256, as 0007's code wrote it
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (seq, at, actor, role, record_type, record_id, action, address,"
+                    " detail, prev_hash, hash) VALUES (1, :at, 'system', 'system', 'alert', 1, 'create', '',"
+                    " '', :prev, :hash)"
+                ),
+                {"at": old.at.replace(tzinfo=None), "prev": audit.GENESIS, "hash": old_hash},
+            )
+            connection.execute(text("UPDATE audit_head SET seq = 1, hash = :hash"), {"hash": old_hash})
+        migrate(engine)
+        with Session(engine) as session, session.begin():
+            audit.record(session, audit.SYSTEM, "update", "alert", 1)
+        with Session(engine) as session:
+            assert [(e.action, bool(e.key_id)) for e in audit.events(session)] == [
+                ("create", False),
+                ("rotate_key", True),
+                ("update", True),
+            ]
+            assert audit.verify(session) == []
+        with pytest.raises(DBAPIError), engine.begin() as connection:
+            connection.execute(text("UPDATE audit_events SET key_id = ''"))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+        assert "key_id" not in {c["name"] for c in inspect(engine).get_columns("audit_events")}
+        assert "key_id" not in {c["name"] for c in inspect(engine).get_columns("audit_head")}
     finally:
         engine.dispose()

@@ -115,7 +115,9 @@ def test_a_server_error_is_secured_too(app: FastAPI) -> None:
 
 @pytest.fixture
 def production_app(database_url: str) -> Iterator[FastAPI]:
-    settings = Settings(database_url=database_url, environment="production", secret_key="s" * 48)
+    settings = Settings(
+        database_url=database_url, environment="production", secret_key="s" * 48, audit_key="a" * 48
+    )
     application = create_app(settings)
     yield application
     application.state.engine.dispose()

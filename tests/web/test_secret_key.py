@@ -28,7 +28,10 @@ def test_create_app_refuses_a_weak_secret_key_in_production(secret_key: str, tmp
 def test_a_strong_key_in_production_and_the_default_in_development_start(tmp_path: Path) -> None:
     for settings in (
         Settings(
-            environment="production", secret_key="k" * 32, database_url=f"sqlite:///{tmp_path / 'a.db'}"
+            environment="production",
+            secret_key="k" * 32,
+            audit_key="a" * 32,
+            database_url=f"sqlite:///{tmp_path / 'a.db'}",
         ),
         Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}"),
     ):

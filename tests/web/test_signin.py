@@ -77,7 +77,7 @@ def test_signing_in_sets_an_http_only_same_site_strict_cookie_and_opens_the_work
 @pytest.fixture
 def production_app(database_url: str) -> Iterator[FastAPI]:
     application = create_app(
-        Settings(environment="production", secret_key="x" * 40, database_url=database_url)
+        Settings(environment="production", secret_key="x" * 40, audit_key="a" * 40, database_url=database_url)
     )
     yield application
     application.state.engine.dispose()
@@ -248,14 +248,13 @@ def test_sign_ins_and_refusals_are_audited_without_the_email(
     _login(client, ANA, PASSWORD)
     [live] = _sessions_of(app, world.clinician_a)
     with app.state.sessions() as session:
+        [refused] = session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_in_failed"))
+        # an address with no account: recorded against no account and no clinic
+        who = (refused.actor, refused.staff_id, refused.clinic_id)
+        assert who == ("anonymous", None, None)
+        assert (refused.record_type, refused.record_id) == ("staff", None)
         events = list(session.scalars(select(AuditEvent).where(AuditEvent.record_type == "staff_session")))
-        refused, signed = events[-2], events[-1]
-        assert (refused.actor, refused.action, refused.staff_id, refused.clinic_id) == (
-            "anonymous",
-            "sign_in_failed",
-            None,
-            None,
-        )
+        signed = events[-1]
         assert (signed.actor, signed.action, signed.staff_id, signed.record_id, signed.clinic_id) == (
             "staff",
             "create",
@@ -387,3 +386,31 @@ def test_two_factor_changes_are_audited(app: FastAPI, client: BrowserClient, wor
             "update",
             world.clinician_a,
         )
+
+
+def test_a_failed_sign_in_is_on_the_audit_page_of_the_targeted_accounts_clinic_only(
+    app: FastAPI, client: BrowserClient, world: World
+) -> None:
+    """Someone guessing Ana's password: her clinic's admin sees it; clinic B's admin does not; the
+    password tried is nowhere in the trail."""
+    guess = "guessed-Pa55word-canary"
+    assert _login(client, ANA, guess).status_code == 422
+    with app.state.sessions.begin() as session:
+        bo = session.get(Staff, world.clinician_b)
+        assert bo is not None
+        bo.role = "admin"  # clinic B's admin
+        [refused] = session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_in_failed"))
+        assert (refused.actor, refused.record_type, refused.record_id, refused.clinic_id) == (
+            "anonymous",
+            "staff",
+            world.clinician_a,
+            world.clinic_a,
+        )
+        row = repr([getattr(refused, c.key) for c in AuditEvent.__table__.columns])
+        assert guess not in row and "ana@" not in row
+    seen = signed_in(app, world.admin_a).get("/staff/admin/audit", params={"action": "sign_in_failed"})
+    assert seen.status_code == 200
+    assert "<td>sign_in_failed</td>" in seen.text and f"<td>staff {world.clinician_a}</td>" in seen.text
+    other = signed_in(app, world.clinician_b).get("/staff/admin/audit", params={"action": "sign_in_failed"})
+    assert other.status_code == 200
+    assert "<td>sign_in_failed</td>" not in other.text and "No entries match." in other.text

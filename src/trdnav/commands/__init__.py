@@ -1,8 +1,9 @@
 """Command-line groups that work on the installation's database (accounts, backups, audit).
 
 `open_database` reads the settings from the environment like `trdnav serve`, opens and migrates
-the database, and gives the settings, the engine and a session factory; `opened` does the same for
-a ``with`` block and disposes of the engine after it. Setting problems, and a database URL that
+the database, and gives the settings, the engine, the audit keyring and a session factory whose
+sessions chain audit entries with it; `opened` does the same for a ``with`` block and disposes
+of the engine after it. Setting problems, and a database URL that
 cannot be used or opened, are printed as lines naming the setting (the URL's password hidden),
 with exit status 2 and no traceback.
 """
@@ -20,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from trdnav.settings import Settings
+from trdnav.store.audit_keys import AuditKeyError, AuditKeyring, keyring_from_settings
 from trdnav.store.backup import shown
 from trdnav.store.database import migrate, open_engine, session_factory
 
@@ -39,6 +41,7 @@ class Database:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    audit_keyring: AuditKeyring
 
 
 def open_database() -> Database:
@@ -49,6 +52,10 @@ def open_database() -> Database:
     try:
         settings = settings_from_environment()
     except ServeError as error:
+        raise fail(error.lines) from None
+    try:
+        keyring = keyring_from_settings(settings)
+    except AuditKeyError as error:
         raise fail(error.lines) from None
     url = settings.database_url
     try:
@@ -66,7 +73,9 @@ def open_database() -> Database:
         engine.dispose()
         reason = str(error.orig or error).strip().splitlines()[0]
         raise fail([f"{URL_SETTING}: cannot open the database {shown(url)}: {reason}"]) from None
-    return Database(settings=settings, engine=engine, sessions=session_factory(engine))
+    return Database(
+        settings=settings, engine=engine, sessions=session_factory(engine, keyring), audit_keyring=keyring
+    )
 
 
 @contextmanager

@@ -32,6 +32,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from trdnav.store import audit
+from trdnav.store.audit_keys import AuditKeyring
 from trdnav.store.database import migrate, open_engine, session_factory
 from trdnav.store.models import Assessment, AuditEvent, Clinic
 
@@ -292,7 +293,7 @@ def has_records(url: str) -> bool:
         engine.dispose()
 
 
-def restore(url: str, source: Path) -> RestoreReport:
+def restore(url: str, source: Path, audit_keyring: AuditKeyring | None = None) -> RestoreReport:
     """Replace the database's contents with the backup ``source``, migrate it, and check it."""
     parsed = _parse(url)
     if not source.is_file():
@@ -306,7 +307,7 @@ def restore(url: str, source: Path) -> RestoreReport:
     try:
         with _database_errors_named(url):
             migrate(engine)
-            with session_factory(engine)() as session:
+            with session_factory(engine, audit_keyring)() as session:
                 report = RestoreReport(
                     assessments=session.scalar(select(func.count()).select_from(Assessment)) or 0,
                     audit_entries=session.scalar(select(func.count()).select_from(AuditEvent)) or 0,

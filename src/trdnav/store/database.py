@@ -15,6 +15,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from trdnav.store.audit_keys import DEVELOPMENT_KEYRING, KEYRING, AuditKeyring
+
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     connection.isolation_level = None  # SQLAlchemy's "begin" event below opens the transactions
@@ -76,5 +78,7 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, audit_keyring: AuditKeyring | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine`` whose audit entries are chained with ``audit_keyring``'s current key
+    (default: the public development keyring; the app and the commands pass the installation's)."""
+    return sessionmaker(engine, expire_on_commit=False, info={KEYRING: audit_keyring or DEVELOPMENT_KEYRING})

@@ -437,6 +437,8 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(String(60), default="", server_default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The id of the audit key whose HMAC chained the entry ("": a plain SHA-256 entry from before keys).
+    key_id: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class AuditHead(Base):
@@ -447,3 +449,4 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16), default="", server_default="")  # the last entry's key

@@ -184,9 +184,16 @@ def disable_two_factor(session: Session, staff: Staff) -> bool:
 # --- Sign-in events, each with its audit entry -----------------------------------------------------
 
 
-def record_refused_sign_in(session: Session, actor: audit.Actor) -> None:
-    """A sign-in refused before any account was known (wrong password, unknown address, throttled)."""
-    audit.record(session, actor, "sign_in_failed", "staff_session", None)
+def record_refused_sign_in(session: Session, actor: audit.Actor, email: str) -> None:
+    """A refused sign-in (wrong password, unknown address, locked, throttled), recorded against the
+    account ``email`` belongs to and that account's clinic, so its admin sees the attack on the audit
+    page; for an address with no account, against no clinic. Neither the password nor the typed
+    address is kept."""
+    target = session.scalars(select(Staff).where(Staff.email == email.strip().lower())).first()
+    if target is None:
+        audit.record(session, actor, "sign_in_failed", "staff", None)
+    else:
+        audit.record(session, actor, "sign_in_failed", "staff", target.id, clinic_id=target.clinic_id)
 
 
 def begin_session(

@@ -14,6 +14,8 @@ from starlette.routing import BaseRoute
 import trdnav
 from trdnav.knowledge.loader import load
 from trdnav.settings import DEFAULT_SECRET_KEY, Settings
+from trdnav.store import audit
+from trdnav.store.audit_keys import keyring_from_settings
 from trdnav.store.database import migrate, open_engine, session_factory
 from trdnav.web import patient, staff
 from trdnav.web.api import routes as api
@@ -77,12 +79,16 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
             f"TRDNAV_COUNTRY: no crisis resources for {settings.country!r}; "
             f"expected one of {', '.join(kb.crisis_resources)}"
         )
+    keyring = keyring_from_settings(settings)  # an AuditKeyError (a ValueError) names the setting
     engine = open_engine(settings.database_url)
     migrate(engine)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, keyring)
     try:
         with sessions() as session:
             check_default_clinic(session, settings)
+            refusal = audit.missing_key(session, keyring)
+            if refusal:
+                raise ValueError(refusal)
     except ValueError:
         engine.dispose()
         raise

@@ -50,7 +50,18 @@ from trdnav.web.staff.router import router
 from trdnav.web.staff.staff_account_forms import NewStaffForm, RoleForm, account_problem
 
 AUDIT_PAGE_SIZE = 100
-AUDIT_ACTIONS = ("read", "create", "update", "delete", "export", "sent", "retry", "failed", "cancelled")
+AUDIT_ACTIONS = (
+    "read",
+    "create",
+    "update",
+    "delete",
+    "export",
+    "sent",
+    "retry",
+    "failed",
+    "cancelled",
+    "sign_in_failed",
+)
 AUDIT_RECORD_TYPES = (
     "assessment",
     "consultation",

@@ -8,7 +8,8 @@ workspace: any other ``next`` (another site, a scheme, ``//host``) goes to the q
 
 `install_signin_handlers` makes the principal's `SignInRequired` and `TwoFactorRequired` into
 redirects to these pages. Sign-ins, refusals, sign-outs and two-factor changes are audited by id;
-a refused sign-in is recorded without the email address it tried.
+a refused sign-in is recorded against the account its email address belongs to (and that account's
+clinic, whose admin sees it on the audit page), never with the address typed or the password.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def login(
         return _login_page(request, status_code=422, email=email, next_path=next_path, errors=errors)
     outcome = sign_in(session, email, password, client_address(request), config)
     if outcome.staff is None:
-        record_refused_sign_in(session, _anonymous(request))
+        record_refused_sign_in(session, _anonymous(request), email)
         throttled = outcome.reason == "throttled"
         response = _login_page(
             request,
