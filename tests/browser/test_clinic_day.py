@@ -220,7 +220,7 @@ def _choose(page: Page, form: dict[str, Any]) -> None:
             page.locator(f"#{name}").fill(value)
 
 
-def _saved(page: Page, *shown: str) -> None:
+def _saved(page: Page, *shown: str | re.Pattern[str]) -> None:
     expect(page).to_have_url(re.compile(r"/staff/session-records/\d+$"))
     main = page.locator("main")
     for text in shown:
@@ -240,9 +240,9 @@ def _record_esketamine(page: Page) -> None:
         page,
         "Esketamine session record",
         "128/82 mmHg",
-        "56 mg at 09:10",
-        "136/86 mmHg at 09:50",  # the blood pressure about 40 minutes after the dose
-        "09:10 to 11:15 (125 min)",  # at least 2 hours of observation
+        re.compile(r"56 mg at 09:10 E[SD]T"),  # typed clock times named in the clinic's zone
+        re.compile(r"136/86 mmHg at 09:50 E[SD]T"),  # the blood pressure about 40 minutes after the dose
+        re.compile(r"09:10 E[SD]T to 11:15 E[SD]T \(125 min\)"),  # at least 2 hours of observation
         "taken home by Partner",
     )
 
@@ -276,8 +276,10 @@ def _record_ketamine(page: Page) -> None:
     _saved(
         page,
         "35.0 mg (confirmed a second time)",
-        "09:00 to 09:40",
-        "09:40 128/82 mmHg, heart rate 72/min, SpO2 98%, breathing 14/min",  # the fifth vitals row
+        re.compile(r"09:00 E[SD]T to 09:40 E[SD]T"),
+        re.compile(
+            r"09:40 E[SD]T 128/82 mmHg, heart rate 72/min, SpO2 98%, breathing 14/min"
+        ),  # the fifth vitals row
     )
 
 
