@@ -36,6 +36,23 @@ class Settings(BaseSettings):
         default=DEFAULT_SECRET_KEY,
         description="Signs CSRF tokens; at least 32 characters, never the default, in production",
     )
+    encryption_key: str = Field(
+        default="",
+        description="Fernet keys that encrypt the secrets kept in the database (staff TOTP secrets), "
+        "newest first, separated by commas; required in production (prefer TRDNAV_ENCRYPTION_KEY_FILE; "
+        "`trdnav db new-key` makes one; never stored in the database or its backups)",
+    )
+    encryption_key_file: str = Field(
+        default="",
+        description="File holding the encryption keys, one a line, newest first (wins over the variable)",
+    )
+    link_idle_days: int | None = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="A private link of an assessment without a clinic stops working after this many days "
+        "unused (clinics set their own); none: never",
+    )
     default_clinic: str | None = Field(
         default=None,
         description="Slug of the clinic that owns assessments started at / (it must exist; none: / is a "

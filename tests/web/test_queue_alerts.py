@@ -75,7 +75,8 @@ def test_a_row_shows_the_name_the_reasons_the_request_the_progress_and_the_age(
     assert '<a href="tel:5550100">555-0100</a>' in row and "Weekday mornings" in row
     assert "Intake complete" in row
     assert re.search(
-        r'<time datetime="[^"]+" title="\d{1,2} \w{3} \d{4}, \d\d:\d\d E[SD]T">(just now|\d+ min ago)</time>', row
+        r'<time datetime="[^"]+" title="\d{1,2} \w{3} \d{4}, \d\d:\d\d E[SD]T">(just now|\d+ min ago)</time>',
+        row,
     )
     assert "No name given" in _row(page, nameless)
     assert "Safety status needs review" in _row(page, nameless), "unanswered safety questions"
@@ -213,7 +214,9 @@ def test_a_closed_alert_keeps_its_history_on_the_assessment_the_audit_trail_and_
         assert "Suicide-risk answer (PHQ-9 item 9 above 0), in the intake questionnaire" in history
         assert "Not reached after repeated attempts; 3 attempts" in history
         assert note in history and clinician_name in history
-        assert len(re.findall(r"\d\d:\d\d E[SD]T</time>", history)) == 2, "raised and closed, each with its time"
+        assert len(re.findall(r"\d\d:\d\d E[SD]T</time>", history)) == 2, (
+            "raised and closed, each with its time"
+        )
     exported_record = clinician.get(f"/staff/assessments/{world.assessment_a}/export.json").json()
     [kept] = [a for a in exported_record["clinic_alerts"] if a["id"] == alert_id]
     assert (kept["outcome"], kept["attempts"], kept["outcome_note"]) == ("not_reached", 3, note), (

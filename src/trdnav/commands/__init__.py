@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from trdnav.settings import Settings
 from trdnav.store.backup import shown
 from trdnav.store.database import migrate, open_engine, session_factory
+from trdnav.store.secrets_at_rest import KeyringError, keyring_from
 
 INPUT_ERROR = 2
 URL_SETTING = "TRDNAV_DATABASE_URL"
@@ -52,6 +53,10 @@ def open_database() -> Database:
         raise fail(error.lines) from None
     url = settings.database_url
     try:
+        keyring = keyring_from(settings)
+    except KeyringError as error:
+        raise fail([str(error)]) from None
+    try:
         engine = open_engine(url)
     except (ArgumentError, NoSuchModuleError):
         raise fail(
@@ -61,7 +66,7 @@ def open_database() -> Database:
             ]
         ) from None
     try:
-        migrate(engine)
+        migrate(engine, keyring)
     except DBAPIError as error:
         engine.dispose()
         reason = str(error.orig or error).strip().splitlines()[0]

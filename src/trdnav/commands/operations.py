@@ -1,4 +1,5 @@
-"""Operating an installation: `trdnav db backup|restore`, `trdnav audit verify`, `trdnav retention apply`.
+"""Operating an installation: `trdnav db backup|restore|new-key|reencrypt`, `trdnav audit verify`,
+`trdnav retention apply`.
 
 Each command works on the database named by ``TRDNAV_DATABASE_URL`` (read like `trdnav serve`).
 Input problems (a missing file, a backup of the wrong kind, a database that cannot be opened) are
@@ -21,6 +22,7 @@ from trdnav.store import audit
 from trdnav.store.backup import BackupError, backup, has_records, restore, shown
 from trdnav.store.models import AuditEvent, now
 from trdnav.store.retention import apply_retention
+from trdnav.store.secrets_at_rest import SecretUnreadable, keyring_from, new_key, reencrypt_secrets
 
 PROBLEMS_FOUND = 1
 URL_SETTING = "TRDNAV_DATABASE_URL"
@@ -87,6 +89,27 @@ def db_restore(
             typer.echo(f"  - {problem}", err=True)
         raise typer.Exit(PROBLEMS_FOUND)
     typer.echo("Audit trail intact.")
+
+
+@db_app.command("new-key")
+def db_new_key() -> None:
+    """Print a new random encryption key (for TRDNAV_ENCRYPTION_KEY_FILE: put it first, keep the others
+    after it until `trdnav db reencrypt` has run)."""
+    typer.echo(new_key())
+
+
+@db_app.command("reencrypt")
+def db_reencrypt() -> None:
+    """Encrypt every secret kept in the database with the newest key (after adding a key, or for
+    secrets an earlier version kept in plain text)."""
+    with _opened() as database:
+        keyring = keyring_from(database.settings)  # checked by _opened already
+        try:
+            with database.sessions.begin() as session:
+                changed = reencrypt_secrets(session, keyring)
+        except SecretUnreadable as error:
+            raise fail([f"{error}; put the key that encrypted it back in the ring"]) from None
+    typer.echo(f"Re-encrypted {changed} secret(s) with the newest key.")
 
 
 @audit_app.command("verify")

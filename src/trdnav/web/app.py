@@ -15,6 +15,7 @@ import trdnav
 from trdnav.knowledge.loader import load
 from trdnav.settings import DEFAULT_SECRET_KEY, Settings
 from trdnav.store.database import migrate, open_engine, session_factory
+from trdnav.store.secrets_at_rest import keyring_from
 from trdnav.web import patient, staff
 from trdnav.web.api import routes as api
 from trdnav.web.api.docs import install_api_docs
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     ``Now`` dependency); tests pass their own or set ``app.state.clock``."""
     settings = settings or Settings()
     check_secret_key(settings)
+    keyring = keyring_from(settings)  # in production, refused without TRDNAV_ENCRYPTION_KEY(_FILE)
     kb = load()
     unknown = [t for t in settings.therapies if t not in kb.therapies]
     if unknown:
@@ -78,7 +80,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
             f"expected one of {', '.join(kb.crisis_resources)}"
         )
     engine = open_engine(settings.database_url)
-    migrate(engine)
+    migrate(engine, keyring)
     sessions = session_factory(engine)
     try:
         with sessions() as session:
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.clock = clock
+    app.state.keyring = keyring
     app.add_middleware(CsrfCheck)  # inside ReadableForms: a form it reads is readable
     app.add_middleware(ReadableForms)  # inside the size limit: it reads a whole form body
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -19,6 +19,7 @@ from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.models import Assessment
 from trdnav.store.repository import open_by_token, record_link_read
+from trdnav.store.secrets_at_rest import Keyring
 from trdnav.web.clinic_view import clinic_view
 
 
@@ -35,6 +36,12 @@ def knowledge(request: Request) -> KnowledgeBase:
 
 def settings(request: Request) -> Settings:
     value: Settings = request.app.state.settings
+    return value
+
+
+def keyring_of(request: Request) -> Keyring:
+    """The installation's encryption keys (`trdnav.store.secrets_at_rest`), built once by the app."""
+    value: Keyring = request.app.state.keyring
     return value
 
 
