@@ -58,7 +58,9 @@ def idle_days(assessment: Assessment, installation_days: int | None) -> int | No
 
 
 def last_used(assessment: Assessment) -> dt.datetime:
-    return assessment.link_used_at or assessment.created_at
+    """When the link was last used, or made (a new link counts as used when it is made)."""
+    used = assessment.link_used_at
+    return assessment.created_at if used is None else max(used, assessment.created_at)
 
 
 def is_idle(assessment: Assessment, moment: dt.datetime, installation_days: int | None) -> bool:
