@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from trdnav.store import audit
+from trdnav.store.email_outbox import cancel_queued_links
 from trdnav.store.models import Assessment, RetiredLink
 
 TOKEN_BYTES = 32
@@ -114,6 +115,7 @@ def rotate_link(session: Session, actor: audit.Actor, assessment: Assessment, mo
     clinic), the new token is returned to be passed on once (never stored); it starts a fresh
     idle period. Audited as an update of the ``private_link`` with the detail ``rotated``."""
     _retire(session, assessment, "rotated", moment)
+    cancel_queued_links(session, actor, assessment)  # a queued e-mail would send the old link
     token = new_token()
     assessment.token_hash = token_hash(token)
     assessment.link_used_at = moment
@@ -135,6 +137,7 @@ def revoke_link(session: Session, actor: audit.Actor, assessment: Assessment, mo
     """Withdraw the assessment's link: nothing opens the assessment until staff rotate it (the
     stored hash becomes one of a token no one is given). Audited with the detail ``revoked``."""
     _retire(session, assessment, "revoked", moment)
+    cancel_queued_links(session, actor, assessment)
     assessment.token_hash = token_hash(new_token())
     assessment.link_revoked_at = moment
     session.flush()
