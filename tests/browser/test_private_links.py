@@ -31,7 +31,8 @@ def _assessment(app: FastAPI, clinic_id: int, *, idle_days: int = 0) -> tuple[in
             clinic_id=clinic_id,
         )
         if idle_days:
-            assessment.link_used_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=idle_days)
+            long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=idle_days)
+            assessment.created_at = assessment.link_used_at = long_ago
         return assessment.id, token
 
 
