@@ -49,6 +49,23 @@ class Settings(BaseSettings):
         description="File of the audit keys used before the current one, one a line (# comments): "
         "`trdnav audit verify` needs every key that ever chained an entry",
     )
+    encryption_key: str = Field(
+        default="",
+        description="Fernet keys that encrypt the secrets kept in the database (staff TOTP secrets), "
+        "newest first, separated by commas; required in production (prefer TRDNAV_ENCRYPTION_KEY_FILE; "
+        "`trdnav db new-key` makes one; never stored in the database or its backups)",
+    )
+    encryption_key_file: str = Field(
+        default="",
+        description="File holding the encryption keys, one a line, newest first (wins over the variable)",
+    )
+    link_idle_days: int | None = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="A private link of an assessment without a clinic stops working after this many days "
+        "unused (clinics set their own); none: never",
+    )
     default_clinic: str | None = Field(
         default=None,
         description="Slug of the clinic that owns assessments started at / (it must exist; none: / is a "

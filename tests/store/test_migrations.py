@@ -268,3 +268,31 @@ def test_0008_keys_the_audit_chain_keeps_the_legacy_entries_and_the_triggers(fre
         assert "key_id" not in {c["name"] for c in inspect(engine).get_columns("audit_head")}
     finally:
         engine.dispose()
+
+
+def test_links_and_totp_come_with_0010_and_leave_with_a_downgrade(fresh_database_url: str) -> None:
+    """0010 adds the private links' idle limit (90 for a clinic made before it), last use, revocation
+    and retired links; downgrading takes them away and turns two-factor off (its secrets are
+    encrypted with a key the old version does not have)."""
+    engine = open_engine(fresh_database_url)
+    try:
+        migrate(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO clinics (slug, name, created_at, therapies, crisis_title, crisis_text,"
+                    " crisis_lines, contact_text, require_two_factor) VALUES ('old', 'Old Clinic',"
+                    " CURRENT_TIMESTAMP, '[\"tms\"]', 'Help', 'Call 988.', '[]', '', false)"
+                )
+            )
+            assert connection.execute(text("SELECT link_idle_days FROM clinics")).scalar() == 90
+            config = _config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+        assert "retired_links" not in inspect(engine).get_table_names()
+        assert "link_used_at" not in {c["name"] for c in inspect(engine).get_columns("assessments")}
+        assert "link_idle_days" not in {c["name"] for c in inspect(engine).get_columns("clinics")}
+        migrate(engine)
+        assert "retired_links" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, MetaData, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from trdnav.store.models import Assessment, ConsultationRequest
+from trdnav.store.private_links import TOKEN_BYTES
 from trdnav.store.repository import (
-    TOKEN_BYTES,
     create_assessment,
     find_by_token,
     request_consultation,
@@ -66,12 +66,13 @@ def test_a_new_assessment_may_start_empty(sessions: sessionmaker[Session]) -> No
     assert _stored(sessions, _new(sessions)).answers == {}
 
 
-def test_the_private_link_has_at_least_128_random_bits(sessions: sessionmaker[Session]) -> None:
-    assert TOKEN_BYTES * 8 >= 128
+def test_the_private_link_has_256_random_bits_in_43_characters(sessions: sessionmaker[Session]) -> None:
+    """What docs/security.md says: 32 random bytes (256 bits), 43 URL-safe base64 characters."""
+    assert TOKEN_BYTES * 8 == 256
     tokens = [_new(sessions) for _ in range(20)]
     assert len(set(tokens)) == len(tokens)
     for token in tokens:
-        assert re.fullmatch(r"[A-Za-z0-9_-]{22,}", token), token
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token), token
         assert _stored(sessions, token) is not None
 
 

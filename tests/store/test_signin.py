@@ -14,6 +14,9 @@ from trdnav.settings import Settings
 from trdnav.store import signin
 from trdnav.store.accounts import create_clinic, create_staff
 from trdnav.store.models import Staff
+from trdnav.store.secrets_at_rest import Keyring, new_key
+
+KEYRING = Keyring((new_key(),))
 
 PASSWORD = "correct horse battery staple"
 
@@ -78,16 +81,22 @@ def _with_staff(
 def test_a_code_is_accepted_once_and_no_earlier_code_after_it(
     sessions: sessionmaker[Session], staff_id: int
 ) -> None:
-    secret = _with_staff(sessions, staff_id, signin.begin_two_factor_setup)
+    secret = _with_staff(
+        sessions, staff_id, lambda s, staff: signin.begin_two_factor_setup(s, staff, KEYRING)
+    )
     totp = pyotp.TOTP(secret)
     step = totp.timecode(time.time())
 
     def check(code: str) -> bool:
-        return bool(_with_staff(sessions, staff_id, lambda s, staff: signin.check_code(s, staff, code)))
+        return bool(
+            _with_staff(sessions, staff_id, lambda s, staff: signin.check_code(s, staff, code, KEYRING))
+        )
 
     assert not check(totp.generate_otp(step)), "not in use before it is confirmed"
     confirm = totp.generate_otp(step)
-    assert _with_staff(sessions, staff_id, lambda s, staff: signin.confirm_two_factor(s, staff, confirm))
+    assert _with_staff(
+        sessions, staff_id, lambda s, staff: signin.confirm_two_factor(s, staff, confirm, KEYRING)
+    )
     assert not check(confirm), "the code that confirmed the setup cannot sign in"
     assert not check(totp.generate_otp(step - 1)), "nor can an earlier one"
     assert not check(confirm[:5]) and not check("abcdef")

@@ -23,6 +23,7 @@ SETTINGS = {
     "crisis_text": "Call the North Clinic crisis line on 555-0199, day or night.",
     "contact_text": "Call 555-0123, Monday to Friday, 9 to 5.",
     "retention_days": "365",
+    "link_idle_days": "120",
     "require_two_factor": "on",
     "timezone": "America/Chicago",
     "country": "US",
@@ -80,6 +81,7 @@ def test_saved_settings_show_on_the_clinics_intake_page(
     north = _clinic(app, world.clinic_a)
     assert north.therapies == ["tms", "esketamine"]
     assert north.retention_days == 365 and north.require_two_factor is True
+    assert north.link_idle_days == 120
     assert north.contact_text == "Call 555-0123, Monday to Friday, 9 to 5."
     intake = client.get("/c/north/").text
     assert "Call the North Clinic crisis line on 555-0199" in intake

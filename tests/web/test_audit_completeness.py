@@ -63,6 +63,7 @@ SETTINGS = {
     "crisis_text": "Call or text 988, any time.",
     "contact_text": "Call 555 0100 on weekdays.",
     "retention_days": "",
+    "link_idle_days": "90",
     "timezone": "America/New_York",
     "country": "US",
     "subdivision": "",
@@ -159,6 +160,12 @@ AUDIT: dict[tuple[str, str], Expect] = {
         "clinician_a",
         (("create", "note", "new", "a"),),
         form={"text": "Called; will book."},
+    ),
+    ("POST", "/staff/assessments/{assessment_id}/link/rotate"): Expect(
+        "clinician_a", (("update", "private_link", "assessment_a", "a"), *READ_A)
+    ),
+    ("POST", "/staff/assessments/{assessment_id}/link/revoke"): Expect(
+        "clinician_a", (("update", "private_link", "assessment_a", "a"),)
     ),
     ("POST", "/staff/consultations/{consultation_id}/status"): Expect(
         "clinician_a",
@@ -278,6 +285,8 @@ AUDIT: dict[tuple[str, str], Expect] = {
 LAST = (
     "/staff/admin/staff/{staff_id}/deactivate",
     "/staff/admin/staff/{staff_id}/activate",
+    "/staff/assessments/{assessment_id}/link/rotate",  # the patient's link then changes
+    "/staff/assessments/{assessment_id}/link/revoke",
     "/staff/assessments/{assessment_id}/delete",
     "/staff/logout",
 )

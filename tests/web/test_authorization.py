@@ -93,6 +93,8 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/staff/assessments/{assessment_id}"): "clinic_a",
     ("POST", "/staff/assessments/{assessment_id}/reviews"): "clinic_a",
     ("POST", "/staff/assessments/{assessment_id}/notes"): "clinic_a",
+    ("POST", "/staff/assessments/{assessment_id}/link/rotate"): "clinic_a",
+    ("POST", "/staff/assessments/{assessment_id}/link/revoke"): "clinic_a",
     ("POST", "/staff/consultations/{consultation_id}/status"): "clinic_a",
     ("GET", "/staff/assessments/{assessment_id}/summary"): "clinic_a",
     ("GET", "/staff/assessments/{assessment_id}/summary.pdf"): "clinic_a",

@@ -52,6 +52,7 @@ def test_settings_form_names_every_wrong_field_in_the_words_shown_today() -> Non
         "crisis_title": ["Help"],
         "crisis_text": [""],
         "retention_days": ["7"],
+        "link_idle_days": [""],
         "timezone": ["Mars/Base"],
         "country": ["us"],
         "subdivision": ["zz"],
@@ -64,11 +65,13 @@ def test_settings_form_names_every_wrong_field_in_the_words_shown_today() -> Non
     assert read.errors["therapies"] == "Choose at least one therapy that the clinic offers."
     assert read.errors["crisis_text"] == "Enter the crisis resources text, up to 2000 characters."
     assert read.errors["retention_days"].startswith("Enter a whole number of days from 30 to 3650")
+    assert read.errors["link_idle_days"].endswith('or the word "never" for links that never expire.')
     assert read.errors["subdivision"].startswith("Enter one of US's state or region codes (AK, AL,")
     assert read.errors["opening_days"] == "Tick at least one day the clinic is open."
     assert read.errors["closes_at"] == "Enter a closing time after the opening time (09:00)."
     assert set(read.errors) == {
-        "therapies", "crisis_text", "retention_days", "timezone", "subdivision", "opening_days", "closes_at"
+        "therapies", "crisis_text", "retention_days", "link_idle_days", "timezone", "subdivision",
+        "opening_days", "closes_at",
     }  # fmt: skip
     assert (read.values["country"], read.values["opening_days"]) == ("US", [0, "9"])
 
@@ -82,6 +85,7 @@ def test_valid_forms_give_the_store_typed_values() -> None:
             "crisis_text": ["Call 988."],
             "require_two_factor": ["on"],
             "retention_days": ["90"],
+            "link_idle_days": ["Never"],
             "timezone": ["America/New_York"],
             "country": ["us"],
             "subdivision": ["ny"],
@@ -95,6 +99,7 @@ def test_valid_forms_give_the_store_typed_values() -> None:
     stored = settings.settings()
     assert (stored.retention_days, stored.opening_days, stored.subdivision) == (90, [0, 2, 4], "NY")
     assert stored.require_two_factor is True
+    assert stored.link_idle_days is None, '"never" typed out: links that never expire'
     move = read_form(MoveForm, {"date": ["2026-12-24"], "time": ["09:30"]}).model
     assert move is not None and (move.date, move.time) == (dt.date(2026, 12, 24), dt.time(9, 30))
     review = read_form(

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 
 from trdnav.settings import Settings
+from trdnav.store.secrets_at_rest import new_key
 from trdnav.web.app import create_app
 from trdnav.web.middleware.headers import CONTENT_SECURITY_POLICY
 
@@ -116,7 +117,11 @@ def test_a_server_error_is_secured_too(app: FastAPI) -> None:
 @pytest.fixture
 def production_app(database_url: str) -> Iterator[FastAPI]:
     settings = Settings(
-        database_url=database_url, environment="production", secret_key="s" * 48, audit_key="a" * 48
+        database_url=database_url,
+        environment="production",
+        secret_key="s" * 48,
+        audit_key="a" * 48,
+        encryption_key=new_key(),
     )
     application = create_app(settings)
     yield application

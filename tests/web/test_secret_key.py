@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from trdnav.cli import app
 from trdnav.settings import DEFAULT_SECRET_KEY, Settings
+from trdnav.store.secrets_at_rest import new_key
 from trdnav.web.app import create_app
 
 
@@ -31,6 +32,7 @@ def test_a_strong_key_in_production_and_the_default_in_development_start(tmp_pat
             environment="production",
             secret_key="k" * 32,
             audit_key="a" * 32,
+            encryption_key=new_key(),
             database_url=f"sqlite:///{tmp_path / 'a.db'}",
         ),
         Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}"),
@@ -49,3 +51,13 @@ def test_serve_in_production_without_a_secret_key_exits_2_naming_it(
     assert result.exit_code == 2, result.output
     assert "TRDNAV_SECRET_KEY" in result.output
     assert "Traceback" not in result.output and "running at" not in result.output
+
+
+def test_create_app_refuses_production_without_an_encryption_key(tmp_path: Path) -> None:
+    """The TOTP secrets' key must come from outside the database: no key, no start."""
+    settings = Settings(
+        environment="production", secret_key="k" * 32, database_url=f"sqlite:///{tmp_path / 'db.sqlite'}"
+    )
+    with pytest.raises(ValueError, match="TRDNAV_ENCRYPTION_KEY"):
+        create_app(settings)
+    assert not (tmp_path / "db.sqlite").exists(), "refused before the database is touched"

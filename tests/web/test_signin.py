@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from tests.web.conftest import PASSWORD, BrowserClient, World, build_world, signed_in
 from trdnav.settings import Settings
 from trdnav.store.models import AuditEvent, Clinic, LoginFailure, Staff, StaffSession
+from trdnav.store.secrets_at_rest import new_key
 from trdnav.store.signin import REFUSED_MESSAGE, THROTTLED_MESSAGE
 from trdnav.web.app import create_app
 from trdnav.web.staff.principal import COOKIE
@@ -77,7 +78,13 @@ def test_signing_in_sets_an_http_only_same_site_strict_cookie_and_opens_the_work
 @pytest.fixture
 def production_app(database_url: str) -> Iterator[FastAPI]:
     application = create_app(
-        Settings(environment="production", secret_key="x" * 40, audit_key="a" * 40, database_url=database_url)
+        Settings(
+            environment="production",
+            secret_key="x" * 40,
+            audit_key="a" * 40,
+            encryption_key=new_key(),
+            database_url=database_url,
+        )
     )
     yield application
     application.state.engine.dispose()

@@ -24,6 +24,7 @@ from trdnav.settings import Settings
 from trdnav.store.audit_keys import AuditKeyError, AuditKeyring, keyring_from_settings
 from trdnav.store.backup import shown
 from trdnav.store.database import migrate, open_engine, session_factory
+from trdnav.store.secrets_at_rest import KeyringError, keyring_from
 
 INPUT_ERROR = 2
 URL_SETTING = "TRDNAV_DATABASE_URL"
@@ -54,10 +55,14 @@ def open_database() -> Database:
     except ServeError as error:
         raise fail(error.lines) from None
     try:
-        keyring = keyring_from_settings(settings)
+        audit_keys = keyring_from_settings(settings)
     except AuditKeyError as error:
         raise fail(error.lines) from None
     url = settings.database_url
+    try:
+        secret_keys = keyring_from(settings)  # the encryption keys of the secrets kept in the database
+    except KeyringError as error:
+        raise fail([str(error)]) from None
     try:
         engine = open_engine(url)
     except (ArgumentError, NoSuchModuleError):
@@ -68,13 +73,13 @@ def open_database() -> Database:
             ]
         ) from None
     try:
-        migrate(engine)
+        migrate(engine, secret_keys)
     except DBAPIError as error:
         engine.dispose()
         reason = str(error.orig or error).strip().splitlines()[0]
         raise fail([f"{URL_SETTING}: cannot open the database {shown(url)}: {reason}"]) from None
     return Database(
-        settings=settings, engine=engine, sessions=session_factory(engine, keyring), audit_keyring=keyring
+        settings=settings, engine=engine, sessions=session_factory(engine, audit_keys), audit_keyring=audit_keys
     )
 
 

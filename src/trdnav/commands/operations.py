@@ -1,4 +1,4 @@
-"""Operating an installation: `trdnav db backup|restore`, `trdnav audit verify|checkpoint|rotate-key`,
+"""Operating an installation: `trdnav db backup|restore|new-key|reencrypt`, `trdnav audit verify|checkpoint|rotate-key`,
 `trdnav retention apply`.
 
 Each command works on the database named by ``TRDNAV_DATABASE_URL`` (read like `trdnav serve`).
@@ -31,6 +31,7 @@ from trdnav.store.audit_keys import DEVELOPMENT_ID, AuditKeyError, AuditKeyring,
 from trdnav.store.backup import BackupError, backup, has_records, restore, shown
 from trdnav.store.models import AuditEvent, now
 from trdnav.store.retention import apply_retention
+from trdnav.store.secrets_at_rest import SecretUnreadable, keyring_from, new_key, reencrypt_secrets
 
 PROBLEMS_FOUND = 1
 URL_SETTING = "TRDNAV_DATABASE_URL"
@@ -108,6 +109,27 @@ def db_restore(
             typer.echo(f"  - {problem}", err=True)
         raise typer.Exit(PROBLEMS_FOUND)
     typer.echo("Audit trail intact.")
+
+
+@db_app.command("new-key")
+def db_new_key() -> None:
+    """Print a new random encryption key (for TRDNAV_ENCRYPTION_KEY_FILE: put it first, keep the others
+    after it until `trdnav db reencrypt` has run)."""
+    typer.echo(new_key())
+
+
+@db_app.command("reencrypt")
+def db_reencrypt() -> None:
+    """Encrypt every secret kept in the database with the newest key (after adding a key, or for
+    secrets an earlier version kept in plain text)."""
+    with _opened() as database:
+        keyring = keyring_from(database.settings)  # checked by _opened already
+        try:
+            with database.sessions.begin() as session:
+                changed = reencrypt_secrets(session, keyring)
+        except SecretUnreadable as error:
+            raise fail([f"{error}; put the key that encrypted it back in the ring"]) from None
+    typer.echo(f"Re-encrypted {changed} secret(s) with the newest key.")
 
 
 DEVELOPMENT_NOTE = (

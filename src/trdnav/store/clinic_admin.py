@@ -33,6 +33,7 @@ class ClinicSettings:
     contact_text: str
     require_two_factor: bool
     retention_days: int | None
+    link_idle_days: int | None  # None: private links never expire (an admin's explicit choice)
     timezone: str
     country: str
     subdivision: str
@@ -59,6 +60,7 @@ def settings_values(clinic: Clinic) -> dict[str, object]:
         "contact_text": clinic.contact_text,
         "require_two_factor": clinic.require_two_factor,
         "retention_days": "" if clinic.retention_days is None else str(clinic.retention_days),
+        "link_idle_days": "never" if clinic.link_idle_days is None else str(clinic.link_idle_days),
         "timezone": clinic.timezone,
         "country": clinic.country,
         "subdivision": clinic.subdivision,
@@ -79,6 +81,7 @@ def save_settings(session: Session, actor: audit.Actor, clinic: Clinic, settings
     clinic.contact_text = settings.contact_text
     clinic.require_two_factor = settings.require_two_factor
     clinic.retention_days = settings.retention_days
+    clinic.link_idle_days = settings.link_idle_days
     clinic.timezone = settings.timezone
     clinic.country = settings.country
     clinic.subdivision = settings.subdivision

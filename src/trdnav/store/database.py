@@ -65,16 +65,19 @@ def _head() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, keyring: object | None = None) -> None:
     """Bring the schema to the latest Alembic revision (creates it on first start).
 
     A database already there is only read (its revision), without starting Alembic's environment.
+    ``keyring`` (`trdnav.store.secrets_at_rest.Keyring`) lets the migrations encrypt secrets kept in
+    plain text by earlier versions (0010); without it they wait for `trdnav db reencrypt`.
     """
     with engine.begin() as connection:
         if MigrationContext.configure(connection).get_current_revision() == _head():
             return
         config = _config()
         config.attributes["connection"] = connection
+        config.attributes["keyring"] = keyring
         command.upgrade(config, "head")
 
 

@@ -96,6 +96,11 @@ def _cancel_queued(session: Session, actor: audit.Actor, assessment: Assessment,
             _audit(session, actor, "cancelled", message, assessment.clinic_id)
 
 
+def cancel_queued_links(session: Session, actor: audit.Actor, assessment: Assessment) -> None:
+    """Cancel the e-mails still holding the assessment's link (it was just replaced or turned off)."""
+    _cancel_queued(session, actor, assessment, {"link"})
+
+
 def _queue(
     session: Session,
     actor: audit.Actor,

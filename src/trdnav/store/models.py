@@ -75,6 +75,10 @@ class Clinic(Base):
     closes_at: Mapped[str] = mapped_column(String(5), default="18:00")
     # The clinic's own price text per therapy id it offers (short plain text, checked by the form).
     prices: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    # A private link unused for this many days stops opening the assessment; None: never (chosen).
+    link_idle_days: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, default=90, server_default="90"
+    )
 
     staff: Mapped[list[Staff]] = relationship(back_populates="clinic", order_by="Staff.id")
 
@@ -90,7 +94,7 @@ class Staff(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))  # "clinician" or "admin"
     password_hash: Mapped[str] = mapped_column(String(200))
-    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_secret: Mapped[str | None] = mapped_column(Text, nullable=True)  # encrypted: store.secrets_at_rest
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)  # no code used twice
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -144,6 +148,10 @@ class Assessment(Base):
     last_step: Mapped[str] = mapped_column(String(40), default="start")
     suicide_risk_alert: Mapped[bool] = mapped_column(Boolean, default=False)
     sure_answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The private link (store.private_links): when last opened (to the hour; None: not since
+    # created) and when staff withdrew it (None: it works).
+    link_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    link_revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     consultations: Mapped[list[ConsultationRequest]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="ConsultationRequest.id"
@@ -170,6 +178,21 @@ class Assessment(Base):
     outbox: Mapped[list[OutboxMessage]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="OutboxMessage.id"
     )
+
+
+class RetiredLink(Base):
+    """A private link replaced or withdrawn by staff (its hash only), kept so that whoever opens it
+    is told how to get a new one instead of "not found"."""
+
+    __tablename__ = "retired_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    retired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    reason: Mapped[str] = mapped_column(String(10))  # "rotated" or "revoked"
+
+    assessment: Mapped[Assessment] = relationship()
 
 
 class ConsultationRequest(Base):

@@ -1,14 +1,13 @@
 """Repository functions: the only way the web app reads and writes patient records.
 
-The private link is a random token of 256 bits; only its SHA-256 hash is stored, so
-the database alone cannot be used to open anyone's assessment. The functions taking an ``actor``
+The private link is a random token of 256 bits (32 bytes, 43 URL-safe characters); only its SHA-256
+hash is stored, so the database alone cannot be used to open anyone's assessment (when a link works
+and when it stops: `trdnav.store.private_links`). The functions taking an ``actor``
 record what the link holder did in the audit trail, in the same transaction as the change.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,12 +16,7 @@ from sqlalchemy.orm import Session
 
 from trdnav.store import audit
 from trdnav.store.models import Assessment, ConsultationRequest
-
-TOKEN_BYTES = 32
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+from trdnav.store.private_links import MAX_TOKEN_LENGTH, new_token, token_hash
 
 
 def create_assessment(
@@ -35,10 +29,10 @@ def create_assessment(
     clinic_id: int | None = None,
 ) -> tuple[Assessment, str]:
     """Store a new assessment; return it with its private token (shown once, never stored)."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     assessment = Assessment(
         clinic_id=clinic_id,
-        token_hash=_hash(token),
+        token_hash=token_hash(token),
         therapies=list(therapies),
         knowledge_version=knowledge_version,
         contract_version=contract_version,
@@ -76,19 +70,16 @@ def start_assessment(
 
 
 def find_by_token(session: Session, token: str) -> Assessment | None:
-    if not token or len(token) > 100:
+    """The assessment whose current link is ``token``, expired or not (the pages open links with
+    `trdnav.store.private_links.open_link`, which also checks idle expiry)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    return session.scalars(select(Assessment).where(Assessment.token_hash == _hash(token))).first()
+    return session.scalars(select(Assessment).where(Assessment.token_hash == token_hash(token))).first()
 
 
-def open_by_token(session: Session, token: str, actor: audit.Actor, action: str | None) -> Assessment | None:
-    """The assessment behind a private link (None for unknown and malformed tokens alike), its
-    opening audited as ``action`` ("read", "update", ...; None when the caller's store function
-    records a more specific entry)."""
-    assessment = find_by_token(session, token)
-    if assessment is not None and action is not None:
-        audit.record(session, actor, action, "assessment", assessment.id, clinic_id=assessment.clinic_id)
-    return assessment
+def record_link_opened(session: Session, actor: audit.Actor, assessment: Assessment, action: str) -> None:
+    """Record that the link holder opened ``assessment`` to ``action`` it ("read", "update", ...)."""
+    audit.record(session, actor, action, "assessment", assessment.id, clinic_id=assessment.clinic_id)
 
 
 def record_link_read(

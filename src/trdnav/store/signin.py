@@ -10,7 +10,9 @@ they take as long as known ones, and every refusal shows the same `REFUSED_MESSA
 Two-factor sign-in uses TOTP (RFC 6238) codes from an authenticator app; a code's time step is
 stored when used, so no code opens two sign-ins. A wrong code counts as a failed sign-in for the
 account and the address alike, and for an account with two-factor sign-in only a right code (not
-the right password) ends its run of failures, so signing in again gives no fresh guesses.
+the right password) ends its run of failures, so signing in again gives no fresh guesses. The
+secret is stored encrypted (`trdnav.store.secrets_at_rest`): each function that reads or makes one
+takes the installation's ``keyring``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from trdnav.store import audit
 from trdnav.store.accounts import end_session, find_session, start_session
 from trdnav.store.models import LoginFailure, Staff, StaffSession, now
 from trdnav.store.passwords import dummy_hash, password_matches
+from trdnav.store.secrets_at_rest import Keyring
 
 MAX_ACCOUNT_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -110,20 +113,28 @@ def sign_in(session: Session, email: str, password: str, address: str, settings:
     return SignInOutcome(staff=staff, reason="ok")
 
 
-def begin_two_factor_setup(session: Session, staff: Staff) -> str:
-    """A new TOTP secret for the staff member's authenticator app; not in use until confirmed."""
-    staff.totp_secret = pyotp.random_base32()
+def begin_two_factor_setup(session: Session, staff: Staff, keyring: Keyring) -> str:
+    """A new TOTP secret for the staff member's authenticator app (stored encrypted, returned in
+    plain text to show once); not in use until confirmed."""
+    secret = pyotp.random_base32()
+    staff.totp_secret = keyring.encrypt(secret)
     staff.totp_enabled = False
     staff.totp_last_step = None
     session.flush()
-    return staff.totp_secret
+    return secret
 
 
-def provisioning_uri(staff: Staff) -> str:
-    """The ``otpauth://`` address an authenticator app reads from the QR code."""
+def totp_secret(staff: Staff, keyring: Keyring) -> str:
+    """The staff member's TOTP secret, decrypted (`SecretUnreadable` when no key opens it)."""
     if staff.totp_secret is None:
         raise ValueError("two-factor sign-in has not been set up for this account")
-    return pyotp.TOTP(staff.totp_secret).provisioning_uri(name=staff.email, issuer_name=TOTP_ISSUER)
+    return keyring.decrypt(staff.totp_secret)
+
+
+def provisioning_uri(staff: Staff, keyring: Keyring) -> str:
+    """The ``otpauth://`` address an authenticator app reads from the QR code."""
+    secret = totp_secret(staff, keyring)
+    return pyotp.TOTP(secret).provisioning_uri(name=staff.email, issuer_name=TOTP_ISSUER)
 
 
 def _matching_step(secret: str, code: str, moment: dt.datetime) -> int | None:
@@ -138,10 +149,10 @@ def _matching_step(secret: str, code: str, moment: dt.datetime) -> int | None:
     return None
 
 
-def _use_code(session: Session, staff: Staff, code: str) -> bool:
+def _use_code(session: Session, staff: Staff, code: str, keyring: Keyring) -> bool:
     if staff.totp_secret is None:
         return False
-    step = _matching_step(staff.totp_secret, code, now())
+    step = _matching_step(totp_secret(staff, keyring), code, now())
     if step is None or (staff.totp_last_step is not None and step <= staff.totp_last_step):
         return False
     staff.totp_last_step = step
@@ -149,21 +160,21 @@ def _use_code(session: Session, staff: Staff, code: str) -> bool:
     return True
 
 
-def confirm_two_factor(session: Session, staff: Staff, code: str) -> bool:
+def confirm_two_factor(session: Session, staff: Staff, code: str, keyring: Keyring) -> bool:
     """Turn two-factor sign-in on once a code from the new secret is right."""
-    if staff.totp_enabled or not _use_code(session, staff, code):
+    if staff.totp_enabled or not _use_code(session, staff, code, keyring):
         return False
     staff.totp_enabled = True
     session.flush()
     return True
 
 
-def check_code(session: Session, staff: Staff, code: str) -> bool:
+def check_code(session: Session, staff: Staff, code: str, keyring: Keyring) -> bool:
     """Whether a sign-in code is right and unused; a code (or an earlier one) never works twice.
 
     A right code ends the account's run of failed sign-ins (a right password alone does not, so
     knowing the password gives no more than `MAX_ACCOUNT_FAILURES` guesses at the code)."""
-    if not (staff.totp_enabled and _use_code(session, staff, code)):
+    if not (staff.totp_enabled and _use_code(session, staff, code, keyring)):
         return False
     staff.failed_logins = 0
     session.flush()
@@ -215,10 +226,12 @@ def sign_out(session: Session, actor: audit.Actor, staff_session: StaffSession) 
     audit.record(session, actor, "delete", "staff_session", staff_session.id)
 
 
-def pass_second_step(session: Session, actor: audit.Actor, staff_session: StaffSession, code: str) -> bool:
+def pass_second_step(
+    session: Session, actor: audit.Actor, staff_session: StaffSession, code: str, keyring: Keyring
+) -> bool:
     """Whether ``code`` is right for the session's staff member (`check_code`); a right one completes
     the session's sign-in, a wrong one is recorded as a failed sign-in."""
-    if check_code(session, staff_session.staff, code):
+    if check_code(session, staff_session.staff, code, keyring):
         staff_session.two_factor_done = True
         audit.record(session, actor, "update", "staff_session", staff_session.id)
         return True
@@ -235,11 +248,11 @@ def turn_off_two_factor(session: Session, actor: audit.Actor, staff: Staff) -> b
 
 
 def finish_two_factor_setup(
-    session: Session, actor: audit.Actor, staff_session: StaffSession, code: str
+    session: Session, actor: audit.Actor, staff_session: StaffSession, code: str, keyring: Keyring
 ) -> bool:
     """Turn two-factor sign-in on for the session's staff member once ``code`` is right
     (`confirm_two_factor`); the code also completes this session's second step."""
-    if not confirm_two_factor(session, staff_session.staff, code):
+    if not confirm_two_factor(session, staff_session.staff, code, keyring):
         return False
     staff_session.two_factor_done = True
     audit.record(session, actor, "update", "staff", staff_session.staff.id)

@@ -17,6 +17,7 @@ from trdnav.settings import DEFAULT_SECRET_KEY, Settings
 from trdnav.store import audit
 from trdnav.store.audit_keys import keyring_from_settings
 from trdnav.store.database import migrate, open_engine, session_factory
+from trdnav.store.secrets_at_rest import keyring_from
 from trdnav.web import patient, staff
 from trdnav.web.api import routes as api
 from trdnav.web.api.docs import install_api_docs
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     ``Now`` dependency); tests pass their own or set ``app.state.clock``."""
     settings = settings or Settings()
     check_secret_key(settings)
+    secret_keys = keyring_from(settings)  # in production, refused without TRDNAV_ENCRYPTION_KEY(_FILE)
     kb = load()
     unknown = [t for t in settings.therapies if t not in kb.therapies]
     if unknown:
@@ -79,14 +81,14 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
             f"TRDNAV_COUNTRY: no crisis resources for {settings.country!r}; "
             f"expected one of {', '.join(kb.crisis_resources)}"
         )
-    keyring = keyring_from_settings(settings)  # an AuditKeyError (a ValueError) names the setting
+    audit_keys = keyring_from_settings(settings)  # an AuditKeyError (a ValueError) names the setting
     engine = open_engine(settings.database_url)
-    migrate(engine)
-    sessions = session_factory(engine, keyring)
+    migrate(engine, secret_keys)
+    sessions = session_factory(engine, audit_keys)
     try:
         with sessions() as session:
             check_default_clinic(session, settings)
-            refusal = audit.missing_key(session, keyring)
+            refusal = audit.missing_key(session, audit_keys)
             if refusal:
                 raise ValueError(refusal)
     except ValueError:
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.clock = clock
+    app.state.keyring = secret_keys  # the encryption keys of the secrets kept in the database
     app.add_middleware(CsrfCheck)  # inside ReadableForms: a form it reads is readable
     app.add_middleware(ReadableForms)  # inside the size limit: it reads a whole form body
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -18,7 +18,9 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.models import Assessment
-from trdnav.store.repository import open_by_token, record_link_read
+from trdnav.store.private_links import ClosedLink, open_link
+from trdnav.store.repository import record_link_opened, record_link_read
+from trdnav.store.secrets_at_rest import Keyring
 from trdnav.web.clinic_view import clinic_view
 
 
@@ -35,6 +37,12 @@ def knowledge(request: Request) -> KnowledgeBase:
 
 def settings(request: Request) -> Settings:
     value: Settings = request.app.state.settings
+    return value
+
+
+def keyring_of(request: Request) -> Keyring:
+    """The installation's encryption keys (`trdnav.store.secrets_at_rest`), built once by the app."""
+    value: Keyring = request.app.state.keyring
     return value
 
 
@@ -78,16 +86,52 @@ def audit_patient(
     record_link_read(session, patient_actor(request, assessment), assessment, action, record_type, record_id)
 
 
+class LinkClosed(HTTPException):
+    """A private link that no longer opens its assessment (410): the page says why, in plain words,
+    and how to get a new link (the clinic's name and contact details); never the assessment."""
+
+    def __init__(self, heading: str, message: str, contact: str) -> None:
+        super().__init__(status_code=410, detail=message)
+        self.heading = heading
+        self.contact = contact
+
+
+def _closed(request: Request, closed: ClosedLink) -> LinkClosed:
+    clinic = clinic_view(closed.assessment.clinic, settings(request))
+    request.state.clinic = clinic
+    if closed.reason == "expired":
+        heading = "This link has expired"
+        why = (
+            f"To keep your answers private, this link stops working after {closed.idle_days} days "
+            "without being used, and it has not been used for longer than that."
+        )
+    else:
+        heading = "This link has been replaced" if closed.reason == "rotated" else "This link was turned off"
+        why = f"{clinic.name} has {'replaced' if closed.reason == 'rotated' else 'turned off'} this link."
+    if clinic.connected:
+        how = f"To get a new link, contact {clinic.name}."
+        contact = clinic.contact_text
+    else:
+        how = "Your answers can no longer be opened. You can start a new decision aid from the start page."
+        contact = ""
+    return LinkClosed(heading, f"{why} {how}", contact)
+
+
 def open_assessment(request: Request, session: Session, token: str, action: str | None) -> Assessment | None:
-    """The assessment behind a private link, or None for unknown and malformed tokens alike.
+    """The assessment behind a working private link, or None for unknown and malformed tokens alike;
+    an expired, replaced or withdrawn link raises `LinkClosed` (410).
 
     Opening it is audited as ``action`` ("read", "update", ...; None when the caller records a
     more specific entry itself), and its clinic's settings apply to the pages rendered after.
     """
-    assessment = open_by_token(session, token, link_holder(request), action)
-    if assessment is not None:
-        request.state.clinic = clinic_view(assessment.clinic, settings(request))
-    return assessment
+    found = open_link(session, token, current_time(request), settings(request).link_idle_days)
+    if isinstance(found, ClosedLink):
+        raise _closed(request, found)
+    if found is not None:
+        if action is not None:
+            record_link_opened(session, link_holder(request), found, action)
+        request.state.clinic = clinic_view(found.clinic, settings(request))
+    return found
 
 
 def assessment_or_404(request: Request, session: Session, token: str, action: str | None) -> Assessment:

@@ -29,6 +29,7 @@ from trdnav.web.dependencies import (
     AppSettings,
     DbSession,
     Knowledge,
+    LinkClosed,
     link_holder,
     open_assessment,
     patient_actor,
@@ -68,12 +69,21 @@ def not_found(request: Request) -> HTMLResponse:
 
 async def html_errors(request: Request, exc: Exception) -> Response:
     """Exception handler for the app: outside the API, a 404 gets the not-found page, and a 403
-    (an expired form, a page for admins only) or a 503 (the default clinic is missing) a page that
-    says why."""
+    (an expired form, a page for admins only), a 410 (a private link expired, replaced or turned
+    off: how to get a new one) or a 503 (the default clinic is missing) a page that says why."""
     assert isinstance(exc, StarletteHTTPException)
     if not request.url.path.startswith("/api/"):
         if exc.status_code == 404:
             return not_found(request)
+        if isinstance(exc, LinkClosed):
+            return render(
+                request,
+                "link_closed.html",
+                status_code=410,
+                heading=exc.heading,
+                message=exc.detail,
+                contact=exc.contact,
+            )
         if exc.status_code == 403:
             heading = "This was not sent" if request.method == "POST" else "You cannot open this page"
             return render(request, "refused.html", status_code=403, heading=heading, message=exc.detail)

@@ -38,6 +38,7 @@ from trdnav.store.unassigned import assign_to_clinic, count_unassigned, unassign
 from trdnav.web.dependencies import DbSession, Now, current_time
 from trdnav.web.form_models import form_lists, read_form
 from trdnav.web.staff.clinic_settings_form import (
+    LINK_IDLE_MAX_DAYS,
     PRICE_MAX,
     RETENTION_MAX_DAYS,
     RETENTION_MIN_DAYS,
@@ -78,6 +79,7 @@ AUDIT_RECORD_TYPES = (
     "outcome_score",
     "alert",
     "unassigned_assessments",
+    "private_link",
 )
 STAFF_NOTICES = {
     "added": "The account was added. Give the person their temporary password in person or by phone.",
@@ -120,6 +122,7 @@ def _settings_page(
         saved=saved,
         retention_min=RETENTION_MIN_DAYS,
         retention_max=RETENTION_MAX_DAYS,
+        link_idle_max=LINK_IDLE_MAX_DAYS,
         weekday_names=WEEKDAY_NAMES,
         price_max=PRICE_MAX,
     )

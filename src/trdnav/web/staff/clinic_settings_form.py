@@ -16,6 +16,9 @@ from trdnav.web.form_models import FormLists, FormModel, plain
 
 RETENTION_MIN_DAYS = 30
 RETENTION_MAX_DAYS = 3650
+LINK_IDLE_MIN_DAYS = 1
+LINK_IDLE_MAX_DAYS = 3650
+NEVER = "never"
 TITLE_MAX = 200
 TEXT_MAX = 2000
 PRICE_MAX = 200
@@ -55,6 +58,7 @@ class ClinicSettingsForm(FormModel):
     contact_text: str
     require_two_factor: bool
     retention_days: int | None
+    link_idle_days: int | None
     timezone: str
     country: str
     subdivision: str
@@ -119,6 +123,22 @@ class ClinicSettingsForm(FormModel):
             raise plain(
                 f"Enter a whole number of days from {RETENTION_MIN_DAYS} to {RETENTION_MAX_DAYS}, "
                 "or leave it blank to keep assessments until they are deleted."
+            )
+        return int(given)
+
+    @field_validator("link_idle_days", mode="before")
+    @classmethod
+    def _link_idle(cls, given: str) -> int | None:
+        """A number of days, or "never" typed out: a blank field is not taken to mean never."""
+        if given.strip().lower() == NEVER:
+            return None
+        if (
+            not (given.isascii() and given.isdigit())
+            or not LINK_IDLE_MIN_DAYS <= int(given) <= LINK_IDLE_MAX_DAYS
+        ):
+            raise plain(
+                f"Enter a whole number of days from {LINK_IDLE_MIN_DAYS} to {LINK_IDLE_MAX_DAYS}, "
+                f'or the word "{NEVER}" for links that never expire.'
             )
         return int(given)
 

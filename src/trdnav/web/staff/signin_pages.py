@@ -43,9 +43,10 @@ from trdnav.store.signin import (
     record_refused_sign_in,
     sign_in,
     sign_out,
+    totp_secret,
     turn_off_two_factor,
 )
-from trdnav.web.dependencies import AppSettings, DbSession
+from trdnav.web.dependencies import AppSettings, DbSession, keyring_of
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import (
     COOKIE,
@@ -259,7 +260,7 @@ def two_factor(
         response = _code_page(request, next_path, THROTTLED_MESSAGE, status_code=429)
         response.headers["Retry-After"] = str(15 * 60)
         return response
-    if pass_second_step(session, actor, staff_session, code):
+    if pass_second_step(session, actor, staff_session, code, keyring_of(request)):
         return RedirectResponse(next_path, status_code=303)
     if _wrong_code(request, session, staff, staff_session):
         return _login_page(request, status_code=422, next_path=next_path, refusal=REFUSED_MESSAGE)
@@ -291,8 +292,8 @@ def _setup_page(
         status_code=422 if error else 200,
         enabled=staff.totp_enabled,
         required=staff.clinic.require_two_factor,
-        secret=staff.totp_secret if pending else None,
-        qr=Markup(qr_svg(provisioning_uri(staff))) if pending else None,
+        secret=totp_secret(staff, keyring_of(request)) if pending else None,
+        qr=Markup(qr_svg(provisioning_uri(staff, keyring_of(request)))) if pending else None,
         error=error,
         done=done,
         hint=CODE_HINT,
@@ -307,7 +308,7 @@ def two_factor_setup_page(
     across reloads until confirmed)."""
     staff = _own_account(session, principal)
     if not staff.totp_enabled and staff.totp_secret is None:
-        begin_two_factor_setup(session, staff)
+        begin_two_factor_setup(session, staff, keyring_of(request))
     return _setup_page(request, principal, staff, done=done == "1" and staff.totp_enabled)
 
 
@@ -322,10 +323,10 @@ def two_factor_setup(
     if staff.totp_enabled:
         return RedirectResponse(TWO_FACTOR_SETUP, status_code=303)
     if staff.totp_secret is None:
-        begin_two_factor_setup(session, staff)
+        begin_two_factor_setup(session, staff, keyring_of(request))
     staff_session = session.get(StaffSession, principal.session_id)
     assert staff_session is not None
-    if not finish_two_factor_setup(session, principal.actor(), staff_session, code):
+    if not finish_two_factor_setup(session, principal.actor(), staff_session, code, keyring_of(request)):
         return _setup_page(request, principal, staff, error=WRONG_CODE)
     return RedirectResponse(f"{TWO_FACTOR_SETUP}?done=1", status_code=303)
 
@@ -346,7 +347,7 @@ def two_factor_disable(
             status_code=403,
             detail="Your clinic requires two-factor sign-in for all staff, so it cannot be turned off.",
         )
-    if not check_code(session, staff, code):
+    if not check_code(session, staff, code, keyring_of(request)):
         staff_session = session.get(StaffSession, principal.session_id)
         assert staff_session is not None
         if _wrong_code(request, session, staff, staff_session):  # guessing from a browser left signed in

@@ -21,6 +21,7 @@ from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.alerts import KINDS as ALERT_KINDS
 from trdnav.store.models import Assessment, ConsultationRequest
 from trdnav.store.outcome_scores import course_outcome
+from trdnav.store.private_links import link_status
 from trdnav.store.queue import STATUS_FILTERS, TABS, clinic_queue, engine_statuses
 from trdnav.store.reviews import (
     CONSULTATION_STATUSES,
@@ -31,7 +32,7 @@ from trdnav.store.reviews import (
 )
 from trdnav.store.unassigned import count_unassigned
 from trdnav.web.clinic_time import clinic_time
-from trdnav.web.dependencies import DbSession, Knowledge, Now, current_time
+from trdnav.web.dependencies import DbSession, Knowledge, Now, current_time, settings
 from trdnav.web.form_models import ReadForm, form_lists, read_form
 from trdnav.web.pdf import render_pdf
 from trdnav.web.staff.alert_view import AlertView, alert_views, tel_address
@@ -144,9 +145,10 @@ def detail_page(
     status_code: int = 200,
     errors: dict[str, dict[str, str]] | None = None,
     given: dict[str, dict[str, str]] | None = None,
+    new_link: str | None = None,
 ) -> HTMLResponse:
     """The detail page; ``errors`` and ``given`` are keyed by form ("review", "note", "consultation-N",
-    "alert-N")."""
+    "alert-N"); ``new_link`` is a private link just made, shown this once."""
     return render_staff(
         request,
         "staff/assessment.html",
@@ -158,6 +160,8 @@ def detail_page(
         alerts=alert_views(kb, assessment),
         errors=errors or {},
         given=given or {},
+        link=link_status(assessment, current_time(request), settings(request).link_idle_days),
+        new_link=new_link,
         **_page_context(kb),
     )
 
