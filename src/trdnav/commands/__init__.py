@@ -79,7 +79,10 @@ def open_database() -> Database:
         reason = str(error.orig or error).strip().splitlines()[0]
         raise fail([f"{URL_SETTING}: cannot open the database {shown(url)}: {reason}"]) from None
     return Database(
-        settings=settings, engine=engine, sessions=session_factory(engine, audit_keys), audit_keyring=audit_keys
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine, audit_keys),
+        audit_keyring=audit_keys,
     )
 
 

@@ -1,5 +1,5 @@
-"""Operating an installation: `trdnav db backup|restore|new-key|reencrypt`, `trdnav audit verify|checkpoint|rotate-key`,
-`trdnav retention apply`.
+"""Operating an installation: `trdnav db backup|restore|new-key|reencrypt`,
+`trdnav audit verify|checkpoint|rotate-key`, `trdnav retention apply`.
 
 Each command works on the database named by ``TRDNAV_DATABASE_URL`` (read like `trdnav serve`).
 Input problems (a missing file, a backup of the wrong kind, a database that cannot be opened) are
