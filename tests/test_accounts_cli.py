@@ -58,7 +58,7 @@ def test_the_first_clinic_and_admin_are_made_here_and_can_sign_in(database_url: 
     )
     assert code == 0, output
     assert PASSWORD not in output, "the password is asked for without echo"
-    assert "Created admin adam@north.example at north." in output
+    assert "Created admin adam@north.example at north; the password must be changed" in output
 
     web = create_app(Settings(database_url=database_url))
     try:
@@ -69,6 +69,8 @@ def test_the_first_clinic_and_admin_are_made_here_and_can_sign_in(database_url: 
                 follow_redirects=False,
             )
             assert response.status_code == 303 and response.headers["location"] == "/staff/"
+            first = client.get("/staff/", follow_redirects=False)
+            assert first.headers["location"] == "/staff/password", "a temporary password is changed first"
     finally:
         web.state.engine.dispose()
 

@@ -38,6 +38,7 @@ TABLES = {
     "clinic_alerts",
     "email_contacts",
     "outbox",
+    "password_resets",
 }
 
 
