@@ -132,6 +132,12 @@ def test_clinics_are_listed(database_url: str) -> None:
         (["users", "create", "--clinic", "north", "--email", "not-an-email"], PASSWORD, "email: expected"),
         (["users", "create", "--clinic", "north", "--role", "owner"], PASSWORD, "role: expected one of"),
         (["users", "create", "--clinic", "north"], "short", "password: must be at least 12 characters"),
+        (["users", "create", "--clinic", "north"], "password1234", "password: is too common or too easy"),
+        (
+            ["users", "create", "--clinic", "north"],
+            "ana north rocks!",
+            "password: must not contain your email",
+        ),
     ],
 )
 def test_a_value_that_cannot_be_used_exits_2_naming_the_field(

@@ -14,9 +14,11 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from trdnav.settings import Settings
 from trdnav.store import audit
+from trdnav.store.accounts import create_clinic
 from trdnav.store.database import _config, migrate, open_engine
-from trdnav.store.models import Assessment, AuditEvent, Base, Clinic
+from trdnav.store.models import Assessment, AuditEvent, Base, Clinic, Staff
 from trdnav.store.repository import create_assessment, find_by_token
 
 TABLES = {
@@ -188,5 +190,39 @@ def test_alert_outcomes_come_with_0005_and_the_audit_trail_stays_append_only(fre
             config.attributes["connection"] = connection
             command.downgrade(config, "0004")
         assert "detail" not in {c["name"] for c in inspect(engine).get_columns("audit_events")}
+    finally:
+        engine.dispose()
+
+
+def test_0009_keeps_existing_passwords_permanent_and_adds_reset_links(fresh_database_url: str) -> None:
+    """0009 adds the temporary-password flag (false for accounts already there: their passwords were
+    chosen before), the last failure's time and the reset links, and takes them away on downgrade."""
+    engine = open_engine(fresh_database_url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0007")
+        with Session(engine) as session, session.begin():
+            clinic = create_clinic(session, slug="north", name="North Clinic", settings=Settings())
+            session.execute(
+                text(
+                    "INSERT INTO staff (clinic_id, email, name, role, password_hash, totp_enabled,"
+                    " failed_logins, active, created_at) VALUES (:clinic, 'ana@north.example', 'Ana',"
+                    " 'clinician', '$argon2id$x', false, 0, true, :at)"
+                ),
+                {"clinic": clinic.id, "at": dt.datetime(2026, 12, 1, tzinfo=dt.UTC)},
+            )
+        migrate(engine)
+        assert "password_resets" in inspect(engine).get_table_names()
+        with Session(engine) as session:
+            staff = session.scalars(select(Staff)).one()
+            assert (staff.must_change_password, staff.last_failed_at) == (False, None)
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+        assert "password_resets" not in inspect(engine).get_table_names()
+        assert "must_change_password" not in {c["name"] for c in inspect(engine).get_columns("staff")}
     finally:
         engine.dispose()

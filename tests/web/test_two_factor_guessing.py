@@ -20,8 +20,8 @@ from tests.web.test_signin import (
     _turn_on_two_factor,
 )
 from trdnav.store.models import LoginFailure
-from trdnav.web.staff.signin_pages import DEVICE_COOKIE
 from trdnav.store.signin import MAX_ACCOUNT_FAILURES, MAX_ADDRESS_FAILURES, THROTTLED_MESSAGE
+from trdnav.web.staff.signin_pages import DEVICE_COOKIE
 
 CODE_PAGE = "/staff/two-factor"
 DISABLE = "/staff/two-factor/disable"
