@@ -229,3 +229,14 @@ def test_failures_from_elsewhere_do_not_keep_the_owner_out_of_the_browser_they_s
         waiting = _login(attacker, ANA, PASSWORD)
         assert waiting.status_code == 422 and "Try again in" in waiting.text
         assert _login(owner, ANA, PASSWORD).status_code == 303, "the owner's own browser signs in"
+
+
+def test_the_change_form_is_no_way_round_the_accounts_wait(app: FastAPI, world: World) -> None:
+    """A browser left signed in cannot guess the current password faster than the sign-in form."""
+    me = signed_in(app, world.clinician_a)
+    for _ in range(5):
+        assert me.post("/staff/password", data=_change_form("a wrong guess here", NEW)).status_code == 422
+    assert _staff(app, world.clinician_a).locked_until is not None
+    refused = me.post("/staff/password", data=_change_form(PASSWORD, NEW))
+    assert refused.status_code == 422 and "was tried wrong too often" in refused.text
+    assert _rows(app, "update", "staff") == []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from trdnav.store import audit
 from trdnav.store.accounts import AccountError, check_new_password, end_session, start_session
 from trdnav.store.models import PasswordReset, Staff, StaffSession, now
 from trdnav.store.passwords import hash_password, password_matches
+from trdnav.store.signin import count_failure, is_locked
 
 
 def _token_hash(token: str) -> str:
@@ -63,9 +65,18 @@ def change_own_password(
 ) -> str:
     """Set ``new`` as the session's staff member's password once ``current`` is right; end every
     session of the account and start this browser's again with a new token, which is returned.
-    `AccountError` names the field ("current_password" or "password") when one is wrong."""
+    `AccountError` names the field ("current_password" or "password") when one is wrong; a wrong
+    current password counts as a failed sign-in, and none is checked while the account waits."""
     staff = this_session.staff
+    moment = now()
+    if is_locked(staff, moment) and staff.locked_until is not None:  # no way round the account's wait
+        minutes = math.ceil((staff.locked_until - moment).total_seconds() / 60)
+        raise AccountError(
+            f"current_password: was tried wrong too often; try again in {minutes} minute{'s' * (minutes != 1)}"
+        )
     if not password_matches(staff.password_hash, current):
+        count_failure(staff, moment)  # a wrong current password counts like a failed sign-in
+        session.flush()
         raise AccountError("current_password: is not your current password")
     if password_matches(staff.password_hash, new):
         raise AccountError("password: must differ from your current password")
