@@ -71,9 +71,8 @@ def change_own_password(
     moment = now()
     if is_locked(staff, moment) and staff.locked_until is not None:  # no way round the account's wait
         minutes = math.ceil((staff.locked_until - moment).total_seconds() / 60)
-        raise AccountError(
-            f"current_password: was tried wrong too often; try again in {minutes} minute{'s' * (minutes != 1)}"
-        )
+        wait = f"{minutes} minute{'s' * (minutes != 1)}"
+        raise AccountError(f"current_password: was tried wrong too often; try again in {wait}")
     if not password_matches(staff.password_hash, current):
         count_failure(staff, moment)  # a wrong current password counts like a failed sign-in
         session.flush()
