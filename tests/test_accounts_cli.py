@@ -58,7 +58,7 @@ def test_the_first_clinic_and_admin_are_made_here_and_can_sign_in(database_url: 
     )
     assert code == 0, output
     assert PASSWORD not in output, "the password is asked for without echo"
-    assert "Created admin adam@north.example at north." in output
+    assert "Created admin adam@north.example at north; the password must be changed" in output
 
     web = create_app(Settings(database_url=database_url))
     try:
@@ -69,6 +69,8 @@ def test_the_first_clinic_and_admin_are_made_here_and_can_sign_in(database_url: 
                 follow_redirects=False,
             )
             assert response.status_code == 303 and response.headers["location"] == "/staff/"
+            first = client.get("/staff/", follow_redirects=False)
+            assert first.headers["location"] == "/staff/password", "a temporary password is changed first"
     finally:
         web.state.engine.dispose()
 
@@ -130,6 +132,12 @@ def test_clinics_are_listed(database_url: str) -> None:
         (["users", "create", "--clinic", "north", "--email", "not-an-email"], PASSWORD, "email: expected"),
         (["users", "create", "--clinic", "north", "--role", "owner"], PASSWORD, "role: expected one of"),
         (["users", "create", "--clinic", "north"], "short", "password: must be at least 12 characters"),
+        (["users", "create", "--clinic", "north"], "password1234", "password: is too common or too easy"),
+        (
+            ["users", "create", "--clinic", "north"],
+            "ana north rocks!",
+            "password: must not contain your email",
+        ),
     ],
 )
 def test_a_value_that_cannot_be_used_exits_2_naming_the_field(

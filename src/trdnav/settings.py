@@ -75,6 +75,9 @@ class Settings(BaseSettings):
         default=30, ge=1, le=24 * 60, description="Sign staff out after this idle time"
     )
     staff_session_hours: int = Field(default=12, ge=1, le=7 * 24, description="Longest a staff sign-in lasts")
+    password_reset_hours: int = Field(
+        default=24, ge=1, le=7 * 24, description="How long an admin's password reset link works (once)"
+    )
     # E-mail (the private link, next steps and reminders; `trdnav reminders send`). No host: no e-mail.
     smtp_host: str = Field(
         default="",

@@ -20,7 +20,12 @@ NOTE = "Phoned three times, left messages; GP informed."
 def _alert(session: Session, kind: str = "suicide_risk") -> tuple[ClinicAlert, audit.Actor]:
     clinic = create_clinic(session, slug="north", name="North Clinic", settings=Settings())
     staff = create_staff(
-        session, clinic=clinic, email="ana@north.example", name="Ana", role="clinician", password="x" * 12
+        session,
+        clinic=clinic,
+        email="ana@north.example",
+        name="Ana",
+        role="clinician",
+        password="quiet harbour dawn",
     )
     assessment, _ = create_assessment(
         session, therapies=["tms"], knowledge_version="k", contract_version=1, clinic_id=clinic.id

@@ -31,7 +31,7 @@ def _plan(session: Session, answers: dict[str, Any], review: str | None) -> Cour
         email="ana@north.example",
         name="Ana North",
         role="clinician",
-        password="x" * 12,
+        password="quiet harbour dawn",
     )
     assessment, _ = create_assessment(
         session,

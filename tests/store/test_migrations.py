@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trdnav.store import audit
 from trdnav.store.database import _config, migrate, open_engine
-from trdnav.store.models import Assessment, AuditEvent, Base, Clinic
+from trdnav.store.models import Assessment, AuditEvent, Base, Clinic, Staff
 from trdnav.store.repository import create_assessment, find_by_token
 
 TABLES = {
@@ -294,5 +294,46 @@ def test_links_and_totp_come_with_0010_and_leave_with_a_downgrade(fresh_database
         assert "link_idle_days" not in {c["name"] for c in inspect(engine).get_columns("clinics")}
         migrate(engine)
         assert "retired_links" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_0009_keeps_existing_passwords_permanent_and_adds_reset_links(fresh_database_url: str) -> None:
+    """0009 adds the temporary-password flag (false for accounts already there: their passwords were
+    chosen before), the last failure's time and the reset links, and takes them away on downgrade."""
+    engine = open_engine(fresh_database_url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0008")
+            # the clinic as the schema of 0008 holds it (the models now have later columns)
+            connection.execute(
+                text(
+                    "INSERT INTO clinics (slug, name, created_at, therapies, crisis_title, crisis_text,"
+                    " crisis_lines, contact_text, require_two_factor) VALUES ('north', 'North Clinic',"
+                    " CURRENT_TIMESTAMP, '[\"tms\"]', 'Help', 'Call 988.', '[]', '', false)"
+                )
+            )
+            clinic_id = connection.execute(text("SELECT id FROM clinics")).scalar()
+            connection.execute(
+                text(
+                    "INSERT INTO staff (clinic_id, email, name, role, password_hash, totp_enabled,"
+                    " failed_logins, active, created_at) VALUES (:clinic, 'ana@north.example', 'Ana',"
+                    " 'clinician', '$argon2id$x', false, 0, true, :at)"
+                ),
+                {"clinic": clinic_id, "at": dt.datetime(2026, 12, 1, tzinfo=dt.UTC)},
+            )
+        migrate(engine)
+        assert "password_resets" in inspect(engine).get_table_names()
+        with Session(engine) as session:
+            staff = session.scalars(select(Staff)).one()
+            assert (staff.must_change_password, staff.last_failed_at) == (False, None)
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0008")
+        assert "password_resets" not in inspect(engine).get_table_names()
+        assert "must_change_password" not in {c["name"] for c in inspect(engine).get_columns("staff")}
     finally:
         engine.dispose()

@@ -79,7 +79,12 @@ def clinics(sessions: sessionmaker[Session]) -> Clinics:
         north = create_clinic(session, slug="north", name="North Clinic", settings=settings)
         south = create_clinic(session, slug="south", name="South Clinic", settings=settings)
         clinician = create_staff(
-            session, clinic=north, email="ana@north.example", name="Ana", role="clinician", password="x" * 12
+            session,
+            clinic=north,
+            email="ana@north.example",
+            name="Ana",
+            role="clinician",
+            password="quiet harbour dawn",
         )
         return Clinics(north.id, south.id, clinician.id)
 

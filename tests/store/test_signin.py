@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from typing import Any
@@ -114,3 +115,103 @@ def test_two_factor_cannot_be_turned_off_where_the_clinic_requires_it(
 
     _with_staff(sessions, staff_id, require)
     assert not _with_staff(sessions, staff_id, signin.disable_two_factor)
+
+
+# --- The account's wait after failed sign-ins (soft lockout) ---------------------------------------
+
+START = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _clock(monkeypatch: pytest.MonkeyPatch) -> list[dt.datetime]:
+    moment = [START]
+    monkeypatch.setattr(signin, "now", lambda: moment[0])
+    return moment
+
+
+def test_the_wait_doubles_from_the_fifth_failure_up_to_a_cap() -> None:
+    waits = [signin.delay_after(n).total_seconds() for n in range(1, 12)]
+    assert waits == [0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900]
+    assert signin.delay_after(10_000) == signin.MAX_DELAY
+
+
+def test_an_attacker_failing_again_whenever_the_wait_ends_cannot_keep_the_owner_out(
+    sessions: sessionmaker[Session], staff_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attack on the old fixed lock (5 failures: 15 minutes locked, then 5 fresh tries): an
+    attacker who sends 5 wrong passwords every minute kept the account locked for as long as they
+    liked, and its owner could not sign in at all. Now the owner's own browser (its device cookie)
+    is not kept waiting, a new browser waits at most `MAX_DELAY`, and the attacker's tries during the
+    wait count for nothing: over 3 hours they get one guess each time the wait ends."""
+    moment = _clock(monkeypatch)
+    settings = Settings()
+    with sessions.begin() as session:
+        owner_device = signin.device_token(session.get(Staff, staff_id), settings)  # type: ignore[arg-type]
+    for minute in range(180):
+        moment[0] = START + dt.timedelta(minutes=minute)
+        with sessions.begin() as session:
+            for attempt in range(5):
+                signin.sign_in(
+                    session, "ana@north.example", "a wrong guess", f"10.9.{minute}.{attempt}", settings
+                )
+    with sessions.begin() as session:
+        staff = session.get(Staff, staff_id)
+        assert staff is not None
+        assert staff.failed_logins <= 5 + 180 // 15 + 4, "one counted guess per wait, not five a minute"
+        elsewhere = signin.sign_in(session, "ana@north.example", PASSWORD, "10.1.1.1", settings)
+        assert elsewhere.reason == "locked" and elsewhere.retry_at is not None
+        assert elsewhere.retry_at - moment[0] <= signin.MAX_DELAY
+        at_home = signin.sign_in(
+            session, "ana@north.example", PASSWORD, "10.1.1.2", settings, device=owner_device
+        )
+        assert at_home.ok, "the owner's own browser signs in while an attacker keeps trying"
+        assert staff.failed_logins == 0 and staff.locked_until is None
+
+
+def test_tries_during_the_wait_neither_count_nor_lengthen_it(
+    sessions: sessionmaker[Session], staff_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = _clock(monkeypatch)
+    with sessions.begin() as session:
+        for attempt in range(5):
+            signin.sign_in(session, "ana@north.example", "a wrong guess", f"10.8.0.{attempt}", Settings())
+        for attempt in range(100):
+            outcome = signin.sign_in(
+                session, "ana@north.example", "a wrong guess", f"10.7.0.{attempt}", Settings()
+            )
+            assert outcome.reason == "locked" and outcome.retry_at == START + signin.FIRST_DELAY
+        staff = session.get(Staff, staff_id)
+        assert staff is not None and staff.failed_logins == 5
+        right = signin.sign_in(session, "ana@north.example", PASSWORD, "10.7.1.1", Settings())
+        assert right.reason == "locked", "even the right password waits"
+    moment[0] = START + signin.FIRST_DELAY
+    with sessions.begin() as session:
+        assert signin.sign_in(session, "ana@north.example", PASSWORD, "10.7.1.1", Settings()).ok
+
+
+def test_failures_older_than_the_window_no_longer_count(
+    sessions: sessionmaker[Session], staff_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = _clock(monkeypatch)
+    with sessions.begin() as session:
+        for attempt in range(4):
+            signin.sign_in(session, "ana@north.example", "a wrong guess", f"10.6.0.{attempt}", Settings())
+    moment[0] = START + signin.FAILURE_WINDOW + dt.timedelta(minutes=1)
+    with sessions.begin() as session:
+        signin.sign_in(session, "ana@north.example", "a wrong guess", "10.6.1.1", Settings())
+        staff = session.get(Staff, staff_id)
+        assert staff is not None and (staff.failed_logins, staff.locked_until) == (1, None)
+
+
+def test_a_device_cookie_is_the_accounts_and_stops_working_when_its_password_changes(
+    sessions: sessionmaker[Session], staff_id: int
+) -> None:
+    settings = Settings()
+    with sessions.begin() as session:
+        staff = session.get(Staff, staff_id)
+        assert staff is not None
+        token = signin.device_token(staff, settings)
+        assert signin._known_device(staff, token, settings)
+        assert not signin._known_device(staff, token, Settings(secret_key="another key " * 4))
+        staff.password_hash = "$argon2id$changed"
+        assert not signin._known_device(staff, token, settings)
+        assert not signin._known_device(staff, "", settings)

@@ -125,12 +125,18 @@ def test_invalid_settings_are_refused_with_the_field_named_and_nothing_saved(
 
 def test_an_admin_adds_a_staff_account(app: FastAPI, world: World) -> None:
     admin = signed_in(app, world.admin_a)
-    new = {"name": "Nia North", "email": "nia@north.example", "role": "clinician", "password": "x" * 12}
+    new = {
+        "name": "Nia North",
+        "email": "nia@north.example",
+        "role": "clinician",
+        "password": "a quiet harbour at dawn",
+    }
     response = admin.post("/staff/admin/staff", data=new, follow_redirects=False)
     assert response.status_code == 303
     with app.state.sessions() as session:
         added = session.scalars(select(Staff).where(Staff.email == "nia@north.example")).one()
         assert (added.clinic_id, added.role, added.active) == (world.clinic_a, "clinician", True)
+        assert added.must_change_password, "the admin chose it: the person chooses their own at first sign-in"
         added_id = added.id
     [entry] = _entries(app, "create", "staff")
     assert (entry.record_id, entry.clinic_id) == (added_id, world.clinic_a)
@@ -146,7 +152,7 @@ def test_a_bad_account_is_refused_with_the_message_beside_the_field(app: FastAPI
     assert response.status_code == 422
     assert 'id="password-error">Must be at least 12 characters.' in response.text
     assert "short" not in response.text.split('id="password"')[1][:200], "the password is not sent back"
-    taken = {**short, "email": "ana@north.example", "password": "y" * 12}
+    taken = {**short, "email": "ana@north.example", "password": "a quiet harbour at dawn"}
     assert "already exists" in admin.post("/staff/admin/staff", data=taken).text
     assert _entries(app, "create", "staff") == []
 
@@ -347,7 +353,7 @@ def test_wrong_scheduling_is_refused_beside_each_field_and_nothing_saved(app: Fa
 def test_the_staff_list_shows_a_lock_only_while_it_lasts(
     app: FastAPI, world: World, extra_staff: int
 ) -> None:
-    lock_note = "locked after failed sign-ins"
+    lock_note = "waiting after failed sign-ins"
     with signed_in(app, world.admin_a) as admin:
         assert lock_note not in admin.get("/staff/admin/staff").text
         for minutes, shown in ((15, True), (-1, False)):

@@ -29,6 +29,7 @@ from trdnav.store.models import (
     KetamineDose,
     Note,
     OutcomeScore,
+    PasswordReset,
     Review,
     SessionRecord,
     Staff,
@@ -202,6 +203,19 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("POST", "/staff/admin/staff/{staff_id}/role"): Expect(
         "admin_a", (("update", "staff", "extra_staff", "a"),), form={"role": "admin"}
     ),
+    ("POST", "/staff/admin/staff/{staff_id}/reset"): Expect(
+        "admin_a", (("create", "password_reset", "new", "a"),)
+    ),
+    # Passwords: a refused change writes nothing (tests/web/test_passwords.py checks a done one's
+    # rows); a reset link that is not one is a 404.
+    ("GET", "/staff/password"): Expect("clinician_a"),
+    ("POST", "/staff/password"): Expect(
+        "clinician_a",
+        form={"current_password": "not it at all", "password": "a quiet harbour at dawn"},
+        status=422,
+    ),
+    ("GET", "/staff/reset/{token}"): Expect("anonymous", status=404),
+    ("POST", "/staff/reset/{token}"): Expect("anonymous", form={"password": "x"}, status=404),
     ("GET", "/staff/admin/audit"): Expect("admin_a", (("read", "audit_trail", "none", "a"),)),
     ("GET", "/staff/admin/audit.csv"): Expect("admin_a", (("export", "audit_trail", "none", "a"),)),
     ("GET", "/staff/admin/unassigned"): Expect("admin_a", (("read", "unassigned_assessments", "none", "a"),)),
@@ -304,6 +318,7 @@ RECORD_TABLES = {
     "note": Note,
     "staff": Staff,
     "staff_session": StaffSession,
+    "password_reset": PasswordReset,
 }
 
 

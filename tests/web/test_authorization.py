@@ -32,7 +32,7 @@ from trdnav.web.staff.principal import current_principal
 
 PERSONAS = ("anonymous", "link_holder", "clinician_a", "clinician_b", "admin_a")
 
-Category = Literal["public", "link", "staff", "clinic_a", "admin_a"]
+Category = Literal["public", "link", "staff", "clinic_a", "admin_a", "reset_link"]
 
 ALLOWED: dict[Category, set[str]] = {
     # Anyone: the start pages, the stateless API, sign-in, static files and the API docs.
@@ -45,6 +45,8 @@ ALLOWED: dict[Category, set[str]] = {
     "clinic_a": {"clinician_a", "admin_a"},
     # Admins of the clinic that owns the record or setting.
     "admin_a": {"admin_a"},
+    # Whoever holds a password reset link an admin made (none of the personas: a made-up one is 404).
+    "reset_link": set(),
 }
 
 ACCESS: dict[tuple[str, str], Category] = {
@@ -89,6 +91,10 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/staff/two-factor/setup"): "staff",
     ("POST", "/staff/two-factor/setup"): "staff",
     ("POST", "/staff/two-factor/disable"): "staff",
+    ("GET", "/staff/password"): "staff",
+    ("POST", "/staff/password"): "staff",
+    ("GET", "/staff/reset/{token}"): "reset_link",
+    ("POST", "/staff/reset/{token}"): "reset_link",
     ("GET", "/staff/"): "staff",
     ("GET", "/staff/assessments/{assessment_id}"): "clinic_a",
     ("POST", "/staff/assessments/{assessment_id}/reviews"): "clinic_a",
@@ -109,6 +115,7 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("POST", "/staff/admin/staff/{staff_id}/deactivate"): "admin_a",
     ("POST", "/staff/admin/staff/{staff_id}/activate"): "admin_a",
     ("POST", "/staff/admin/staff/{staff_id}/role"): "admin_a",
+    ("POST", "/staff/admin/staff/{staff_id}/reset"): "admin_a",
     ("GET", "/staff/admin/audit"): "admin_a",
     ("GET", "/staff/admin/audit.csv"): "admin_a",
     # Assessments of no clinic: any clinic's admins, to assign to their own clinic.
@@ -253,6 +260,8 @@ STAFF_BEFORE_SIGN_IN = {
     ("POST", "/staff/logout"),
     ("GET", "/staff/two-factor"),
     ("POST", "/staff/two-factor"),
+    ("GET", "/staff/reset/{token}"),
+    ("POST", "/staff/reset/{token}"),
 }
 
 # Unsafe requests the CSRF check lets through without a token: the JSON API (JSON bodies only).

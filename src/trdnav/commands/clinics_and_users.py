@@ -98,7 +98,8 @@ def users_create(
         typer.Option("--password-stdin", help="Read the password from standard input (its first line)."),
     ] = False,
 ) -> None:
-    """Create a staff account; the password is asked for twice (or read from standard input)."""
+    """Create a staff account; the password is asked for twice (or read from standard input). It is
+    temporary: the person chooses their own at their first sign-in."""
     if role not in ROLES:
         raise fail([f"role: expected one of {', '.join(ROLES)}"])
     try:
@@ -107,10 +108,19 @@ def users_create(
             if found is None:
                 raise fail([f"clinic: no clinic called {clinic!r}; see trdnav clinics list"])
             staff = create_staff(
-                session, clinic=found, email=email, name=name, role=role, password=_password(password_stdin)
+                session,
+                clinic=found,
+                email=email,
+                name=name,
+                role=role,
+                password=_password(password_stdin),
+                temporary=True,
             )
             audit.record(session, audit.SYSTEM, "create", "staff", staff.id, clinic_id=found.id)
-            summary = f"Created {staff.role} {staff.email} at {found.slug}."
+            summary = (
+                f"Created {staff.role} {staff.email} at {found.slug}; "
+                "the password must be changed at the first sign-in."
+            )
     except AccountError as error:
         raise fail([str(error)]) from None
     typer.echo(summary)

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from trdnav.crisis import country_resources
 from trdnav.settings import Settings
 from trdnav.store.models import Clinic, Staff, StaffSession, now
+from trdnav.store.password_policy import MIN_LENGTH, WeakPassword, check_password
 from trdnav.store.passwords import hash_password
 
 ROLES = ("clinician", "admin")
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = MIN_LENGTH
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -30,9 +31,12 @@ class AccountError(ValueError):
     """A clinic or account cannot be created as asked; the message names the field."""
 
 
-def check_new_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters")
+def check_new_password(password: str, *, email: str = "", name: str = "") -> None:
+    """The rules of `trdnav.store.password_policy`, as an `AccountError` naming the field."""
+    try:
+        check_password(password, email=email, name=name)
+    except WeakPassword as error:
+        raise AccountError(f"password: {error}") from None
 
 
 def check_email(email: str) -> None:
@@ -81,12 +85,21 @@ def find_clinic(session: Session, slug: str) -> Clinic | None:
 
 
 def create_staff(
-    session: Session, *, clinic: Clinic, email: str, name: str, role: str, password: str
+    session: Session,
+    *,
+    clinic: Clinic,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    temporary: bool = False,
 ) -> Staff:
+    """A new account; with ``temporary`` its password must be changed at its first sign-in (as when
+    an admin or the command line chose it for the person)."""
     check_email(email)
     check_role(role)
     check_name(name)
-    check_new_password(password)
+    check_new_password(password, email=email, name=name)
     email = email.strip().lower()
     if session.scalars(select(Staff).where(Staff.email == email)).first() is not None:
         raise AccountError(f"email: an account for {email} already exists")
@@ -99,6 +112,7 @@ def create_staff(
         totp_enabled=False,
         failed_logins=0,
         active=True,
+        must_change_password=temporary,
     )
     session.add(staff)
     session.flush()

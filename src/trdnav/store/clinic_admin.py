@@ -104,8 +104,11 @@ def staff_in_clinic(session: Session, staff_id: int, clinic_id: int) -> Staff | 
 def add_staff(
     session: Session, actor: audit.Actor, clinic: Clinic, *, email: str, name: str, role: str, password: str
 ) -> Staff:
-    """A new account (`AccountError` names the field when one is wrong)."""
-    staff = create_staff(session, clinic=clinic, email=email, name=name, role=role, password=password)
+    """A new account with a temporary password, changed at its first sign-in (`AccountError` names
+    the field when one is wrong)."""
+    staff = create_staff(
+        session, clinic=clinic, email=email, name=name, role=role, password=password, temporary=True
+    )
     audit.record(session, actor, "create", "staff", staff.id, clinic_id=clinic.id)
     return staff
 

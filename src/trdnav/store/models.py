@@ -98,11 +98,29 @@ class Staff(Base):
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)  # no code used twice
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # slowed until
+    last_failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # a temporary one
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
 
     clinic: Mapped[Clinic] = relationship(back_populates="staff")
+
+
+class PasswordReset(Base):
+    """A one-time link an admin made for a staff member to set a new password. Only the SHA-256
+    hash of its random token is stored; it works once, until ``expires_at``."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    staff: Mapped[Staff] = relationship()
 
 
 class StaffSession(Base):

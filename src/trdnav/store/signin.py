@@ -1,11 +1,19 @@
-"""Staff sign-in: password checks with throttling and lockout, and TOTP two-factor sign-in.
+"""Staff sign-in: password checks with throttling and a progressive account delay, and TOTP
+two-factor sign-in.
 
 Guessing is slowed twice over. An address with `MAX_ADDRESS_FAILURES` failed sign-ins within
 `ADDRESS_WINDOW` is refused outright until the window has passed (its passwords are not even
-checked), and an account with `MAX_ACCOUNT_FAILURES` failed sign-ins in a row is locked for
-`LOCKOUT`, during which even the right password is refused. Nothing a person sees tells whether
-an email address has an account: unknown addresses are checked against a dummy argon2 hash, so
-they take as long as known ones, and every refusal shows the same `REFUSED_MESSAGE`.
+checked). An account's failures are counted over `FAILURE_WINDOW` (since its last failure); from the
+`FREE_FAILURES`-th on, each failure makes the account wait `FIRST_DELAY`, doubling per further
+failure up to `MAX_DELAY`, before it takes another try; during the wait even the right password is
+refused, and those refused tries neither count nor lengthen the wait, so hammering the form buys
+an attacker one guess per `MAX_DELAY` at most. (The fixed 15-minute lock this replaces gave five
+fresh guesses, and a fresh lock, each time it ran out: anyone could keep an account locked.) A
+browser the account has signed in from before carries a device cookie (`device_token`: an HMAC
+of the account and its password hash under the installation's secret key) and is not kept waiting
+by failures from elsewhere, so an attacker cannot keep the account's owner out; its own wrong
+passwords still count. Unknown addresses are checked against a dummy argon2 hash, so they take as
+long as known ones, and every plain refusal shows the same `REFUSED_MESSAGE`.
 
 Two-factor sign-in uses TOTP (RFC 6238) codes from an authenticator app; a code's time step is
 stored when used, so no code opens two sign-ins. A wrong code counts as a failed sign-in for the
@@ -18,6 +26,7 @@ takes the installation's ``keyring``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import re
 from dataclasses import dataclass
@@ -33,8 +42,11 @@ from trdnav.store.models import LoginFailure, Staff, StaffSession, now
 from trdnav.store.passwords import dummy_hash, password_matches
 from trdnav.store.secrets_at_rest import Keyring
 
-MAX_ACCOUNT_FAILURES = 5
-LOCKOUT = dt.timedelta(minutes=15)
+FREE_FAILURES = 5
+MAX_ACCOUNT_FAILURES = FREE_FAILURES  # the name two-factor code guessing reads
+FIRST_DELAY = dt.timedelta(seconds=30)
+MAX_DELAY = dt.timedelta(minutes=15)
+FAILURE_WINDOW = dt.timedelta(hours=24)
 MAX_ADDRESS_FAILURES = 10
 ADDRESS_WINDOW = dt.timedelta(minutes=15)
 TOTP_ISSUER = "TRD Navigator"
@@ -43,7 +55,8 @@ TOTP_DIGITS = 6
 _CODE = re.compile(f"[0-9]{{{TOTP_DIGITS}}}")
 
 REFUSED_MESSAGE = (
-    "Email or password is not right, or the account is locked for 15 minutes after 5 failed tries."
+    "Email or password is not right. After 5 failed tries an account waits a little longer "
+    "before each next try, up to 15 minutes."
 )
 THROTTLED_MESSAGE = "Too many failed sign-ins came from this network. Wait 15 minutes, then try again."
 
@@ -51,10 +64,12 @@ THROTTLED_MESSAGE = "Too many failed sign-ins came from this network. Wait 15 mi
 @dataclass(frozen=True, slots=True)
 class SignInOutcome:
     """The staff member signed in (None when refused) and why: "ok", "bad_credentials",
-    "locked", "inactive" or "throttled". Only "throttled" may be told apart by the person signing in."""
+    "locked" (the account's delay has not passed: ``retry_at`` says until when), "inactive" or
+    "throttled"."""
 
     staff: Staff | None
     reason: str
+    retry_at: dt.datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -80,13 +95,47 @@ def _refuse(session: Session, address: str, moment: dt.datetime, reason: str) ->
 
 
 def is_locked(staff: Staff, moment: dt.datetime | None = None) -> bool:
+    """Whether the account is waiting out its delay after failed sign-ins."""
     return staff.locked_until is not None and staff.locked_until > (moment or now())
 
 
-def sign_in(session: Session, email: str, password: str, address: str, settings: Settings) -> SignInOutcome:
-    """Check an email address and password; count failures, lock and throttle as described above.
+def delay_after(failures: int) -> dt.timedelta:
+    """How long an account waits after its ``failures``-th failure in a row (none before the fifth)."""
+    if failures < FREE_FAILURES:
+        return dt.timedelta(0)
+    doubled: dt.timedelta = FIRST_DELAY * 2 ** min(failures - FREE_FAILURES, 20)
+    return min(MAX_DELAY, doubled)
 
-    ``settings`` is the installation's; the limits are this module's constants for now.
+
+def count_failure(staff: Staff, moment: dt.datetime) -> None:
+    """One more failed sign-in (password or code) for the account, and its delay from now."""
+    if staff.last_failed_at is not None and moment - staff.last_failed_at > FAILURE_WINDOW:
+        staff.failed_logins = 0  # a failure long ago no longer counts
+    staff.failed_logins += 1
+    staff.last_failed_at = moment
+    delay = delay_after(staff.failed_logins)
+    staff.locked_until = moment + delay if delay else None
+
+
+def device_token(staff: Staff, settings: Settings) -> str:
+    """The device cookie's value for a browser ``staff`` signed in from: it stops working when the
+    account's password changes."""
+    message = f"device:{staff.id}:{staff.password_hash}".encode()
+    mac = hmac.new(settings.secret_key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    return f"{staff.id}.{mac}"
+
+
+def _known_device(staff: Staff, token: str, settings: Settings) -> bool:
+    return bool(token) and hmac.compare_digest(token.encode(), device_token(staff, settings).encode())
+
+
+def sign_in(
+    session: Session, email: str, password: str, address: str, settings: Settings, *, device: str = ""
+) -> SignInOutcome:
+    """Check an email address and password; count failures, delay and throttle as described above.
+
+    ``device`` is the browser's device cookie (`device_token`), if any. ``settings`` is the
+    installation's (its secret key signs device cookies); the limits are this module's constants.
     """
     moment = now()
     if address_throttled(session, address, moment):
@@ -95,20 +144,19 @@ def sign_in(session: Session, email: str, password: str, address: str, settings:
     if staff is None:
         password_matches(dummy_hash(), password)  # so that such attempts take as long as others
         return _refuse(session, address, moment, "bad_credentials")
-    if staff.locked_until is not None and not is_locked(staff, moment):
-        staff.locked_until, staff.failed_logins = None, 0  # the lock has run out: five fresh tries
     matches = password_matches(staff.password_hash, password)
-    if is_locked(staff, moment):
-        return _refuse(session, address, moment, "locked")
+    if is_locked(staff, moment) and not _known_device(staff, device, settings):
+        # refused without counting: waiting is the only way on, and hammering does not lengthen it
+        session.add(LoginFailure(address=address[:64], at=moment))
+        session.flush()
+        return SignInOutcome(staff=None, reason="locked", retry_at=staff.locked_until)
     if not matches:
-        staff.failed_logins += 1
-        if staff.failed_logins >= MAX_ACCOUNT_FAILURES:
-            staff.locked_until = moment + LOCKOUT
+        count_failure(staff, moment)
         return _refuse(session, address, moment, "bad_credentials")
     if not staff.active:
         return _refuse(session, address, moment, "inactive")
     if not staff.totp_enabled:  # with two-factor sign-in, only a right code ends a run of failures
-        staff.failed_logins = 0
+        staff.failed_logins, staff.locked_until = 0, None
     session.flush()
     return SignInOutcome(staff=staff, reason="ok")
 
@@ -176,7 +224,7 @@ def check_code(session: Session, staff: Staff, code: str, keyring: Keyring) -> b
     knowing the password gives no more than `MAX_ACCOUNT_FAILURES` guesses at the code)."""
     if not (staff.totp_enabled and _use_code(session, staff, code, keyring)):
         return False
-    staff.failed_logins = 0
+    staff.failed_logins, staff.locked_until = 0, None
     session.flush()
     return True
 
@@ -260,11 +308,9 @@ def finish_two_factor_setup(
 
 
 def record_failed_code(session: Session, staff: Staff, address: str) -> bool:
-    """Count a wrong two-factor code like a wrong password; True when the account is now locked."""
+    """Count a wrong two-factor code like a wrong password; True when the account must now wait."""
     moment = now()
     session.add(LoginFailure(address=address[:64], at=moment))
-    staff.failed_logins += 1
-    if staff.failed_logins >= MAX_ACCOUNT_FAILURES:
-        staff.locked_until = moment + LOCKOUT
+    count_failure(staff, moment)
     session.flush()
     return is_locked(staff, moment)

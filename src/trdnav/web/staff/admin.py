@@ -33,9 +33,10 @@ from trdnav.store.clinic_admin import (
     staff_in_clinic,
 )
 from trdnav.store.models import Clinic, Staff
+from trdnav.store.password_changes import create_reset
 from trdnav.store.signin import is_locked
 from trdnav.store.unassigned import assign_to_clinic, count_unassigned, unassigned_assessments
-from trdnav.web.dependencies import DbSession, Now, current_time
+from trdnav.web.dependencies import AppSettings, DbSession, Now, current_time
 from trdnav.web.form_models import form_lists, read_form
 from trdnav.web.staff.clinic_settings_form import (
     LINK_IDLE_MAX_DAYS,
@@ -80,9 +81,11 @@ AUDIT_RECORD_TYPES = (
     "alert",
     "unassigned_assessments",
     "private_link",
+    "password_reset",
 )
 STAFF_NOTICES = {
-    "added": "The account was added. Give the person their temporary password in person or by phone.",
+    "added": "The account was added. Give the person their temporary password in person or by phone: "
+    "they choose their own when they first sign in.",
     "deactivated": "The account was deactivated and its sign-in sessions were ended.",
     "activated": "The account was reactivated.",
     "role": "The role was changed.",
@@ -251,6 +254,23 @@ async def staff_role(
     if member.id == principal.staff_id and submitted.model.role != "admin":
         return RedirectResponse("/staff/", status_code=303)  # no longer an admin: these pages are closed
     return RedirectResponse("/staff/admin/staff?notice=role", status_code=303)
+
+
+@router.post("/staff/admin/staff/{staff_id}/reset", response_class=HTMLResponse)
+def staff_reset_link(
+    request: Request, staff_id: int, session: DbSession, config: AppSettings, principal: AdminPrincipal
+) -> HTMLResponse:
+    """A one-time password reset link for an account of the clinic, shown this once to pass on."""
+    member = _member_or_404(session, staff_id, principal)
+    token, reset = create_reset(session, principal.actor(), member, config)
+    return render_staff(
+        request,
+        "staff/admin_reset_link.html",
+        principal,
+        member=member,
+        link=f"{str(request.base_url).rstrip('/')}/staff/reset/{token}",
+        expires_at=reset.expires_at,
+    )
 
 
 # --- Audit trail -------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 `current_principal` is the dependency every staff route uses. Without a live session it raises
 `SignInRequired` (the app answers with a redirect to the sign-in page); when the clinic requires
-two-factor sign-in and this session has not passed it, `TwoFactorRequired`. `admin_principal`
-also refuses clinicians (403). Records of another clinic are answered as not found, never as
+two-factor sign-in and this session has not passed it, `TwoFactorRequired`; while the account's
+password is a temporary one, `PasswordChangeRequired` (on every page but the one that changes it).
+`admin_principal` also refuses clinicians (403). Records of another clinic are answered as not found, never as
 forbidden, so nobody learns they exist.
 """
 
@@ -26,6 +27,13 @@ COOKIE = "trdnav_staff"
 
 class SignInRequired(Exception):
     """No live staff session: sign in first."""
+
+
+class PasswordChangeRequired(Exception):
+    """Signed in with a temporary password (an admin's or the command line's): change it first."""
+
+
+CHANGE_PASSWORD = "/staff/password"
 
 
 class TwoFactorRequired(Exception):
@@ -84,6 +92,8 @@ def current_principal(request: Request, session: DbSession) -> Principal:
         and request.url.path != "/staff/two-factor/setup"
     ):
         raise TwoFactorRequired(setup=True)
+    if staff.must_change_password and request.url.path != CHANGE_PASSWORD:
+        raise PasswordChangeRequired
     return Principal(
         staff_id=staff.id,
         clinic_id=staff.clinic_id,

@@ -5,7 +5,8 @@ Every staff route requires the signed-in staff principal by default: `router` ca
 need more, an admin, still say so; FastAPI runs the check once a request); and `patient_in_view`,
 so a page whose path names one person's record shows that person's banner. The few routes that must
 work before sign-in is complete are on `before_sign_in` instead, and only these: the sign-in page
-and form, signing out, and the second sign-in step. Every staff response, from either router,
+and form, signing out, the second sign-in step, and a password reset link's page (the link is
+the key). Every staff response, from either router,
 carries `STAFF_HEADERS` (``Cache-Control: no-store``): staff pages show patients' records and must
 not stay in a shared browser's cache.
 """

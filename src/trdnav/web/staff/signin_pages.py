@@ -14,6 +14,8 @@ clinic, whose admin sees it on the audit page), never with the address typed or 
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from typing import Annotated
 from urllib.parse import quote, urlencode
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Session
 from trdnav.settings import Settings
 from trdnav.store import audit
 from trdnav.store.accounts import end_session, find_session
-from trdnav.store.models import Staff, StaffSession
+from trdnav.store.models import Staff, StaffSession, now
 from trdnav.store.signin import (
     REFUSED_MESSAGE,
     THROTTLED_MESSAGE,
@@ -35,6 +37,7 @@ from trdnav.store.signin import (
     begin_session,
     begin_two_factor_setup,
     check_code,
+    device_token,
     finish_two_factor_setup,
     is_locked,
     pass_second_step,
@@ -49,7 +52,9 @@ from trdnav.store.signin import (
 from trdnav.web.dependencies import AppSettings, DbSession, keyring_of
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import (
+    CHANGE_PASSWORD,
     COOKIE,
+    PasswordChangeRequired,
     Principal,
     SignInRequired,
     StaffPrincipal,
@@ -59,6 +64,8 @@ from trdnav.web.staff.principal import (
 from trdnav.web.staff.router import STAFF_HEADERS, before_sign_in, router
 
 HOME = "/staff/"
+DEVICE_COOKIE = "trdnav_device"
+DEVICE_DAYS = 180
 LOGIN = "/staff/login"
 TWO_FACTOR = "/staff/two-factor"
 TWO_FACTOR_SETUP = "/staff/two-factor/setup"
@@ -79,7 +86,7 @@ def _with_next(path: str, next_path: str) -> str:
     return path if next_path == HOME else f"{path}?{urlencode({'next': next_path})}"
 
 
-def _anonymous(request: Request) -> audit.Actor:
+def anonymous_actor(request: Request) -> audit.Actor:
     return audit.Actor(kind="anonymous", role="anonymous", address=client_address(request))
 
 
@@ -93,7 +100,7 @@ def _staff_actor(request: Request, staff: Staff) -> audit.Actor:
     )
 
 
-def _set_session_cookie(response: Response, config: Settings, token: str) -> None:
+def set_session_cookie(response: Response, config: Settings, token: str) -> None:
     response.set_cookie(
         COOKIE,
         token,
@@ -124,6 +131,7 @@ def _login_page(
     errors: dict[str, str] | None = None,
     refusal: str | None = None,
     signed_out: bool = False,
+    password_set: bool = False,
 ) -> HTMLResponse:
     return render_staff(
         request,
@@ -135,12 +143,17 @@ def _login_page(
         errors=errors or {},
         refusal=refusal,
         signed_out=signed_out,
+        password_set=password_set,
     )
 
 
 @before_sign_in.get(LOGIN, response_class=HTMLResponse)
-def login_page(request: Request, next: str | None = None, signed_out: str | None = None) -> HTMLResponse:
-    return _login_page(request, next_path=safe_next(next), signed_out=signed_out == "1")
+def login_page(
+    request: Request, next: str | None = None, signed_out: str | None = None, password_set: str | None = None
+) -> HTMLResponse:
+    return _login_page(
+        request, next_path=safe_next(next), signed_out=signed_out == "1", password_set=password_set == "1"
+    )
 
 
 @before_sign_in.post(LOGIN, response_model=None)
@@ -160,19 +173,21 @@ def login(
         errors["password"] = "Enter your password."
     if errors:
         return _login_page(request, status_code=422, email=email, next_path=next_path, errors=errors)
-    outcome = sign_in(session, email, password, client_address(request), config)
+    device = request.cookies.get(DEVICE_COOKIE, "")[:200]
+    outcome = sign_in(session, email, password, client_address(request), config, device=device)
     if outcome.staff is None:
-        record_refused_sign_in(session, _anonymous(request), email)
+        record_refused_sign_in(session, anonymous_actor(request), email)
         throttled = outcome.reason == "throttled"
+        refusal = THROTTLED_MESSAGE if throttled else REFUSED_MESSAGE
+        if outcome.retry_at is not None:
+            refusal = waiting_message(outcome.retry_at)
         response = _login_page(
-            request,
-            status_code=429 if throttled else 422,
-            email=email,
-            next_path=next_path,
-            refusal=THROTTLED_MESSAGE if throttled else REFUSED_MESSAGE,
+            request, status_code=429 if throttled else 422, email=email, next_path=next_path, refusal=refusal
         )
         if throttled:
             response.headers["Retry-After"] = str(15 * 60)
+        elif outcome.retry_at is not None:
+            response.headers["Retry-After"] = str(seconds_until(outcome.retry_at))
         return response
     staff = outcome.staff
     previous = find_session(session, request.cookies.get(COOKIE, ""), config)
@@ -184,8 +199,41 @@ def login(
     else:
         target = next_path
     redirect = RedirectResponse(target, status_code=303)
-    _set_session_cookie(redirect, config, token)
+    set_session_cookie(redirect, config, token)
+    if not staff.totp_enabled:  # with two-factor sign-in, only once the code is right too
+        remember_device(redirect, config, staff)
     return redirect
+
+
+def remember_device(response: Response, config: Settings, staff: Staff) -> None:
+    """Mark this browser as one ``staff`` signed in from (`trdnav.store.signin.device_token`): the
+    account's wait after failures elsewhere does not keep them out here. Sent to the sign-in form only."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_token(staff, config),
+        max_age=DEVICE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=config.environment == "production",
+        path=LOGIN,
+    )
+
+
+def seconds_until(moment: dt.datetime) -> int:
+    return max(1, math.ceil((moment - now()).total_seconds()))
+
+
+def waiting_message(retry_at: dt.datetime) -> str:
+    """The refusal while an account waits out its delay: when to try again, in minutes from now
+    (the sign-in page knows no clinic, so no clock time in a zone)."""
+    seconds = seconds_until(retry_at)
+    wait = f"{seconds} seconds" if seconds < 60 else f"{math.ceil(seconds / 60)} minutes"
+    if wait == "1 minutes":
+        wait = "1 minute"
+    return (
+        "This account had several failed sign-ins, so it takes no new try for a while, "
+        f"even with the right password. Try again in {wait}."
+    )
 
 
 @before_sign_in.post("/staff/logout")
@@ -261,7 +309,9 @@ def two_factor(
         response.headers["Retry-After"] = str(15 * 60)
         return response
     if pass_second_step(session, actor, staff_session, code, keyring_of(request)):
-        return RedirectResponse(next_path, status_code=303)
+        signed_in = RedirectResponse(next_path, status_code=303)
+        remember_device(signed_in, request.app.state.settings, staff)
+        return signed_in
     if _wrong_code(request, session, staff, staff_session):
         return _login_page(request, status_code=422, next_path=next_path, refusal=REFUSED_MESSAGE)
     return _code_page(request, next_path, WRONG_CODE)
@@ -380,7 +430,13 @@ async def _second_step_first(request: Request, exc: Exception) -> Response:
     return RedirectResponse(target, status_code=303, headers=STAFF_HEADERS)
 
 
+async def _change_password_first(request: Request, exc: Exception) -> Response:
+    return RedirectResponse(CHANGE_PASSWORD, status_code=303, headers=STAFF_HEADERS)
+
+
 def install_signin_handlers(app: FastAPI) -> None:
-    """Send people without a live session to sign in, and those with one step left to that step."""
+    """Send people without a live session to sign in, those with one step left to that step, and
+    those with a temporary password to change it (`trdnav.web.staff.password_pages`)."""
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(TwoFactorRequired, _second_step_first)
+    app.add_exception_handler(PasswordChangeRequired, _change_password_first)

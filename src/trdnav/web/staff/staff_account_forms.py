@@ -45,7 +45,10 @@ class NewStaffForm(FormModel):
     @classmethod
     def _account_rule(cls, value: str, info: ValidationInfo) -> str:
         try:
-            ACCOUNT_CHECKS[str(info.field_name)](value)
+            if info.field_name == "password":  # earlier fields are in info.data when they were valid
+                check_new_password(value, email=info.data.get("email", ""), name=info.data.get("name", ""))
+            else:
+                ACCOUNT_CHECKS[str(info.field_name)](value)
         except AccountError as error:
             raise plain(account_problem(error)[1]) from None
         return value

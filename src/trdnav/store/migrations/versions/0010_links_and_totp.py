@@ -13,7 +13,7 @@ Downgrade: the secrets cannot go back to plain text without the key, so two-fact
 turned off (and set up again at the next sign-in where the clinic requires it).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
