@@ -41,6 +41,7 @@ def trdnav(url: str, keys: str, *arguments: str) -> Result:
         "TRDNAV_ENCRYPTION_KEY": keys,
         "TRDNAV_ENVIRONMENT": "production",
         "TRDNAV_SECRET_KEY": "s" * 40,
+        "TRDNAV_AUDIT_KEY": "a" * 40,  # production needs the audit key too
     }
     return CliRunner().invoke(app, list(arguments), env=env)
 
@@ -90,6 +91,7 @@ def test_commands_refuse_production_without_a_key(fresh_database_url: str) -> No
             "TRDNAV_DATABASE_URL": fresh_database_url,
             "TRDNAV_ENVIRONMENT": "production",
             "TRDNAV_SECRET_KEY": "s" * 40,
+            "TRDNAV_AUDIT_KEY": "a" * 40,
         },
     )
     assert result.exit_code == 2 and "TRDNAV_ENCRYPTION_KEY" in result.output

@@ -23,6 +23,7 @@ from trdnav.store.audit_keys import AuditKeyring
 from trdnav.store.database import migrate, open_engine, session_factory
 from trdnav.store.models import Assessment, AuditEvent
 from trdnav.store.repository import create_assessment
+from trdnav.store.secrets_at_rest import new_key
 
 PASSWORD = "hunter2-not-shown"
 DROP_APPEND_ONLY = {
@@ -309,7 +310,11 @@ def test_audit_rotate_key_keeps_the_trail_verifiable_with_the_old_key_in_the_key
 
 
 def test_in_production_the_audit_commands_need_an_audit_key(fresh_database_url: str, tmp_path: Path) -> None:
-    production = {"TRDNAV_ENVIRONMENT": "production", "TRDNAV_SECRET_KEY": "s" * 40}
+    production = {
+        "TRDNAV_ENVIRONMENT": "production",
+        "TRDNAV_SECRET_KEY": "s" * 40,
+        "TRDNAV_ENCRYPTION_KEY": new_key(),  # production needs the encryption key too
+    }
     result = trdnav_with(fresh_database_url, production, "audit", "verify")
     assert result.exit_code == 2, result.output
     assert "TRDNAV_AUDIT_KEY: in production" in result.output

@@ -39,6 +39,8 @@ TABLES = {
     "clinic_alerts",
     "email_contacts",
     "outbox",
+    "password_resets",
+    "retired_links",
 }
 
 

@@ -86,8 +86,8 @@ def downgrade() -> None:
     op.drop_index("ix_retired_links_assessment_id", "retired_links")
     op.drop_index("ix_retired_links_token_hash", "retired_links")
     op.drop_table("retired_links")
-    with op.batch_alter_table("assessments") as batch:
-        batch.drop_column("link_revoked_at")
-        batch.drop_column("link_used_at")
-    with op.batch_alter_table("clinics") as batch:
-        batch.drop_column("link_idle_days")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+ and PostgreSQL): batch mode would rebuild
+    # clinics and assessments, which other tables' rows refer to (a foreign-key failure on SQLite).
+    op.drop_column("assessments", "link_revoked_at")
+    op.drop_column("assessments", "link_used_at")
+    op.drop_column("clinics", "link_idle_days")
