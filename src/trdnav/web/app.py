@@ -25,6 +25,7 @@ from trdnav.web.middleware.headers import SecurityHeaders
 from trdnav.web.middleware.limits import BodySizeLimit
 from trdnav.web.middleware.readable_forms import ReadableForms
 from trdnav.web.middleware.request_log import RequestLog
+from trdnav.web.path_ids import bound_integer_ids
 from trdnav.web.patient.intake import html_errors
 from trdnav.web.problem_details import install_problem_handlers
 from trdnav.web.staff.signin_pages import install_signin_handlers
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     _add_routes(app, api.router.routes)
     _add_routes(app, patient.router.routes)
     _add_routes(app, staff.routes)
+    bound_integer_ids(app)  # ids past 2**63, 0 or negative: 404, never a database error
     app.add_exception_handler(StarletteHTTPException, html_errors)
     install_problem_handlers(app)
     install_signin_handlers(app)
