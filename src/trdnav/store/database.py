@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from importlib import resources
@@ -37,10 +38,8 @@ def _private_sqlite_files(database: Path) -> None:
     """Create the database file readable and writable by its owner only (0600), or make an existing
     one so; SQLite gives its WAL, shared-memory and journal files the database file's mode, and
     any left from an earlier start are made private too. Patient data is in all of them."""
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
-    except FileExistsError:
-        pass
     for suffix in SQLITE_COMPANIONS:
         file = database.with_name(database.name + suffix)
         if file.exists() and file.stat().st_mode & 0o777 != PRIVATE:
