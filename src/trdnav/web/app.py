@@ -6,10 +6,13 @@ import datetime as dt
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any, cast
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import trdnav
 from trdnav.knowledge.loader import load
@@ -60,6 +63,18 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def behind_trusted_proxies(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """Believe X-Forwarded-For and X-Forwarded-Proto only from `Settings.trusted_proxies`: from them,
+    the client's address (the sign-in throttle's, the audit trail's) is the one the proxy saw;
+    from anyone else, and with no proxy set (the default), the headers are ignored, so nobody can
+    pick the address they are counted and audited under."""
+    if not settings.trusted_proxies:
+        return app
+    # uvicorn types ASGI with its own (narrower) protocol types; the middleware is plain ASGI.
+    proxied = ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=list(settings.trusted_proxies))
+    return cast(ASGIApp, proxied)
+
+
 def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime] = utc_now) -> FastAPI:
     """Build the app; creates and migrates the database on first start.
 
@@ -108,7 +123,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     production = settings.environment == "production"
     fastapi_stack = app.build_middleware_stack
     app.build_middleware_stack = (  # type: ignore[method-assign]
-        lambda: RequestLog(SecurityHeaders(compressed(fastapi_stack()), production=production))
+        lambda: behind_trusted_proxies(
+            RequestLog(SecurityHeaders(compressed(fastapi_stack()), production=production)), settings
+        )
     )
     _add_routes(app, api.router.routes)
     _add_routes(app, patient.router.routes)

@@ -98,4 +98,12 @@ def serve(settings: Settings, *, host: str, port: int, announce: Callable[[str],
     app = build_app(settings)
     configure_logging()  # one JSON line per request on stderr (trdnav.request), without patient data
     announce(f"TRD Navigator is running at {url_for(host, port)}")
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+        server_header=False,
+        proxy_headers=False,  # the app believes them only from TRDNAV_TRUSTED_PROXIES (create_app)
+    )
