@@ -2,11 +2,8 @@
 reads it: such text would be silently changed (an unreadable byte becomes "�") or could not be
 stored (PostgreSQL refuses NUL in text), so the person is told instead (400, never a 500).
 
-The query string is checked the same way for every request (a path's text parameters are the
-private link, hashed, and a clinic's slug, which `trdnav.store.accounts.find_clinic` answers as
-unknown when it holds a NUL: ``/c/a%00b/`` was a 500 on PostgreSQL); of bodies, only URL-encoded
-forms are read here: JSON bodies are checked by the API's reader and the contract check (closed
-values, so a NUL never reaches the database).
+Only URL-encoded form bodies are read here: JSON bodies are checked by the API's reader and the
+contract check, and every query value and path part is checked by its route against known values.
 """
 
 from __future__ import annotations
@@ -43,14 +40,8 @@ class ReadableForms:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if not readable(scope.get("query_string", b"")):
-            await self._refuse(scope, receive, send)
-            return
         content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
-        if not content_type.lower().startswith(FORM):
+        if scope["type"] != "http" or not content_type.lower().startswith(FORM):
             await self.app(scope, receive, send)
             return
         body, messages = await read_body(receive)
