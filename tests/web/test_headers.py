@@ -186,3 +186,23 @@ def test_no_template_has_inline_scripts_styles_or_event_handlers() -> None:
         if (problems := csp_problems(path.read_text(encoding="utf-8")))
     }
     assert found == {}, "the Content-Security-Policy would block these (move them to /static files)"
+
+
+def test_every_api_response_with_patient_data_or_its_echo_is_no_store(client: TestClient) -> None:
+    """A browser, a proxy or a shared disk cache must keep no copy of answers or results."""
+    created = client.post("/api/v1/assessments", json=DOCUMENT)
+    token = created.json()["token"]
+    responses = [
+        client.post("/api/v1/assessments:evaluate", json=DOCUMENT),
+        created,
+        client.get(f"/api/v1/assessments/{token}"),
+        client.post("/api/v1/assessments:evaluate", json={"version": 1, "answers": {"age": "forty"}}),
+        client.post(
+            "/api/v1/assessments:evaluate", content=b"{not json", headers={"content-type": "application/json"}
+        ),
+        client.get("/api/v1/assessments/not-a-link"),
+    ]
+    assert [response.status_code for response in responses] == [200, 201, 200, 422, 400, 404]
+    for response in responses:
+        assert response.headers.get_list("cache-control") == ["no-store"], response.url
+        assert_secured(response)

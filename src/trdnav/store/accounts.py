@@ -81,6 +81,10 @@ def create_clinic(session: Session, *, slug: str, name: str, settings: Settings)
 
 
 def find_clinic(session: Session, slug: str) -> Clinic | None:
+    """The clinic with this slug; None for a slug no clinic can have (a NUL, which PostgreSQL would
+    refuse with an error: ``/c/a%00b/`` is then a 404 like any unknown clinic)."""
+    if "\x00" in slug:
+        return None
     return session.scalars(select(Clinic).where(Clinic.slug == slug)).first()
 
 

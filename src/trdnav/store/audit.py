@@ -350,14 +350,26 @@ CSV_COLUMNS = (
 )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula (``=``, ``+``, ``-``,
+    ``@``, tab, carriage return; OWASP's CSV injection guidance) gets a leading single quote. An
+    entry's address, for one, is whatever the client or a proxy header said."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def write_csv(session: Session, out: IO[str], clinic_id: int | None = None) -> int:
-    """Write the entries as CSV (RFC 4180, a header row); return how many were written."""
+    """Write the entries as CSV (RFC 4180, a header row, every cell `spreadsheet_safe`); return how
+    many were written."""
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     count = 0
     for event in events(session, clinic_id):
         row = [getattr(event, column) for column in CSV_COLUMNS]
         row[1] = event.at.isoformat(timespec="microseconds")
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow([spreadsheet_safe(value) for value in row])
         count += 1
     return count

@@ -21,8 +21,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trdnav.store import audit
-from trdnav.store.accounts import ROLES, create_staff
+from trdnav.store.accounts import (
+    ROLES,
+    check_email,
+    check_name,
+    check_new_password,
+    check_role,
+    create_staff,
+)
 from trdnav.store.models import Clinic, Staff, StaffSession, now
+from trdnav.store.passwords import hash_password
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +109,28 @@ def staff_in_clinic(session: Session, staff_id: int, clinic_id: int) -> Staff | 
     return session.scalars(select(Staff).where(Staff.id == staff_id, Staff.clinic_id == clinic_id)).first()
 
 
+class EmailInUseElsewhere(Exception):
+    """The address already has an account at another clinic: nothing was added or changed."""
+
+
 def add_staff(
     session: Session, actor: audit.Actor, clinic: Clinic, *, email: str, name: str, role: str, password: str
 ) -> Staff:
     """A new account with a temporary password, changed at its first sign-in (`AccountError` names
-    the field when one is wrong)."""
+    the field when one is wrong).
+
+    An address that already has an account at another clinic raises `EmailInUseElsewhere` after
+    the same checks and the same password hashing (the slow part) as a new account, so neither the
+    answer the admin gets nor its time tells them the address exists elsewhere; that account is
+    left exactly as it is, and nothing is audited for this clinic."""
+    check_email(email)
+    check_role(role)
+    check_name(name)
+    check_new_password(password, email=email, name=name)
+    found = session.scalars(select(Staff).where(Staff.email == email.strip().lower())).first()
+    if found is not None and found.clinic_id != clinic.id:
+        hash_password(password)  # the work a new account costs: the same time class
+        raise EmailInUseElsewhere
     staff = create_staff(
         session, clinic=clinic, email=email, name=name, role=role, password=password, temporary=True
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,27 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: each commit is synced to disk, WAL included, so an acknowledged write also survives a
+    # power loss (NORMAL only survives a crash of the app). Measured: 2.4-3.6 ms a commit instead
+    # of 0.02-0.03 ms on the development machine's ext4 disk (docs/operations.md).
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+PRIVATE = 0o600
+
+
+def _private_sqlite_files(database: Path) -> None:
+    """Create the database file readable and writable by its owner only (0600), or make an existing
+    one so; SQLite gives its WAL, shared-memory and journal files the database file's mode, and
+    any left from an earlier start are made private too. Patient data is in all of them."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
+    for suffix in SQLITE_COMPANIONS:
+        file = database.with_name(database.name + suffix)
+        if file.exists() and file.stat().st_mode & 0o777 != PRIVATE:
+            file.chmod(PRIVATE)
 
 
 def _begin_immediate(connection: Any) -> None:
@@ -37,7 +58,7 @@ def _begin_immediate(connection: Any) -> None:
 
 
 def open_engine(url: str) -> Engine:
-    """Create the engine; for a file SQLite database, create its folder first.
+    """Create the engine; for a file SQLite database, create its folder first, and the file 0600.
 
     ``hide_parameters``: a database error's message (which may reach a log as a traceback) names
     the SQL but never the values, which can be a patient's answers or contact details.
@@ -46,6 +67,7 @@ def open_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_files(Path(parsed.database))
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)

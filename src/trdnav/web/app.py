@@ -6,10 +6,13 @@ import datetime as dt
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any, cast
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import trdnav
 from trdnav.knowledge.loader import load
@@ -28,6 +31,7 @@ from trdnav.web.middleware.headers import SecurityHeaders
 from trdnav.web.middleware.limits import BodySizeLimit
 from trdnav.web.middleware.readable_forms import ReadableForms
 from trdnav.web.middleware.request_log import RequestLog
+from trdnav.web.path_ids import bound_integer_ids
 from trdnav.web.patient.intake import html_errors
 from trdnav.web.problem_details import install_problem_handlers
 from trdnav.web.staff.signin_pages import install_signin_handlers
@@ -60,6 +64,18 @@ def check_secret_key(settings: Settings) -> None:
 def utc_now() -> dt.datetime:
     """The app's default clock: the current moment, aware, in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+def behind_trusted_proxies(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """Believe X-Forwarded-For and X-Forwarded-Proto only from `Settings.trusted_proxies`: from them,
+    the client's address (the sign-in throttle's, the audit trail's) is the one the proxy saw;
+    from anyone else, and with no proxy set (the default), the headers are ignored, so nobody can
+    pick the address they are counted and audited under."""
+    if not settings.trusted_proxies:
+        return app
+    # uvicorn types ASGI with its own (narrower) protocol types; the middleware is plain ASGI.
+    proxied = ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=list(settings.trusted_proxies))
+    return cast(ASGIApp, proxied)
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime] = utc_now) -> FastAPI:
@@ -116,11 +132,14 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     production = settings.environment == "production"
     fastapi_stack = app.build_middleware_stack
     app.build_middleware_stack = (  # type: ignore[method-assign]
-        lambda: RequestLog(SecurityHeaders(compressed(fastapi_stack()), production=production))
+        lambda: behind_trusted_proxies(
+            RequestLog(SecurityHeaders(compressed(fastapi_stack()), production=production)), settings
+        )
     )
     _add_routes(app, api.router.routes)
     _add_routes(app, patient.router.routes)
     _add_routes(app, staff.routes)
+    bound_integer_ids(app)  # ids past 2**63, 0 or negative: 404, never a database error
     app.add_exception_handler(StarletteHTTPException, html_errors)
     install_problem_handlers(app)
     install_signin_handlers(app)

@@ -108,4 +108,5 @@ def serve(settings: Settings, *, host: str, port: int, announce: Callable[[str],
         access_log=False,
         log_level="info",
         server_header=False,
+        proxy_headers=False,  # the app believes them only from TRDNAV_TRUSTED_PROXIES (create_app)
     )

@@ -11,11 +11,17 @@ The middleware is pure ASGI and cheap: the header list is built once, and each r
 it appended. The app wraps FastAPI's whole middleware stack with it (see ``create_app``), so the
 responses other layers make, BodySizeLimit's 413 and FastAPI's own 500, get the headers too. The
 app has one policy: a header of the same name set by a route is replaced, never doubled.
+
+Every response under the JSON API (``/api/``) also gets ``Cache-Control: no-store``: its answers
+carry a patient's answers and results, and its errors may echo them, so no browser, proxy or disk
+cache may keep a copy (the patient and staff pages get theirs from their routers).
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trdnav.web.problem_details import API_PREFIX
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -32,6 +38,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+API_CACHE_CONTROL = {"cache-control": "no-store"}
 
 _EVERY_RESPONSE = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
@@ -50,25 +57,31 @@ def security_headers(*, production: bool) -> dict[str, str]:
     return dict(_EVERY_RESPONSE)
 
 
+def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+
+
 class SecurityHeaders:
     """Add ``security_headers`` to every HTTP response, replacing any of the same name."""
 
     def __init__(self, app: ASGIApp, *, production: bool) -> None:
         self.app = app
         headers = security_headers(production=production)
-        self._raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
-        self._names = frozenset(name for name, _ in self._raw)
+        self._raw = _encoded(headers)
+        self._api_raw = _encoded({**headers, **API_CACHE_CONTROL})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        added = self._api_raw if scope["path"].startswith(API_PREFIX) else self._raw
+        names = frozenset(name for name, _ in added)  # ASGI header names are lowercase
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                names = self._names  # ASGI header names are lowercase
                 message["headers"] = [pair for pair in message.get("headers", ()) if pair[0] not in names]
-                message["headers"] += self._raw
+                message["headers"] += added
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

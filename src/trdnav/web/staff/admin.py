@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from trdnav.store import audit
 from trdnav.store.accounts import ROLES, AccountError
 from trdnav.store.clinic_admin import (
+    EmailInUseElsewhere,
     StaffChangeError,
     add_staff,
     save_settings,
@@ -84,8 +85,11 @@ AUDIT_RECORD_TYPES = (
     "password_reset",
 )
 STAFF_NOTICES = {
-    "added": "The account was added. Give the person their temporary password in person or by phone: "
-    "they choose their own when they first sign in.",
+    # The same words whether the account was added or its address has one at another clinic (which
+    # must not be revealed): a new account shows in the list below.
+    "added": "The account is added unless its e-mail address is already in use (then it is not in the "
+    "list below: ask the person for another address). Give the person their temporary password in "
+    "person or by phone: they choose their own when they first sign in.",
     "deactivated": "The account was deactivated and its sign-in sessions were ended.",
     "activated": "The account was reactivated.",
     "role": "The role was changed.",
@@ -196,9 +200,11 @@ async def staff_add(request: Request, session: DbSession, principal: AdminPrinci
     if submitted.model is not None:
         try:
             add_staff(session, principal.actor(), _clinic(session, principal), **submitted.model.model_dump())
-        except AccountError as error:  # the email address is taken
+        except AccountError as error:  # the email address is taken (in this clinic)
             field, message = account_problem(error)
             submitted.errors[field] = message
+        except EmailInUseElsewhere:  # answered exactly like an added account (`add_staff`)
+            return RedirectResponse("/staff/admin/staff?notice=added", status_code=303)
         else:
             return RedirectResponse("/staff/admin/staff?notice=added", status_code=303)
     shown = {**submitted.values, "password": ""}  # a password is never sent back to the browser
