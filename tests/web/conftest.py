@@ -27,6 +27,7 @@ from trdnav.store.models import Assessment, Clinic, Review, Staff
 from trdnav.store.queue import engine_statuses
 from trdnav.store.repository import create_assessment, request_consultation
 from trdnav.store.reviews import add_review
+from trdnav.store.secrets_at_rest import new_key
 from trdnav.store.session_records import add_record
 from trdnav.web.app import create_app
 from trdnav.web.staff.principal import COOKIE as STAFF_COOKIE
@@ -57,6 +58,7 @@ class BrowserClient(TestClient):
     """
 
     csrf_token: str | None = None
+    csrf_session: str | None = None  # the staff sign-in session the token was bound to
 
     def post(self, url: Any, *args: Any, data: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
         if not str(url).startswith("/api/") and not {"json", "content", "files"} & kwargs.keys():
@@ -64,10 +66,12 @@ class BrowserClient(TestClient):
         return super().post(url, *args, data=data, **kwargs)
 
     def form_token(self) -> str:
-        if self.csrf_token is None:
+        """The token a page would carry now: a sign-in or sign-out changes it, as in a browser."""
+        session = self.cookies.get(STAFF_COOKIE)
+        if self.csrf_token is None or session != self.csrf_session:
             found = CSRF_FIELD.search(self.get("/").text)
             assert found, "the start page carries a CSRF token"
-            self.csrf_token = found.group(1)
+            self.csrf_token, self.csrf_session = found.group(1), session
         return self.csrf_token
 
 
@@ -411,3 +415,18 @@ def error_summary_links(page: str, summary_id: str) -> dict[str, str]:
     for target in links:
         assert f'id="{target}"' in page, f"the summary links to #{target}, which is not on the page"
     return {target: html.unescape(words) for target, words in links.items()}
+
+
+@pytest.fixture
+def production_app(database_url: str) -> Iterator[FastAPI]:
+    """The app as a production installation runs it (keys set, Secure cookies, HSTS)."""
+    settings = Settings(
+        database_url=database_url,
+        environment="production",
+        secret_key="s" * 48,
+        audit_key="a" * 48,
+        encryption_key=new_key(),
+    )
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()

@@ -10,18 +10,13 @@ block.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
-from trdnav.settings import Settings
-from trdnav.store.secrets_at_rest import new_key
-from trdnav.web.app import create_app
 from trdnav.web.middleware.headers import CONTENT_SECURITY_POLICY
 
 EXPECTED = {
@@ -112,20 +107,6 @@ def test_a_server_error_is_secured_too(app: FastAPI) -> None:
         response = client.get("/broken-for-test")
     assert response.status_code == 500
     assert_secured(response)
-
-
-@pytest.fixture
-def production_app(database_url: str) -> Iterator[FastAPI]:
-    settings = Settings(
-        database_url=database_url,
-        environment="production",
-        secret_key="s" * 48,
-        audit_key="a" * 48,
-        encryption_key=new_key(),
-    )
-    application = create_app(settings)
-    yield application
-    application.state.engine.dispose()
 
 
 def test_hsts_only_in_production(production_app: FastAPI, client: TestClient) -> None:

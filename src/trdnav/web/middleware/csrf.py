@@ -1,9 +1,11 @@
 """CSRF protection that fails closed: every unsafe request is checked unless its route is exempt.
 
-The browser holds a random value in the ``trdnav_csrf`` cookie (HttpOnly, SameSite=Strict, Secure
-in production); each form carries ``csrf_token``, an HMAC-SHA256 of that value under the app's
-secret key. Another site can make a browser send the cookie but can neither read it nor compute
-the token, so its forged form is refused with 403.
+The browser holds a random value in the ``trdnav_csrf`` cookie (HttpOnly, SameSite=Strict; in
+production ``__Host-trdnav_csrf``, Secure, so no other host, subdomain or plain-HTTP page can set
+it); each form carries ``csrf_token``, an HMAC-SHA256 of that value and of the staff sign-in session
+(when there is one) under the app's secret key. Another site can make a browser send the cookie but
+can neither read it nor compute the token, so its forged form is refused with 403; and a cookie and
+token pair planted in a signed-in browser does not match that browser's session.
 
 `CsrfCheck` is a pure ASGI middleware in front of every route: a POST, PUT, PATCH or DELETE must be
 a URL-encoded form whose ``csrf_token`` matches this browser's cookie, or it is refused (403) before
@@ -31,6 +33,8 @@ from trdnav.web.middleware._body import read_body, replay
 from trdnav.web.problem_details import API_PREFIX
 
 COOKIE = "trdnav_csrf"
+HOST_COOKIE = "__Host-trdnav_csrf"  # production (HTTPS): set only by this host, Secure, path /
+STAFF_SESSION_COOKIE = "trdnav_staff"  # trdnav.web.staff.principal.COOKIE (the web layer cannot import staff)
 FIELD = "csrf_token"
 _NEW = "csrf_new_cookie"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -39,13 +43,25 @@ FORM = b"application/x-www-form-urlencoded"
 REFUSAL = "This form has expired or did not come from this site. Go back, reload the page, and send it again."
 
 
+def _production(request: Request) -> bool:
+    return bool(request.app.state.settings.environment == "production")
+
+
+def _cookie_name(request: Request) -> str:
+    return HOST_COOKIE if _production(request) else COOKIE
+
+
 def _sign(request: Request, value: str) -> str:
+    """The token: the cookie's value bound to this browser's staff sign-in session, if any (a sign-in
+    or a sign-out changes it, so a form from before either is refused and sent again)."""
     key = request.app.state.settings.secret_key.encode("utf-8")
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+    session = request.cookies.get(STAFF_SESSION_COOKIE, "")
+    bound = f"{value}\x00{hashlib.sha256(session.encode('utf-8')).hexdigest() if session else ''}"
+    return hmac.new(key, bound.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _cookie(request: Request) -> str | None:
-    value = request.cookies.get(COOKIE, "")
+    value = request.cookies.get(_cookie_name(request), "")
     return value if 20 <= len(value) <= 100 else None
 
 
@@ -63,11 +79,11 @@ def attach_cookie(request: Request, response: Response) -> None:
     value = getattr(request.state, _NEW, None)
     if value is not None:
         response.set_cookie(
-            COOKIE,
+            _cookie_name(request),
             value,
             httponly=True,
             samesite="strict",
-            secure=request.app.state.settings.environment == "production",
+            secure=_production(request),
             path="/",
         )
 
