@@ -10,12 +10,13 @@ import re
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
 
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_clinician import PASSWORD, _add_assessment
 from trdnav.settings import Settings
 from trdnav.store.accounts import create_clinic, create_staff
-from trdnav.store.models import CourseVisit, SessionRecord
+from trdnav.store.models import Course, CourseVisit, SessionRecord
 
 DOSE = {"weight_kg": "70", "dose_mg_per_kg": "0.5", "concentration_mg_per_ml": "1", "infusion_minutes": "40"}
 INFUSION = {
@@ -142,8 +143,13 @@ def test_a_clinician_plans_courses_records_both_kinds_of_session_and_sees_the_ch
     finally:
         context.close()
 
-    with live_app.state.sessions() as session:
-        kinds = sorted(record.kind for record in session.query(SessionRecord))
+    with live_app.state.sessions() as session:  # this patient's (other modules share the live app)
+        courses = select(Course.id).where(Course.assessment_id == west["patient"])
+        kinds = sorted(
+            session.scalars(select(SessionRecord.kind).where(SessionRecord.course_id.in_(courses)))
+        )
         assert kinds == ["iv_ketamine", "tms"]
-        done = session.query(CourseVisit).filter_by(status="done").count()
-        assert done == 2, "recording each session marked its visit done"
+        done = session.scalars(
+            select(CourseVisit).where(CourseVisit.course_id.in_(courses), CourseVisit.status == "done")
+        ).all()
+        assert len(done) == 2, "recording each session marked its visit done"

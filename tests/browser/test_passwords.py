@@ -25,7 +25,7 @@ def password_clinic(live_app: FastAPI) -> None:
         create_staff(
             session,
             clinic=clinic,
-            email="wes@west.example",
+            email="wes@pwwest.example",
             name="Wes Admin",
             role="admin",
             password=ADMIN_PASSWORD,
@@ -33,7 +33,7 @@ def password_clinic(live_app: FastAPI) -> None:
         create_staff(
             session,
             clinic=clinic,
-            email="pia@west.example",
+            email="pia@pwwest.example",
             name="Pia Clinician",
             role="clinician",
             password=TEMPORARY,
@@ -56,7 +56,7 @@ def _new_password(page: Page, password: str, again: str) -> None:
 def test_a_temporary_password_is_changed_at_the_first_sign_in(
     page: Page, live_server: str, password_clinic: None
 ) -> None:
-    _sign_in(page, live_server, "pia@west.example", TEMPORARY)
+    _sign_in(page, live_server, "pia@pwwest.example", TEMPORARY)
     expect(page).to_have_url(f"{live_server}/staff/password")
     expect(page.get_by_role("heading", level=1)).to_have_text("Change your password")
     assert_accessible(page)
@@ -81,7 +81,7 @@ def test_a_temporary_password_is_changed_at_the_first_sign_in(
 def test_an_admins_reset_link_sets_a_new_password(
     browser: Browser, page: Page, live_server: str, password_clinic: None
 ) -> None:
-    _sign_in(page, live_server, "wes@west.example", ADMIN_PASSWORD)
+    _sign_in(page, live_server, "wes@pwwest.example", ADMIN_PASSWORD)
     page.goto(f"{live_server}/staff/admin/staff")
     page.get_by_role("button", name="Make a password reset link for Wes Admin").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Password reset link for Wes Admin")
