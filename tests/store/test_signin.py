@@ -9,12 +9,13 @@ from typing import Any
 
 import pyotp
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from trdnav.settings import Settings
 from trdnav.store import signin
 from trdnav.store.accounts import create_clinic, create_staff
-from trdnav.store.models import Staff
+from trdnav.store.models import LoginFailure, Staff
 from trdnav.store.secrets_at_rest import Keyring, new_key
 
 KEYRING = Keyring((new_key(),))
@@ -215,3 +216,30 @@ def test_a_device_cookie_is_the_accounts_and_stops_working_when_its_password_cha
         staff.password_hash = "$argon2id$changed"
         assert not signin._known_device(staff, token, settings)
         assert not signin._known_device(staff, "", settings)
+
+
+def test_an_email_with_no_account_waits_exactly_as_an_account_does(
+    sessions: sessionmaker[Session], staff_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wait message must not tell which e-mail addresses have an account: the same failures at
+    the same moments give the same answers, waits included, for ana's address and for one that has
+    no account (and tries during the wait count for neither)."""
+    moment = _clock(monkeypatch)
+    settings = Settings()
+
+    def answers(email: str) -> list[tuple[str, dt.timedelta | None]]:
+        seen = []
+        for step in range(12):  # every 20 seconds, each try from its own address
+            moment[0] = START + dt.timedelta(days=email.startswith("nobody"), seconds=20 * step)
+            with sessions.begin() as session:
+                outcome = signin.sign_in(session, email, "a wrong guess", f"10.7.{step}.1", settings)
+            wait = None if outcome.retry_at is None else outcome.retry_at - moment[0]
+            seen.append((outcome.reason, wait))
+        return seen
+
+    known, unknown = answers("ana@north.example"), answers("nobody@north.example")
+    assert [reason for reason, _ in known].count("locked") >= 3, "the account does wait"
+    assert unknown == known
+    with sessions() as session:  # the address itself is never kept
+        kept = session.scalars(select(LoginFailure.address)).all()
+        assert not any("nobody" in address for address in kept)

@@ -59,6 +59,10 @@ REFUSED_MESSAGE = (
     "before each next try, up to 15 minutes."
 )
 THROTTLED_MESSAGE = "Too many failed sign-ins came from this network. Wait 15 minutes, then try again."
+# Failures for an e-mail address with no account are kept like an account's (rows keyed by an HMAC
+# of the address, never the address): it waits exactly as an account would, so the wait message
+# does not tell anyone which addresses have an account.
+NO_ACCOUNT = "no-account:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +83,9 @@ class SignInOutcome:
 def address_throttled(session: Session, address: str, moment: dt.datetime | None = None) -> bool:
     """Whether ``address`` has had `MAX_ADDRESS_FAILURES` failed sign-ins (passwords or codes) lately."""
     moment = moment or now()
-    session.execute(delete(LoginFailure).where(LoginFailure.at < moment - ADDRESS_WINDOW))
+    no_account = LoginFailure.address.startswith(NO_ACCOUNT)
+    session.execute(delete(LoginFailure).where(~no_account, LoginFailure.at < moment - ADDRESS_WINDOW))
+    session.execute(delete(LoginFailure).where(no_account, LoginFailure.at < moment - FAILURE_WINDOW))
     recent = session.scalar(
         select(func.count())
         .select_from(LoginFailure)
@@ -92,6 +98,37 @@ def _refuse(session: Session, address: str, moment: dt.datetime, reason: str) ->
     session.add(LoginFailure(address=address[:64], at=moment))
     session.flush()
     return SignInOutcome(staff=None, reason=reason)
+
+
+def _no_account_key(email: str, settings: Settings) -> str:
+    mac = hmac.new(settings.secret_key.encode("utf-8"), email.strip().lower().encode("utf-8"), hashlib.sha256)
+    return NO_ACCOUNT + mac.hexdigest()[: 64 - len(NO_ACCOUNT)]
+
+
+def _no_account_wait(session: Session, key: str, moment: dt.datetime) -> dt.datetime | None:
+    """Until when an address with no account waits, counted as `count_failure` counts an account's."""
+    failures = session.scalars(
+        select(LoginFailure.at).where(LoginFailure.address == key, LoginFailure.at >= moment - FAILURE_WINDOW)
+    ).all()
+    if not failures:
+        return None
+    until = max(failures) + delay_after(len(failures))
+    return until if until > moment else None
+
+
+def _refuse_no_account(
+    session: Session, email: str, address: str, moment: dt.datetime, settings: Settings
+) -> SignInOutcome:
+    """An e-mail with no account: refused as a wrong password is, and made to wait as an account
+    with the same failures would (tries during the wait neither count nor lengthen it)."""
+    key = _no_account_key(email, settings)
+    until = _no_account_wait(session, key, moment)
+    if until is not None:
+        session.add(LoginFailure(address=address[:64], at=moment))
+        session.flush()
+        return SignInOutcome(staff=None, reason="locked", retry_at=until)
+    session.add(LoginFailure(address=key, at=moment))
+    return _refuse(session, address, moment, "bad_credentials")
 
 
 def is_locked(staff: Staff, moment: dt.datetime | None = None) -> bool:
@@ -143,7 +180,7 @@ def sign_in(
     staff = session.scalars(select(Staff).where(Staff.email == email.strip().lower())).first()
     if staff is None:
         password_matches(dummy_hash(), password)  # so that such attempts take as long as others
-        return _refuse(session, address, moment, "bad_credentials")
+        return _refuse_no_account(session, email, address, moment, settings)
     matches = password_matches(staff.password_hash, password)
     if is_locked(staff, moment) and not _known_device(staff, device, settings):
         # refused without counting: waiting is the only way on, and hammering does not lengthen it
