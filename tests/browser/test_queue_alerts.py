@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import assert_accessible, assert_no_horizontal_scroll, new_page
+from tests.browser.test_results_layout import WIDEST_WORD_FITS
 from trdnav.knowledge.loader import load
 from trdnav.settings import Settings
 from trdnav.store import audit
@@ -84,6 +85,8 @@ def test_the_queue_and_an_urgent_alert_on_a_desktop(
 
     assert_no_horizontal_scroll(page)
     assert page.locator("main").bounding_box()["width"] > 1200, "the queue uses the full width"  # type: ignore[index]
+    fits = WIDEST_WORD_FITS.replace(".option-grid th, .option-grid td", "table.queue th, table.queue td")
+    assert page.evaluate(fits), "no word in the queue is broken mid-word (a name, 'Progress')"
     box = page.locator(".alert-box").first
     expect(box).to_contain_text("Uma Urgent")
     expect(box).to_contain_text("More than half the days")
