@@ -15,6 +15,7 @@ import trdnav
 from trdnav.answers_text import JSON_DECODER, read_yaml
 from trdnav.commands.clinics_and_users import clinics_app, users_app
 from trdnav.commands.operations import audit_app, db_app, retention_app
+from trdnav.commands.record_import import fhir_app
 from trdnav.commands.reminders import reminders_app
 from trdnav.crisis import countries, country_resources, urgent, with_crisis
 from trdnav.knowledge.loader import KnowledgeError, load
@@ -33,6 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
 app.add_typer(reminders_app, name="reminders")
+app.add_typer(fhir_app, name="fhir")
 
 INPUT_ERROR = 2
 err = Console(stderr=True, soft_wrap=True)
