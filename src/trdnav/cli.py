@@ -161,6 +161,10 @@ def knowledge_check() -> None:
         f" {len(kb.considerations)} considerations, {len(kb.barriers)} practical barriers,"
         f" {len(kb.instruments)} instruments, {len(kb.citations)} citations."
     )
+    if kb.value_sets is not None:
+        sets = kb.value_sets.value_sets
+        codes = sum(len(vs.codes) for vs in sets)
+        console.print(f"  {len(sets)} record value sets with {codes} codes (FHIR import).")
     unverified = kb.unverified_facts()
     console.print(f"  {len(unverified)} fact(s) are labelled unverified and shown as such:")
     for where, fact in unverified:

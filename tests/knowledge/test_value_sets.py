@@ -31,6 +31,9 @@ def test_the_codes_named_by_the_issue_map_to_their_items() -> None:
         ("cardiac_devices", "icd10cm", "Z95.810"): "cardiac_device",
         ("cochlear_implants", "icd10cm", "Z96.21"): "cochlear_implant",
         ("neurostimulators", "icd10cm", "Z96.82"): "brain_stimulator",
+        ("glaucoma", "icd10cm", "H40.1110"): "eye_or_brain_pressure",
+        ("brain_conditions", "icd10cm", "C71.9"): "brain_condition",
+        ("ocd", "icd10cm", "F42.9"): "conditions",
     }
     for (set_id, system, code), item in expected.items():
         vs = _set(set_id)
