@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle as FhirBundle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -383,3 +384,41 @@ def test_adding_any_resource_never_makes_a_therapy_safer(added: list[dict[str, A
         assert all(after[t] >= before[t] for t in before), (resource, before, after)
         assert "no" not in _import(record)["answers"].values()
         before = after
+
+
+def test_a_transaction_bundle_with_urn_uuid_references_imports(tmp_path: Path) -> None:
+    patient = {"resourceType": "Patient", "birthDate": "1980-06-11"}
+    condition = _condition("ignored", "128613002", "active", "confirmed")
+    del condition["id"]
+    condition["subject"] = {"reference": "urn:uuid:aaa-1"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:aaa-1",
+                "resource": patient,
+                "request": {"method": "POST", "url": "Patient"},
+            },
+            {
+                "fullUrl": "urn:uuid:bbb-2",
+                "resource": condition,
+                "request": {"method": "POST", "url": "Condition"},
+            },
+        ],
+    }
+    FhirBundle.model_validate(bundle)  # the test's input is valid FHIR
+    (tmp_path / "transaction.json").write_text(json.dumps(bundle), encoding="utf-8")
+    document = _import(tmp_path / "transaction.json")
+    assert document["answers"]["seizure_history"] == "yes"
+    assert document["sources"]["seizure_history"][0]["resource"] == "Condition/bbb-2"
+    assert document["sources"]["age"] == [{"resource": "Patient/aaa-1", "date": "1980-06-11"}]
+    assert trdnav.assess(document)["sources"] == document["sources"]
+
+
+def test_sources_never_change_the_assessment() -> None:
+    document = _import(RESOURCES, _id("cbc86e51"))
+    with_sources = trdnav.assess(document, ALL_THERAPIES)
+    without = trdnav.assess({"version": 1, "answers": document["answers"]}, ALL_THERAPIES)
+    assert with_sources.pop("sources") == document["sources"]  # type: ignore[misc]
+    assert with_sources == without

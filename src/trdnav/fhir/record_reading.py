@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,8 +97,8 @@ def _unpack(resource: Any, where: str) -> list[Resource]:
     if version is not None and not str(version).startswith("4.0"):
         raise RecordError(f"{where}: meta.fhirVersion", f"{version} is not FHIR R4 (expected 4.0.x)")
     if resource["resourceType"] != "Bundle":
-        if not isinstance(resource.get("id"), str):
-            resource = {**resource, "id": f"(no id {where})"}
+        if not isinstance(resource.get("id"), str):  # a FHIR id of our own, for the sources
+            resource = {**resource, "id": re.sub(r"[^A-Za-z0-9.-]+", "-", f"no-id-{where}").strip("-")[-64:]}
         return [resource]
     if resource.get("type") not in BUNDLE_TYPES:
         raise RecordError(
@@ -111,8 +112,10 @@ def _unpack(resource: Any, where: str) -> list[Resource]:
         inner = entry.get("resource") if isinstance(entry, dict) else None
         if inner is None:
             continue  # a transaction's DELETE or a response entry: nothing to read
-        found = _unpack(inner, f"{where}: Bundle.entry[{index}]")
         full_url = entry.get("fullUrl")
+        if isinstance(inner, dict) and "id" not in inner and isinstance(full_url, str):
+            inner = {**inner, "id": full_url.rsplit(":", 1)[-1].rsplit("/", 1)[-1]}  # urn:uuid:… or …/Type/id
+        found = _unpack(inner, f"{where}: Bundle.entry[{index}]")
         if isinstance(full_url, str):
             found = [{**found[0], "_fullUrl": full_url}, *found[1:]]
         out.extend(found)
