@@ -31,4 +31,7 @@ def assess(document: object, therapies: Sequence[str] | None = None) -> Assessme
     engine = load().engine
     chosen = parse_therapies(engine, therapies)
     answers = parse_answers(engine, document)
-    return evaluate(engine, answers, chosen)
+    result = evaluate(engine, answers, chosen)
+    if isinstance(document, dict) and "sources" in document:
+        result["sources"] = document["sources"]  # checked by parse_answers; carried back unchanged
+    return result

@@ -15,6 +15,7 @@ import trdnav
 from trdnav.answers_text import JSON_DECODER, read_yaml
 from trdnav.commands.clinics_and_users import clinics_app, users_app
 from trdnav.commands.operations import audit_app, db_app, retention_app
+from trdnav.commands.record_import import fhir_app
 from trdnav.commands.reminders import reminders_app
 from trdnav.crisis import countries, country_resources, urgent, with_crisis
 from trdnav.knowledge.loader import KnowledgeError, load
@@ -33,6 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
 app.add_typer(reminders_app, name="reminders")
+app.add_typer(fhir_app, name="fhir")
 
 INPUT_ERROR = 2
 err = Console(stderr=True, soft_wrap=True)
@@ -159,6 +161,10 @@ def knowledge_check() -> None:
         f" {len(kb.considerations)} considerations, {len(kb.barriers)} practical barriers,"
         f" {len(kb.instruments)} instruments, {len(kb.citations)} citations."
     )
+    if kb.value_sets is not None:
+        sets = kb.value_sets.value_sets
+        codes = sum(len(vs.codes) for vs in sets)
+        console.print(f"  {len(sets)} record value sets with {codes} codes (FHIR import).")
     unverified = kb.unverified_facts()
     console.print(f"  {len(unverified)} fact(s) are labelled unverified and shown as such:")
     for where, fact in unverified:

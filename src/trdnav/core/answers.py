@@ -222,6 +222,46 @@ def _unknown_item(item: object, engine: Engine) -> str:
     return f"is not a question in contract v{engine.contract_version}.{hint}"
 
 
+SOURCE_FIELDS = ("resource", "system", "code", "display", "date", "status")
+
+
+def source_problems(sources: object, answers: object) -> list[InputProblem]:
+    """What is wrong with a document's `sources` (contract §4): an object of answered item ids to
+    non-empty lists of objects with a `resource` ("Type/id") and, where known, `system`, `code`,
+    `display`, `date` and `status`, all text."""
+    if not isinstance(sources, Mapping):
+        return [InputProblem("sources", "expected an object of item ids to lists of sources")]
+    answered = answers if isinstance(answers, Mapping) else {}
+    problems: list[InputProblem] = []
+    for item, entries in sources.items():
+        where = f"sources.{item}"
+        if item not in answered:
+            problems.append(InputProblem(where, "names an item that is not in answers"))
+        if not isinstance(entries, list) or not entries:
+            problems.append(InputProblem(where, "expected a non-empty list of sources"))
+            continue
+        for index, entry in enumerate(entries):
+            at = f"{where}[{index}]"
+            if not isinstance(entry, Mapping):
+                problems.append(
+                    InputProblem(at, "expected an object with resource, system, code, display, date")
+                )
+                continue
+            resource = entry.get("resource")
+            if not isinstance(resource, str) or resource.count("/") != 1 or not all(resource.split("/")):
+                problems.append(
+                    InputProblem(f"{at}.resource", 'is required: "Type/id" of the record resource')
+                )
+            for key, value in entry.items():
+                if key not in SOURCE_FIELDS:
+                    problems.append(
+                        InputProblem(f"{at}.{key}", f"unknown field; expected {', '.join(SOURCE_FIELDS)}")
+                    )
+                elif not isinstance(value, str):
+                    problems.append(InputProblem(f"{at}.{key}", f"expected text, got {_describe(value)}"))
+    return problems
+
+
 def parse_answers(engine: Engine, document: object) -> dict[str, object]:
     """Return the answered items of a valid document, or raise `InvalidAnswers`."""
     if not isinstance(document, Mapping):
@@ -238,8 +278,12 @@ def parse_answers(engine: Engine, document: object) -> dict[str, object]:
         for key, given in _repeated(raw).items()
     )
     for key in document:
-        if key not in ("version", "answers"):
-            problems.append(InputProblem(str(key), 'unknown field; expected only "version" and "answers"'))
+        if key not in ("version", "answers", "sources"):
+            problems.append(
+                InputProblem(str(key), 'unknown field; expected only "version", "answers" and "sources"')
+            )
+    if "sources" in document:
+        problems.extend(source_problems(document["sources"], raw))
     version = document.get("version")
     if version is None:
         problems.append(InputProblem("version", f"is required and must be {engine.contract_version}"))

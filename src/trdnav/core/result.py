@@ -186,6 +186,9 @@ class AssessmentResult(TypedDict):
     crisis: NotRequired[CrisisResourcesBody]
     """Present when an alert is urgent: the crisis resources to show first (the clinic's own, or the
     installation's country's). Added by the shell (`trdnav.crisis.with_crisis`), never by `evaluate`."""
+    sources: NotRequired[dict[str, list[dict[str, str]]]]
+    """Where each answer came from when taken from a health record (contract §4): the document's
+    `sources`, carried back unchanged by `trdnav.assess`; it never changes the assessment."""
 
 
 def _described_by_docstrings(*classes: object) -> None:

@@ -40,6 +40,7 @@ from trdnav.knowledge.schema import (
     RuleFile,
     Step,
 )
+from trdnav.knowledge.value_sets import VALUE_SETS_FILE, ValueSetFile, value_set_problems
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -80,6 +81,8 @@ class KnowledgeBase:
     crisis_resources: dict[str, CrisisBlock] = field(default_factory=dict)  # by country code
     steps: tuple[Step, ...] = ()
     """The intake's pages in order, each with its groups of questions."""
+    value_sets: ValueSetFile | None = None
+    """Code lists mapping a health record's codes to answer items (value_sets.yaml)."""
 
     @property
     def version(self) -> str:
@@ -304,6 +307,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     current_care = _read(folder, CURRENT_CARE_FILE, OptionContent, problems)
     condition = _read(folder, CONDITION_FILE, ConditionAndDecision, problems)
     alert_outcomes = _read(folder, ALERT_OUTCOMES_FILE, AlertOutcomeFile, problems)
+    value_sets = _read(folder, VALUE_SETS_FILE, ValueSetFile, problems)
     citations: dict[str, tuple[str, Citation]] = {}
     for name in _files(folder, "citations"):
         citation_file = _read(folder, name, CitationFile, problems)
@@ -325,6 +329,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         or current_care is None
         or condition is None
         or alert_outcomes is None
+        or value_sets is None
         or problems
     ):
         raise KnowledgeError(problems)
@@ -360,6 +365,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         for entry, sourced in entries
         for problem in unknown_refs(f"{name}: {entry}", sourced.citations, known_citations, "citation")
     )
+    problems.extend(value_set_problems(value_sets, items))
     if problems:
         raise KnowledgeError(problems)
     rule_list = [rule for _, rule in rules]
@@ -384,6 +390,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         current_care=current_care,
         condition=condition,
         alert_outcomes=alert_outcomes,
+        value_sets=value_sets,
     )
 
 

@@ -9,6 +9,7 @@ from trdnav.knowledge.clinical_numbers import Basis, Choices, DecimalRange, Thre
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.knowledge.option_content import GRID_ROWS
 from trdnav.knowledge.schema import Fact, ScheduledPhase
+from trdnav.reports.value_sets_doc import value_sets_markdown
 
 OUTCOME_WORDS = {
     "contraindicated": "contraindicated",
@@ -438,6 +439,7 @@ def rules_markdown(kb: KnowledgeBase) -> str:
     out += protocols_markdown(kb)
     out += clinical_numbers_markdown(kb)
     out += alert_outcomes_markdown(kb)
+    out += value_sets_markdown(kb)
     out += crisis_markdown(kb)
     out += comparison_markdown(kb)
     return "\n".join(out)
