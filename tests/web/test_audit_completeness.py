@@ -181,6 +181,7 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/staff/assessments/{assessment_id}/questionnaire-response.json"): Expect(
         "clinician_a", EXPORT_A
     ),
+    ("GET", "/staff/assessments/{assessment_id}/export.fhir.json"): Expect("clinician_a", EXPORT_A),
     ("GET", "/staff/assessments/{assessment_id}/delete"): Expect("admin_a", READ_A),
     ("POST", "/staff/assessments/{assessment_id}/delete"): Expect(
         "admin_a",

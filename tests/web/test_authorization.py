@@ -106,6 +106,7 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/staff/assessments/{assessment_id}/summary.pdf"): "clinic_a",
     ("GET", "/staff/assessments/{assessment_id}/export.json"): "clinic_a",
     ("GET", "/staff/assessments/{assessment_id}/questionnaire-response.json"): "clinic_a",
+    ("GET", "/staff/assessments/{assessment_id}/export.fhir.json"): "clinic_a",
     ("GET", "/staff/assessments/{assessment_id}/delete"): "admin_a",
     ("POST", "/staff/assessments/{assessment_id}/delete"): "admin_a",
     ("GET", "/staff/admin/"): "admin_a",
