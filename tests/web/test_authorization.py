@@ -55,6 +55,8 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/docs/swagger-ui/{file}"): "public",
     ("POST", "/api/v1/assessments:evaluate"): "public",
     ("POST", "/api/v1/assessments"): "public",
+    ("POST", "/api/v1/fhir/QuestionnaireResponse/$evaluate"): "public",
+    ("GET", "/fhir/Questionnaire/trdnav-intake"): "public",
     ("GET", "/api/v1/assessments/{token}"): "link",
     ("GET", "/"): "public",
     ("POST", "/start"): "public",
@@ -269,6 +271,7 @@ STAFF_BEFORE_SIGN_IN = {
 CSRF_EXEMPT = {
     ("POST", "/api/v1/assessments:evaluate"),
     ("POST", "/api/v1/assessments"),
+    ("POST", "/api/v1/fhir/QuestionnaireResponse/$evaluate"),
 }
 
 
