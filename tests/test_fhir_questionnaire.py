@@ -144,6 +144,7 @@ def test_an_unknown_item_or_a_wrong_answer_is_refused_by_the_contract_check_by_n
             "questionnaire",
         ),
         ({"resourceType": "QuestionnaireResponse"}, "questionnaire"),
+        ({"resourceType": "QuestionnaireResponse", "questionnaire": {}}, "questionnaire"),  # was a 500
         ({"resourceType": "QuestionnaireResponse", "questionnaire": INTAKE_URL, "item": [[None]]}, "item"),
         ({"resourceType": "QuestionnaireResponse", "questionnaire": INTAKE_URL, "item": {}}, "item"),
         ({"resourceType": "QuestionnaireResponse", "questionnaire": INTAKE_URL, "status": 1}, "status"),

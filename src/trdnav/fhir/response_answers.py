@@ -108,7 +108,8 @@ def answers_document(kb: KnowledgeBase, resource: object, contract_version: int 
             [InputProblem("resourceType", "expected a FHIR R4 QuestionnaireResponse (a JSON object)")]
         )
     known = _known_questionnaires(contract_version)
-    if resource.get("questionnaire") not in known:
+    given = resource.get("questionnaire")
+    if not isinstance(given, str) or given not in known:
         raise ResponseNotReadable(
             [InputProblem("questionnaire", f"expected one of {', '.join(sorted(known))}")]
         )
