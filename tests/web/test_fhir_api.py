@@ -91,7 +91,5 @@ def test_what_is_not_a_response_to_the_intake_is_refused_naming_the_field(client
     refused = client.post(EVALUATE_RESPONSE, content=orjson.dumps(other), headers=FHIR)
     assert [e["item"] for e in refused.json()["errors"]] == ["questionnaire"]
     assert client.post(EVALUATE_RESPONSE, content=b"{", headers=FHIR).status_code == 400
-    assert (
-        client.post(EVALUATE_RESPONSE, content=b"{}", headers={"Content-Type": "text/plain"}).status_code
-        == 415
-    )
+    wrong_type = client.post(EVALUATE_RESPONSE, content=b"{}", headers={"Content-Type": "text/plain"})
+    assert wrong_type.status_code == 415 and "application/fhir+json" in wrong_type.json()["detail"]

@@ -19,10 +19,11 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from trdnav.core.answers import InputProblem
 from trdnav.core.result import AssessmentResult
 from trdnav.fhir.intake_questionnaire import INTAKE_ID, intake_questionnaire
 from trdnav.fhir.response_answers import KNOWN_QUESTIONNAIRES, ResponseNotReadable, answers_document
-from trdnav.web.api.routes import _assess, _FastJSONResponse, _read_document, _Refused
+from trdnav.web.api.routes import _assess, _FastJSONResponse, _is_json, _read_document, _Refused
 from trdnav.web.api.schemas import REQUEST
 from trdnav.web.problem_details import problem, problem_responses
 
@@ -75,6 +76,12 @@ def intake(request: Request) -> Response:
 async def evaluate_response(request: Request) -> Response:
     """A QuestionnaireResponse in, the contract v1 assessment of its answers out: the same as
     ``/api/v1/assessments:evaluate`` of the answers document it holds."""
+    if not _is_json(request.headers.get("content-type", "")):
+        return problem(
+            415,
+            f"Send the QuestionnaireResponse as FHIR JSON, with the header Content-Type: {FHIR_JSON}.",
+            [InputProblem("Content-Type", f"expected {FHIR_JSON} or application/json")],
+        )
     try:
         resource = await _read_document(request)
         try:
