@@ -7,10 +7,15 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from hypothesis import given
+from hypothesis import strategies as st
 
 import trdnav
+from tests.test_properties import documents
+from trdnav.fhir.assessment_bundle import assessment_bundle
 from trdnav.fhir.intake_questionnaire import INTAKE_URL, SDC_PROFILE, intake_questionnaire
 from trdnav.fhir.questionnaire_response import LOINC, questionnaire_response
 from trdnav.fhir.response_answers import ResponseNotReadable, answers_document
@@ -156,3 +161,31 @@ def test_what_is_not_a_response_to_our_questionnaire_is_refused_naming_the_field
     with pytest.raises(ResponseNotReadable) as refused:
         answers_document(KB, resource)
     assert [problem.item for problem in refused.value.problems] == [field]
+
+
+@given(documents(), st.lists(st.sampled_from(THERAPIES), min_size=1, unique=True))
+def test_any_answers_document_evaluates_the_same_through_a_questionnaire_response(
+    document: dict[str, Any], therapies: list[str]
+) -> None:
+    via_fhir = _round_trip(document["answers"])
+    assert via_fhir == document
+    assert trdnav.assess(via_fhir, therapies) == trdnav.assess(document, therapies)
+
+
+@given(documents())
+def test_the_bundle_of_any_answers_document_validates(document: dict[str, Any]) -> None:
+    answers = document["answers"]
+    bundle = assessment_bundle(
+        KB,
+        assessment_id=3,
+        answers=answers,
+        result=trdnav.assess(document, THERAPIES),
+        last_step="results",
+        contract_version=1,
+        authored=AUTHORED,
+        exported_at=AUTHORED,
+        software_version=trdnav.__version__,
+    )
+    Bundle.model_validate(bundle)
+    flags = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Flag"]
+    assert bool(flags) == (answers.get("phq9", [0] * 9)[8] > 0)
