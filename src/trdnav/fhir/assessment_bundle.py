@@ -17,8 +17,11 @@ The Bundle holds, in this order:
   agent is that Device and whose targets are every resource above.
 
 The subject is a logical reference with a display text only, as in the CarePlan export: the file
-carries no patient data. No code is invented: the safety outcome and the therapy are codings in
-code systems of our own, as the knowledge base has no standard codes for them.
+carries no patient data. So the Observations follow the US Core screening-assessment shape without
+claiming its profile in ``meta.profile`` (US Core asks for a resolvable Patient reference); a system
+that imports the Bundle for a known patient sets the subject. No code is invented: the safety
+outcome and the therapy are codings in code systems of our own, as the knowledge base has no
+standard codes for them.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ SURVEY = {
     "code": "survey",
     "display": "Survey",
 }
-SCREENING_PROFILE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-screening-assessment"
 FLAG_SAFETY = {
     "system": "http://terminology.hl7.org/CodeSystem/flag-category",
     "code": "safety",
@@ -81,7 +83,6 @@ def _observations(
         options = {option.value: option for option in instrument.answers}
         base = {
             "resourceType": "Observation",
-            "meta": {"profile": [SCREENING_PROFILE]},
             "status": "final",
             "category": [{"coding": [SURVEY]}],
             "subject": SUBJECT,
