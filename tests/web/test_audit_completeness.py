@@ -55,6 +55,12 @@ ABOUT = {"age": "47", "conditions": ["depression"], "failed_antidepressant_trial
 FEELINGS = {f"phq9_{n}": "1" for n in range(1, 10)} | {f"gad7_{n}": "1" for n in range(1, 8)}
 CONSULTATION = {"name": "Sam", "phone": "555 123 4567", "email": "", "preferred_times": "", "message": ""}
 DOCUMENT = {"version": 1, "answers": {"age": 40}}
+RESPONSE = {
+    "resourceType": "QuestionnaireResponse",
+    "questionnaire": "https://trdnav.example/fhir/Questionnaire/trdnav-intake",
+    "status": "completed",
+    "item": [{"linkId": "age", "answer": [{"valueInteger": 40}]}],
+}
 
 SIGN_IN = {"email": "ana@north.example", "password": PASSWORD}
 REVIEW = {"therapy": "tms", "status": "contraindicated", "reason": "Seizure two years ago"}
@@ -91,6 +97,8 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/docs/swagger-ui/{file}"): Expect("anonymous"),
     ("GET", "/static/{file}"): Expect("anonymous"),
     ("POST", "/api/v1/assessments:evaluate"): Expect("anonymous", json=DOCUMENT),
+    ("POST", "/api/v1/fhir/QuestionnaireResponse/$evaluate"): Expect("anonymous", json=RESPONSE),
+    ("GET", "/fhir/Questionnaire/trdnav-intake"): Expect("anonymous"),
     ("POST", "/api/v1/assessments"): Expect(
         "anonymous", (("create", "assessment", "new", None),), json=DOCUMENT, actor="link_holder"
     ),
@@ -181,6 +189,7 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/staff/assessments/{assessment_id}/questionnaire-response.json"): Expect(
         "clinician_a", EXPORT_A
     ),
+    ("GET", "/staff/assessments/{assessment_id}/export.fhir.json"): Expect("clinician_a", EXPORT_A),
     ("GET", "/staff/assessments/{assessment_id}/delete"): Expect("admin_a", READ_A),
     ("POST", "/staff/assessments/{assessment_id}/delete"): Expect(
         "admin_a",

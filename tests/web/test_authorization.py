@@ -55,6 +55,8 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/docs/swagger-ui/{file}"): "public",
     ("POST", "/api/v1/assessments:evaluate"): "public",
     ("POST", "/api/v1/assessments"): "public",
+    ("POST", "/api/v1/fhir/QuestionnaireResponse/$evaluate"): "public",
+    ("GET", "/fhir/Questionnaire/trdnav-intake"): "public",
     ("GET", "/api/v1/assessments/{token}"): "link",
     ("GET", "/"): "public",
     ("POST", "/start"): "public",
@@ -106,6 +108,7 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/staff/assessments/{assessment_id}/summary.pdf"): "clinic_a",
     ("GET", "/staff/assessments/{assessment_id}/export.json"): "clinic_a",
     ("GET", "/staff/assessments/{assessment_id}/questionnaire-response.json"): "clinic_a",
+    ("GET", "/staff/assessments/{assessment_id}/export.fhir.json"): "clinic_a",
     ("GET", "/staff/assessments/{assessment_id}/delete"): "admin_a",
     ("POST", "/staff/assessments/{assessment_id}/delete"): "admin_a",
     ("GET", "/staff/admin/"): "admin_a",
@@ -268,6 +271,7 @@ STAFF_BEFORE_SIGN_IN = {
 CSRF_EXEMPT = {
     ("POST", "/api/v1/assessments:evaluate"),
     ("POST", "/api/v1/assessments"),
+    ("POST", "/api/v1/fhir/QuestionnaireResponse/$evaluate"),
 }
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from fastapi import FastAPI
+from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from sqlalchemy import select
 
@@ -111,7 +112,7 @@ def test_the_json_export_holds_everything_kept_about_the_person(app: FastAPI, wo
 
 def test_another_clinics_assessment_cannot_be_exported_and_looks_unknown(app: FastAPI, world: World) -> None:
     other_clinic = signed_in(app, world.clinician_b)
-    for path in ("export.json", "questionnaire-response.json"):
+    for path in ("export.json", "questionnaire-response.json", "export.fhir.json"):
         assert other_clinic.get(f"/staff/assessments/{world.assessment_a}/{path}").status_code == 404
         assert other_clinic.get(f"/staff/assessments/999999/{path}").status_code == 404
     assert _audit(app, "export", "assessment") == []
@@ -145,6 +146,27 @@ def test_the_fhir_export_is_a_valid_questionnaire_response_of_the_answers(app: F
         "display": "Little interest or pleasure in doing things",
     }
     assert [e.staff_id for e in _audit(app, "export", "assessment")] == [world.admin_a]
+
+
+def test_the_fhir_bundle_export_holds_the_answers_scores_and_provenance_and_is_audited(
+    app: FastAPI, world: World
+) -> None:
+    _annotate(app, world)  # with an answer the knowledge base no longer has: left out, no error
+    response = signed_in(app, world.clinician_a).get(
+        f"/staff/assessments/{world.assessment_a}/export.fhir.json"
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    assert response.headers["cache-control"] == "no-store"
+    assert "attachment" in response.headers["content-disposition"]
+    bundle = json.loads(response.text)
+    Bundle.model_validate(bundle)
+    kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
+    assert kinds[0] == "QuestionnaireResponse" and kinds[-1] == "Provenance"
+    total = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"].endswith("-phq9"))
+    assert total["valueInteger"] == sum(PHQ9)
+    assert "Sam Example" not in response.text, "the Bundle names no patient"
+    assert [e.staff_id for e in _audit(app, "export", "assessment")] == [world.clinician_a]
 
 
 def test_an_admin_deletes_an_assessment_on_request_and_only_the_fact_is_kept(

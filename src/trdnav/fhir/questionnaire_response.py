@@ -191,6 +191,8 @@ def _answer_item(kb: KnowledgeBase, item: Item, value: Any) -> dict[str, Any]:
     else:
         words = value if item.kind == "words" else [value]
         answers = [{"valueCoding": _choice(item, word)} for word in words]
+    if not answers:  # none of the choices: the item without answers (FHIR JSON has no empty arrays)
+        return {"linkId": item.id, "text": item.question}
     return {"linkId": item.id, "text": item.question, "answer": answers}
 
 

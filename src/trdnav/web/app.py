@@ -22,6 +22,7 @@ from trdnav.store.audit_keys import keyring_from_settings
 from trdnav.store.database import migrate, open_engine, session_factory
 from trdnav.store.secrets_at_rest import keyring_from
 from trdnav.web import patient, staff
+from trdnav.web.api import fhir as fhir_api
 from trdnav.web.api import routes as api
 from trdnav.web.api.docs import install_api_docs
 from trdnav.web.default_clinic import check_default_clinic
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
         )
     )
     _add_routes(app, api.router.routes)
+    _add_routes(app, fhir_api.router.routes)
     _add_routes(app, patient.router.routes)
     _add_routes(app, staff.routes)
     bound_integer_ids(app)  # ids past 2**63, 0 or negative: 404, never a database error

@@ -1,9 +1,10 @@
 """Patients' data rights, handled by the clinic: export one person's data, delete it on request.
 
-Clinicians and admins of the record's clinic may export (JSON of everything held, and a FHIR R4
-QuestionnaireResponse of the answers); only the clinic's admins may delete, since a patient's
-request is handled by the clinic's admin. Another clinic's assessment answers 404, like an
-unknown id. Every export and deletion is audited in the request's transaction.
+Clinicians and admins of the record's clinic may export (JSON of everything held, a FHIR R4
+QuestionnaireResponse of the answers, and the whole assessment as a FHIR R4 Bundle); only the
+clinic's admins may delete, since a patient's request is handled by the clinic's admin. Another
+clinic's assessment answers 404, like an unknown id. Every export and deletion is audited in the
+request's transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fastapi import HTTPException, Request
 from pydantic import field_validator
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+import trdnav
+from trdnav.fhir.assessment_bundle import assessment_bundle
 from trdnav.fhir.questionnaire_response import questionnaire_response
 from trdnav.store.models import Assessment
 from trdnav.store.patient_records import audit_export, delete_assessment, export_document, find_in_clinic
@@ -108,6 +111,30 @@ def export_fhir(
         "application/fhir+json",
         f"trd-navigator-assessment-{assessment.id}-questionnaire-response.json",
     )
+
+
+@router.get("/staff/assessments/{assessment_id}/export.fhir.json")
+def export_fhir_bundle(
+    request: Request, assessment_id: int, session: DbSession, principal: StaffPrincipal, now: Now
+) -> Response:
+    """The assessment as a FHIR R4 Bundle: the answers, PHQ-9 and GAD-7 Observations, a
+    DetectedIssue per therapy contraindicated or needing review, a Flag per item alert, and the
+    Provenance naming TRD Navigator and its knowledge version."""
+    assessment = _assessment_or_404(session, assessment_id, principal)
+    result, _ = assess_stored(assessment.answers, assessment.therapies)
+    bundle = assessment_bundle(
+        request.app.state.kb,
+        assessment_id=assessment.id,
+        answers=assessment.answers,
+        result=result,
+        last_step=assessment.last_step,
+        contract_version=assessment.contract_version,
+        authored=assessment.updated_at,
+        exported_at=now,
+        software_version=trdnav.__version__,
+    )
+    principal.record_read(session, "export", "assessment", assessment.id)
+    return _download(bundle, "application/fhir+json", f"trd-navigator-assessment-{assessment.id}.fhir.json")
 
 
 def _delete_page(
