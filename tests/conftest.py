@@ -30,8 +30,10 @@ def cheap_password_hashing() -> Iterator[None]:
 # plain pytest), "quick" for make test-fast. Property tests leave max_examples to the profile.
 THOROUGH_EXAMPLES = 300  # the most any property test asked for before the profiles
 QUICK_EXAMPLES = 25
-settings.register_profile("thorough", max_examples=THOROUGH_EXAMPLES)
-settings.register_profile("quick", max_examples=QUICK_EXAMPLES)
+# No per-example deadline: speed is measured in benchmarks (`make bench`), not in timed tests, and a
+# 200 ms deadline failed a correct property test on a loaded 2-core CI machine (265 ms).
+settings.register_profile("thorough", max_examples=THOROUGH_EXAMPLES, deadline=None)
+settings.register_profile("quick", max_examples=QUICK_EXAMPLES, deadline=None)
 settings.load_profile("thorough")
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
