@@ -21,6 +21,10 @@ from trdnav.store.repository import create_assessment, find_by_token
 
 TABLES = {
     "alembic_version",
+    "cds_cards",
+    "cds_clients",
+    "cds_feedback",
+    "cds_token_uses",
     "assessments",
     "consultation_requests",
     "clinics",

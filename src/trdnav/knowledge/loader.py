@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from trdnav.core import model as core
 from trdnav.knowledge.alert_outcomes import AlertOutcome, AlertOutcomeFile
+from trdnav.knowledge.cds_content import CDS_FILE, CdsContent, OverrideReason
 from trdnav.knowledge.clinical_numbers import Basis, DosingFile, OutcomeRuleFile, SessionRangeFile, SureTest
 from trdnav.knowledge.coverage import ScreeningCoverage, coverage_problems
 from trdnav.knowledge.crosscheck import crosscheck, unknown_refs
@@ -83,6 +84,8 @@ class KnowledgeBase:
     """The intake's pages in order, each with its groups of questions."""
     value_sets: ValueSetFile | None = None
     """Code lists mapping a health record's codes to answer items (value_sets.yaml)."""
+    cds: CdsContent | None = None
+    """The CDS Hooks service's order codes and override reasons (cds.yaml)."""
 
     @property
     def version(self) -> str:
@@ -259,7 +262,8 @@ def _sourced_entries(
     current_care: OptionContent,
     condition: ConditionAndDecision,
     alert_outcomes: AlertOutcomeFile,
-) -> dict[str, list[tuple[str, Basis | SureTest | Fact | Price | BottomLine | AlertOutcome]]]:
+    cds: CdsContent,
+) -> dict[str, list[tuple[str, Basis | SureTest | Fact | Price | BottomLine | AlertOutcome | OverrideReason]]]:
     """The cited entries of the files that crosscheck does not cover, by file: the clinical
     numbers, the SURE test, the crisis lines, current care and the condition."""
     return {
@@ -271,6 +275,7 @@ def _sourced_entries(
         "sure.yaml": [("sure", sure), ("conflict_at_or_below", sure.conflict_at_or_below)],
         CRISIS_FILE: [(block.country, fact) for block in crisis_file.countries for fact in block.facts],
         ALERT_OUTCOMES_FILE: [*alert_outcomes.entries()],
+        CDS_FILE: [*cds.entries()],
     }
 
 
@@ -308,6 +313,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     condition = _read(folder, CONDITION_FILE, ConditionAndDecision, problems)
     alert_outcomes = _read(folder, ALERT_OUTCOMES_FILE, AlertOutcomeFile, problems)
     value_sets = _read(folder, VALUE_SETS_FILE, ValueSetFile, problems)
+    cds = _read(folder, CDS_FILE, CdsContent, problems)
     citations: dict[str, tuple[str, Citation]] = {}
     for name in _files(folder, "citations"):
         citation_file = _read(folder, name, CitationFile, problems)
@@ -330,6 +336,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         or condition is None
         or alert_outcomes is None
         or value_sets is None
+        or cds is None
         or problems
     ):
         raise KnowledgeError(problems)
@@ -360,12 +367,17 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     problems.extend(
         problem
         for name, entries in _sourced_entries(
-            outcome_rules, dosing, session_ranges, sure, crisis_file, current_care, condition, alert_outcomes
+            outcome_rules, dosing, session_ranges, sure, crisis_file, current_care, condition, alert_outcomes, cds
         ).items()
         for entry, sourced in entries
         for problem in unknown_refs(f"{name}: {entry}", sourced.citations, known_citations, "citation")
     )
     problems.extend(value_set_problems(value_sets, items))
+    problems.extend(
+        f"{CDS_FILE}: orders: unknown therapy {order.therapy!r}; expected one of {', '.join(manifest.therapies)}"
+        for order in cds.orders
+        if order.therapy not in manifest.therapies
+    )
     if problems:
         raise KnowledgeError(problems)
     rule_list = [rule for _, rule in rules]
@@ -391,6 +403,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         condition=condition,
         alert_outcomes=alert_outcomes,
         value_sets=value_sets,
+        cds=cds,
     )
 
 

@@ -10,7 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Dialect, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -491,3 +502,58 @@ class AuditHead(Base):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(16), default="", server_default="")  # the last entry's key
+
+
+class CdsClient(Base):
+    """An EHR (a CDS Hooks client) the clinic trusts: its JWT issuer and where its public keys are.
+
+    An issuer is trusted by one clinic only: the JWT's ``iss`` is what tells the service which
+    clinic is calling, so the same issuer in two clinics would be ambiguous."""
+
+    __tablename__ = "cds_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(300), unique=True)
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # public keys only
+    jwks_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    added_by: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a staff id; None: the CLI
+
+
+class CdsTokenUse(Base):
+    """A JWT id seen from an issuer, kept until the token expires: a second use is a replay."""
+
+    __tablename__ = "cds_token_uses"
+    __table_args__ = (UniqueConstraint("issuer", "jti", name="uq_cds_token_uses_issuer_jti"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    jti: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class CdsCard(Base):
+    """A card the service returned: what it was about (for override rates), never about whom."""
+
+    __tablename__ = "cds_cards"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    service: Mapped[str] = mapped_column(String(60))
+    card_type: Mapped[str] = mapped_column(String(60))  # suicide_risk, or <therapy>:<safety>
+    indicator: Mapped[str] = mapped_column(String(10))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class CdsFeedback(Base):
+    """What the clinician did with a card (CDS Hooks feedback): accepted or overridden, and why."""
+
+    __tablename__ = "cds_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_uuid: Mapped[str] = mapped_column(ForeignKey("cds_cards.uuid", ondelete="CASCADE"), index=True)
+    outcome: Mapped[str] = mapped_column(String(12))  # accepted overridden
+    override_reason: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    outcome_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
