@@ -13,6 +13,7 @@ from rich.console import Console
 
 import trdnav
 from trdnav.answers_text import JSON_DECODER, read_yaml
+from trdnav.commands.cds_clients import cds_app
 from trdnav.commands.clinics_and_users import clinics_app, users_app
 from trdnav.commands.operations import audit_app, db_app, retention_app
 from trdnav.commands.record_import import fhir_app
@@ -35,6 +36,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(fhir_app, name="fhir")
+app.add_typer(cds_app, name="cds")
 
 INPUT_ERROR = 2
 err = Console(stderr=True, soft_wrap=True)

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         "installation shows when no clinic has its own (docs/rules.md lists them)",
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted")
+    cds_max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Largest CDS Hooks request accepted (a patient's prefetched record)",
+    )
     environment: Literal["development", "production"] = Field(
         default="development",
         description="In production the app refuses to start without a strong TRDNAV_SECRET_KEY and "

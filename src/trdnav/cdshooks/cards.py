@@ -14,6 +14,7 @@ open questions are listed in the card's detail instead.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from trdnav.knowledge.loader import KnowledgeBase
 
 SUMMARY_LIMIT = 139  # the specification: "less than 140 characters"
 SUICIDE_RISK = "suicide_risk"
+OPEN_QUESTIONS = "A record cannot say 'no': the decision aid screens the open questions with the patient."
 JUDGEMENT = "TRD Navigator supports, and does not replace, clinical judgement."
 
 
@@ -171,7 +173,7 @@ def _therapy_card(
         indicator = "critical" if outcome["safety"] == "contraindicated" else "warning"
         words = "contraindicated" if indicator == "critical" else "needs review"
         first = findings[0] if findings else reasons[0]
-        summary = f"{name} {words}: {first['clinician_text'].split('.')[0]}"
+        summary = f"{name} {words}: {re.split(r'[.:;(]', first['clinician_text'])[0].strip()}"
         items = sorted({i for r in findings if r["rule"] in rules for i in rules[r["rule"]].when.items()})
         detail = [
             f"**{name}: {words}** (from the health record)",
@@ -189,7 +191,7 @@ def _therapy_card(
     summary = f"{name}: no contraindication found in the record; {len(unanswered)} screening questions open"
     detail = [
         f"**{name}**: the record shows no contraindication and no finding that needs review.",
-        "The record cannot say 'no': screen the open questions with the patient (the decision aid asks them).",
+        OPEN_QUESTIONS,
         "",
         *open_lines,
     ]
@@ -235,7 +237,7 @@ def cards_for(
                 "info",
                 [
                     f"**{names}**: nothing in the record rules these out or sends them for review.",
-                    "The record cannot say 'no': the decision aid screens the open questions with the patient.",
+                    OPEN_QUESTIONS,
                 ],
                 "depression:no_known_concerns",
             )

@@ -263,7 +263,9 @@ def _sourced_entries(
     condition: ConditionAndDecision,
     alert_outcomes: AlertOutcomeFile,
     cds: CdsContent,
-) -> dict[str, list[tuple[str, Basis | SureTest | Fact | Price | BottomLine | AlertOutcome | OverrideReason]]]:
+) -> dict[
+    str, list[tuple[str, Basis | SureTest | Fact | Price | BottomLine | AlertOutcome | OverrideReason]]
+]:
     """The cited entries of the files that crosscheck does not cover, by file: the clinical
     numbers, the SURE test, the crisis lines, current care and the condition."""
     return {
@@ -367,14 +369,23 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     problems.extend(
         problem
         for name, entries in _sourced_entries(
-            outcome_rules, dosing, session_ranges, sure, crisis_file, current_care, condition, alert_outcomes, cds
+            outcome_rules,
+            dosing,
+            session_ranges,
+            sure,
+            crisis_file,
+            current_care,
+            condition,
+            alert_outcomes,
+            cds,
         ).items()
         for entry, sourced in entries
         for problem in unknown_refs(f"{name}: {entry}", sourced.citations, known_citations, "citation")
     )
     problems.extend(value_set_problems(value_sets, items))
     problems.extend(
-        f"{CDS_FILE}: orders: unknown therapy {order.therapy!r}; expected one of {', '.join(manifest.therapies)}"
+        f"{CDS_FILE}: orders: unknown therapy {order.therapy!r}; "
+        f"expected one of {', '.join(manifest.therapies)}"
         for order in cds.orders
         if order.therapy not in manifest.therapies
     )

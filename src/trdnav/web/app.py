@@ -25,6 +25,8 @@ from trdnav.web import patient, staff
 from trdnav.web.api import fhir as fhir_api
 from trdnav.web.api import routes as api
 from trdnav.web.api.docs import install_api_docs
+from trdnav.web.cds import routes as cds_routes
+from trdnav.web.cds.routes import CDS_PREFIX, install_cds_handlers
 from trdnav.web.default_clinic import check_default_clinic
 from trdnav.web.middleware.compression import compressed
 from trdnav.web.middleware.csrf import CsrfCheck
@@ -126,7 +128,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.state.keyring = secret_keys  # the encryption keys of the secrets kept in the database
     app.add_middleware(CsrfCheck)  # inside ReadableForms: a form it reads is readable
     app.add_middleware(ReadableForms)  # inside the size limit: it reads a whole form body
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, larger={CDS_PREFIX: settings.cds_max_body_bytes}
+    )
     # Outside FastAPI's own middlewares too (its 500s come from the outermost one): every response
     # gets the security headers, and every request one log line and an X-Request-ID; inside those,
     # a response is compressed when the browser asks.
@@ -139,12 +143,14 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     )
     _add_routes(app, api.router.routes)
     _add_routes(app, fhir_api.router.routes)
+    _add_routes(app, cds_routes.router.routes)
     _add_routes(app, patient.router.routes)
     _add_routes(app, staff.routes)
     bound_integer_ids(app)  # ids past 2**63, 0 or negative: 404, never a database error
     app.add_exception_handler(StarletteHTTPException, html_errors)
     install_problem_handlers(app)
     install_signin_handlers(app)
+    install_cds_handlers(app)
     install_api_docs(app)
     static = Path(str(resources.files("trdnav.web").joinpath("static")))
     app.mount("/static", StaticWithMinifiedStylesheets(static), "static")

@@ -1,10 +1,21 @@
-"""Who is calling a CDS service: the trusted CDS client whose signed JWT the request carries."""
+"""Who is calling a CDS service: the trusted CDS client whose signed JWT the request carries.
+
+`cds_caller` verifies ``Authorization: Bearer <JWT>`` (trdnav.cdshooks.client_tokens) against the
+clients the clinics trust (trdnav.store.cds_clients), with ``aud`` the URL of the endpoint as the
+client called it (behind a trusted proxy, as the proxy saw it), and records the ``jti`` so a
+second use is refused. Anything else is `CdsRefused` (401): the answer says which check failed and
+carries ``WWW-Authenticate``; it never echoes the request body. Refusals are audited too.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from fastapi import Request
+
+from trdnav.cdshooks.client_tokens import CdsTokenError, JwksCache, TrustedClient, verify
+from trdnav.store import audit, cds_clients
 
 
 @dataclass(frozen=True)
@@ -16,7 +27,54 @@ class CdsCaller:
     client_id: int
 
 
+class CdsRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _jwks_cache(request: Request) -> JwksCache:
+    cache = getattr(request.app.state, "cds_jwks_cache", None)
+    if cache is None:
+        cache = request.app.state.cds_jwks_cache = JwksCache()
+    return cache
+
+
+def endpoint_url(request: Request) -> str:
+    """The URL the client called, without a query (what its JWT's ``aud`` must be)."""
+    return str(request.url.replace(query=""))
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise CdsTokenError("the request has no bearer token (Authorization: Bearer <JWT>)")
+    return token.strip()
+
+
 def cds_caller(request: Request) -> CdsCaller:
-    """FastAPI dependency: verify the request's bearer JWT (CDS Hooks 2.0 'Trusting CDS Clients')
-    or answer 401. Its body is being built (issue 14, trusted CDS clients)."""
-    raise NotImplementedError("the CDS client check is being built")
+    """FastAPI dependency: the verified caller, or `CdsRefused` (answered 401)."""
+    now: dt.datetime = request.app.state.clock()
+    address = request.client.host if request.client else ""
+    with request.app.state.sessions.begin() as session:
+
+        def trusted(issuer: str) -> TrustedClient | None:
+            row = cds_clients.client_by_issuer(session, issuer)
+            if row is None:
+                return None
+            return TrustedClient(row.id, row.clinic_id, row.issuer, row.jwks, row.jwks_url)
+
+        try:
+            token = verify(_bearer(request), endpoint_url(request), trusted, _jwks_cache(request))
+            expires = dt.datetime.fromtimestamp(token.expires_at, dt.UTC)
+            if not cds_clients.use_token_id(session, token.client.issuer, token.jti, expires, now):
+                raise CdsTokenError("the token's jti was used before (a replay)")
+        except CdsTokenError as error:
+            actor = audit.Actor(kind="anonymous", role="cds_client", address=address)
+            audit.record(session, actor, "refused", "cds_call", None, detail="invalid_token")
+            refusal = CdsRefused(error.reason)
+        else:
+            return CdsCaller(
+                clinic_id=token.client.clinic_id, issuer=token.client.issuer, client_id=token.client.id
+            )
+    raise refusal

@@ -10,10 +10,11 @@ token pair planted in a signed-in browser does not match that browser's session.
 `CsrfCheck` is a pure ASGI middleware in front of every route: a POST, PUT, PATCH or DELETE must be
 a URL-encoded form whose ``csrf_token`` matches this browser's cookie, or it is refused (403) before
 any route runs, whatever the route (so a new form route cannot forget the check). It reads the body
-once and replays it to the route, as `trdnav.web.middleware.readable_forms` does. The one exempt
-path is the JSON API (`EXEMPT_PREFIXES`, ``/api/``): it needs no token because it accepts only
-``Content-Type: application/json``, which a cross-site form cannot send and which needs a CORS
-preflight this app never grants.
+once and replays it to the route, as `trdnav.web.middleware.readable_forms` does. The exempt
+paths (`EXEMPT_PREFIXES`) are the JSON API (``/api/``) and the CDS Hooks service
+(``/cds-services``): they need no token because they accept only ``Content-Type:
+application/json``, which a cross-site form cannot send and which needs a CORS preflight this app
+never grants (and the CDS service also wants a signed JWT, never a cookie).
 
 Templates write ``<input type="hidden" name="csrf_token" value="{{ csrf_token(request) }}">``.
 """
@@ -34,11 +35,12 @@ from trdnav.web.problem_details import API_PREFIX
 
 COOKIE = "trdnav_csrf"
 HOST_COOKIE = "__Host-trdnav_csrf"  # production (HTTPS): set only by this host, Secure, path /
+CDS_PREFIX = "/cds-services"  # trdnav.web.cds.routes.CDS_PREFIX
 STAFF_SESSION_COOKIE = "trdnav_staff"  # trdnav.web.staff.principal.COOKIE (the web layer cannot import staff)
 FIELD = "csrf_token"
 _NEW = "csrf_new_cookie"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-EXEMPT_PREFIXES = (API_PREFIX,)  # JSON only: see the module docstring
+EXEMPT_PREFIXES = (API_PREFIX, CDS_PREFIX)  # JSON only: see the module docstring
 FORM = b"application/x-www-form-urlencoded"
 REFUSAL = "This form has expired or did not come from this site. Go back, reload the page, and send it again."
 
