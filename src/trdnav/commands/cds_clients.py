@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from trdnav.commands import fail, opened
@@ -75,7 +73,7 @@ def clients_add(
 def clients_list(
     clinic: Annotated[str | None, typer.Option("--clinic", help="Only this clinic's clients.")] = None,
 ) -> None:
-    """List the trusted CDS clients: clinic, issuer, where the keys come from, when added."""
+    """List the trusted CDS clients, one per line: clinic, issuer, where the keys come from, when added."""
     with opened() as database, database.sessions() as session:
         clinic_id = _clinic(session, clinic).id if clinic is not None else None
         clients = clients_of(session, clinic_id)
@@ -85,16 +83,11 @@ def clients_list(
             )
             return
         slugs = {c.id: c.slug for c in [session.get(Clinic, x.clinic_id) for x in clients] if c is not None}
-        table = Table("Clinic", "Issuer", "Keys", "Added (UTC)")
+        # One line per client, never cut short: issuers and URLs are copied from here.
         for client in clients:
             keys = client.jwks_url or f"JWK Set with {len((client.jwks or {}).get('keys', []))} key(s)"
-            table.add_row(
-                slugs.get(client.clinic_id, "?"),
-                client.issuer,
-                keys,
-                client.added_at.strftime("%Y-%m-%d %H:%M"),
-            )
-        Console(soft_wrap=True).print(table)
+            added = client.added_at.strftime("%Y-%m-%d %H:%M UTC")
+            typer.echo(f"{slugs.get(client.clinic_id, '?')}\t{client.issuer}\t{keys}\tadded {added}")
 
 
 @clients_app.command("remove")
@@ -109,7 +102,8 @@ def clients_remove(
     if not removed:
         raise fail(
             [
-                f"--issuer: clinic {clinic} does not trust {issuer!r}; `trdnav cds clients list` shows who it does"
+                f"--issuer: clinic {clinic} does not trust {issuer!r}; "
+                "`trdnav cds clients list` shows who it does"
             ]
         )
     typer.echo(f"Clinic {clinic} no longer trusts the CDS client {issuer}.")
