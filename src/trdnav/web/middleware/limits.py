@@ -6,7 +6,6 @@ prefetched record, far more than a form)."""
 from __future__ import annotations
 
 import json
-
 from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
