@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute
 from trdnav.web.staff import (
     admin,
     alert_pages,
+    cds_admin,
     course_files,
     course_pages,
     course_report_pages,
@@ -29,6 +30,7 @@ routes: list[BaseRoute] = [*before_sign_in.routes, *router.routes]
 __all__ = [
     "admin",
     "alert_pages",
+    "cds_admin",
     "course_files",
     "course_pages",
     "course_report_pages",
