@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 WEB = ROOT / "src" / "trdnav" / "web"
-AUDIENCES = {"trdnav.web.patient", "trdnav.web.staff", "trdnav.web.api"}
+AUDIENCES = {"trdnav.web.patient", "trdnav.web.staff", "trdnav.web.api", "trdnav.web.cds"}
 ASSEMBLY = {"trdnav.web.app", "trdnav.web.serve"}  # they put the audiences together; nothing else may
 
 

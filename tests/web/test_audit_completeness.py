@@ -22,6 +22,7 @@ from trdnav.store import audit
 from trdnav.store.models import (
     Assessment,
     AuditEvent,
+    CdsClient,
     ClinicAlert,
     ConsultationRequest,
     Course,
@@ -99,6 +100,15 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("POST", "/api/v1/assessments:evaluate"): Expect("anonymous", json=DOCUMENT),
     ("POST", "/api/v1/fhir/QuestionnaireResponse/$evaluate"): Expect("anonymous", json=RESPONSE),
     ("GET", "/fhir/Questionnaire/trdnav-intake"): Expect("anonymous"),
+    # The CDS Hooks service: called without a trusted client's JWT, each call is refused and audited
+    # (tests/web/test_cds_hooks.py audits the calls of a trusted EHR).
+    ("GET", "/cds-services"): Expect("anonymous"),
+    ("POST", "/cds-services/{service_id}"): Expect(
+        "anonymous", (("refused", "cds_call", "none", None),), json={}, status=401
+    ),
+    ("POST", "/cds-services/{service_id}/feedback"): Expect(
+        "anonymous", (("refused", "cds_call", "none", None),), json={}, status=401
+    ),
     ("POST", "/api/v1/assessments"): Expect(
         "anonymous", (("create", "assessment", "new", None),), json=DOCUMENT, actor="link_holder"
     ),
@@ -228,6 +238,16 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/staff/admin/audit"): Expect("admin_a", (("read", "audit_trail", "none", "a"),)),
     ("GET", "/staff/admin/audit.csv"): Expect("admin_a", (("export", "audit_trail", "none", "a"),)),
     ("GET", "/staff/admin/unassigned"): Expect("admin_a", (("read", "unassigned_assessments", "none", "a"),)),
+    ("GET", "/staff/admin/cds"): Expect("admin_a", (("read", "cds_settings", "none", "a"),)),
+    ("POST", "/staff/admin/cds/clients"): Expect(
+        "admin_a",
+        (("create", "cds_client", "new", "a"),),
+        form={"issuer": "https://ehr.north.example", "jwks_url": "https://ehr.north.example/jwks"},
+    ),
+    # an issuer the clinic does not trust: refused (404), nothing written (test_cds_admin.py removes one)
+    ("POST", "/staff/admin/cds/clients/remove"): Expect(
+        "admin_a", form={"issuer": "https://unknown.example"}, status=404
+    ),
     # The unassigned assessment has item 9 above 0: once it is the clinic's, the clinic is alerted.
     ("POST", "/staff/admin/unassigned/{unassigned_id}/assign"): Expect(
         "admin_a", (("update", "assessment", "unassigned", "a"), ("create", "alert", "new", "a"))
@@ -328,6 +348,7 @@ RECORD_TABLES = {
     "staff": Staff,
     "staff_session": StaffSession,
     "password_reset": PasswordReset,
+    "cds_client": CdsClient,
 }
 
 
@@ -343,6 +364,7 @@ def _path(template: str, world: World, extra_staff: int, care: Care, unassigned:
         "record_id": str(care.record),
         "alert_id": str(care.alert),
         "unassigned_id": str(unassigned),
+        "service_id": "trdnav-patient-view",
         "file": MOUNT_SAMPLES.get(template, ""),
     }
     for name, value in values.items():

@@ -32,7 +32,7 @@ from trdnav.web.staff.principal import current_principal
 
 PERSONAS = ("anonymous", "link_holder", "clinician_a", "clinician_b", "admin_a")
 
-Category = Literal["public", "link", "staff", "clinic_a", "admin_a", "reset_link"]
+Category = Literal["public", "link", "staff", "clinic_a", "admin_a", "reset_link", "cds_client"]
 
 ALLOWED: dict[Category, set[str]] = {
     # Anyone: the start pages, the stateless API, sign-in, static files and the API docs.
@@ -47,6 +47,9 @@ ALLOWED: dict[Category, set[str]] = {
     "admin_a": {"admin_a"},
     # Whoever holds a password reset link an admin made (none of the personas: a made-up one is 404).
     "reset_link": set(),
+    # A CDS client (an EHR) with a JWT signed by a key its clinic trusts: none of the personas
+    # (tests/web/test_cds_hooks.py calls these as an EHR does).
+    "cds_client": set(),
 }
 
 ACCESS: dict[tuple[str, str], Category] = {
@@ -57,6 +60,12 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("POST", "/api/v1/assessments"): "public",
     ("POST", "/api/v1/fhir/QuestionnaireResponse/$evaluate"): "public",
     ("GET", "/fhir/Questionnaire/trdnav-intake"): "public",
+    ("GET", "/cds-services"): "public",
+    ("POST", "/cds-services/{service_id}"): "cds_client",
+    ("POST", "/cds-services/{service_id}/feedback"): "cds_client",
+    ("GET", "/staff/admin/cds"): "admin_a",
+    ("POST", "/staff/admin/cds/clients"): "admin_a",
+    ("POST", "/staff/admin/cds/clients/remove"): "admin_a",
     ("GET", "/api/v1/assessments/{token}"): "link",
     ("GET", "/"): "public",
     ("POST", "/start"): "public",
@@ -196,6 +205,7 @@ def _fill(template: str, persona: str, world: World, extra_staff: int, care: Car
         "record_id": str(care.record),
         "alert_id": str(care.alert),
         "unassigned_id": str(unassigned),
+        "service_id": "trdnav-patient-view",
         "file": MOUNT_SAMPLES.get(template, ""),
     }
     path = template
@@ -272,6 +282,8 @@ CSRF_EXEMPT = {
     ("POST", "/api/v1/assessments:evaluate"),
     ("POST", "/api/v1/assessments"),
     ("POST", "/api/v1/fhir/QuestionnaireResponse/$evaluate"),
+    ("POST", "/cds-services/{service_id}"),
+    ("POST", "/cds-services/{service_id}/feedback"),
 }
 
 

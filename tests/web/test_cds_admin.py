@@ -30,9 +30,7 @@ def test_an_admin_trusts_an_ehr_by_pasted_keys_or_url_and_stops_trusting_it(
         data={"issuer": "https://epic.example", "jwks_url": "https://epic.example/jwks"},
     )
     assert "Published at <code>https://epic.example/jwks</code>" in by_url.text
-    with app.state.sessions() as session:
-        client_id = session.scalar(select(CdsClient.id).where(CdsClient.issuer == "https://epic.example"))
-    removed = admin.post(f"/staff/admin/cds/clients/{client_id}/remove")
+    removed = admin.post("/staff/admin/cds/clients/remove", data={"issuer": "https://epic.example"})
     assert "no longer trusted" in removed.text and "https://epic.example/jwks" not in removed.text
     with app.state.sessions() as session:
         actions = [
@@ -66,10 +64,12 @@ def test_clinicians_cannot_open_it_and_another_clinics_client_is_a_404(app: Fast
             clinic_id=world.clinic_b, issuer="https://south.example", jwks_url="https://south.example/j"
         )
         session.add(other)
-        session.flush()
-        other_id = other.id
     admin = signed_in(app, world.admin_a)
-    assert admin.post(f"/staff/admin/cds/clients/{other_id}/remove").status_code == 404
+    assert (
+        admin.post("/staff/admin/cds/clients/remove", data={"issuer": "https://south.example"}).status_code
+        == 404
+    )
+    assert admin.post("/staff/admin/cds/clients/remove", data={}).status_code == 422
     assert "https://south.example" not in admin.get("/staff/admin/cds").text
 
 

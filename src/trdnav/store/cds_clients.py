@@ -125,7 +125,34 @@ def client_by_issuer(session: Session, issuer: str) -> CdsClient | None:
     return session.scalar(select(CdsClient).where(CdsClient.issuer == issuer))
 
 
-def use_token_id(session: Session, issuer: str, jti: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
+def accept_call(
+    session: Session,
+    actor: audit.Actor,
+    client_id: int,
+    jti: str,
+    expires_at: dt.datetime,
+    now: dt.datetime,
+    *,
+    action: str,
+    service: str,
+) -> bool:
+    """A verified client's call: its JWT id is recorded and the call audited (``action`` "call" or
+    "feedback", the service id as detail); False, with nothing recorded, when the id was used before
+    (a replay). Expired ids are pruned."""
+    client = session.get(CdsClient, client_id)
+    if client is None or not _use_token_id(session, client.issuer, jti, expires_at, now):
+        return False
+    audit.record(session, actor, action, "cds_call", client_id, clinic_id=client.clinic_id, detail=service)
+    return True
+
+
+def refuse_call(session: Session, address: str) -> None:
+    """Audit a call refused for its token (who sent it is unknown: no clinic, no client)."""
+    actor = audit.Actor(kind="anonymous", role="anonymous", address=address)
+    audit.record(session, actor, "refused", "cds_call", None, detail="invalid_token")
+
+
+def _use_token_id(session: Session, issuer: str, jti: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
     """Record a JWT id; False when the issuer already used it (a replay). Expired ids are pruned."""
     session.execute(delete(CdsTokenUse).where(CdsTokenUse.expires_at < now))
     seen = session.scalar(select(CdsTokenUse.id).where(CdsTokenUse.issuer == issuer, CdsTokenUse.jti == jti))

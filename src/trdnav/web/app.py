@@ -26,7 +26,7 @@ from trdnav.web.api import fhir as fhir_api
 from trdnav.web.api import routes as api
 from trdnav.web.api.docs import install_api_docs
 from trdnav.web.cds import routes as cds_routes
-from trdnav.web.cds.routes import CDS_PREFIX, install_cds_handlers
+from trdnav.web.cds.routes import install_cds_handlers
 from trdnav.web.default_clinic import check_default_clinic
 from trdnav.web.middleware.compression import compressed
 from trdnav.web.middleware.csrf import CsrfCheck
@@ -36,7 +36,7 @@ from trdnav.web.middleware.readable_forms import ReadableForms
 from trdnav.web.middleware.request_log import RequestLog
 from trdnav.web.path_ids import bound_integer_ids
 from trdnav.web.patient.intake import html_errors
-from trdnav.web.problem_details import install_problem_handlers
+from trdnav.web.problem_details import CDS_PREFIX, install_problem_handlers
 from trdnav.web.staff.signin_pages import install_signin_handlers
 from trdnav.web.stylesheets import StaticWithMinifiedStylesheets
 

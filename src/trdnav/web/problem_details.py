@@ -25,6 +25,7 @@ from trdnav.core.result import Alert, CrisisResourcesBody
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
+CDS_PREFIX = "/cds-services"  # the CDS Hooks service (trdnav.web.cds): JSON with a signed JWT
 # One body for every 404 under /api/: an unknown token, a malformed one and a wrong address alike.
 NOT_FOUND_DETAIL = "There is nothing at this address."
 

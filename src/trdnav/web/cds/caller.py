@@ -3,8 +3,9 @@
 `cds_caller` verifies ``Authorization: Bearer <JWT>`` (trdnav.cdshooks.client_tokens) against the
 clients the clinics trust (trdnav.store.cds_clients), with ``aud`` the URL of the endpoint as the
 client called it (behind a trusted proxy, as the proxy saw it), and records the ``jti`` so a
-second use is refused. Anything else is `CdsRefused` (401): the answer says which check failed and
-carries ``WWW-Authenticate``; it never echoes the request body. Refusals are audited too.
+second use is refused; the call is audited. Anything else is `CdsRefused` (401): the answer says
+which check failed and carries ``WWW-Authenticate``; it never echoes the request body. Refusals are
+audited too.
 """
 
 from __future__ import annotations
@@ -67,11 +68,18 @@ def cds_caller(request: Request) -> CdsCaller:
         try:
             token = verify(_bearer(request), endpoint_url(request), trusted, _jwks_cache(request))
             expires = dt.datetime.fromtimestamp(token.expires_at, dt.UTC)
-            if not cds_clients.use_token_id(session, token.client.issuer, token.jti, expires, now):
+            actor = audit.Actor(
+                kind="system", role="cds_client", clinic_id=token.client.clinic_id, address=address
+            )
+            action = "feedback" if request.url.path.endswith("/feedback") else "call"
+            service = str(request.path_params.get("service_id", ""))[:60]
+            accepted = cds_clients.accept_call(
+                session, actor, token.client.id, token.jti, expires, now, action=action, service=service
+            )
+            if not accepted:
                 raise CdsTokenError("the token's jti was used before (a replay)")
         except CdsTokenError as error:
-            actor = audit.Actor(kind="anonymous", role="cds_client", address=address)
-            audit.record(session, actor, "refused", "cds_call", None, detail="invalid_token")
+            cds_clients.refuse_call(session, address)
             refusal = CdsRefused(error.reason)
         else:
             return CdsCaller(

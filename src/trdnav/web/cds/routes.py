@@ -6,8 +6,9 @@
   the answer is ``{"cards": [...]}``, empty when nothing is relevant.
 - ``POST /cds-services/{id}/feedback``: what the clinician did with each card (accepted, or
   overridden with one of the card's ``overrideReasons``); stored per card type, not per patient.
-Every call is audited (service id only) and bad bodies get a 400 problem naming the field. Free
-text (a feedback's ``userComment``) is not stored: it may hold patient data.
+Every call is audited by the client check (`cds_caller`: the service id only), and bad bodies get
+a 400 problem naming the field. Free text (a feedback's ``userComment``) is not stored: it may hold
+patient data.
 """
 
 from __future__ import annotations
@@ -27,16 +28,14 @@ from trdnav.cdshooks.services import SERVICES, discovery, prefetch_templates
 from trdnav.core.answers import InputProblem
 from trdnav.fhir.record_reading import RecordError, choose_patient
 from trdnav.knowledge.loader import KnowledgeBase
-from trdnav.store import audit
 from trdnav.store.cds_feedback import FeedbackError, record_cards, record_feedback
 from trdnav.store.models import Clinic
 from trdnav.web.cds.caller import CdsCaller, CdsRefused, cds_caller
-from trdnav.web.problem_details import problem
+from trdnav.web.problem_details import CDS_PREFIX, problem
 
-router = APIRouter(tags=["cds-hooks"])
+router = APIRouter(tags=["cds-hooks"], include_in_schema=False)  # CDS Hooks 2.0 is its own spec: docs/api.md
 M = TypeVar("M", bound=BaseModel)
 Caller = Annotated[CdsCaller, Depends(cds_caller)]
-CDS_PREFIX = "/cds-services"
 
 
 class _Loose(BaseModel):
@@ -105,13 +104,6 @@ def list_services(request: Request) -> Response:
     return _json(discovery(request.app.state.kb))
 
 
-def _audit(request: Request, caller: CdsCaller, action: str, service: str) -> None:
-    address = request.client.host if request.client else ""
-    actor = audit.Actor(kind="system", role="cds_client", clinic_id=caller.clinic_id, address=address)
-    with request.app.state.sessions.begin() as session:
-        audit.record(session, actor, action, "cds_call", caller.client_id, detail=service)
-
-
 def _links(request: Request, clinic: Clinic) -> CardLinks:
     base = str(request.base_url).rstrip("/")
     return CardLinks(decision_aid=f"{base}/c/{clinic.slug}/", rules=f"{base}/docs/rules")
@@ -135,7 +127,6 @@ async def call_service(service_id: str, request: Request, caller: Caller) -> Res
     if body.fhirServer is not None:
         token = body.fhirAuthorization.access_token if body.fhirAuthorization else None
         access = FhirAccess(body.fhirServer, token, getattr(request.app.state, "cds_fhir_transport", None))
-    _audit(request, caller, "call", service.id)
     try:
         resources = gather(prefetch_templates(kb), body.prefetch, body.context, access)
     except MissingData as missing:
@@ -174,7 +165,6 @@ async def feedback(service_id: str, request: Request, caller: Caller) -> Respons
         return body
     kb: KnowledgeBase = request.app.state.kb
     known = [r.code for r in kb.cds.override_reasons] if kb.cds else []
-    _audit(request, caller, "feedback", service_id)
     try:
         with request.app.state.sessions.begin() as session:  # all or nothing
             for index, item in enumerate(body.feedback):

@@ -31,11 +31,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trdnav.web.middleware._body import read_body, replay
-from trdnav.web.problem_details import API_PREFIX
+from trdnav.web.problem_details import API_PREFIX, CDS_PREFIX
 
 COOKIE = "trdnav_csrf"
 HOST_COOKIE = "__Host-trdnav_csrf"  # production (HTTPS): set only by this host, Secure, path /
-CDS_PREFIX = "/cds-services"  # trdnav.web.cds.routes.CDS_PREFIX
 STAFF_SESSION_COOKIE = "trdnav_staff"  # trdnav.web.staff.principal.COOKIE (the web layer cannot import staff)
 FIELD = "csrf_token"
 _NEW = "csrf_new_cookie"

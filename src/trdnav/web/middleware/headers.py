@@ -12,8 +12,9 @@ it appended. The app wraps FastAPI's whole middleware stack with it (see ``creat
 responses other layers make, BodySizeLimit's 413 and FastAPI's own 500, get the headers too. The
 app has one policy: a header of the same name set by a route is replaced, never doubled.
 
-Every response under the JSON API (``/api/``) also gets ``Cache-Control: no-store``: its answers
-carry a patient's answers and results, and its errors may echo them, so no browser, proxy or disk
+Every response under the JSON API (``/api/``) and the CDS Hooks service (``/cds-services``) also
+gets ``Cache-Control: no-store``: their answers carry a patient's answers, results or cards, and
+their errors may echo them, so no browser, proxy or disk
 cache may keep a copy (the patient and staff pages get theirs from their routers).
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trdnav.web.problem_details import API_PREFIX
+from trdnav.web.problem_details import API_PREFIX, CDS_PREFIX
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -75,7 +76,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        added = self._api_raw if scope["path"].startswith(API_PREFIX) else self._raw
+        added = self._api_raw if scope["path"].startswith((API_PREFIX, CDS_PREFIX)) else self._raw
         names = frozenset(name for name, _ in added)  # ASGI header names are lowercase
 
         async def send_with_headers(message: Message) -> None:

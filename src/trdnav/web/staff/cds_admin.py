@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 
 from fastapi import HTTPException, Request
-from sqlalchemy import select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trdnav.store import audit
 from trdnav.store.cds_clients import CdsClientError, add_client, clients_of, remove_client
 from trdnav.store.cds_feedback import override_rates
-from trdnav.store.models import CdsClient, Clinic
+from trdnav.store.models import Clinic
 from trdnav.web.dependencies import DbSession
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import AdminPrincipal, Principal
@@ -42,7 +41,7 @@ def _page(
     clinic = session.get(Clinic, principal.clinic_id)
     if clinic is None:
         raise HTTPException(404)
-    audit.record(session, principal.actor(), "read", "cds_settings", None)
+    audit.record_read(session, principal.actor(), "read", "cds_settings", None)
     kb = request.app.state.kb
     reasons = {r.code: r.display for r in kb.cds.override_reasons} if kb.cds else {}
     return render_staff(
@@ -100,12 +99,12 @@ async def cds_client_add(request: Request, session: DbSession, principal: AdminP
     return _page(request, session, principal, values=values, errors=errors, status_code=422)
 
 
-@router.post(PAGE + "/clients/{client_id}/remove", response_model=None)
-def cds_client_remove(client_id: int, session: DbSession, principal: AdminPrincipal) -> Response:
-    client = session.scalar(
-        select(CdsClient).where(CdsClient.id == client_id, CdsClient.clinic_id == principal.clinic_id)
-    )
-    if client is None:
-        raise HTTPException(404)
-    remove_client(session, principal.actor(), principal.clinic_id, client.issuer)
+@router.post(PAGE + "/clients/remove", response_model=None)
+async def cds_client_remove(request: Request, session: DbSession, principal: AdminPrincipal) -> Response:
+    issuer = str((await request.form()).get("issuer", "")).strip()
+    if not issuer:
+        errors = {"remove": "Choose the EHR to stop trusting."}
+        return _page(request, session, principal, errors=errors, status_code=422)
+    if not remove_client(session, principal.actor(), principal.clinic_id, issuer):
+        raise HTTPException(404)  # not one of this clinic's clients
     return RedirectResponse(PAGE + "?notice=removed", status_code=303)
