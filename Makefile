@@ -37,10 +37,12 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy src/trdnav
 
-## bench: trdnav.assess against a JSON round trip; the HTTP API against a bare echo app (wrk)
+## bench: trdnav.assess against a JSON round trip; the HTTP API against a bare echo app (wrk);
+## CDS Hooks patient-view with full prefetch beside the evaluate API
 bench: $(STAMP) system-packages
 	$(BIN)/python bench/bench_assess.py
 	$(BIN)/python bench/bench_http.py
+	$(BIN)/python bench/bench_cds.py
 
 ## docs: regenerate docs/rules.md from the knowledge base
 docs: $(STAMP)

@@ -3,7 +3,8 @@
 The patient is the Synthea sample's living patient with the most resources (hundreds), given a
 current depression diagnosis and a seizure record so that cards are made (the slow path); the
 prefetch holds every resource of the patient the service asks for. Each call carries a fresh
-signed JWT (RS384), as an EHR sends, and goes through the whole app in-process (middlewares,
+signed JWT (RS384), as an EHR sends (signed, like the body encoded, before the clock starts:
+that is the EHR's work), and goes through the whole app in-process (middlewares,
 JWT check with jti store, import, assessment, cards, storage, audit). The baseline is the same app's
 ``POST /api/v1/assessments:evaluate`` with a typical answers document, timed in the same run.
 Calls alternate between the two. Goal: patient-view p95 <= 50 ms.
@@ -20,11 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import orjson
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.web.cds_client import (  # noqa: E402 (the test client is the EHR)
+from tests.web.cds_client import (
     BASE,
     EhrClient,
     SigningKey,
@@ -34,11 +36,11 @@ from tests.web.cds_client import (  # noqa: E402 (the test client is the EHR)
     prefetch_for,
     synthea_resources,
 )
-from trdnav.settings import Settings  # noqa: E402
-from trdnav.store import audit  # noqa: E402
-from trdnav.store.accounts import create_clinic  # noqa: E402
-from trdnav.store.cds_clients import add_client  # noqa: E402
-from trdnav.web.app import create_app  # noqa: E402
+from trdnav.settings import Settings
+from trdnav.store import audit
+from trdnav.store.accounts import create_clinic
+from trdnav.store.cds_clients import add_client
+from trdnav.web.app import create_app
 
 GOAL_P95_MS = 50.0
 SNOMED = "http://snomed.info/sct"
@@ -74,18 +76,24 @@ def main() -> None:
                 clinic = create_clinic(session, slug="bench", name="Bench Clinic", settings=Settings())
                 clinic.therapies = ["iv_ketamine", "tms", "esketamine", "ect"]
                 add_client(session, audit.SYSTEM, clinic, ehr.issuer, jwks=ehr.jwks())
-            body = hook_body("patient-view", patient, prefetch)
+            # The EHR's own work is left out: its body is encoded and its tokens signed ahead.
+            path = "/cds-services/trdnav-patient-view"
+            body = orjson.dumps(hook_body("patient-view", patient, prefetch))
+            tokens = [ehr.token(BASE + path) for _ in range(args.calls + 20)]
+            document = orjson.dumps(ANSWERS)
+            json_type = {"content-type": "application/json"}
             cds: list[float] = []
             plain: list[float] = []
             cards = 0
             for index in range(args.calls + 20):
                 start = time.perf_counter()
-                answer = ehr.call("trdnav-patient-view", body)
+                headers = {**json_type, "authorization": f"Bearer {tokens[index]}"}
+                answer = http.post(path, content=body, headers=headers)
                 took = (time.perf_counter() - start) * 1000
                 assert answer.status_code == 200, answer.text
                 cards = len(answer.json()["cards"])
                 start = time.perf_counter()
-                evaluated = http.post("/api/v1/assessments:evaluate", json=ANSWERS)
+                evaluated = http.post("/api/v1/assessments:evaluate", content=document, headers=json_type)
                 took_plain = (time.perf_counter() - start) * 1000
                 assert evaluated.status_code == 200
                 if index >= 20:  # warm-up calls are left out
@@ -95,12 +103,12 @@ def main() -> None:
     p95, p95_plain = _percentile(cds, 0.95), _percentile(plain, 0.95)
     print(f"CDS patient-view, {count(prefetch)} prefetched resources, {cards} cards, {args.calls} calls")
     print(
-        f"  patient-view  median {statistics.median(cds):6.1f} ms   p95 {p95:6.1f} ms   (goal p95 <= {GOAL_P95_MS:.0f} ms)"
+        f"  patient-view  median {statistics.median(cds):6.1f} ms   p95 {p95:6.1f} ms"
+        f"   (goal p95 <= {GOAL_P95_MS:.0f} ms)"
     )
     print(f"  evaluate API  median {statistics.median(plain):6.1f} ms   p95 {p95_plain:6.1f} ms   (same run)")
     print(f"  ratio of p95s: {p95 / p95_plain:.1f}x the plain evaluate call")
     print("  goal met" if p95 <= GOAL_P95_MS else "  GOAL NOT MET")
-    _ = BASE
 
 
 if __name__ == "__main__":

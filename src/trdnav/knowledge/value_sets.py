@@ -7,6 +7,7 @@ import (trdnav.fhir.record_import) reads them; the checks here run in `trdnav kn
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Literal
 
@@ -89,8 +90,29 @@ class ValueSet(Strict):
     basis: str = Field(min_length=1)
     codes: list[SetCode] = Field(min_length=1)
 
+    @functools.cached_property
+    def code_index(self) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+        """Where each code is in `codes` (the first place): by (system URI, code as compared), and
+        the ICD-10-CM codes that cover their descendants by prefix. Built once per value set."""
+        exact: dict[tuple[str, str], int] = {}
+        prefixes: dict[str, int] = {}
+        for place, c in enumerate(self.codes):
+            key = icd_key(c.code) if c.system == "icd10cm" else c.code
+            exact.setdefault((SYSTEMS[c.system], key), place)
+            if c.descendants:
+                prefixes.setdefault(key, place)
+        return exact, prefixes
+
     def match(self, system: str, code: str) -> SetCode | None:
-        return next((c for c in self.codes if c.matches(system, code)), None)
+        """The first of `codes` that covers this code (as `SetCode.matches` says), found by index."""
+        exact, prefixes = self.code_index
+        icd = system == SYSTEMS["icd10cm"]
+        key = icd_key(code) if icd else code.strip()
+        places = [exact.get((system, key), len(self.codes))]
+        if icd:
+            places += [prefixes.get(key[:n], len(self.codes)) for n in range(1, len(key) + 1)]
+        first = min(places)
+        return self.codes[first] if first < len(self.codes) else None
 
     def match_name(self, text: str) -> SetCode | None:
         if not self.match_names:

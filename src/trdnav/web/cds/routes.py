@@ -93,7 +93,11 @@ def _read(request_body: bytes, content_type: str, model: type[M]) -> M | Respons
     if content_type.split(";")[0].strip().lower() != "application/json":
         return problem(415, "Send the request as application/json.")
     try:
-        return model.model_validate_json(request_body)
+        parsed = orjson.loads(request_body)  # then validated as Python: far faster on a big prefetch
+    except orjson.JSONDecodeError:
+        return problem(400, "The request body is not JSON.")
+    try:
+        return model.model_validate(parsed)
     except ValidationError as error:
         problems = [InputProblem(_field(e["loc"]), e["msg"]) for e in error.errors(include_input=False)]
         return problem(400, "The request does not follow CDS Hooks 2.0.", problems)
@@ -138,21 +142,17 @@ async def call_service(service_id: str, request: Request, caller: Caller) -> Res
             return _json({"cards": []})
         return problem(412, f"prefetch 'patient': the record has no Patient {patient_id!r}.")
     now: dt.datetime = request.app.state.clock()
-    with request.app.state.sessions.begin() as session:
+    with request.app.state.sessions() as session:
         clinic = session.get(Clinic, caller.clinic_id)
         assert clinic is not None  # a client row belongs to a clinic (ON DELETE CASCADE)
-        offered = list(clinic.therapies)
-        links = _links(request, clinic)
-        issued = cards_for(
-            kb, service, record, body.context, offered, links, now.date(), lambda: str(uuid.uuid4())
-        )
-        record_cards(
-            session,
-            caller.clinic_id,
-            service.id,
-            [(c.card["uuid"], c.card_type, c.card["indicator"]) for c in issued],
-            now,
-        )
+        offered, links = list(clinic.therapies), _links(request, clinic)
+    issued = cards_for(
+        kb, service, record, body.context, offered, links, now.date(), lambda: str(uuid.uuid4())
+    )
+    if issued:  # silence writes nothing
+        with request.app.state.sessions.begin() as session:
+            kept = [(c.card["uuid"], c.card_type, c.card["indicator"]) for c in issued]
+            record_cards(session, caller.clinic_id, service.id, kept, now)
     return _json({"cards": [c.card for c in issued]})
 
 
