@@ -352,6 +352,15 @@ def additions(draw: st.DrawFn) -> dict[str, Any]:
         resource["patient"] = resource.pop("subject")
         if status:
             resource["status"] = status
+    elif draw(st.booleans()):  # a statement of use, naming a contained Medication or coded itself
+        start = draw(st.sampled_from(["2024-01-01", "2024-02-15", "2026-11-01"]))
+        resource.update(resourceType="MedicationStatement", status=status or "active")
+        resource["effectivePeriod"] = {"start": start, "end": draw(st.sampled_from([start, "2024-06-30"]))}
+        if draw(st.booleans()):
+            resource["contained"] = [{"resourceType": "Medication", "id": "m", "code": concept}]
+            resource["medicationReference"] = {"reference": "#m"}
+        else:
+            resource["medicationCodeableConcept"] = concept
     else:
         resource.update(
             medicationCodeableConcept=concept,
@@ -426,3 +435,113 @@ def test_sources_never_change_the_assessment() -> None:
     without = trdnav.assess({"version": 1, "answers": document["answers"]}, ALL_THERAPIES)
     assert with_sources.pop("sources") == document["sources"]  # type: ignore[misc]
     assert with_sources == without
+
+
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def test_a_benign_brain_tumour_chronic_pain_codes_and_an_insulin_pump_code_are_read() -> None:
+    record = [
+        _patient(),
+        _condition("p1", "D33.2", "resolved", "confirmed", ICD),  # a brain tumour removed years ago
+        _condition("p1", "G89.29", "active", "confirmed", ICD),
+        _condition("p1", "Z96.41", "active", "confirmed", ICD),
+    ]
+    answers = _import(record)["answers"]
+    assert answers["brain_condition"] == "yes"
+    assert "chronic_pain" in answers["conditions"]
+    # Z96.41 covers an external pump too; the item asks about an implanted one: the person answers.
+    assert answers["medication_pump"] == "unsure"
+    acute = [_patient(), _condition("p1", "G89.11", "active", "confirmed", ICD)]  # acute pain due to trauma
+    assert "conditions" not in _import(acute)["answers"]
+
+
+def _statement(
+    rid: str, concept: dict[str, Any] | None, start: str, end: str, **extra: Any
+) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationStatement",
+        "id": rid,
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "effectivePeriod": {"start": start, "end": end},
+        **extra,
+    }
+    if concept is not None:
+        resource["medicationCodeableConcept"] = concept
+    return resource
+
+
+def test_medication_statements_and_medication_references_count_as_trials() -> None:
+    sertraline = {"coding": [{"system": RXNORM, "code": "36437", "display": "sertraline"}]}
+    fluoxetine_product = {
+        "resourceType": "Medication",
+        "id": "med-fluox",
+        "code": {"coding": [{"system": RXNORM, "code": "999001", "display": "Prozac 20 MG capsule"}]},
+        "ingredient": [{"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "4493"}]}}],
+    }
+    contained_bupropion = {
+        "resourceType": "Medication",
+        "id": "b",
+        "code": {"coding": [{"system": RXNORM, "code": "42347", "display": "bupropion"}]},
+    }
+    record = [
+        _patient(),
+        _statement("s1", sertraline, "2024-01-01", "2024-03-01"),  # 60 days: a trial
+        _statement(
+            "s2", None, "2024-04-01", "2024-06-01", medicationReference={"reference": "Medication/med-fluox"}
+        ),
+        fluoxetine_product,  # names no patient: found through the reference
+        {
+            **_statement("s3", None, "2024-07-01", "2024-09-01"),
+            "contained": [contained_bupropion],
+            "medicationReference": {"reference": "#b"},
+        },
+        _statement("s4", sertraline, "2025-01-01", "2025-06-01", status="not-taken"),
+        _statement(
+            "s5",
+            {"coding": [{"system": RXNORM, "code": "15996"}]},
+            "2025-01-01",
+            "2025-06-01",
+            status="intended",
+        ),
+    ]
+    document = _import(record)
+    assert document["answers"]["failed_antidepressant_trials"] == 3
+    resources = {s["resource"] for s in document["sources"]["failed_antidepressant_trials"]}
+    assert resources == {"MedicationStatement/s1", "MedicationStatement/s2", "MedicationStatement/s3"}
+    dates = {s["resource"]: s.get("date") for s in document["sources"]["failed_antidepressant_trials"]}
+    assert dates["MedicationStatement/s2"] == "2024-04-01"
+
+
+def test_a_medication_reference_in_a_transaction_bundle_resolves_by_its_urn(tmp_path: Path) -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"fullUrl": "urn:uuid:pat-1", "resource": {"resourceType": "Patient", "birthDate": "1980-01-01"}},
+            {
+                "fullUrl": "urn:uuid:med-1",
+                "resource": {
+                    "resourceType": "Medication",
+                    "code": {"coding": [{"system": RXNORM, "code": "39786", "display": "venlafaxine"}]},
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:req-1",
+                "resource": {
+                    "resourceType": "MedicationRequest",
+                    "status": "completed",
+                    "intent": "order",
+                    "subject": {"reference": "urn:uuid:pat-1"},
+                    "medicationReference": {"reference": "urn:uuid:med-1"},
+                    "authoredOn": "2024-01-01",
+                    "dispenseRequest": {"expectedSupplyDuration": {"value": 60, "unit": "days", "code": "d"}},
+                },
+            },
+        ],
+    }
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    assert _import(path)["answers"]["failed_antidepressant_trials"] == 1

@@ -16,11 +16,17 @@ cover (knowledge/data/value_sets.yaml). The rules:
 - PHQ-9 / GAD-7: the most recent complete item set (the instruments' LOINC item codes, as
   standalone Observations or a panel's components, grouped by effective time) not older than
   `windows.scores_days`. The contract has no history field, so older sets are left out.
+- Medicines come from MedicationRequests and MedicationStatements alike (drafts, cancelled,
+  entered-in-error, and statements `not-taken` or only `intended` are ignored). What was given is
+  the `medicationCodeableConcept`, or the Medication its `medicationReference` names (contained
+  `#id`, `Medication/id`, or a transaction Bundle's `urn:uuid:`): its code and its ingredients'
+  codes. A statement's dates are its effectivePeriod (or effectiveDateTime, or dateAsserted).
 - failed_antidepressant_trials: the number of distinct antidepressant ingredients whose
-  MedicationRequests span at least `windows.adequate_trial_days` days, from the first request's
-  start (validityPeriod.start or authoredOn) to the last one's end (validityPeriod.end, or its
-  start plus dispenseRequest.expectedSupplyDuration). Dose and response are not in the rule: it is
-  a number the clinician confirms with the person (the CLI says so); set only when at least 1.
+  requests and statements span at least `windows.adequate_trial_days` days, from the first one's
+  start (validityPeriod.start or authoredOn; a statement's effective start) to the last one's end
+  (validityPeriod.end, or its start plus dispenseRequest.expectedSupplyDuration; a statement's
+  effective end). Dose and response are not in the rule: it is a number the clinician confirms
+  with the person (the CLI says so); set only when at least 1.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ LOINC = "http://loinc.org"
 IGNORED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 UNCONFIRMED = frozenset({"unconfirmed", "provisional", "differential"})
 ACTIVE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
-IGNORED_STATUS = frozenset({"entered-in-error", "cancelled", "draft"})
+IGNORED_STATUS = frozenset({"entered-in-error", "cancelled", "draft", "not-taken", "intended"})
 CURRENT_MEDICATION = frozenset({"active", "on-hold"})
 IGNORED_OBSERVATION = frozenset({"entered-in-error", "cancelled", "registered"})
 SUPPLY_DAYS = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "mo": 30, "month": 30}
@@ -173,6 +179,13 @@ def _devices(found: Found, sets: ValueSetFile, resources: Iterable[Resource]) ->
 
 
 def _span(resource: Resource) -> tuple[dt.date, dt.date] | None:
+    if resource["resourceType"] == "MedicationStatement":
+        period = resource.get("effectivePeriod", {})
+        start = parse_date(period.get("start")) or parse_date(resource.get("effectiveDateTime"))
+        start = start or parse_date(resource.get("dateAsserted"))
+        if start is None:
+            return None
+        return start, max(start, parse_date(period.get("end")) or start)
     validity = resource.get("dispenseRequest", {}).get("validityPeriod", {})
     start = parse_date(validity.get("start")) or parse_date(resource.get("authoredOn"))
     if start is None:
@@ -185,15 +198,39 @@ def _span(resource: Resource) -> tuple[dt.date, dt.date] | None:
     return start, end
 
 
-def _medicines(found: Found, sets: ValueSetFile, resources: Iterable[Resource]) -> None:
+def _medication_concepts(resource: Resource, medications: Mapping[str, Resource]) -> list[object]:
+    """What a request or statement says was given: its medicationCodeableConcept, or the code and
+    the ingredients' codes of the Medication its medicationReference names (contained ``#id``,
+    ``Medication/id``, or a transaction Bundle's ``urn:uuid:``)."""
+    if "medicationCodeableConcept" in resource:
+        return [resource["medicationCodeableConcept"]]
+    reference = resource.get("medicationReference", {}).get("reference")
+    if not isinstance(reference, str):
+        return []
+    if reference.startswith("#"):
+        contained = resource.get("contained", [])
+        medication = next(
+            (c for c in contained if isinstance(c, Mapping) and c.get("id") == reference[1:]), None
+        )
+    else:
+        medication = medications.get(reference)
+    if not isinstance(medication, Mapping):
+        return []
+    parts = [i.get("itemCodeableConcept") for i in medication.get("ingredient", []) if isinstance(i, Mapping)]
+    return [medication.get("code"), *parts]
+
+
+def _medicines(
+    found: Found, sets: ValueSetFile, resources: Iterable[Resource], medications: Mapping[str, Resource]
+) -> None:
     trials: dict[str, list[tuple[Resource, Mapping[str, Any] | None, tuple[dt.date, dt.date]]]] = {}
     for resource in resources:
         status = resource.get("status")
         if status in IGNORED_STATUS:
             continue
-        concept = resource.get("medicationCodeableConcept")
+        concepts = _medication_concepts(resource, medications)
         for vs in sets.for_resource("MedicationRequest"):
-            matched = _ingredient(vs, concept)
+            matched = next((m for m in (_ingredient(vs, c) for c in concepts) if m is not None), None)
             if matched is None:
                 continue
             ingredient, coding = matched
@@ -204,7 +241,7 @@ def _medicines(found: Found, sets: ValueSetFile, resources: Iterable[Resource]) 
                 if span is not None:
                     trials.setdefault(ingredient, []).append((resource, coding, span))
                 continue
-            source = _source(resource, coding, resource.get("authoredOn"), status)
+            source = _source(resource, coding, _medicine_date(resource), status)
             for target in vs.targets:
                 found.add(target.item, vs.record_says, source)
     adequate = [
@@ -216,10 +253,16 @@ def _medicines(found: Found, sets: ValueSetFile, resources: Iterable[Resource]) 
     if adequate:
         found.answers["failed_antidepressant_trials"] = min(len(adequate), 50)
         found.sources["failed_antidepressant_trials"] = [
-            _source(r, coding, r.get("authoredOn"), r.get("status"))
+            _source(r, coding, _medicine_date(r), r.get("status"))
             for uses in adequate
             for r, coding, _ in uses
         ]
+
+
+def _medicine_date(resource: Resource) -> object:
+    if resource["resourceType"] == "MedicationStatement":
+        return resource.get("effectivePeriod", {}).get("start") or resource.get("effectiveDateTime")
+    return resource.get("authoredOn")
 
 
 def _observation_values(resource: Resource) -> Iterable[tuple[str, object]]:
@@ -308,7 +351,14 @@ def answers_from_record(record: PatientRecord, today: dt.date, kb: KnowledgeBase
     _age(found, record.patient, today)
     hypertension = _conditions(found, sets, by_type.get("Condition", []))
     _devices(found, sets, by_type.get("Device", []))
-    _medicines(found, sets, by_type.get("MedicationRequest", []))
+    medications = {
+        name: m
+        for m in by_type.get("Medication", [])
+        for name in (f"Medication/{m['id']}", m.get("_fullUrl"))
+        if isinstance(name, str)
+    }
+    medicine_records = by_type.get("MedicationRequest", []) + by_type.get("MedicationStatement", [])
+    _medicines(found, sets, medicine_records, medications)
     observations = [r for r in by_type.get("Observation", []) if r.get("status") not in IGNORED_OBSERVATION]
     _scores(found, kb, observations, today)
     if hypertension:

@@ -153,4 +153,21 @@ def choose_patient(resources: list[Resource], patient_id: str | None) -> Patient
     if isinstance(patient.get("_fullUrl"), str):
         names.add(patient["_fullUrl"])
     own = tuple(r for r in resources if r is not patient and any(ref in names for ref in _references(r)))
-    return PatientRecord(patient=patient, resources=own)
+    return PatientRecord(patient=patient, resources=own + _medications_named_by(own, resources))
+
+
+def _medications_named_by(own: Sequence[Resource], resources: Sequence[Resource]) -> tuple[Resource, ...]:
+    """The Medication resources the patient's requests and statements point at (`medicationReference`
+    as ``Medication/id`` or, in a transaction Bundle, the entry's ``urn:uuid:`` fullUrl): a Medication
+    names no patient, so it would otherwise be left out."""
+    wanted = {
+        r["medicationReference"]["reference"]
+        for r in own
+        if isinstance(r.get("medicationReference"), dict)
+        and isinstance(r["medicationReference"].get("reference"), str)
+    }
+    return tuple(
+        m
+        for m in resources
+        if m["resourceType"] == "Medication" and ({f"Medication/{m['id']}", m.get("_fullUrl")} & wanted)
+    )
