@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         "installation shows when no clinic has its own (docs/rules.md lists them)",
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted")
+    record_upload_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Largest health-record upload accepted in the clinic workspace (/staff/records)",
+    )
     cds_max_body_bytes: int = Field(
         default=16 * 1024 * 1024,
         ge=64 * 1024,

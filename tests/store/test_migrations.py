@@ -25,6 +25,7 @@ TABLES = {
     "cds_clients",
     "cds_feedback",
     "cds_token_uses",
+    "record_uploads",
     "assessments",
     "consultation_requests",
     "clinics",

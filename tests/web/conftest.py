@@ -25,6 +25,7 @@ from trdnav.store.course_plans import create_course
 from trdnav.store.ketamine_doses import confirm_dose
 from trdnav.store.models import Assessment, Clinic, Review, Staff
 from trdnav.store.queue import engine_statuses
+from trdnav.store.record_uploads import save_upload
 from trdnav.store.repository import create_assessment, request_consultation
 from trdnav.store.reviews import add_review
 from trdnav.store.secrets_at_rest import new_key
@@ -352,6 +353,7 @@ class Care:
     record: int
     alert: int
     dose: int  # the confirmed dose the record was stored for
+    upload: int  # a health record clinic A uploaded, with one patient ("record-patient")
 
 
 @pytest.fixture
@@ -399,7 +401,38 @@ def care(app: FastAPI, world: World) -> Care:
             source_type="session_record",
             source_id=record.id,
         )
-        return Care(course=course.id, visit=second.id, record=record.id, alert=alert.id, dose=dose.id)
+        document = {
+            "version": 1,
+            "answers": {"age": 50, "seizure_history": "yes"},
+            "sources": {
+                "age": [{"resource": "Patient/record-patient", "date": "1976-05-01"}],
+                "seizure_history": [
+                    {"resource": "Condition/c1", "code": "128613002", "display": "Seizure disorder"}
+                ],
+            },
+        }
+        listed = {
+            "id": "record-patient",
+            "name": "Rae Record",
+            "birth_date": "1976-05-01",
+            "gender": "female",
+        }
+        upload = save_upload(
+            session,
+            clinician,
+            assessment.clinic,
+            "record.json",
+            [{**listed, "refused": None, "document": document}],
+            dt.datetime.now(dt.UTC),
+        )
+        return Care(
+            course=course.id,
+            visit=second.id,
+            record=record.id,
+            alert=alert.id,
+            dose=dose.id,
+            upload=upload.id,
+        )
 
 
 ERROR_LINK = re.compile(r'<li><a href="#([^"]+)">([^<]*)</a></li>')

@@ -239,6 +239,15 @@ AUDIT: dict[tuple[str, str], Expect] = {
     ("GET", "/staff/admin/audit.csv"): Expect("admin_a", (("export", "audit_trail", "none", "a"),)),
     ("GET", "/staff/admin/unassigned"): Expect("admin_a", (("read", "unassigned_assessments", "none", "a"),)),
     ("GET", "/staff/admin/cds"): Expect("admin_a", (("read", "cds_settings", "none", "a"),)),
+    # Starting from a health record (test_record_prefill.py uploads real files).
+    ("GET", "/staff/records"): Expect("clinician_a"),
+    ("POST", "/staff/records"): Expect("clinician_a", status=422),  # no file: nothing stored
+    ("GET", "/staff/records/{upload_id}"): Expect("clinician_a", (("read", "record_upload", "upload", "a"),)),
+    ("POST", "/staff/records/{upload_id}/start"): Expect(
+        "clinician_a",
+        (("create", "assessment", "new", "a"), ("read", "assessment", "new", "a")),
+        form={"patient": "record-patient"},
+    ),
     ("POST", "/staff/admin/cds/clients"): Expect(
         "admin_a",
         (("create", "cds_client", "new", "a"),),
@@ -365,6 +374,7 @@ def _path(template: str, world: World, extra_staff: int, care: Care, unassigned:
         "alert_id": str(care.alert),
         "unassigned_id": str(unassigned),
         "service_id": "trdnav-patient-view",
+        "upload_id": str(care.upload),
         "file": MOUNT_SAMPLES.get(template, ""),
     }
     for name, value in values.items():
@@ -439,6 +449,7 @@ def _expected_ids(
         "record": care.record,
         "alert": care.alert,
         "unassigned": unassigned,
+        "upload": care.upload,
     }
     return [(action, record_type, fixed[key])]
 

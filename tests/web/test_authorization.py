@@ -63,6 +63,10 @@ ACCESS: dict[tuple[str, str], Category] = {
     ("GET", "/cds-services"): "public",
     ("POST", "/cds-services/{service_id}"): "cds_client",
     ("POST", "/cds-services/{service_id}/feedback"): "cds_client",
+    ("GET", "/staff/records"): "staff",  # each clinic's own uploads
+    ("POST", "/staff/records"): "staff",
+    ("GET", "/staff/records/{upload_id}"): "clinic_a",
+    ("POST", "/staff/records/{upload_id}/start"): "clinic_a",
     ("GET", "/staff/admin/cds"): "admin_a",
     ("POST", "/staff/admin/cds/clients"): "admin_a",
     ("POST", "/staff/admin/cds/clients/remove"): "admin_a",
@@ -206,6 +210,7 @@ def _fill(template: str, persona: str, world: World, extra_staff: int, care: Car
         "alert_id": str(care.alert),
         "unassigned_id": str(unassigned),
         "service_id": "trdnav-patient-view",
+        "upload_id": str(care.upload),
         "file": MOUNT_SAMPLES.get(template, ""),
     }
     path = template

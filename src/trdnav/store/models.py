@@ -181,6 +181,11 @@ class Assessment(Base):
     # created) and when staff withdrew it (None: it works).
     link_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     link_revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Answers taken from a health record when staff started the assessment from one (None: not):
+    # {"patient": "Patient/id", "answers": {...}, "sources": {...}} (contract §4). They are shown
+    # to the person pre-selected, with where they came from; only what the person then submits is
+    # in `answers`.
+    record_prefill: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     consultations: Mapped[list[ConsultationRequest]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="ConsultationRequest.id"
@@ -557,3 +562,20 @@ class CdsFeedback(Base):
     override_reason: Mapped[str | None] = mapped_column(String(60), nullable=True)
     outcome_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class RecordUpload(Base):
+    """A health record a clinician uploaded (a FHIR Bundle or a bulk export), kept for a day so that
+    assessments can be started from its patients one by one: per patient, what identifies them on
+    the list and the answers document the import made (contract §4), never the raw record."""
+
+    __tablename__ = "record_uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    # [{"id", "name", "birth_date", "gender", "refused": reason or None, "document": {...} or None}]
+    patients: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

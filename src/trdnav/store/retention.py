@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from trdnav.store import audit
 from trdnav.store.models import Assessment, Clinic
 from trdnav.store.patient_records import delete_assessment
+from trdnav.store.record_uploads import delete_expired as delete_expired_uploads
 
 
 def cutoff(clinic: Clinic, now: dt.datetime) -> dt.datetime | None:
@@ -85,4 +86,6 @@ def apply_retention(session: Session, now: dt.datetime, *, dry_run: bool = False
             continue
         for assessment in expired:
             delete_assessment(session, audit.SYSTEM, assessment)
+    if not dry_run:
+        delete_expired_uploads(session, now)  # uploaded health records are kept a day, whatever the clinic
     return counts

@@ -37,6 +37,7 @@ from trdnav.web.middleware.request_log import RequestLog
 from trdnav.web.path_ids import bound_integer_ids
 from trdnav.web.patient.intake import html_errors
 from trdnav.web.problem_details import CDS_PREFIX, install_problem_handlers
+from trdnav.web.staff.record_pages import PAGE as RECORDS_PAGE
 from trdnav.web.staff.signin_pages import install_signin_handlers
 from trdnav.web.stylesheets import StaticWithMinifiedStylesheets
 
@@ -129,7 +130,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.add_middleware(CsrfCheck)  # inside ReadableForms: a form it reads is readable
     app.add_middleware(ReadableForms)  # inside the size limit: it reads a whole form body
     app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_body_bytes, larger={CDS_PREFIX: settings.cds_max_body_bytes}
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={CDS_PREFIX: settings.cds_max_body_bytes, RECORDS_PAGE: settings.record_upload_max_bytes},
     )
     # Outside FastAPI's own middlewares too (its 500s come from the outermost one): every response
     # gets the security headers, and every request one log line and an X-Request-ID; inside those,

@@ -8,7 +8,8 @@ can neither read it nor compute the token, so its forged form is refused with 40
 token pair planted in a signed-in browser does not match that browser's session.
 
 `CsrfCheck` is a pure ASGI middleware in front of every route: a POST, PUT, PATCH or DELETE must be
-a URL-encoded form whose ``csrf_token`` matches this browser's cookie, or it is refused (403) before
+a URL-encoded form (or a multipart form, for a file upload) whose ``csrf_token`` matches this
+browser's cookie, or it is refused (403) before
 any route runs, whatever the route (so a new form route cannot forget the check). It reads the body
 once and replays it to the route, as `trdnav.web.middleware.readable_forms` does. The exempt
 paths (`EXEMPT_PREFIXES`) are the JSON API (``/api/``) and the CDS Hooks service
@@ -27,8 +28,9 @@ import secrets
 from urllib.parse import parse_qsl
 
 from fastapi import Request
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trdnav.web.middleware._body import read_body, replay
 from trdnav.web.problem_details import API_PREFIX, CDS_PREFIX
@@ -41,6 +43,7 @@ _NEW = "csrf_new_cookie"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXEMPT_PREFIXES = (API_PREFIX, CDS_PREFIX)  # JSON only: see the module docstring
 FORM = b"application/x-www-form-urlencoded"
+MULTIPART = b"multipart/form-data"  # a file upload: its token is a form field too
 REFUSAL = "This form has expired or did not come from this site. Go back, reload the page, and send it again."
 
 
@@ -100,6 +103,24 @@ def _sent_token(content_type: bytes, body: bytes) -> str | None:
     return sent
 
 
+async def _multipart_token(scope: Scope, messages: list[Message]) -> str | None:
+    """The ``csrf_token`` field of a multipart form (a file upload), read from a copy of its body."""
+    copy = list(messages)
+
+    async def receive() -> Message:
+        return copy.pop(0) if copy else {"type": "http.request", "body": b"", "more_body": False}
+
+    try:
+        form = await Request(scope, receive).form()
+    except (MultiPartException, ValueError):  # a form that cannot be parsed carries no token
+        return None
+    try:
+        values = [v for v in form.getlist(FIELD) if isinstance(v, str)]
+        return values[-1] if values else None
+    finally:
+        await form.close()
+
+
 def _token_matches(request: Request, sent: str | None) -> bool:
     """True when ``sent`` is the token for this browser's cookie."""
     value = _cookie(request)
@@ -128,7 +149,10 @@ class CsrfCheck:
         body, messages = await read_body(receive)
         content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
         request = Request(scope, receive)
-        if not _token_matches(request, _sent_token(content_type, body)):
+        sent = _sent_token(content_type, body)
+        if content_type.lower().startswith(MULTIPART):
+            sent = await _multipart_token(scope, messages)
+        if not _token_matches(request, sent):
             await self._refuse(request, scope, receive, send)
             return
         await self.app(scope, replay(messages, receive), send)

@@ -22,7 +22,7 @@ from trdnav.store.accounts import find_clinic
 from trdnav.store.alerts import flag_suicide_risk
 from trdnav.store.models import Assessment, Clinic
 from trdnav.store.repository import save_answers, start_assessment
-from trdnav.web import forms
+from trdnav.web import forms, record_answers
 from trdnav.web.clinic_view import ClinicView, clinic_view
 from trdnav.web.default_clinic import default_clinic
 from trdnav.web.dependencies import (
@@ -209,8 +209,13 @@ def _show_step(step: str) -> Callable[..., HTMLResponse]:
         context = _step_context(
             request, kb, assessment, token, step, request.query_params.get("from") == REVIEW
         )
-        values = forms.values_from_answers(kb, forms.step_items(kb, step), assessment.answers)
-        return render(request, "step.html", values=values, errors={}, **context)
+        items = forms.step_items(kb, step)
+        last = assessment.last_step
+        sent = last in PROGRESS and PROGRESS.index(last) >= PROGRESS.index(step)  # the step was sent before
+        shown = {**record_answers.prefilled(kb, assessment, items, sent), **assessment.answers}
+        values = forms.values_from_answers(kb, items, shown)
+        notes = record_answers.patient_notes(kb, assessment, items, sent)
+        return render(request, "step.html", values=values, errors={}, record_notes=notes, **context)
 
     show.__name__ = f"show_{step}"
     return show

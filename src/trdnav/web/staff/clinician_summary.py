@@ -21,6 +21,7 @@ from trdnav.store.models import Assessment, Review
 from trdnav.store.reviews import REVIEW_STATUSES, latest_reviews
 from trdnav.store.stored_result import assess_stored
 from trdnav.web.forms import answer_words
+from trdnav.web.record_answers import RecordRow, clinician_rows
 from trdnav.web.summary import Source, SourceBook
 from trdnav.web.sure import SureView, sure_view
 
@@ -110,6 +111,8 @@ class ClinicianView:
     unusable_answers: list[AnswerLine]
     sure: SureView
     sources: list[Source] = field(default_factory=list)
+    record: list[RecordRow] = field(default_factory=list)
+    """Answers the assessment was started with from a health record, beside the person's own."""
 
 
 class _Citations(SourceBook):
@@ -251,6 +254,7 @@ def build_clinician_view(kb: KnowledgeBase, assessment: Assessment) -> Clinician
             if key not in kb.items
         ],
         sure=sure_view(kb.sure, assessment.sure_answers or {}),
+        record=clinician_rows(kb, assessment),
     )
     view.sources = book.sources()
     return view
