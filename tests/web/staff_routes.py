@@ -44,6 +44,7 @@ def fill(path: str, world: World, care: Care, extra_staff: int, unassigned: int)
         "alert_id": care.alert,
         "staff_id": extra_staff,
         "unassigned_id": unassigned,
+        "upload_id": care.upload,
         "token": "not-a-reset-link",  # a password reset link's page: 404 for a made-up one
     }
     for name, value in values.items():

@@ -4,6 +4,7 @@ Synthea bulk export (read in place), a Bundle, a zip."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -203,5 +204,26 @@ def test_an_upload_is_the_clinics_own_and_a_file_upload_needs_the_csrf_token(
     other = signed_in(app, world.clinician_b)
     assert other.get(f"/staff/records/{upload_id}").status_code == 404
     assert other.post(f"/staff/records/{upload_id}/start", data={"patient": "x"}).status_code == 404
+    dead = clinician.post(f"/staff/records/{upload_id}/start", data={"patient": "nobody"})
+    assert dead.status_code == 422 and "Choose a patient from the list" in dead.text
     forged = TestClient.post(clinician, "/staff/records", files=_export_files())
     assert forged.status_code == 403
+
+
+def test_an_upload_expires_after_a_day_and_is_then_deleted_audited(app: FastAPI, world: World) -> None:
+    clinician = signed_in(app, world.clinician_a)
+    listed = _upload(clinician, _export_files())
+    upload_id = int(str(listed.url).rsplit("/", 1)[1])  # type: ignore[attr-defined]
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)
+    app.state.clock = lambda: later
+    assert clinician.get(f"/staff/records/{upload_id}").status_code == 404
+    assert "None. An upload is kept for 24 hours" in clinician.get("/staff/records").text
+    again = _upload(clinician, _export_files())
+    assert again.status_code == 200, again.text[:300]  # type: ignore[attr-defined]
+    with app.state.sessions() as session:
+        kept = session.scalars(select(RecordUpload)).all()
+        assert [u.created_at >= later - dt.timedelta(minutes=1) for u in kept] == [True]  # only the new one
+        deleted = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "delete", AuditEvent.record_type == "record_upload")
+        ).all()
+    assert [(e.record_id, e.actor) for e in deleted] == [(upload_id, "system")]

@@ -99,6 +99,11 @@ def start_from_record(
 
 
 def delete_expired(session: Session, now: dt.datetime) -> int:
-    """Delete the uploads past their time; returns how many."""
-    result = session.execute(delete(RecordUpload).where(RecordUpload.expires_at <= now))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Delete the uploads past their time, each audited as done by the system; returns how many."""
+    expired = list(
+        session.execute(select(RecordUpload.id, RecordUpload.clinic_id).where(RecordUpload.expires_at <= now))
+    )
+    for upload_id, clinic_id in expired:
+        audit.record(session, audit.SYSTEM, "delete", "record_upload", upload_id, clinic_id=clinic_id)
+    session.execute(delete(RecordUpload).where(RecordUpload.id.in_([upload_id for upload_id, _ in expired])))
+    return len(expired)

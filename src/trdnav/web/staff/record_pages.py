@@ -17,7 +17,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from trdnav.fhir.record_reading import RecordError
 from trdnav.fhir.uploaded_record import patients_of, resources_from_files
 from trdnav.store.models import Clinic
-from trdnav.store.record_uploads import KEEP_HOURS, save_upload, start_from_record, upload_of, uploads_of
+from trdnav.store.record_uploads import (
+    KEEP_HOURS,
+    delete_expired,
+    save_upload,
+    start_from_record,
+    upload_of,
+    uploads_of,
+)
 from trdnav.web.dependencies import DbSession, Knowledge, Now
 from trdnav.web.staff.pages import render_staff
 from trdnav.web.staff.principal import Principal, StaffPrincipal
@@ -78,6 +85,7 @@ async def upload_record(
     finally:
         await form.close()
     name = ", ".join(f for f, _ in contents)
+    delete_expired(session, now)  # a day's uploads at most are ever kept
     upload = save_upload(session, principal.actor(), _clinic(session, principal), name, patients, now)
     return RedirectResponse(f"{PAGE}/{upload.id}", status_code=303)
 
@@ -90,14 +98,7 @@ def record_patients(
     if upload is None:
         raise HTTPException(404)
     principal.record_read(session, "read", "record_upload", upload.id)
-    return render_staff(
-        request,
-        "staff/record_patients.html",
-        principal,
-        upload=upload,
-        items=kb.items,
-        therapies=kb.therapies,
-    )
+    return render_staff(request, "staff/record_patients.html", principal, upload=upload, error="")
 
 
 @router.post(PAGE + "/{upload_id}/start", response_class=HTMLResponse)
@@ -117,8 +118,12 @@ async def start_assessment_from_record(
         knowledge_version=kb.version,
         contract_version=kb.manifest.contract_version,
     )
-    if started is None:
-        raise HTTPException(404)
+    if started is None:  # no patient chosen, or one the import refused (a deceased patient)
+        principal.record_read(session, "read", "record_upload", upload.id)
+        error = "Choose a patient from the list: an assessment starts for one patient at a time."
+        return render_staff(
+            request, "staff/record_patients.html", principal, status_code=422, upload=upload, error=error
+        )
     assessment, token = started
     principal.record_read(session, "read", "assessment", assessment.id)
     link = f"{str(request.base_url).rstrip('/')}/a/{token}"
