@@ -55,7 +55,7 @@ def test_a_bulk_export_lists_its_patients_and_refuses_the_deceased(app: FastAPI,
     page = listed.text  # type: ignore[attr-defined]
     assert "13 patients" in page
     assert page.count("Start an assessment for") == 10
-    assert page.count("the patient is recorded as deceased") == 3
+    assert page.count("The patient is recorded as deceased") == 3
     assert "Unhealthy alcohol drinking behavior (finding)" in page and "substance_use_current" in page
 
 

@@ -30,6 +30,11 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def record_name(prefill: dict[str, Any] | None) -> str:
+    """The patient's name in an assessment's `record_prefill` ("" when none)."""
+    return str((prefill or {}).get("name", ""))
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A moment stored in UTC and given back aware in UTC, on SQLite and PostgreSQL alike.
 
@@ -186,6 +191,11 @@ class Assessment(Base):
     # to the person pre-selected, with where they came from; only what the person then submits is
     # in `answers`.
     record_prefill: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    @property
+    def record_name(self) -> str:
+        """The name in the health record the assessment was started from ("" when none)."""
+        return record_name(self.record_prefill)
 
     consultations: Mapped[list[ConsultationRequest]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="ConsultationRequest.id"

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from trdnav.knowledge.loader import KnowledgeBase
 from trdnav.store.alerts import KINDS as ALERT_WORDS
-from trdnav.store.models import Assessment, ClinicAlert, ConsultationRequest, Course, Review
+from trdnav.store.models import Assessment, ClinicAlert, ConsultationRequest, Course, Review, record_name
 from trdnav.store.stored_result import assess_stored
 
 PAGE_SIZE = 200
@@ -108,11 +108,13 @@ class QueueRow:
     progress: Progress = Progress(0, 1)
     course_active: bool = False
     has_course: bool = False
+    record_name: str = ""  # the name in the health record the assessment was started from
 
     @property
     def name(self) -> str:
-        """The name given in the latest consultation request that has one; "" when none."""
-        return next((r.name for r in reversed(self.requests) if r.name.strip()), "")
+        """The name given in the latest consultation request that has one, else the health record's;
+        "" when none."""
+        return next((r.name for r in reversed(self.requests) if r.name.strip()), self.record_name)
 
     @property
     def draft(self) -> bool:
@@ -265,6 +267,7 @@ def _row(
         progress=progress(kb, assessment.last_step, bool(assessment.answers)),
         course_active="active" in courses,
         has_course=bool(courses),
+        record_name=record_name(assessment.record_prefill),
     )
 
 
@@ -325,6 +328,7 @@ def _rows(session: Session, kb: KnowledgeBase, clinic_id: int) -> list[QueueRow]
             Assessment.suicide_risk_alert,
             Assessment.therapies,
             Assessment.answers,
+            Assessment.record_prefill,
         ).where(own)
     )
     return [

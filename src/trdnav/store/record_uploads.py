@@ -88,6 +88,7 @@ def start_from_record(
     document = patient["document"]
     assessment.record_prefill = {
         "patient": f"Patient/{patient_id}",
+        "name": patient.get("name") or "",
         "answers": document["answers"],
         "sources": document["sources"],
     }

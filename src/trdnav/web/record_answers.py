@@ -21,6 +21,7 @@ from trdnav.store.models import Assessment
 from trdnav.web.forms import answer_words
 
 NOT_PREFILLED_KINDS = frozenset({"scores"})
+AGE = "age"  # its source is the Patient, dated with the birth date
 SNOMED_TAG = re.compile(r"\s*\((finding|disorder|situation|procedure|physical object|event)\)$")
 
 
@@ -73,11 +74,16 @@ def patient_notes(
 ) -> dict[str, str]:
     """Per pre-filled item, the plain-words note the intake shows beside it."""
     _, sources = _record(assessment)
-    return {
-        item: f"Your health record says: {source_words(sources.get(item, []))}. "
-        "We filled this in for you. Please check it and change it if it is not right."
-        for item in prefilled(kb, assessment, items, sent)
-    }
+    notes = {}
+    for item in prefilled(kb, assessment, items, sent):
+        found = sources.get(item, [])
+        born = _day(found[0].get("date")) if item == AGE and found else ""
+        said = f"gives your birth date as {born}" if born else f"says: {source_words(found)}"
+        notes[item] = (
+            f"Your health record {said}. We filled this in for you. "
+            "Please check it and change it if it is not right."
+        )
+    return notes
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,11 @@ def clinician_rows(kb: KnowledgeBase, assessment: Assessment) -> list[RecordRow]
                 record=answer_words(kb, item, value)
                 if kb.engine.items[item].kind != "scores"
                 else str(value),
-                sources=source_words(sources.get(item, []), limit=10),
+                sources=(
+                    f"birth date {_day(sources[item][0].get('date'))}"
+                    if item == AGE and sources.get(item)
+                    else source_words(sources.get(item, []), limit=10)
+                ),
                 person=answer_words(kb, item, given),
                 state=state,
             )

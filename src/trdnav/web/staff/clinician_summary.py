@@ -112,6 +112,7 @@ class ClinicianView:
     sure: SureView
     sources: list[Source] = field(default_factory=list)
     record: list[RecordRow] = field(default_factory=list)
+    record_patient: str = ""  # whose record: "Name (Patient/id)"
     """Answers the assessment was started with from a health record, beside the person's own."""
 
 
@@ -255,6 +256,11 @@ def build_clinician_view(kb: KnowledgeBase, assessment: Assessment) -> Clinician
         ],
         sure=sure_view(kb.sure, assessment.sure_answers or {}),
         record=clinician_rows(kb, assessment),
+        record_patient=" ".join(
+            p
+            for p in (assessment.record_name, f"({(assessment.record_prefill or {}).get('patient', '')})")
+            if p
+        ),
     )
     view.sources = book.sources()
     return view

@@ -45,7 +45,8 @@ class PatientIdentity:
 
 def patient_identity(assessment: Assessment) -> PatientIdentity:
     """The banner's facts for one assessment's person."""
-    names = [c.name.strip() for c in assessment.consultations if c.name.strip()]
+    names = [assessment.record_name, *(c.name.strip() for c in assessment.consultations)]
+    names = [name for name in names if name]
     age = assessment.answers.get("age")
     return PatientIdentity(
         assessment_id=assessment.id,
