@@ -1,0 +1,93 @@
+"""Running a compiled view on DuckDB over resource dicts or NDJSON files and folders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from trdnav.views.compiler import ViewCompiler
+from trdnav.views.duckdb_sql import MACROS
+from trdnav.views.errors import ViewError
+
+ENGINES = ("duckdb",)
+NDJSON = ("*.ndjson", "*.ndjson.gz")
+
+
+def _engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ViewError("engine", f"{engine!r} is not available here; expected one of {', '.join(ENGINES)}")
+
+
+def sql(view: Mapping[str, Any], engine: str = "duckdb") -> str:
+    """The SQL the view compiles to (over a table ``resources(r JSON)``)."""
+    _engine(engine)
+    return ViewCompiler(view).query()
+
+
+def _files(paths: Sequence[str | Path]) -> list[str]:
+    found: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found += sorted(str(p) for pattern in NDJSON for p in path.glob(pattern))
+        elif path.is_file():
+            found.append(str(path))
+        else:
+            raise ViewError("resources", f"{path}: no such file or folder (expected NDJSON files or folders)")
+    if not found:
+        raise ViewError("resources", "no NDJSON files in the folders given")
+    return found
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the FHIRPath helper macros."""
+    connection = duckdb.connect()
+    for macro in MACROS:
+        connection.execute(macro)
+    return connection
+
+
+def load(connection: duckdb.DuckDBPyConnection, resources: Sequence[Any] | str | Path) -> None:
+    """The table ``resources(r JSON)``: from resource dicts, or from NDJSON files and folders."""
+    if isinstance(resources, (str, Path)):
+        resources = [resources]
+    if resources and all(isinstance(r, (str, Path)) for r in resources):
+        files = _files(resources)
+        connection.execute(
+            "CREATE OR REPLACE TABLE resources AS SELECT json AS r FROM read_ndjson_objects(?)", [files]
+        )
+        return
+    if not all(isinstance(r, Mapping) for r in resources):
+        raise ViewError("resources", "expected FHIR resources (JSON objects) or paths to NDJSON files")
+    connection.execute("CREATE OR REPLACE TABLE resources (r JSON)")
+    if resources:
+        connection.executemany("INSERT INTO resources VALUES (?)", [[json.dumps(r)] for r in resources])
+
+
+def run(
+    view: Mapping[str, Any], resources: Sequence[Any] | str | Path, engine: str = "duckdb"
+) -> list[dict[str, Any]]:
+    """The view's rows over the resources: column name → JSON value (collections as lists)."""
+    _engine(engine)
+    query = ViewCompiler(view).query()
+    connection = connect()
+    try:
+        load(connection, resources)
+        try:
+            cursor = connection.execute(query)
+        except duckdb.Error as error:
+            raise ViewError("view", f"the view cannot be run on these resources: {error}") from None
+        names = [d[0] for d in cursor.description or []]
+        return [
+            {
+                name: (json.loads(value) if value is not None else None)
+                for name, value in zip(names, row, strict=True)
+            }
+            for row in cursor.fetchall()
+        ]
+    finally:
+        connection.close()
