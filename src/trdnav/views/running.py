@@ -91,3 +91,35 @@ def run(
         ]
     finally:
         connection.close()
+
+
+FORMATS = {"ndjson": "FORMAT JSON", "csv": "FORMAT CSV, HEADER", "parquet": "FORMAT PARQUET"}
+
+
+def write(
+    view: Mapping[str, Any],
+    resources: Sequence[Any] | str | Path,
+    output: Path,
+    file_format: str,
+    engine: str = "duckdb",
+) -> int:
+    """Write the view's rows to ``output`` (NDJSON, CSV or Parquet); returns how many rows."""
+    _engine(engine)
+    if file_format not in FORMATS:
+        raise ViewError("format", f"{file_format!r}; expected one of {', '.join(FORMATS)}")
+    query = ViewCompiler(view).query()
+    connection = connect()
+    try:
+        load(connection, resources)
+        try:
+            count = connection.execute(f"SELECT count(*) FROM ({query})").fetchone()
+            connection.execute(f"COPY ({query}) TO {_quoted(str(output))} ({FORMATS[file_format]})")
+        except duckdb.Error as error:
+            raise ViewError("view", f"the view cannot be run on these resources: {error}") from None
+        return int(count[0]) if count else 0
+    finally:
+        connection.close()
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
