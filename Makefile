@@ -38,11 +38,13 @@ lint: $(STAMP)
 	$(BIN)/mypy src/trdnav
 
 ## bench: trdnav.assess against a JSON round trip; the HTTP API against a bare echo app (wrk);
-## CDS Hooks patient-view with full prefetch beside the evaluate API
+## CDS Hooks patient-view with full prefetch beside the evaluate API; a compiled SQL on FHIR view
+## against hand-written DuckDB SQL
 bench: $(STAMP) system-packages
 	$(BIN)/python bench/bench_assess.py
 	$(BIN)/python bench/bench_http.py
 	$(BIN)/python bench/bench_cds.py
+	$(BIN)/python bench/bench_views.py
 
 ## docs: regenerate docs/rules.md from the knowledge base
 docs: $(STAMP)
