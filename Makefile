@@ -11,7 +11,7 @@ PYTHON ?= python3
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 ## system-packages: the Debian packages the tests use (PostgreSQL, Chromium, fonts, WeasyPrint libraries, wrk)

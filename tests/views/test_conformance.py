@@ -1,4 +1,5 @@
-"""The official SQL on FHIR v2 suite (../shared/data/sql-on-fhir-v2, read in place) on DuckDB: every
+"""The official SQL on FHIR v2 suite (../shared/data/sql-on-fhir-v2, read in place) on DuckDB and on
+Spark (local mode): every
 shareable test passes; an experimental test either passes or is refused with a ViewError naming
 what is not supported, never answered with other rows."""
 
@@ -20,11 +21,15 @@ def test_the_suite_is_all_there() -> None:
     assert (len(CASES), len(shareable)) == (134, 123)
 
 
+ENGINES = [pytest.param("duckdb"), pytest.param("spark", marks=pytest.mark.slow)]  # Spark: a JVM per worker
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(
     ("file", "test", "resources"), CASES, ids=[f"{file}:{test['title']}" for file, test, _ in CASES]
 )
-def test_conformance_on_duckdb(file: str, test: dict[str, Any], resources: list[Any]) -> None:
-    result = outcome(file, test, resources, "duckdb")
+def test_conformance(engine: str, file: str, test: dict[str, Any], resources: list[Any]) -> None:
+    result = outcome(file, test, resources, engine)
     if "shareable" in test.get("tags", []):
         assert result.passed, result.reason
     else:

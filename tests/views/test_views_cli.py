@@ -71,9 +71,9 @@ def test_sql_prints_the_query_and_bad_views_exit_2_naming_the_place(tmp_path: Pa
     code, _, err = _run("views", "run", _view(tmp_path, CONDITIONS), "--input", str(tmp_path / "nowhere"))
     assert code == 2 and "no such file or folder" in err
     code, _, err = _run(
-        "views", "run", _view(tmp_path, CONDITIONS), "--input", str(SYNTHEA), "--engine", "spark"
+        "views", "run", _view(tmp_path, CONDITIONS), "--input", str(SYNTHEA), "--engine", "oracle"
     )
-    assert code == 2 and "'spark' is not available here" in err
+    assert code == 2 and "'oracle' is not available here; expected one of duckdb, spark" in err
     (tmp_path / "broken.json").write_text("{")
     code, _, err = _run("views", "sql", str(tmp_path / "broken.json"))
     assert code == 2 and "is not JSON" in err

@@ -27,7 +27,7 @@ views_app = typer.Typer(
     help="SQL on FHIR v2 views: run, show the SQL, run the conformance suite.", no_args_is_help=True
 )
 DEFAULT_SUITE = Path("../shared/data/sql-on-fhir-v2/tests")
-Engine = Annotated[str, typer.Option("--engine", help="The engine: duckdb (embedded).")]
+Engine = Annotated[str, typer.Option("--engine", help="duckdb (embedded) or spark (TRDNAV_SPARK_MASTER).")]
 
 
 def _view(path: Path) -> dict[str, Any]:

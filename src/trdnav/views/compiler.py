@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from trdnav.views import duckdb_sql as sql
+from trdnav.views.dialects import DIALECTS, DuckDB
 from trdnav.views.errors import ViewError
 from trdnav.views.fhirpath import Binary, Call, Constant, Index, Literal, Member, Negate, Node, This, parse
 
@@ -28,7 +28,7 @@ COMPARISONS = {"=", "!=", "<", ">", "<=", ">="}
 
 @dataclass
 class _Scope:
-    constants: Mapping[str, str]
+    constants: Mapping[str, object]
     row_index: str = "0"
     names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -46,8 +46,9 @@ def _expression(text: object, where: str) -> Node:
 
 
 class _Compiler:
-    def __init__(self, scope: _Scope) -> None:
+    def __init__(self, scope: _Scope, dialect: DuckDB) -> None:
         self.scope = scope
+        self.d = dialect
 
     def path(self, text: object, focus: str, where: str, row_index: str) -> str:
         node = _expression(text, where)
@@ -57,41 +58,38 @@ class _Compiler:
             raise ViewError(where, error.message) from None
 
     def node(self, node: Node, focus: str, text: str, row_index: str) -> str:
-        what = sql.string(text)
+        d, what = self.d, self.d.text(text)
         if isinstance(node, Literal):
-            return sql.EMPTY if node.kind == "empty" else sql.json_literal(node.value)
+            return d.empty if node.kind == "empty" else d.literal(node.value)
         if isinstance(node, Constant):
             if node.name == "rowIndex":
-                return f"[to_json({row_index})]"
+                return d.scalar(row_index)
             if node.name not in self.scope.constants:
                 raise ViewError("", f"unknown constant %{node.name} in {text!r}")
-            return self.scope.constants[node.name]
+            return d.literal(self.scope.constants[node.name])
         if isinstance(node, This):
             return focus
         if isinstance(node, Member):
             base = focus if node.base is None else self.node(node.base, focus, text, row_index)
-            return f"fp_children({base}, {sql.key(node.name)})"
+            return d.children(base, node.name)
         if isinstance(node, Index):
             base = self.node(node.base, focus, text, row_index)
-            index = self.node(node.index, focus, text, row_index)
-            position = f"(CAST(fp_one({index}, {what}) AS BIGINT) + 1)"
-            return f"coalesce(list_slice({base}, {position}, {position}), []::JSON[])"
+            index = d.one(self.node(node.index, focus, text, row_index), what)
+            return d.at(base, index)
         if isinstance(node, Negate):
-            value = f"fp_one({self.node(node.operand, focus, text, row_index)}, {what})"
-            return f"fp_arith('0'::JSON, {value}, '-')"
+            return d.arith(d.zero(), d.one(self.node(node.operand, focus, text, row_index), what), "-")
         if isinstance(node, Binary):
             left = self.node(node.left, focus, text, row_index)
             right = self.node(node.right, focus, text, row_index)
             if node.op in ("and", "or"):
-                return f"fp_wrap(fp_bool({left}, {what}) {node.op.upper()} fp_bool({right}, {what}))"
-            one_left, one_right = f"fp_one({left}, {what})", f"fp_one({right}, {what})"
+                return d.wrap(f"({d.boolean(left, what)} {node.op.upper()} {d.boolean(right, what)})")
             if node.op in COMPARISONS:
-                return f"fp_wrap(fp_compare({one_left}, {one_right}, {sql.string(node.op)}))"
-            return f"fp_arith({one_left}, {one_right}, {sql.string(node.op)})"
+                return d.wrap(d.compare(d.one(left, what), d.one(right, what), node.op))
+            return d.arith(d.one(left, what), d.one(right, what), node.op)
         return self.call(node, focus, text, row_index)
 
     def call(self, node: Call, focus: str, text: str, row_index: str) -> str:
-        what = sql.string(text)
+        d, what = self.d, self.d.text(text)
         if node.name == "ofType":
             kind = node.args[0]
             if not isinstance(node.base, Member) or not isinstance(kind, Member) or kind.base is not None:
@@ -103,52 +101,47 @@ class _Compiler:
         base = focus if node.base is None else self.node(node.base, focus, text, row_index)
         if node.name == "where":
             item = self.scope.fresh()
-            condition = self.node(node.args[0], f"[{item}]", text, row_index)
-            return f"list_filter({base}, lambda {item}: coalesce(fp_bool({condition}, {what}), false))"
+            condition = self.node(node.args[0], f"{d.single(item)}", text, row_index)
+            return d.filter(base, item, f"coalesce({d.boolean(condition, what)}, false)")
         if node.name == "exists":
             if node.args:
                 base = self.call(Call(node.base, "where", node.args), focus, text, row_index)
-            return f"[to_json(len({base}) > 0)]"
+            return d.scalar(f"{d.length(base)} > 0")
         if node.name == "empty":
-            return f"[to_json(len({base}) = 0)]"
+            return d.scalar(f"{d.length(base)} = 0")
         if node.name == "first":
-            return f"list_slice({base}, 1, 1)"
+            return d.first(base)
         if node.name == "not":
-            return f"fp_wrap(NOT fp_bool({base}, {what}))"
+            return d.wrap(f"(NOT {d.boolean(base, what)})")
         if node.name == "join":
-            separator = "''"
+            separator = d.text("")
             if node.args:
                 argument = node.args[0]
                 if not isinstance(argument, Literal) or argument.kind != "string":
                     raise ViewError("", f"join() takes a string literal in {text!r}")
-                separator = sql.string(str(argument.value))
+                separator = d.text(str(argument.value))
             item = self.scope.fresh()
-            parts = f"list_transform({base}, lambda {item}: json_extract_string({item}, '$'))"
-            return f"[to_json(array_to_string({parts}, {separator}))]"
+            return d.join(d.transform(base, item, d.string_of(item)), separator)
         if node.name == "extension":
             url = node.args[0]
             if not isinstance(url, Literal) or url.kind != "string":
                 raise ViewError("", f"extension() takes a URL string in {text!r}")
             item = self.scope.fresh()
-            extensions = f"fp_children({base}, '$.\"extension\"')"
-            matches = f"json_extract_string({item}, '$.url') = {sql.string(str(url.value))}"
-            return f"list_filter({extensions}, lambda {item}: {matches})"
+            return d.filter(
+                d.children(base, "extension"), item, f"{d.text_at(item, 'url')} = {d.text(str(url.value))}"
+            )
         if node.name == "getResourceKey":
-            return f"fp_children({base}, '$.\"id\"')"
+            return d.children(base, "id")
         # getReferenceKey([Type]): the id part of each reference, of that type only when one is named.
-        item = self.scope.fresh()
-        reference = f"fp_children({base}, {sql.key('reference')})"
-        references = f"list_transform({reference}, lambda {item}: json_extract_string({item}, '$'))"
-        wanted = "true"
+        item, ref = self.scope.fresh(), self.scope.fresh("ref")
+        references = d.transform(d.children(base, "reference"), item, d.string_of(item))
+        wanted = f"{ref} LIKE '%/%'"
         if node.args:
             kind = node.args[0]
             if not isinstance(kind, Member) or kind.base is not None:
                 raise ViewError("", f"getReferenceKey() takes a resource type in {text!r}")
-            wanted = f"starts_with(ref, {sql.string(kind.name + '/')})"
-        return (
-            f"list_transform(list_filter({references}, lambda ref: {wanted} AND ref LIKE '%/%'), "
-            "lambda ref: to_json(regexp_extract(ref, '([^/]+)(/_history/[^/]+)?$', 1)))"
-        )
+            wanted += f" AND {d.starts_with(ref, kind.name + '/')}"
+        return d.transform(d.filter(references, ref, wanted), ref, d.reference_key(ref))
 
 
 def _columns(select: Mapping[str, Any], where: str) -> list[str]:
@@ -187,7 +180,7 @@ def _columns(select: Mapping[str, Any], where: str) -> list[str]:
 
 
 class ViewCompiler:
-    def __init__(self, view: Mapping[str, Any]) -> None:
+    def __init__(self, view: Mapping[str, Any], engine: str = "duckdb") -> None:
         if not isinstance(view, Mapping) or not view:
             raise ViewError("view", "expected a ViewDefinition (a JSON object)")
         if not isinstance(view.get("resource"), str) or not view["resource"]:
@@ -195,15 +188,16 @@ class ViewCompiler:
         if not isinstance(view.get("select"), list) or not view["select"]:
             raise ViewError("select", "expected a non-empty list of selects")
         self.view = view
+        self.d = DIALECTS[engine]
         self.scope = _Scope(constants=self._constants(view.get("constant", [])))
-        self.compiler = _Compiler(self.scope)
-        self.columns = _columns({"select": view["select"]}, "view")[:]
+        self.compiler = _Compiler(self.scope, self.d)
+        self.columns = _columns({"select": view["select"]}, "view")
         repeated = sorted({n for n in self.columns if self.columns.count(n) > 1})
         if repeated:
             raise ViewError("select", f"column names must be unique: {repeated} repeated")
 
     @staticmethod
-    def _constants(constants: object) -> dict[str, str]:
+    def _constants(constants: object) -> dict[str, object]:
         if not isinstance(constants, list):
             raise ViewError("constant", "expected a list of constants")
         found = {}
@@ -215,11 +209,12 @@ class ViewCompiler:
                 or len(values) != 1
             ):
                 raise ViewError(f"constant[{index}]", "a constant needs a name and one value[x]")
-            found[constant["name"]] = sql.json_literal(constant[values[0]])
+            found[constant["name"]] = constant[values[0]]
         return found
 
     def rows(self, select: Mapping[str, Any], focus: str, where: str, row_index: str) -> str:
         """A select's rows for one focus collection, as a list of row structs."""
+        d = self.d
         for key in ("forEach", "forEachOrNull", "repeat"):
             if key not in select:
                 continue
@@ -232,79 +227,69 @@ class ViewCompiler:
                 collection = self.compiler.path(select[key], focus, f"{where}.{key}", row_index)
             item, number = self.scope.fresh("e"), self.scope.fresh("i")
             inner = {k: v for k, v in select.items() if k not in ("forEach", "forEachOrNull", "repeat")}
-            own = self._own_rows(inner, f"[{item}]", where, f"({number} - 1)")
-            each = f"flatten(list_transform({collection}, lambda {item}, {number}: {own}))"
+            each = d.flat_map(
+                collection, item, number, self._own_rows(inner, d.single(item), where, d.row_index(number))
+            )
             if key == "forEachOrNull":  # no element: one row, its columns over nothing (%rowIndex 0)
-                empty = self._own_rows(inner, sql.EMPTY, where, "0")
-                return f"(CASE WHEN len({collection}) = 0 THEN {empty} ELSE {each} END)"
+                empty = self._own_rows(inner, d.empty, where, "0")
+                return f"(CASE WHEN {d.length(collection)} = 0 THEN {empty} ELSE {each} END)"
             return each
         return self._own_rows(select, focus, where, row_index)
 
     def _descendants(self, paths: list[Any], focus: str, where: str) -> str:
         """Every node reached by following the paths again and again, depth first (each node, then
         its descendants), unrolled `REPEAT_DEPTH` levels; deeper data stops the query."""
+        d = self.d
 
         def children(collection: str) -> str:
-            return (
-                "list_concat(" + ", ".join(self.compiler.path(p, collection, where, "0") for p in paths) + ")"
-            )
+            return d.concat([self.compiler.path(p, collection, where, "0") for p in paths])
 
         def expand(collection: str, depth: int) -> str:
             if depth == 0:
-                deeper = f"error('repeat goes deeper than {REPEAT_DEPTH} levels')"
-                return f"(CASE WHEN len({children(collection)}) > 0 THEN {deeper} ELSE []::JSON[] END)"
+                deeper = d.error(f"repeat goes deeper than {REPEAT_DEPTH} levels")
+                return f"(CASE WHEN {d.length(children(collection))} > 0 THEN {deeper} ELSE {d.empty} END)"
             item = self.scope.fresh("d")
-            below = expand(f"[{item}]", depth - 1)
-            each = f"lambda {item}: list_concat([{item}], {below})"
-            return f"flatten(list_transform({children(collection)}, {each}))"
+            below = expand(d.single(item), depth - 1)
+            return d.flatten(d.transform(children(collection), item, d.concat([d.single(item), below])))
 
         return expand(focus, REPEAT_DEPTH)
 
     def _own_rows(self, select: Mapping[str, Any], focus: str, where: str, row_index: str) -> str:
-        parts = []
+        d = self.d
+        parts: list[tuple[str, list[str]]] = []
         columns = select.get("column", [])
         if columns:
             fields = []
             for index, column in enumerate(columns):
                 place = f"{where}.column[{index}].path"
                 value = self.compiler.path(column["path"], focus, place, row_index)
-                shown = sql.string(str(column["path"]))
-                if column.get("collection") is True:
-                    fields.append(f"{sql.string(column['name'])}: to_json({value})")
-                else:
-                    fields.append(f"{sql.string(column['name'])}: fp_one({value}, {shown})")
-            parts.append("[{" + ", ".join(fields) + "}]")
+                shown = d.text(str(column["path"]))
+                fields.append((column["name"], d.column(value, shown, column.get("collection") is True)))
+            parts.append((d.row(fields), [c["name"] for c in columns]))
         for index, inner in enumerate(select.get("select", [])):
-            parts.append(self.rows(inner, focus, f"{where}.select[{index}]", row_index))
+            place = f"{where}.select[{index}]"
+            parts.append((self.rows(inner, focus, place, row_index), _columns(inner, place)))
         branches = select.get("unionAll", [])
         if branches:
-            parts.append(
-                "list_concat("
-                + ", ".join(
-                    self.rows(b, focus, f"{where}.unionAll[{i}]", row_index) for i, b in enumerate(branches)
-                )
-                + ")"
+            union = d.concat(
+                [self.rows(b, focus, f"{where}.unionAll[{i}]", row_index) for i, b in enumerate(branches)]
             )
+            parts.append((union, _columns(branches[0], f"{where}.unionAll[0]")))
         if not parts:
             raise ViewError(where, "a select needs columns, selects or unionAll")
-        rows = parts[0]
-        for part in parts[1:]:
-            left, right = self.scope.fresh("a"), self.scope.fresh("b")
-            pairs = f"list_transform({part}, lambda {right}: struct_concat({left}, {right}))"
-            rows = f"flatten(list_transform({rows}, lambda {left}: {pairs}))"
+        rows, names = parts[0]
+        for part, part_names in parts[1:]:
+            rows = d.cross(rows, names, part, part_names, self.scope.fresh("a"), self.scope.fresh("b"))
+            names = names + part_names
         return rows
 
     def query(self, table: str = "resources") -> str:
-        rows = self.rows({"select": self.view["select"]}, "[r]", "view", "0")
-        conditions = [f"json_extract_string(r, '$.resourceType') = {sql.string(self.view['resource'])}"]
+        d = self.d
+        rows = self.rows({"select": self.view["select"]}, d.single("r"), "view", "0")
+        conditions = [f"{d.text_at('r', 'resourceType')} = {d.text(self.view['resource'])}"]
         for index, clause in enumerate(self.view.get("where", []) or []):
             if not isinstance(clause, Mapping) or "path" not in clause:
                 raise ViewError(f"where[{index}]", 'expected {"path": FHIRPath}')
-            value = self.compiler.path(clause["path"], "[r]", f"where[{index}].path", "0")
-            shown = sql.string(str(clause["path"]))
-            conditions.append(f"coalesce(fp_bool({value}, {shown}), false)")
-        columns = ", ".join(f'row."{name}" AS "{name}"' for name in self.columns)
-        return (
-            f"SELECT {columns} FROM (SELECT unnest({rows}) AS row FROM {table} "
-            f"WHERE {' AND '.join(conditions)})"
-        )
+            value = self.compiler.path(clause["path"], d.single("r"), f"where[{index}].path", "0")
+            conditions.append(f"coalesce({d.boolean(value, d.text(str(clause['path'])))}, false)")
+        return d.query(rows, self.columns, conditions, table)

@@ -12,8 +12,9 @@ import duckdb
 from trdnav.views.compiler import ViewCompiler
 from trdnav.views.duckdb_sql import MACROS
 from trdnav.views.errors import ViewError
+from trdnav.views.spark_session import session
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")
 NDJSON = ("*.ndjson", "*.ndjson.gz")
 
 
@@ -23,9 +24,9 @@ def _engine(engine: str) -> None:
 
 
 def sql(view: Mapping[str, Any], engine: str = "duckdb") -> str:
-    """The SQL the view compiles to (over a table ``resources(r JSON)``)."""
+    """The SQL the view compiles to (over a table ``resources(r JSON)``; on Spark, ``r VARIANT``)."""
     _engine(engine)
-    return ViewCompiler(view).query()
+    return ViewCompiler(view, engine).query()
 
 
 def _files(paths: Sequence[str | Path]) -> list[str]:
@@ -73,7 +74,9 @@ def run(
 ) -> list[dict[str, Any]]:
     """The view's rows over the resources: column name → JSON value (collections as lists)."""
     _engine(engine)
-    query = ViewCompiler(view).query()
+    query = ViewCompiler(view, engine).query()
+    if engine == "spark":
+        return _run_spark(query, resources)
     connection = connect()
     try:
         load(connection, resources)
@@ -123,3 +126,31 @@ def write(
 
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _spark_table(resources: Sequence[Any] | str | Path) -> Any:
+    """The resources as a Spark temporary view ``resources(r VARIANT)``."""
+    spark = session()
+    if isinstance(resources, (str, Path)):
+        resources = [resources]
+    if resources and all(isinstance(r, (str, Path)) for r in resources):
+        lines = spark.read.text(_files(resources))  # gzip is read as such by its ending
+    elif all(isinstance(r, Mapping) for r in resources):
+        lines = spark.createDataFrame([(json.dumps(r),) for r in resources] or [("{}",)], "value string")
+        if not resources:
+            lines = lines.limit(0)
+    else:
+        raise ViewError("resources", "expected FHIR resources (JSON objects) or paths to NDJSON files")
+    table = lines.where("trim(value) <> ''").selectExpr("parse_json(value) AS r")
+    table.createOrReplaceTempView("resources")
+    return spark
+
+
+def _run_spark(query: str, resources: Sequence[Any] | str | Path) -> list[dict[str, Any]]:
+    spark = _spark_table(resources)
+    try:
+        found = spark.sql(query).collect()
+    except Exception as error:  # pyspark's errors share no base class
+        message = str(error).splitlines()[0][:400]
+        raise ViewError("view", f"the view cannot be run on these resources: {message}") from None
+    return [{k: (json.loads(v) if v is not None else None) for k, v in row.asDict().items()} for row in found]
