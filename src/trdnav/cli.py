@@ -17,6 +17,7 @@ from trdnav.commands.clinics_and_users import clinics_app, users_app
 from trdnav.commands.operations import audit_app, db_app, retention_app
 from trdnav.commands.record_import import fhir_app
 from trdnav.commands.reminders import reminders_app
+from trdnav.commands.views import views_app
 from trdnav.crisis import countries, country_resources, urgent, with_crisis
 from trdnav.knowledge.loader import KnowledgeError, load
 from trdnav.reports.rules_doc import rules_markdown
@@ -35,6 +36,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(fhir_app, name="fhir")
+app.add_typer(views_app, name="views")
 
 INPUT_ERROR = 2
 err = Console(stderr=True, soft_wrap=True)

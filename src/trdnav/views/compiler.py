@@ -103,14 +103,16 @@ class _ViewCompiler:
 
     def inner_rows(self, node: Select, scope: Scope) -> str:
         fixed = self.flat_fields(node, scope)
-        parts = [(self.rows(child, scope), child.column_names()) for child in node.selects if not child.is_flat()]
+        parts = [
+            (self.rows(child, scope), child.column_names()) for child in node.selects if not child.is_flat()
+        ]
         if node.union_all:
             branches = [self.rows(branch, scope) for branch in node.union_all]
             parts.append((self.d.concat(branches), node.union_all[0].column_names()))
         order = node.column_names()
         if not parts:
             return self.d.list_of([self.d.struct([(self.field(n), fixed[n]) for n in order])])
-        combined, names = self.cross(parts)
+        combined, _names = self.cross(parts)
         row = self.expressions.variable()
         fields = [(self.field(n), fixed[n] if n in fixed else f"{row}.{self.field(n)}") for n in order]
         if not fixed:
@@ -122,7 +124,9 @@ class _ViewCompiler:
             e = node.for_each
             value = self.expression(e, scope)
             if value.kind in TYPED:
-                raise ViewError("forEach needs elements, not a computed value", view_path=e.view_path, expression=e.text)
+                raise ViewError(
+                    "forEach needs elements, not a computed value", view_path=e.view_path, expression=e.text
+                )
             return self.expressions.as_list(value), value.fhir_type
         return self.repeat_items(node, scope), None
 
@@ -136,7 +140,9 @@ class _ViewCompiler:
                 child, position = ex.variable(), ex.variable()
                 step = d.list_of([str(index), f"<<{position}>>"])
                 path = step if key is None else d.concat([key, step])
-                lists.append(d.transform(ex.as_list(value), (child, position), d.struct([("k", path), ("v", child)])))
+                lists.append(
+                    d.transform(ex.as_list(value), (child, position), d.struct([("k", path), ("v", child)]))
+                )
             return d.concat(lists) if len(lists) > 1 else lists[0]
 
         levels = [children(scope, None)]
@@ -175,7 +181,9 @@ class _ViewCompiler:
             conditions.append(f"coalesce({self.expressions.boolean(value, 'a view where path')}, FALSE)")
         root = Select("", None, False, (), (), self.view.select, ())
         fixed = self.flat_fields(root, scope)
-        parts = [(self.rows(node, scope), node.column_names()) for node in self.view.select if not node.is_flat()]
+        parts = [
+            (self.rows(node, scope), node.column_names()) for node in self.view.select if not node.is_flat()
+        ]
         source = f"resources WHERE {' AND '.join(conditions)}"
         if parts:
             combined, _names = self.cross(parts)

@@ -17,7 +17,7 @@ from typing import Any
 from trdnav.views.compiler import CompiledView, compile_view
 from trdnav.views.errors import ViewError
 
-Runner = Callable[[CompiledView, list[dict[str, Any]]], list[dict[str, Any]]]
+Runner = Callable[[CompiledView, Any], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,9 @@ def _row_key(row: dict[str, Any]) -> Any:
     return tuple(sorted((name, _canonical(value)) for name, value in row.items()))
 
 
-def judge(case: Case, runner: Runner) -> Outcome:
+def judge(case: Case, runner: Runner, engine: str = "duckdb") -> Outcome:
     try:
-        compiled = compile_view(case.view, _engine_of(runner))
+        compiled = compile_view(case.view, engine)
         rows = runner(compiled, case.resources)
     except ViewError as error:
         if case.expect_error:
@@ -96,10 +96,6 @@ def judge(case: Case, runner: Runner) -> Outcome:
     if expected != got:
         return Outcome(case, False, f"rows {rows} instead of {case.expect}")
     return Outcome(case, True, "")
-
-
-def _engine_of(runner: Runner) -> str:
-    return str(getattr(runner, "engine", "duckdb"))
 
 
 def report(outcomes: Iterable[Outcome]) -> dict[str, Any]:

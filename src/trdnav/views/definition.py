@@ -22,7 +22,17 @@ _VIEW_KEYS = {
 }  # fmt: skip
 _SELECT_KEYS = {"id", "extension", "modifierExtension", "column", "select", "forEach", "forEachOrNull",
                 "repeat", "unionAll"}  # fmt: skip
-_COLUMN_KEYS = {"id", "extension", "modifierExtension", "name", "path", "description", "collection", "type", "tag"}
+_COLUMN_KEYS = {
+    "id",
+    "extension",
+    "modifierExtension",
+    "name",
+    "path",
+    "description",
+    "collection",
+    "type",
+    "tag",
+}
 STRING_TYPES = {
     "string", "code", "id", "uri", "url", "canonical", "oid", "uuid", "markdown", "base64Binary", "date",
     "dateTime", "instant", "time", "integer64",
@@ -144,7 +154,10 @@ def _select(value: Any, view_path: str) -> Select:
     node = _object(value, view_path, _SELECT_KEYS)
     iterations = [key for key in ("forEach", "forEachOrNull", "repeat") if key in node]
     if len(iterations) > 1:
-        raise ViewError(f"use one of forEach, forEachOrNull and repeat, not {' and '.join(iterations)}", view_path=view_path)
+        raise ViewError(
+            f"use one of forEach, forEachOrNull and repeat, not {' and '.join(iterations)}",
+            view_path=view_path,
+        )
     for_each: Expression | None = None
     if "forEach" in node or "forEachOrNull" in node:
         key = "forEach" if "forEach" in node else "forEachOrNull"
@@ -156,10 +169,12 @@ def _select(value: Any, view_path: str) -> Select:
             raise ViewError("repeat needs at least one path", view_path=f"{view_path}.repeat")
         repeat = tuple(_expression(p, f"{view_path}.repeat[{i}]") for i, p in enumerate(paths))
     columns = tuple(
-        _column(c, f"{view_path}.column[{i}]") for i, c in enumerate(_list(node.get("column", []), f"{view_path}.column"))
+        _column(c, f"{view_path}.column[{i}]")
+        for i, c in enumerate(_list(node.get("column", []), f"{view_path}.column"))
     )
     selects = tuple(
-        _select(s, f"{view_path}.select[{i}]") for i, s in enumerate(_list(node.get("select", []), f"{view_path}.select"))
+        _select(s, f"{view_path}.select[{i}]")
+        for i, s in enumerate(_list(node.get("select", []), f"{view_path}.select"))
     )
     union_all = tuple(
         _select(s, f"{view_path}.unionAll[{i}]")
@@ -189,7 +204,7 @@ def _constant(value: Any, view_path: str) -> ConstantValue:
         raise ViewError(f"the constant {name!r} needs exactly one value[x]", view_path=view_path)
     key = values[0]
     kind = CONSTANT_KINDS[key]
-    content = constant[key]
+    content: str | int | float | bool = constant[key]
     expected = {"str": (str,), "int": (int,), "num": (int, float), "bool": (bool,)}[kind]
     if not isinstance(content, expected) or (kind != "bool" and isinstance(content, bool)):
         raise ViewError(f"{key} of the constant {name!r} has the wrong type", view_path=f"{view_path}.{key}")
@@ -203,12 +218,14 @@ def read_view(document: Any) -> View:
         raise ViewError("resourceType must be ViewDefinition", view_path="resourceType")
     resource = view.get("resource")
     if not isinstance(resource, str) or not re.match(r"^[A-Z][A-Za-z]+$", resource):
-        raise ViewError("a view needs the FHIR resource type it reads, e.g. \"Patient\"", view_path="resource")
+        raise ViewError('a view needs the FHIR resource type it reads, e.g. "Patient"', view_path="resource")
     select_list = _list(view.get("select"), "select") if "select" in view else []
     if not select_list:
         raise ViewError("a view needs at least one select", view_path="select")
     select = tuple(_select(s, f"select[{i}]") for i, s in enumerate(select_list))
-    constants = tuple(_constant(c, f"constant[{i}]") for i, c in enumerate(_list(view.get("constant", []), "constant")))
+    constants = tuple(
+        _constant(c, f"constant[{i}]") for i, c in enumerate(_list(view.get("constant", []), "constant"))
+    )
     names = [c.name for c in constants]
     if len(set(names)) != len(names):
         raise ViewError("two constants have the same name", view_path="constant")

@@ -6,14 +6,14 @@ JSON values are DuckDB `JSON` and Spark `VARIANT`; a FHIRPath collection is a li
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 Kind = Literal["list", "json", "str", "int", "num", "bool"]
 
 
 class Dialect:
     name = ""
-    _types: dict[str, str] = {}
+    _types: ClassVar[dict[str, str]] = {}
 
     def string(self, text: str) -> str:
         raise NotImplementedError
@@ -100,7 +100,7 @@ class Dialect:
 
 class DuckDB(Dialect):
     name = "duckdb"
-    _types = {
+    _types: ClassVar[dict[str, str]] = {
         "list": "JSON[]", "json": "JSON", "str": "VARCHAR", "int": "BIGINT", "num": "DOUBLE",
         "bool": "BOOLEAN",
     }  # fmt: skip
@@ -186,7 +186,7 @@ class DuckDB(Dialect):
 
 class Spark(Dialect):
     name = "spark"
-    _types = {
+    _types: ClassVar[dict[str, str]] = {
         "list": "array<variant>", "json": "variant", "str": "string", "int": "bigint", "num": "double",
         "bool": "boolean",
     }  # fmt: skip
@@ -261,9 +261,7 @@ class Spark(Dialect):
         return f"array_join({strings}, {separator})"
 
     def sort_by_key(self, items: str) -> str:
-        return (
-            f"array_sort({items}, (l, r) -> CASE WHEN l.k < r.k THEN -1 WHEN l.k > r.k THEN 1 ELSE 0 END)"
-        )
+        return f"array_sort({items}, (l, r) -> CASE WHEN l.k < r.k THEN -1 WHEN l.k > r.k THEN 1 ELSE 0 END)"
 
     def explode(self, items: str) -> str:
         return f"explode({items})"

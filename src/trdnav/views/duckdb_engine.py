@@ -61,7 +61,9 @@ def fetch(connection: duckdb.DuckDBPyConnection, compiled: CompiledView) -> list
     except duckdb.Error as error:
         raise ViewError(f"the view failed on the data: {_message(error)}") from None
     names = compiled.columns
-    return [{name: _value(kind, value) for (name, kind), value in zip(names, row, strict=True)} for row in rows]
+    return [
+        {name: _value(kind, value) for (name, kind), value in zip(names, row, strict=True)} for row in rows
+    ]
 
 
 def _message(error: Exception) -> str:
@@ -76,4 +78,3 @@ def run(compiled: CompiledView, sources: Sources) -> list[dict[str, Any]]:
         return fetch(connection, compiled)
     finally:
         connection.close()
-

@@ -84,7 +84,8 @@ class ExpressionCompiler:
             return value
         d = self.dialect
         message = f"{what} gave more than one value; a single value was expected ({self.view_path})"
-        sql = f"(CASE WHEN {d.length(value.sql)} > 1 THEN {d.error(message)} ELSE {d.element(value.sql, '1')} END)"
+        first = d.element(value.sql, "1")
+        sql = f"(CASE WHEN {d.length(value.sql)} > 1 THEN {d.error(message)} ELSE {first} END)"
         return Value(sql, "json", value.fhir_type)
 
     def typed(self, value: Value, kind: Kind, what: str) -> str:
@@ -126,7 +127,9 @@ class ExpressionCompiler:
             return d.as_typed(one.sql, "bool")
         message = f"{what} is not boolean ({self.view_path})"
         typed = d.as_typed(one.sql, "bool")
-        return f"(CASE WHEN {one.sql} IS NOT NULL AND {typed} IS NULL THEN {d.error(message)} ELSE {typed} END)"
+        return (
+            f"(CASE WHEN {one.sql} IS NOT NULL AND {typed} IS NULL THEN {d.error(message)} ELSE {typed} END)"
+        )
 
     # the tree ----------------------------------------------------------------------------
     def compile(self, node: Node, scope: Scope) -> Value:
@@ -139,7 +142,11 @@ class ExpressionCompiler:
         if isinstance(node, Constant):
             return self.constant(node.name, scope)
         if isinstance(node, Member):
-            if node.target is None and node.name == scope.resource.fhir_type and scope.focus == scope.resource:
+            if (
+                node.target is None
+                and node.name == scope.resource.fhir_type
+                and scope.focus == scope.resource
+            ):
                 return scope.resource
             target = scope.focus if node.target is None else self.compile(node.target, scope)
             return self.member(target, node.name)
@@ -256,7 +263,10 @@ class ExpressionCompiler:
             a = self.typed(self.first(left), kind, "the left side")
             b = self.typed(self.first(right), kind, "the right side")
             verdict = "FALSE" if op == "=" else "TRUE"
-            return Value(f"(CASE WHEN {empty} THEN NULL WHEN {several} THEN {verdict} ELSE {a} {sql_op} {b} END)", "bool")
+            return Value(
+                f"(CASE WHEN {empty} THEN NULL WHEN {several} THEN {verdict} ELSE {a} {sql_op} {b} END)",
+                "bool",
+            )
         return Value(f"({a} {sql_op} {b})", "bool")
 
     def arithmetic(self, op: str, left: Value, right: Value) -> Value:
@@ -318,7 +328,11 @@ class ExpressionCompiler:
                 return target
             return Value(d.element(target.sql, d.length(target.sql)), "json", target.fhir_type)
         if node.name == "count":
-            count = d.length(target.sql) if target.kind == "list" else f"(CASE WHEN {target.sql} IS NULL THEN 0 ELSE 1 END)"
+            count = (
+                d.length(target.sql)
+                if target.kind == "list"
+                else f"(CASE WHEN {target.sql} IS NULL THEN 0 ELSE 1 END)"
+            )
             return Value(f"CAST({count} AS {d.sql_type('int')})", "int")
         if node.name == "not":
             return Value(f"(NOT {self.boolean(target, 'the input of not()')})", "bool")
@@ -330,7 +344,10 @@ class ExpressionCompiler:
             strings = d.transform(self.as_list(target), (item,), d.as_string(item))
             return Value(d.join(strings, separator), "str")
         if node.name == "getResourceKey":
-            return Value(d.as_string(d.json_get(target.sql if target.kind == "json" else scope.resource.sql, ("id",))), "str")
+            return Value(
+                d.as_string(d.json_get(target.sql if target.kind == "json" else scope.resource.sql, ("id",))),
+                "str",
+            )
         return self.reference_key(node, target)
 
     def where(self, target: Value, condition: Node, scope: Scope) -> Value:

@@ -80,6 +80,3 @@ def element(type_name: str | None, name: str) -> Element | None:
         return None
     return fields.get(name)
 
-
-def is_known_type(type_name: str | None) -> bool:
-    return bool(type_name) and type_name[:1].isupper() and _fields(type_name or "") is not None

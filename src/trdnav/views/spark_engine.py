@@ -53,9 +53,7 @@ def fetch(compiled: CompiledView) -> list[dict[str, Any]]:
         rows = spark.sql(compiled.sql).collect()
     except Exception as error:  # Spark raises its own exception classes (pyspark.errors)
         raise ViewError(f"the view failed on the data: {_message(error)}") from None
-    return [
-        {name: _value(kind, row[i]) for i, (name, kind) in enumerate(compiled.columns)} for row in rows
-    ]
+    return [{name: _value(kind, row[i]) for i, (name, kind) in enumerate(compiled.columns)} for row in rows]
 
 
 def _message(error: Exception) -> str:
