@@ -79,4 +79,3 @@ def element(type_name: str | None, name: str) -> Element | None:
     if fields is None:
         return None
     return fields.get(name)
-
