@@ -28,8 +28,8 @@ def _column(path: str, name: str = "c", **more: Any) -> dict[str, Any]:
     [
         (_view([{"forEach": "@@", "column": [{"name": "c", "path": "id"}]}]), "@@", "select[0].forEach",
          "unexpected character"),
-        (_view([_column("name.family.lowBoundary()")]), "name.family.lowBoundary()", "select[0].column[0].path",
-         "the function lowBoundary() is not supported"),
+        (_view([_column("name.family.lowBoundary()")]), "name.family.lowBoundary()",
+         "select[0].column[0].path", "the function lowBoundary() is not supported"),
         (_view([_column("name.first(1)")]), "name.first(1)", "select[0].column[0].path",
          "first() takes 0 argument(s), not 1"),
         (_view([_column("name.where(use = %nope).family")]), "name.where(use = %nope).family",
@@ -57,8 +57,10 @@ def test_the_refusal_names_the_expression_and_the_view_path(
     [
         ({}, "resource", "needs the FHIR resource type"),
         (_view([]), "select", "at least one select"),
-        (_view([{"forEach": 1, "column": [{"name": "c", "path": "id"}]}]), "select[0].forEach", "FHIRPath string"),
-        (_view([{"column": [{"name": "2bad", "path": "id"}]}]), "select[0].column[0].name", "letters, digits"),
+        (_view([{"forEach": 1, "column": [{"name": "c", "path": "id"}]}]), "select[0].forEach",
+         "FHIRPath string"),
+        (_view([{"column": [{"name": "2bad", "path": "id"}]}]), "select[0].column[0].name",
+         "letters, digits"),
         (_view([{"colum": []}]), "select[0]", "unknown element 'colum'"),
         (_view([_column("id")], constant=[{"name": "x"}]), "constant[0]", "exactly one value[x]"),
         (_view([{"unionAll": [_column("id", "a"), _column("id", "b")]}]), "select[0].unionAll[1]",

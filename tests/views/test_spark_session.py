@@ -19,5 +19,5 @@ def test_without_pyspark_the_error_names_the_extra(monkeypatch: pytest.MonkeyPat
 def test_without_java_the_error_names_java(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JAVA_HOME", "/nowhere")
     monkeypatch.setattr(spark_session.shutil, "which", lambda name: None)
-    with pytest.raises(ViewError, match="needs Java 17.*openjdk-17-jre-headless"):
+    with pytest.raises(ViewError, match=r"needs Java 17.*openjdk-17-jre-headless"):
         spark_session.spark_session.__wrapped__("local[1]")

@@ -18,7 +18,10 @@ runner = CliRunner(env={"COLUMNS": "200"})
 VIEW = {
     "resource": "Patient",
     "select": [
-        {"column": [{"name": "id", "path": "id", "type": "id"}, {"name": "active", "path": "active", "type": "boolean"}]},
+        {"column": [
+            {"name": "id", "path": "id", "type": "id"},
+            {"name": "active", "path": "active", "type": "boolean"},
+        ]},
         {"column": [{"name": "given", "path": "name.given", "collection": True}]},
     ],
 }  # fmt: skip

@@ -11,7 +11,7 @@ import io
 import json
 import sys
 import tempfile
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,12 +29,12 @@ INPUT_ERROR = 2
 SUITE = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "sql-on-fhir-v2" / "tests"
 
 
-class Engine(str, Enum):
+class Engine(StrEnum):
     duckdb = "duckdb"
     spark = "spark"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     ndjson = "ndjson"
     csv = "csv"
     parquet = "parquet"
