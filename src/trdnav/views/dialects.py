@@ -28,6 +28,10 @@ class Dialect:
         """The JSON value at `base.a.b` (no arrays on the way), SQL NULL when absent."""
         raise NotImplementedError
 
+    def json_string(self, base: str, names: tuple[str, ...]) -> str:
+        """The string (or JSON text) at `base.a.b`, in one extraction."""
+        raise NotImplementedError
+
     def unwrap(self, json: str) -> str:
         """A JSON value as a list: an array's items, [value] for anything else, [] for NULL."""
         raise NotImplementedError
@@ -115,6 +119,10 @@ class DuckDB(Dialect):
         path = "$" + "".join(f".{name}" for name in names)
         return f"json_extract({base}, {self.string(path)})"
 
+    def json_string(self, base: str, names: tuple[str, ...]) -> str:
+        path = "$" + "".join(f".{name}" for name in names)
+        return f"json_extract_string({base}, {self.string(path)})"
+
     def unwrap(self, json: str) -> str:
         return (
             f"(CASE WHEN {json} IS NULL THEN []::JSON[] WHEN json_type({json}) = 'ARRAY' "
@@ -200,6 +208,10 @@ class Spark(Dialect):
     def json_get(self, base: str, names: tuple[str, ...]) -> str:
         path = "$" + "".join(f".{name}" for name in names)
         return f"try_variant_get({base}, {self.string(path)})"
+
+    def json_string(self, base: str, names: tuple[str, ...]) -> str:
+        path = "$" + "".join(f".{name}" for name in names)
+        return f"try_variant_get({base}, {self.string(path)}, 'string')"
 
     def unwrap(self, json: str) -> str:
         return (

@@ -92,6 +92,8 @@ class ExpressionCompiler:
         one = self.single(value, what)
         if one.kind == kind:
             return one.sql
+        if one.kind == "json" and kind == "str" and one.base is not None and one.names:
+            return self.dialect.json_string(one.base, one.names)  # one direct extraction
         if one.kind == "json":
             return self.dialect.as_typed(one.sql, kind)
         if kind == "json":
@@ -344,7 +346,8 @@ class ExpressionCompiler:
             strings = d.transform(self.as_list(target), (item,), d.as_string(item))
             return Value(d.join(strings, separator), "str")
         if node.name == "getResourceKey":
-            return Value(
+            holder = target if target.kind == "json" else scope.resource
+            return Value(self.typed(self.member(holder, "id"), "str", "the resource id"), "str")
                 d.as_string(d.json_get(target.sql if target.kind == "json" else scope.resource.sql, ("id",))),
                 "str",
             )
@@ -389,8 +392,8 @@ class ExpressionCompiler:
                 raise self.fail("getReferenceKey() takes a resource type name")
             wanted = argument.name
 
-        def key(reference_json: str) -> str:
-            text = d.as_string(d.json_get(reference_json, ("reference",)))
+        def key(reference: Value) -> str:
+            text = self.typed(self.member(reference, "reference"), "str", "the reference")
             identifier = d.regexp_group(text, _REFERENCE, 2)
             if wanted is None:
                 return identifier
@@ -398,10 +401,12 @@ class ExpressionCompiler:
             return f"(CASE WHEN {kind} = {d.string(wanted)} THEN {identifier} END)"
 
         if target.kind == "json":
-            return Value(key(target.sql), "str")
+            return Value(key(target), "str")
         if target.kind != "list":
             raise self.fail("getReferenceKey() needs a Reference")
         item = self.variable()
-        keys = d.transform(target.sql, (item,), d.to_json(key(item), "str"))
+        keys = d.transform(
+            target.sql, (item,), d.to_json(key(Value(item, "json", target.fhir_type, base=item)), "str")
+        )
         nonnull = self.variable()
         return Value(d.filter(keys, nonnull, f"{nonnull} IS NOT NULL"), "list", "string")
