@@ -108,8 +108,8 @@ def test_a_singleton_path_compiles_to_one_direct_json_extraction() -> None:
         "resource": "Condition",
         "select": [{"column": [{"name": "patient", "path": "subject.reference", "type": "string"}]}],
     }
-    assert "json_extract(resource, '$.subject.reference')" in sql(view, "duckdb")
-    assert "try_variant_get(resource, '$.subject.reference')" in sql(view, "spark")
+    assert "json_extract_string(resource, '$.subject.reference')" in sql(view, "duckdb")
+    assert "try_variant_get(resource, '$.subject.reference', 'string')" in sql(view, "spark")
     assert "json_extract(resource, '$.code.coding')" in sql(
         {"resource": "Condition", "select": [{"column": [{"name": "c", "path": "code.coding.code.first()"}]}]}
     )

@@ -348,9 +348,6 @@ class ExpressionCompiler:
         if node.name == "getResourceKey":
             holder = target if target.kind == "json" else scope.resource
             return Value(self.typed(self.member(holder, "id"), "str", "the resource id"), "str")
-                d.as_string(d.json_get(target.sql if target.kind == "json" else scope.resource.sql, ("id",))),
-                "str",
-            )
         return self.reference_key(node, target)
 
     def where(self, target: Value, condition: Node, scope: Scope) -> Value:
