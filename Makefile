@@ -11,7 +11,7 @@ PYTHON ?= python3
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 ## system-packages: the Debian packages the tests use (PostgreSQL, Chromium, fonts, WeasyPrint libraries, wrk)
@@ -37,10 +37,12 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy src/trdnav
 
-## bench: trdnav.assess against a JSON round trip; the HTTP API against a bare echo app (wrk)
+## bench: trdnav.assess against a JSON round trip; the HTTP API against a bare echo app (wrk);
+## a compiled SQL on FHIR view against hand-written DuckDB SQL
 bench: $(STAMP) system-packages
 	$(BIN)/python bench/bench_assess.py
 	$(BIN)/python bench/bench_http.py
+	$(BIN)/python bench/bench_views.py
 
 ## docs: regenerate docs/rules.md from the knowledge base
 docs: $(STAMP)
