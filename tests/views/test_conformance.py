@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from trdnav.views import ViewError, compile_view, duckdb_engine
-from trdnav.views.conformance import Case, Outcome, judge, load_suite, report
+from trdnav.views.conformance import Case, Outcome, judge, load_suite, report, run_suite
 
 SUITE = Path(__file__).parents[2] / ".." / "shared" / "data" / "sql-on-fhir-v2" / "tests"
 CASES = load_suite(SUITE)
@@ -67,20 +67,7 @@ def test_experimental_on_duckdb_are_run_and_reported(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def spark_outcomes() -> dict[str, Outcome]:
     """Every suite test on one local Spark session, the resources of each file loaded once."""
-    from trdnav.views import spark_engine
-
-    outcomes: dict[str, Outcome] = {}
-    loaded: str | None = None
-
-    def runner(compiled: Any, resources: Any) -> list[dict[str, Any]]:
-        return spark_engine.fetch(compiled)
-
-    for case in CASES:
-        if case.file != loaded:
-            spark_engine.load(case.resources)
-            loaded = case.file
-        outcomes[_id(case)] = judge(case, runner, "spark")
-    return outcomes
+    return {_id(outcome.case): outcome for outcome in run_suite(CASES, "spark")}
 
 
 @pytest.mark.slow

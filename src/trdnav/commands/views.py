@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from trdnav.views import ViewError, compile_view, run
-from trdnav.views.conformance import Outcome, judge, load_suite, report
+from trdnav.views.conformance import Outcome, load_suite, report, run_suite
 
 views_app = typer.Typer(
     help="SQL on FHIR v2 views: flatten FHIR resources into tables on DuckDB or Spark.", no_args_is_help=True
@@ -153,15 +153,12 @@ def views_conformance(
     """Run the official SQL on FHIR v2 test suite and summarise it (shareable and experimental)."""
     if not suite.is_dir():
         raise _fail(f"The suite folder {suite} does not exist")
-    from trdnav.views import duckdb_engine, spark_engine
-
     try:
         cases = load_suite(suite)
     except (OSError, ValueError, KeyError) as error:
         raise _fail(f"Cannot read the suite in {suite}: {error}") from None
-    runner = duckdb_engine.run if engine is Engine.duckdb else spark_engine.run
     try:
-        outcomes: list[Outcome] = [judge(case, runner, engine.value) for case in cases]
+        outcomes: list[Outcome] = run_suite(cases, engine.value)
     except ViewError as error:  # Spark or Java missing
         raise _fail(str(error)) from None
     console = Console()

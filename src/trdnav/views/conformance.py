@@ -98,6 +98,38 @@ def judge(case: Case, runner: Runner, engine: str = "duckdb") -> Outcome:
     return Outcome(case, True, "")
 
 
+def run_suite(cases: list[Case], engine: str) -> list[Outcome]:
+    """Every case on `engine`, the resources of each suite file loaded once (one Spark session)."""
+    from trdnav.views import duckdb_engine
+
+    outcomes: list[Outcome] = []
+    loaded: str | None = None
+    connection = duckdb_engine.connect() if engine == "duckdb" else None
+
+    def fetch(compiled: CompiledView, _resources: Any) -> list[dict[str, Any]]:
+        if connection is not None:
+            return duckdb_engine.fetch(connection, compiled)
+        from trdnav.views import spark_engine
+
+        return spark_engine.fetch(compiled)
+
+    try:
+        for case in cases:
+            if case.file != loaded:
+                if connection is not None:
+                    duckdb_engine.load(connection, case.resources)
+                else:
+                    from trdnav.views import spark_engine
+
+                    spark_engine.load(case.resources)
+                loaded = case.file
+            outcomes.append(judge(case, fetch, engine))
+    finally:
+        if connection is not None:
+            connection.close()
+    return outcomes
+
+
 def report(outcomes: Iterable[Outcome]) -> dict[str, Any]:
     """The suite's test-report JSON: {file: {"tests": [{"name", "result": {"passed"}}]}}."""
     result: dict[str, Any] = {}
