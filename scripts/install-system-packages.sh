@@ -13,7 +13,7 @@ PACKAGES=(
   libpangoft2-1.0-0
   libharfbuzz-subset0
   wrk                   # HTTP benchmark (make bench)
-  openjdk-17-jre-headless  # Java for Apache Spark (SQL on FHIR views on Spark, tests/views)
+  openjdk-17-jre-headless  # Java for Apache Spark (SQL on FHIR views with engine "spark", the trdnav[spark] extra)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

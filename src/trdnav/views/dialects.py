@@ -1,0 +1,290 @@
+"""The few places where DuckDB SQL and Spark SQL differ, one small class per engine.
+
+JSON values are DuckDB `JSON` and Spark `VARIANT`; a FHIRPath collection is a list of them
+(`JSON[]`, `array<variant>`). Everything else the compiler writes is common SQL.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+Kind = Literal["list", "json", "str", "int", "num", "bool"]
+
+
+class Dialect:
+    name = ""
+    _types: ClassVar[dict[str, str]] = {}
+
+    def string(self, text: str) -> str:
+        raise NotImplementedError
+
+    def identifier(self, name: str) -> str:
+        raise NotImplementedError
+
+    def sql_type(self, kind: Kind) -> str:
+        return self._types[kind]
+
+    def json_get(self, base: str, names: tuple[str, ...]) -> str:
+        """The JSON value at `base.a.b` (no arrays on the way), SQL NULL when absent."""
+        raise NotImplementedError
+
+    def json_string(self, base: str, names: tuple[str, ...]) -> str:
+        """The string (or JSON text) at `base.a.b`, in one extraction."""
+        raise NotImplementedError
+
+    def unwrap(self, json: str) -> str:
+        """A JSON value as a list: an array's items, [value] for anything else, [] for NULL."""
+        raise NotImplementedError
+
+    def lambda_(self, params: tuple[str, ...], body: str) -> str:
+        raise NotImplementedError
+
+    def transform(self, items: str, params: tuple[str, ...], body: str) -> str:
+        """`params` is (item,) or (item, index); the index is 0-based in the body."""
+        raise NotImplementedError
+
+    def filter(self, items: str, param: str, condition: str) -> str:
+        raise NotImplementedError
+
+    def flatten(self, lists: str) -> str:
+        return f"flatten({lists})"
+
+    def concat(self, lists: list[str]) -> str:
+        raise NotImplementedError
+
+    def length(self, items: str) -> str:
+        raise NotImplementedError
+
+    def element(self, items: str, one_based: str) -> str:
+        raise NotImplementedError
+
+    def empty_list(self, kind: Kind = "list") -> str:
+        raise NotImplementedError
+
+    def list_of(self, items: list[str]) -> str:
+        raise NotImplementedError
+
+    def as_string(self, json: str) -> str:
+        raise NotImplementedError
+
+    def as_typed(self, json: str, kind: Kind) -> str:
+        """A JSON scalar as a SQL string, integer, double or boolean (NULL when it is not one)."""
+        raise NotImplementedError
+
+    def to_json(self, value: str, kind: Kind) -> str:
+        """A typed SQL value as a JSON value."""
+        raise NotImplementedError
+
+    def json_text(self, value: str) -> str:
+        """A JSON value or a list of them as JSON text (for the final rows)."""
+        raise NotImplementedError
+
+    def error(self, message: str) -> str:
+        raise NotImplementedError
+
+    def struct(self, fields: list[tuple[str, str]]) -> str:
+        raise NotImplementedError
+
+    def typed_null(self, kind: Kind) -> str:
+        return f"CAST(NULL AS {self.sql_type(kind)})"
+
+    def join(self, strings: str, separator: str) -> str:
+        raise NotImplementedError
+
+    def regexp_group(self, text: str, pattern: str, group: int) -> str:
+        return f"NULLIF(regexp_extract({text}, {self.string(pattern)}, {group}), '')"
+
+    def sort_by_key(self, items: str) -> str:
+        """Sort a list of structs whose first field `k` is a list of integers."""
+        raise NotImplementedError
+
+    def explode(self, items: str) -> str:
+        raise NotImplementedError
+
+
+class DuckDB(Dialect):
+    name = "duckdb"
+    _types: ClassVar[dict[str, str]] = {
+        "list": "JSON[]", "json": "JSON", "str": "VARCHAR", "int": "BIGINT", "num": "DOUBLE",
+        "bool": "BOOLEAN",
+    }  # fmt: skip
+
+    def string(self, text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    def identifier(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def json_get(self, base: str, names: tuple[str, ...]) -> str:
+        path = "$" + "".join(f".{name}" for name in names)
+        return f"json_extract({base}, {self.string(path)})"
+
+    def json_string(self, base: str, names: tuple[str, ...]) -> str:
+        path = "$" + "".join(f".{name}" for name in names)
+        return f"json_extract_string({base}, {self.string(path)})"
+
+    def unwrap(self, json: str) -> str:
+        return (
+            f"(CASE WHEN {json} IS NULL THEN []::JSON[] WHEN json_type({json}) = 'ARRAY' "
+            f"THEN json_extract({json}, '$[*]') ELSE [{json}] END)"
+        )
+
+    def lambda_(self, params: tuple[str, ...], body: str) -> str:
+        return f"lambda {', '.join(params)}: {body}"
+
+    def transform(self, items: str, params: tuple[str, ...], body: str) -> str:
+        if len(params) == 2:
+            body = body.replace(f"<<{params[1]}>>", f"({params[1]} - 1)")
+        return f"list_transform({items}, {self.lambda_(params, body)})"
+
+    def filter(self, items: str, param: str, condition: str) -> str:
+        return f"list_filter({items}, {self.lambda_((param,), condition)})"
+
+    def concat(self, lists: list[str]) -> str:
+        result = lists[0]
+        for item in lists[1:]:
+            result = f"list_concat({result}, {item})"
+        return result
+
+    def length(self, items: str) -> str:
+        return f"len({items})"
+
+    def element(self, items: str, one_based: str) -> str:
+        return f"({items})[{one_based}]"
+
+    def empty_list(self, kind: Kind = "list") -> str:
+        return "[]::JSON[]"
+
+    def list_of(self, items: list[str]) -> str:
+        return f"[{', '.join(items)}]"
+
+    def as_string(self, json: str) -> str:
+        return f"json_extract_string({json}, '$')"
+
+    def as_typed(self, json: str, kind: Kind) -> str:
+        if kind == "str":
+            return self.as_string(json)
+        if kind == "json":
+            return json
+        return f"TRY_CAST({json} AS {self.sql_type(kind)})"
+
+    def to_json(self, value: str, kind: Kind) -> str:
+        if kind == "json":
+            return value
+        return f"to_json({value})"
+
+    def json_text(self, value: str) -> str:
+        return f"CAST(to_json({value}) AS VARCHAR)"
+
+    def error(self, message: str) -> str:
+        return f"error({self.string(message)})"
+
+    def struct(self, fields: list[tuple[str, str]]) -> str:
+        return "struct_pack(" + ", ".join(f"{name} := {value}" for name, value in fields) + ")"
+
+    def join(self, strings: str, separator: str) -> str:
+        return f"array_to_string({strings}, {separator})"
+
+    def sort_by_key(self, items: str) -> str:
+        return f"list_sort({items})"
+
+    def explode(self, items: str) -> str:
+        return f"unnest({items})"
+
+
+class Spark(Dialect):
+    name = "spark"
+    _types: ClassVar[dict[str, str]] = {
+        "list": "array<variant>", "json": "variant", "str": "string", "int": "bigint", "num": "double",
+        "bool": "boolean",
+    }  # fmt: skip
+
+    def string(self, text: str) -> str:
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    def identifier(self, name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+    def json_get(self, base: str, names: tuple[str, ...]) -> str:
+        path = "$" + "".join(f".{name}" for name in names)
+        return f"try_variant_get({base}, {self.string(path)})"
+
+    def json_string(self, base: str, names: tuple[str, ...]) -> str:
+        path = "$" + "".join(f".{name}" for name in names)
+        return f"try_variant_get({base}, {self.string(path)}, 'string')"
+
+    def unwrap(self, json: str) -> str:
+        return (
+            f"(CASE WHEN {json} IS NULL THEN cast(array() AS array<variant>) "
+            f"ELSE coalesce(try_variant_get({json}, '$', 'array<variant>'), array({json})) END)"
+        )
+
+    def lambda_(self, params: tuple[str, ...], body: str) -> str:
+        if len(params) == 1:
+            return f"{params[0]} -> {body}"
+        return f"({', '.join(params)}) -> {body}"
+
+    def transform(self, items: str, params: tuple[str, ...], body: str) -> str:
+        if len(params) == 2:
+            body = body.replace(f"<<{params[1]}>>", params[1])
+        return f"transform({items}, {self.lambda_(params, body)})"
+
+    def filter(self, items: str, param: str, condition: str) -> str:
+        return f"filter({items}, {self.lambda_((param,), condition)})"
+
+    def concat(self, lists: list[str]) -> str:
+        return f"concat({', '.join(lists)})"
+
+    def length(self, items: str) -> str:
+        return f"size({items})"
+
+    def element(self, items: str, one_based: str) -> str:
+        return f"try_element_at({items}, CAST({one_based} AS int))"
+
+    def empty_list(self, kind: Kind = "list") -> str:
+        return "cast(array() AS array<variant>)"
+
+    def list_of(self, items: list[str]) -> str:
+        return f"array({', '.join(items)})"
+
+    def as_string(self, json: str) -> str:
+        return f"try_variant_get({json}, '$', 'string')"
+
+    def as_typed(self, json: str, kind: Kind) -> str:
+        if kind == "json":
+            return json
+        return f"try_variant_get({json}, '$', {self.string(self.sql_type(kind))})"
+
+    def to_json(self, value: str, kind: Kind) -> str:
+        if kind == "json":
+            return value
+        return f"CAST({value} AS variant)"
+
+    def json_text(self, value: str) -> str:
+        return f"to_json({value})"
+
+    def error(self, message: str) -> str:
+        return f"raise_error({self.string(message)})"
+
+    def struct(self, fields: list[tuple[str, str]]) -> str:
+        return "named_struct(" + ", ".join(f"'{name}', {value}" for name, value in fields) + ")"
+
+    def join(self, strings: str, separator: str) -> str:
+        return f"array_join({strings}, {separator})"
+
+    def sort_by_key(self, items: str) -> str:
+        return f"array_sort({items}, (l, r) -> CASE WHEN l.k < r.k THEN -1 WHEN l.k > r.k THEN 1 ELSE 0 END)"
+
+    def explode(self, items: str) -> str:
+        return f"explode({items})"
+
+
+DIALECTS: dict[str, Dialect] = {"duckdb": DuckDB(), "spark": Spark()}
+
+
+def dialect_for(engine: str) -> Dialect:
+    from trdnav.views.errors import ViewError
+
+    if engine not in DIALECTS:
+        raise ViewError(f"unknown engine {engine!r}: expected one of {', '.join(DIALECTS)}")
+    return DIALECTS[engine]
