@@ -16,6 +16,7 @@ from trdnav.answers_text import JSON_DECODER, read_yaml
 from trdnav.commands.cds_clients import cds_app
 from trdnav.commands.clinics_and_users import clinics_app, users_app
 from trdnav.commands.operations import audit_app, db_app, retention_app
+from trdnav.commands.population import population_app
 from trdnav.commands.record_import import fhir_app
 from trdnav.commands.reminders import reminders_app
 from trdnav.commands.views import views_app
@@ -39,6 +40,7 @@ app.add_typer(reminders_app, name="reminders")
 app.add_typer(fhir_app, name="fhir")
 app.add_typer(cds_app, name="cds")
 app.add_typer(views_app, name="views")
+app.add_typer(population_app, name="population")
 
 INPUT_ERROR = 2
 err = Console(stderr=True, soft_wrap=True)

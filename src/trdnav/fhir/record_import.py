@@ -48,6 +48,9 @@ ACTIVE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
 IGNORED_STATUS = frozenset({"entered-in-error", "cancelled", "draft", "not-taken", "intended"})
 CURRENT_MEDICATION = frozenset({"active", "on-hold"})
 IGNORED_OBSERVATION = frozenset({"entered-in-error", "cancelled", "registered"})
+MAX_TRIALS = 50
+BLOOD_PRESSURE_VALUE_SET = "hypertension"
+"""The value set whose records list recent blood pressures beside them."""
 SUPPLY_DAYS = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "mo": 30, "month": 30}
 
 __all__ = ["RecordError", "import_record"]
@@ -160,7 +163,7 @@ def _conditions(found: Found, sets: ValueSetFile, resources: Iterable[Resource])
                         found.add(target.item, target.word, source)
                 else:
                     found.add(target.item, "unsure" if unconfirmed else vs.record_says, source)
-            if vs.record_says == "unsure" and vs.id == "hypertension":
+            if vs.record_says == "unsure" and vs.id == BLOOD_PRESSURE_VALUE_SET:
                 blood_pressure_sets.append(resource)
     return blood_pressure_sets
 
@@ -251,7 +254,7 @@ def _medicines(
         >= sets.windows.adequate_trial_days
     ]
     if adequate:
-        found.answers["failed_antidepressant_trials"] = min(len(adequate), 50)
+        found.answers["failed_antidepressant_trials"] = min(len(adequate), MAX_TRIALS)
         found.sources["failed_antidepressant_trials"] = [
             _source(r, coding, _medicine_date(r), r.get("status"))
             for uses in adequate

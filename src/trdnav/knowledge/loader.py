@@ -23,6 +23,7 @@ from trdnav.knowledge.clinical_numbers import Basis, DosingFile, OutcomeRuleFile
 from trdnav.knowledge.coverage import ScreeningCoverage, coverage_problems
 from trdnav.knowledge.crosscheck import crosscheck, unknown_refs
 from trdnav.knowledge.option_content import BottomLine, ConditionAndDecision, OptionContent, Price, Therapy
+from trdnav.knowledge.population_content import POPULATION_FILE, Definition, PopulationDefinitions
 from trdnav.knowledge.schema import (
     Citation,
     CitationFile,
@@ -86,6 +87,8 @@ class KnowledgeBase:
     """Code lists mapping a health record's codes to answer items (value_sets.yaml)."""
     cds: CdsContent | None = None
     """The CDS Hooks service's order codes and override reasons (cds.yaml)."""
+    population: PopulationDefinitions | None = None
+    """What the population screen counts: depression, TRD (population.yaml)."""
 
     @property
     def version(self) -> str:
@@ -263,8 +266,12 @@ def _sourced_entries(
     condition: ConditionAndDecision,
     alert_outcomes: AlertOutcomeFile,
     cds: CdsContent,
+    population: PopulationDefinitions,
 ) -> dict[
-    str, list[tuple[str, Basis | SureTest | Fact | Price | BottomLine | AlertOutcome | OverrideReason]]
+    str,
+    list[
+        tuple[str, Basis | SureTest | Fact | Price | BottomLine | AlertOutcome | OverrideReason | Definition]
+    ],
 ]:
     """The cited entries of the files that crosscheck does not cover, by file: the clinical
     numbers, the SURE test, the crisis lines, current care and the condition."""
@@ -278,6 +285,7 @@ def _sourced_entries(
         CRISIS_FILE: [(block.country, fact) for block in crisis_file.countries for fact in block.facts],
         ALERT_OUTCOMES_FILE: [*alert_outcomes.entries()],
         CDS_FILE: [*cds.entries()],
+        POPULATION_FILE: [*population.entries()],
     }
 
 
@@ -316,6 +324,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
     alert_outcomes = _read(folder, ALERT_OUTCOMES_FILE, AlertOutcomeFile, problems)
     value_sets = _read(folder, VALUE_SETS_FILE, ValueSetFile, problems)
     cds = _read(folder, CDS_FILE, CdsContent, problems)
+    population = _read(folder, POPULATION_FILE, PopulationDefinitions, problems)
     citations: dict[str, tuple[str, Citation]] = {}
     for name in _files(folder, "citations"):
         citation_file = _read(folder, name, CitationFile, problems)
@@ -339,6 +348,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         or alert_outcomes is None
         or value_sets is None
         or cds is None
+        or population is None
         or problems
     ):
         raise KnowledgeError(problems)
@@ -378,11 +388,18 @@ def load_from(folder: Traversable) -> KnowledgeBase:
             condition,
             alert_outcomes,
             cds,
+            population,
         ).items()
         for entry, sourced in entries
         for problem in unknown_refs(f"{name}: {entry}", sourced.citations, known_citations, "citation")
     )
     problems.extend(value_set_problems(value_sets, items))
+    problems.extend(
+        f"{POPULATION_FILE}: {definition.id}: unknown item {item!r}"
+        for definition in population.definitions
+        for item in sorted(definition.condition.items())
+        if item not in items
+    )
     problems.extend(
         f"{CDS_FILE}: orders: unknown therapy {order.therapy!r}; "
         f"expected one of {', '.join(manifest.therapies)}"
@@ -415,6 +432,7 @@ def load_from(folder: Traversable) -> KnowledgeBase:
         alert_outcomes=alert_outcomes,
         value_sets=value_sets,
         cds=cds,
+        population=population,
     )
 
 
