@@ -197,3 +197,7 @@ def main() -> None:
         for problem in error.problems:
             err.print(f"  - {problem}", markup=False)
         raise SystemExit(1) from None
+
+
+if __name__ == "__main__":  # spark-submit runs this file as the application
+    main()

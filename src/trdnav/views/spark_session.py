@@ -39,13 +39,15 @@ def spark_session(master: str = "local[2]") -> Any:
             "engine 'spark' needs pyspark: install the extra with pip install 'trdnav[spark]'"
         ) from None
     _check_java()
+    builder = SparkSession.builder.master(master).appName("trdnav")
+    if master.startswith("local"):  # a cluster keeps its own partitioning and UI settings
+        builder = (
+            builder.config("spark.sql.shuffle.partitions", "2")
+            .config("spark.default.parallelism", "2")
+            .config("spark.ui.enabled", "false")
+        )
     builder = (
-        SparkSession.builder.master(master)
-        .appName("trdnav-views")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
+        builder.config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=OFF")
     )
