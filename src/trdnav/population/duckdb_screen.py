@@ -72,13 +72,9 @@ class DuckDBScreen:
 
     def write(self, out: str, csv_select: str) -> None:
         folder = Path(out)
+        self.connection.execute(f"COPY screening TO '{folder / 'screening.parquet'}' (FORMAT parquet)")
         self.connection.execute(
-            f"COPY (SELECT * FROM screening ORDER BY patient_id) TO '{folder / 'screening.parquet'}' "
-            "(FORMAT parquet)"
-        )
-        self.connection.execute(
-            f"COPY (SELECT {csv_select} FROM screening ORDER BY patient_id) TO '{folder / 'screening.csv'}' "
-            "(FORMAT csv, HEADER)"
+            f"COPY (SELECT {csv_select} FROM screening) TO '{folder / 'screening.csv'}' (FORMAT csv, HEADER)"
         )
 
     def query(self, select: str) -> list[tuple[Any, ...]]:

@@ -59,11 +59,11 @@ class SparkScreen:
 
     def write(self, out: str, csv_select: str) -> None:
         base = out.rstrip("/")
-        table = self.spark.sql("SELECT * FROM screening ORDER BY patient_id").coalesce(1)
+        table = self.spark.table("screening").coalesce(1)
         table.write.mode("overwrite").parquet(f"{base}/screening.parquet")
         written = self.spark.read.parquet(f"{base}/screening.parquet")
         written.createOrReplaceTempView("screening")
-        csv = self.spark.sql(f"SELECT {csv_select} FROM screening ORDER BY patient_id").coalesce(1)
+        csv = self.spark.sql(f"SELECT {csv_select} FROM screening").coalesce(1)
         csv.write.mode("overwrite").option("header", True).csv(f"{base}/screening.csv")
         self.spark.catalog.dropTempView("loaded")
 

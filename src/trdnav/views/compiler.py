@@ -186,8 +186,12 @@ class _ViewCompiler:
         ]
         source = f"resources WHERE {' AND '.join(conditions)}"
         if parts:
+            # the resource's own columns are computed once per resource, before its rows multiply
             combined, _names = self.cross(parts)
-            source = f"(SELECT resource, {d.explode(combined)} AS {_OUTPUT_ROW} FROM {source}) AS exploded"
+            own = {name: f"resource_{self.field(name)}" for name in fixed}
+            computed = "".join(f"{fixed[name]} AS {alias}, " for name, alias in own.items())
+            source = f"(SELECT {computed}{d.explode(combined)} AS {_OUTPUT_ROW} FROM {source}) AS exploded"
+            fixed = dict(own)
         outputs = []
         columns: list[tuple[str, Kind]] = []
         for name in self.view.column_names():

@@ -36,6 +36,10 @@ class Dialect:
         """A JSON value as a list: an array's items, [value] for anything else, [] for NULL."""
         raise NotImplementedError
 
+    def json_items(self, base: str, names: tuple[str, ...]) -> str:
+        """The items of the array at `base.a.b`, an R4 element known to repeat: [] when absent."""
+        return self.unwrap(self.json_get(base, names))
+
     def lambda_(self, params: tuple[str, ...], body: str) -> str:
         raise NotImplementedError
 
@@ -122,6 +126,10 @@ class DuckDB(Dialect):
     def json_string(self, base: str, names: tuple[str, ...]) -> str:
         path = "$" + "".join(f".{name}" for name in names)
         return f"json_extract_string({base}, {self.string(path)})"
+
+    def json_items(self, base: str, names: tuple[str, ...]) -> str:
+        path = "$" + "".join(f".{name}" for name in names) + "[*]"
+        return f"coalesce(json_extract({base}, {self.string(path)}), []::JSON[])"  # one parse, no type test
 
     def unwrap(self, json: str) -> str:
         return (

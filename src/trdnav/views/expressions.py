@@ -202,13 +202,15 @@ class ExpressionCompiler:
             extracted = d.json_get(base, names)
             if element is not None and not element.is_list:
                 return Value(extracted, "json", fhir_type, base, names)
+            if element is not None:
+                return Value(d.json_items(base, names), "list", fhir_type)
             return Value(d.unwrap(extracted), "list", fhir_type)
         item = self.variable()
         if element is not None and not element.is_list:
             values = d.transform(target.sql, (item,), d.json_get(item, (name,)))
             nonnull = self.variable()
             return Value(d.filter(values, nonnull, f"{nonnull} IS NOT NULL"), "list", fhir_type)
-        body = d.unwrap(d.json_get(item, (name,)))
+        body = d.json_items(item, (name,)) if element is not None else d.unwrap(d.json_get(item, (name,)))
         return Value(d.flatten(d.transform(target.sql, (item,), body)), "list", fhir_type)
 
     def binary(self, node: Binary, scope: Scope) -> Value:
