@@ -30,7 +30,7 @@ COLUMNS = {
     ),
     "MedicationRequest": (
         f"{{id: 'VARCHAR', status: 'VARCHAR', subject: '{REFERENCE}', authoredOn: 'VARCHAR', "
-        "dispenseRequest: 'STRUCT(validityPeriod STRUCT(\"start\" VARCHAR, \"end\" VARCHAR), "
+        'dispenseRequest: \'STRUCT(validityPeriod STRUCT("start" VARCHAR, "end" VARCHAR), '
         "expectedSupplyDuration STRUCT(value DOUBLE, unit VARCHAR, code VARCHAR))', "
         f"medicationCodeableConcept: 'STRUCT(text VARCHAR, coding {CODING})', medicationReference: '{REFERENCE}'}}"
     ),

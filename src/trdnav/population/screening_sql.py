@@ -517,22 +517,20 @@ class Screening:
         out += [(d.compact_list(found_items), "items_found"), (d.compact_list(yes_items), "items_yes")]
         out.append(("coalesce(item_sources, '')", "item_sources"))
         engine = self.kb.engine
+        fired, open_item = self._flag_names()
         for therapy in self.therapies:
             rules = [r for r in engine.rules_by_therapy[therapy] if r.outcome != "information"]
-            fired = {r.id: columns.holds(r.when) for r in rules}
             contraindicated = [fired[r.id] for r in rules if r.outcome == "contraindicated"] or ["FALSE"]
             gap = engine.incomplete_screens.get(therapy)
-            unanswered = [
-                (item, columns.unanswered(item)) for item in engine.safety_items_by_therapy[therapy]
-            ]
-            review = [*fired.values(), *(cond for _, cond in unanswered)] + (["TRUE"] if gap else [])
+            items = engine.safety_items_by_therapy[therapy]
+            review = [fired[r.id] for r in rules] + [open_item[i] for i in items] + (["TRUE"] if gap else [])
             safety = (
                 f"CASE WHEN {' OR '.join(contraindicated)} THEN 'contraindicated' "
                 f"WHEN {' OR '.join(review) or 'FALSE'} THEN 'needs_review' ELSE 'no_known_concerns' END"
             )
-            reasons = [f"CASE WHEN {cond} THEN {quote(rule)} END" for rule, cond in fired.items()]
+            reasons = [f"CASE WHEN {fired[r.id]} THEN {quote(r.id)} END" for r in rules]
             reasons += [quote(gap.id)] if gap else []
-            missing = [f"CASE WHEN {cond} THEN {quote(item)} END" for item, cond in unanswered]
+            missing = [f"CASE WHEN {open_item[item]} THEN {quote(item)} END" for item in items]
             out += [
                 (safety, f"{therapy}_safety"),
                 (d.compact_list(reasons), f"{therapy}_reasons"),
@@ -540,9 +538,25 @@ class Screening:
             ]
         return out
 
+    def _flag_names(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The flag column of each safety rule (by rule id) and of each unanswered safety item."""
+        engine = self.kb.engine
+        rules = dict.fromkeys(r.id for t in self.therapies for r in engine.rules_by_therapy[t])
+        items = dict.fromkeys(i for t in self.therapies for i in engine.safety_items_by_therapy[t])
+        return {rule: f"rule_{n}" for n, rule in enumerate(rules)}, {item: f"open_{item}" for item in items}
+
+    def flags_step(self) -> Step:
+        """Each safety rule and each safety item's being open, once per patient, as a flag."""
+        columns = self.record_columns
+        conditions = {r.id: r.when for t in self.therapies for r in self.kb.engine.rules_by_therapy[t]}
+        fired, open_item = self._flag_names()
+        flags = [f"{columns.holds(conditions[rule])} AS {name}" for rule, name in fired.items()]
+        flags += [f"{columns.unanswered(item)} AS {name}" for item, name in open_item.items()]
+        return ("screening_flags", f"SELECT w.*, {', '.join(flags)} FROM ({self._wide()}) w")
+
     def screening_step(self) -> Step:
         select = ", ".join(f"{sql} AS {name}" for sql, name in self._output())
-        return ("screening", f"SELECT {select} FROM ({self._wide()}) w")
+        return ("screening", f"SELECT {select} FROM screening_flags")
 
     @property
     def population(self) -> PopulationDefinitions:
@@ -568,5 +582,6 @@ class Screening:
             *self.view_steps(),
             *self.record_steps(),
             *self.answer_steps(),
+            self.flags_step(),
             self.screening_step(),
         ]

@@ -55,7 +55,9 @@ class SparkScreen:
             self.spark.sql(compiled.sql).cache().createOrReplaceTempView(name)
         for name, select in steps:
             progress(name)
-            self.spark.sql(select).createOrReplaceTempView(name)
+            # each step is computed once and its lineage cut: later steps read it more than once, and
+            # a plan that carried every earlier step would grow with each (its text alone exhausts memory)
+            self.spark.sql(select).localCheckpoint(eager=True).createOrReplaceTempView(name)
 
     def write(self, out: str, csv_select: str) -> None:
         base = out.rstrip("/")

@@ -42,7 +42,8 @@ def spark_session(master: str = "local[2]") -> Any:
     builder = SparkSession.builder.master(master).appName("trdnav")
     if master.startswith("local"):  # a cluster keeps its own partitioning and UI settings
         builder = (
-            builder.config("spark.sql.shuffle.partitions", "2")
+            builder.config("spark.driver.memory", os.environ.get("TRDNAV_SPARK_DRIVER_MEMORY", "2g"))
+            .config("spark.sql.shuffle.partitions", "2")
             .config("spark.default.parallelism", "2")
             .config("spark.ui.enabled", "false")
         )
