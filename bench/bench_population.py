@@ -212,7 +212,7 @@ def compare_duckdb(patients: int, seed: int, rounds: int) -> list[str]:
     lines.append(f"  Python loop / screen: {speedup:.1f}x (goal: at least {LOOP_GOAL}x)")
     if speedup < LOOP_GOAL:
         failed.append(f"loop / screen {speedup:.1f}x < {LOOP_GOAL}x")
-    return lines + [f"  NOT MET: {', '.join(failed)}" if failed else "  all goals met"]
+    return [*lines, f"  NOT MET: {', '.join(failed)}" if failed else "  all goals met"]
 
 
 def compare_engines(sizes: list[int], seed: int) -> list[str]:
@@ -225,7 +225,8 @@ def compare_engines(sizes: list[int], seed: int) -> list[str]:
         (duck, duck_rss), (spark, spark_rss) = results["duckdb"], results["spark"]
         lines.append(
             f"  {patients:>9,} patients: DuckDB {duck:7.1f} s, peak {duck_rss / 2**30:5.2f} GiB | "
-            f"Spark local[2] {spark:7.1f} s, peak {spark_rss / 2**30:5.2f} GiB | Spark / DuckDB {spark / duck:.1f}x"
+            f"Spark local[2] {spark:7.1f} s, peak {spark_rss / 2**30:5.2f} GiB | Spark / DuckDB "
+            f"{spark / duck:.1f}x"
         )
     return lines
 

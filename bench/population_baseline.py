@@ -18,11 +18,15 @@ CODES = "STRUCT(coding STRUCT(code VARCHAR)[])"
 REFERENCE = "STRUCT(reference VARCHAR)"
 VALUE = f"valueInteger: 'BIGINT', valueQuantity: 'STRUCT(value DOUBLE)', valueCodeableConcept: '{CODES}'"
 COLUMNS = {
-    "Patient": "{id: 'VARCHAR', birthDate: 'VARCHAR', deceasedBoolean: 'BOOLEAN', deceasedDateTime: 'VARCHAR'}",
+    "Patient": (
+        "{id: 'VARCHAR', birthDate: 'VARCHAR', deceasedBoolean: 'BOOLEAN', deceasedDateTime: 'VARCHAR'}"
+    ),
     "Condition": (
         f"{{id: 'VARCHAR', subject: '{REFERENCE}', clinicalStatus: '{CODES}', verificationStatus: '{CODES}', "
-        "abatementDateTime: 'VARCHAR', abatementString: 'VARCHAR', abatementAge: 'JSON', abatementPeriod: 'JSON', "
-        f"abatementRange: 'JSON', onsetDateTime: 'VARCHAR', recordedDate: 'VARCHAR', code: 'STRUCT(coding {CODING})'}}"
+        "abatementDateTime: 'VARCHAR', abatementString: 'VARCHAR', abatementAge: 'JSON', abatementPeriod: "
+        "'JSON', "
+        "abatementRange: 'JSON', onsetDateTime: 'VARCHAR', recordedDate: 'VARCHAR', code: 'STRUCT(coding "
+        f"{CODING})'}}"
     ),
     "Device": (
         f"{{id: 'VARCHAR', status: 'VARCHAR', patient: '{REFERENCE}', manufactureDate: 'VARCHAR', "
@@ -32,7 +36,8 @@ COLUMNS = {
         f"{{id: 'VARCHAR', status: 'VARCHAR', subject: '{REFERENCE}', authoredOn: 'VARCHAR', "
         'dispenseRequest: \'STRUCT(validityPeriod STRUCT("start" VARCHAR, "end" VARCHAR), '
         "expectedSupplyDuration STRUCT(value DOUBLE, unit VARCHAR, code VARCHAR))', "
-        f"medicationCodeableConcept: 'STRUCT(text VARCHAR, coding {CODING})', medicationReference: '{REFERENCE}'}}"
+        f"medicationCodeableConcept: 'STRUCT(text VARCHAR, coding {CODING})', medicationReference: "
+        f"'{REFERENCE}'}}"
     ),
     "Observation": (
         f"{{id: 'VARCHAR', status: 'VARCHAR', subject: '{REFERENCE}', effectiveDateTime: 'VARCHAR', "
@@ -67,10 +72,12 @@ def tables(folder: Path) -> list[tuple[str, str]]:
         ),
         (
             "conditions",
-            f"SELECT {patient} AS patient_id, id AS resource_id, {_first_code('clinicalStatus')} AS clinical_status, "
+            f"SELECT {patient} AS patient_id, id AS resource_id, {_first_code('clinicalStatus')} AS "
+            "clinical_status, "
             f"{_first_code('verificationStatus')} AS verification_status, "
             "(abatementDateTime IS NOT NULL OR abatementString IS NOT NULL OR abatementAge IS NOT NULL "
-            "OR abatementPeriod IS NOT NULL OR abatementRange IS NOT NULL) AS abated, onsetDateTime AS onset, "
+            "OR abatementPeriod IS NOT NULL OR abatementRange IS NOT NULL) AS abated, onsetDateTime AS "
+            "onset, "
             "recordedDate AS recorded, i - 1 AS coding_index, code.coding[i].system AS system, "
             "code.coding[i].code AS code, code.coding[i].display AS display "
             f"FROM (SELECT *, generate_subscripts(code.coding, 1) AS i FROM {_read(folder, 'Condition')})",
@@ -85,36 +92,44 @@ def tables(folder: Path) -> list[tuple[str, str]]:
         (
             "medication_requests",
             f"SELECT {patient} AS patient_id, id AS resource_id, status, authoredOn AS authored_on, "
-            "dispenseRequest.validityPeriod.start AS validity_start, dispenseRequest.validityPeriod.end AS validity_end, "
+            "dispenseRequest.validityPeriod.start AS validity_start, dispenseRequest.validityPeriod.end AS "
+            "validity_end, "
             "dispenseRequest.expectedSupplyDuration.value AS supply_value, "
             "dispenseRequest.expectedSupplyDuration.code AS supply_code, "
             "dispenseRequest.expectedSupplyDuration.unit AS supply_unit, "
-            "medicationReference.reference AS medication_reference, medicationCodeableConcept.text AS medication_text, "
+            "medicationReference.reference AS medication_reference, medicationCodeableConcept.text AS "
+            "medication_text, "
             "medicationCodeableConcept IS NOT NULL AS has_concept, coalesce(i - 1, 0) AS coding_index, "
-            "medicationCodeableConcept.coding[i].system AS system, medicationCodeableConcept.coding[i].code AS code, "
+            "medicationCodeableConcept.coding[i].system AS system, medicationCodeableConcept.coding[i].code "
+            "AS code, "
             "medicationCodeableConcept.coding[i].display AS display FROM (SELECT *, unnest(CASE WHEN "
-            "len(medicationCodeableConcept.coding) > 0 THEN range(1, len(medicationCodeableConcept.coding) + 1) "
+            "len(medicationCodeableConcept.coding) > 0 THEN range(1, len(medicationCodeableConcept.coding) "
+            "+ 1) "
             f"ELSE [NULL] END) AS i FROM {_read(folder, 'MedicationRequest')})",
         ),
         (
             "medication_statements",
             "SELECT NULL::VARCHAR AS patient_id, NULL::VARCHAR AS resource_id, NULL::VARCHAR AS status, "
-            "NULL::VARCHAR AS period_start, NULL::VARCHAR AS period_end, NULL::VARCHAR AS effective_date_time, "
+            "NULL::VARCHAR AS period_start, NULL::VARCHAR AS period_end, NULL::VARCHAR AS "
+            "effective_date_time, "
             "NULL::VARCHAR AS date_asserted, NULL::VARCHAR AS medication_reference, "
             "NULL::VARCHAR AS medication_text, NULL::BOOLEAN AS has_concept, NULL::BIGINT AS coding_index, "
             "NULL::VARCHAR AS system, NULL::VARCHAR AS code, NULL::VARCHAR AS display WHERE FALSE",
         ),
         (
             "medications",
-            "SELECT NULL::VARCHAR AS reference, NULL::BIGINT AS concept_index, NULL::VARCHAR AS concept_text, "
+            "SELECT NULL::VARCHAR AS reference, NULL::BIGINT AS concept_index, NULL::VARCHAR AS "
+            "concept_text, "
             "NULL::BIGINT AS coding_index, NULL::VARCHAR AS system, NULL::VARCHAR AS code, "
             "NULL::VARCHAR AS display WHERE FALSE",
         ),
         (
             "observations",
             f"WITH o AS (SELECT * FROM {_read(folder, 'Observation')}) "
-            f"SELECT {patient} AS patient_id, id AS resource_id, status, effectiveDateTime AS effective, 0 AS part, "
-            f"valueInteger AS value_integer, valueQuantity.value AS value_quantity, {value_code} AS value_code, "
+            f"SELECT {patient} AS patient_id, id AS resource_id, status, effectiveDateTime AS effective, 0 "
+            "AS part, "
+            f"valueInteger AS value_integer, valueQuantity.value AS value_quantity, {value_code} AS "
+            "value_code, "
             "c.system, c.code FROM o, unnest(code.coding) AS t(c) UNION ALL "
             f"SELECT {patient}, id, status, effectiveDateTime, part, p.valueInteger, p.valueQuantity.value, "
             f"{_first_code('p.valueCodeableConcept')}, c.system, c.code FROM (SELECT *, "

@@ -12,6 +12,7 @@ import pytest
 from tests.population import handmade
 from tests.population.equivalence import differences, expected_rows, screened_rows
 from trdnav.population.screen import screen_export
+from trdnav.population.synth import write_export
 
 TODAY = dt.date(2026, 12, 3)
 SYNTHEA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "synthea-sample-10"
@@ -57,3 +58,22 @@ def test_handmade_patients_on_spark(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_synthea_sample_on_spark(tmp_path: Path) -> None:
     _check(SYNTHEA, tmp_path / "out", "spark")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("generated")
+    write_export(folder, 3000, 11, TODAY)
+    return folder
+
+
+def test_generated_patients_on_duckdb(generated: Path, tmp_path: Path) -> None:
+    screened = _check(generated, tmp_path / "out", "duckdb")
+    assert len(screened) > 2900 and sum(row["trd"] for row in screened.values()) > 100
+
+
+@pytest.mark.slow
+def test_generated_patients_on_spark_equal_duckdb(generated: Path, tmp_path: Path) -> None:
+    spark = _check(generated, tmp_path / "spark", "spark")
+    screen_export(str(generated), str(tmp_path / "duckdb"), engine="duckdb", today=TODAY)
+    assert spark == screened_rows(tmp_path / "duckdb")  # the two engines give identical tables

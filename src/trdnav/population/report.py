@@ -31,6 +31,7 @@ def report_html(summary: Summary, screening: Screening, *, engine: str | None = 
     kb = screening.kb
     assert kb.value_sets is not None
     therapy_names = {t: kb.therapies[t].name for t in screening.therapies}
+    short_names = {t: kb.therapies[t].short_name for t in screening.therapies}
     rules: dict[str, SafetyRule | IncompleteScreen] = {
         r.id: r for rules in kb.engine.rules_by_therapy.values() for r in rules
     }
@@ -44,6 +45,7 @@ def report_html(summary: Summary, screening: Screening, *, engine: str | None = 
         made=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         knowledge_version=kb.manifest.knowledge_version,
         therapy_names=therapy_names,
+        short_names=short_names,
         items=kb.items,
         rules=rules,
         safety_groups=SAFETY,
