@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 CODING = "STRUCT(system VARCHAR, code VARCHAR, display VARCHAR)[]"
-CODES = "STRUCT(coding STRUCT(code VARCHAR)[])"
+CODES = f"STRUCT(coding {CODING})"
 REFERENCE = "STRUCT(reference VARCHAR)"
 VALUE = f"valueInteger: 'BIGINT', valueQuantity: 'STRUCT(value DOUBLE)', valueCodeableConcept: '{CODES}'"
 COLUMNS = {
@@ -43,7 +43,7 @@ COLUMNS = {
         f"{{id: 'VARCHAR', status: 'VARCHAR', subject: '{REFERENCE}', effectiveDateTime: 'VARCHAR', "
         f"code: 'STRUCT(coding {CODING})', {VALUE}, component: 'STRUCT(code STRUCT(coding {CODING}), "
         "valueInteger BIGINT, valueQuantity STRUCT(value DOUBLE), "
-        "valueCodeableConcept STRUCT(coding STRUCT(code VARCHAR)[]))[]'}"
+        f"valueCodeableConcept STRUCT(coding {CODING}))[]'}}"
     ),
 }
 PATIENT_KEY = "CASE WHEN starts_with({0}.reference, 'Patient/') THEN substr({0}.reference, 9) END"
@@ -56,7 +56,7 @@ def _read(folder: Path, kind: str) -> str:
 
 
 def _first_code(concept: str) -> str:
-    return f"list_filter(list_transform({concept}.coding, c -> c.code), c -> c IS NOT NULL)[1]"
+    return f"list_filter(list_transform({concept}.coding, lambda x: x.code), lambda x: x IS NOT NULL)[1]"
 
 
 def tables(folder: Path) -> list[tuple[str, str]]:
