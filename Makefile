@@ -39,12 +39,14 @@ lint: $(STAMP)
 
 ## bench: trdnav.assess against a JSON round trip; the HTTP API against a bare echo app (wrk);
 ## CDS Hooks patient-view with full prefetch beside the evaluate API; a compiled SQL on FHIR view
-## against hand-written DuckDB SQL
+## against hand-written DuckDB SQL; the population screen against a typed baseline, the parse floor
+## and a Python loop, and Spark against DuckDB at 10k and 100k patients
 bench: $(STAMP) system-packages
 	$(BIN)/python bench/bench_assess.py
 	$(BIN)/python bench/bench_http.py
 	$(BIN)/python bench/bench_cds.py
 	$(BIN)/python bench/bench_views.py
+	$(BIN)/python bench/bench_population.py
 
 ## docs: regenerate docs/rules.md from the knowledge base
 docs: $(STAMP)

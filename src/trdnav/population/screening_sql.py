@@ -11,6 +11,7 @@ is the specification: each step names the function whose rule it follows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,7 +39,7 @@ Step = tuple[str, str]
 
 
 def _values(rows: Sequence[tuple[object, ...]], names: tuple[str, ...]) -> str:
-    """An inline table; a NULL-typed first row keeps the types when `rows` is empty."""
+    """An inline table of `rows` (the knowledge base gives each table at least one)."""
 
     def literal(value: object) -> str:
         if value is None:
@@ -88,7 +89,7 @@ class Screening:
     def therapies(self) -> list[str]:
         return list(self.kb.manifest.therapies)
 
-    @property
+    @functools.cached_property
     def record_columns(self) -> RecordColumns:
         kinds: dict[str, str] = {"age": "number", TRIALS: "number"}
         words: dict[str, list[str]] = {}
@@ -160,7 +161,7 @@ class Screening:
                     ),
                 ),
             ),
-            ("kb_targets", _values(targets or [("", "", None)], ("value_set", "item", "word"))),
+            ("kb_targets", _values(targets, ("value_set", "item", "word"))),
             ("kb_score_items", _values(items, ("instrument", "loinc", "position"))),
             ("kb_score_answers", _values(answers, ("instrument", "loinc", "score"))),
             ("kb_blood_pressure", _values([(bp.panel,), (bp.systolic,), (bp.diastolic,)], ("code",))),

@@ -25,6 +25,7 @@ class SparkScreen:
         for table in self.spark.catalog.listTables():
             if table.isTemporary:
                 self.spark.catalog.dropTempView(table.name)
+        self.spark.catalog.clearCache()
 
     def load(self, files: list[str]) -> tuple[int, list[BadLine], int]:
         try:
