@@ -204,9 +204,9 @@ class Screening:
             (
                 "condition_hits",
                 "SELECT DISTINCT m.patient_id, m.resource_id, m.value_set, m.unconfirmed, s.record_says "
-                f"FROM ({self._code_matches('condition_rows')}) m JOIN kb_sets s ON s.value_set = "
-                "m.value_set "
-                "AND s.on_condition AND (s.timing = 'ever' OR m.is_current)",
+                f"FROM ({self._code_matches('condition_rows')}) m "
+                "JOIN kb_sets s ON s.value_set = m.value_set AND s.on_condition "
+                "AND (s.timing = 'ever' OR m.is_current)",
             ),
             (
                 "device_hits",
@@ -216,48 +216,50 @@ class Screening:
             ),
             # _medicines: requests and statements, their dates (_span) and what was given
             (
-                "medicine_records",
-                "SELECT patient_id, 'MedicationRequest' AS kind, resource_id, status, has_concept, "
-                "medication_reference, start_date, "
-                "CASE WHEN supply_days IS NULL THEN end_base "
-                f"ELSE greatest(end_base, {d.add_days('start_date', 'floor(supply_value * supply_days)')}) "
-                "END AS end_date "
-                "FROM (SELECT *, coalesce(" + _date("validity_end") + ", start_date) AS end_base FROM ("
+                "request_spans",
+                # a request runs from validityPeriod.start (or authoredOn) to validityPeriod.end, or
+                # longer when its expected supply lasts longer
                 "SELECT DISTINCT patient_id, resource_id, status, coalesce(has_concept, FALSE) AS "
                 "has_concept, "
                 f"medication_reference, coalesce({_date('validity_start')}, {_date('authored_on')}) AS "
                 "start_date, "
-                "validity_end, supply_value, "
-                f"CASE coalesce(nullif(supply_code, ''), nullif(supply_unit, '')) "
-                + " ".join(f"WHEN {quote(u)} THEN {n}" for u, n in SUPPLY_DAYS.items())
-                + " END AS supply_days FROM medication_requests) r) r2 "
-                "UNION ALL SELECT patient_id, 'MedicationStatement', resource_id, status, has_concept, "
-                "medication_reference, start_date, greatest(start_date, coalesce("
-                + _date("period_end")
-                + ", start_date)) FROM (SELECT DISTINCT patient_id, resource_id, status, "
-                "coalesce(has_concept, FALSE) AS has_concept, medication_reference, "
+                f"{_date('validity_end')} AS validity_end, supply_value, "
+                "CASE coalesce(nullif(supply_code, ''), nullif(supply_unit, '')) "
+                + " ".join(f"WHEN {quote(unit)} THEN {days}" for unit, days in SUPPLY_DAYS.items())
+                + " END AS supply_days FROM medication_requests",
+            ),
+            (
+                "medicine_records",
+                "SELECT patient_id, 'MedicationRequest' AS kind, resource_id, status, has_concept, "
+                "medication_reference, start_date, CASE WHEN supply_days IS NULL THEN "
+                "coalesce(validity_end, start_date) ELSE greatest(coalesce(validity_end, start_date), "
+                f"{d.add_days('start_date', 'floor(supply_value * supply_days)')}) END AS end_date "
+                "FROM request_spans UNION ALL "
+                # a statement runs over its effectivePeriod (or effectiveDateTime, or dateAsserted)
+                "SELECT patient_id, 'MedicationStatement', resource_id, status, has_concept, "
+                f"medication_reference, start_date, greatest(start_date, coalesce({_date('period_end')}, "
+                "start_date)) FROM (SELECT DISTINCT patient_id, resource_id, status, "
+                "coalesce(has_concept, FALSE) AS has_concept, medication_reference, period_end, "
                 f"coalesce({_date('period_start')}, {_date('effective_date_time')}, "
-                f"{_date('date_asserted')}) AS start_date, "
-                "period_end FROM medication_statements) st",
+                f"{_date('date_asserted')}) "
+                "AS start_date FROM medication_statements) statements",
             ),
             (
                 "medicine_concepts",
                 # _medication_concepts: the own concept, else the Medication's code and ingredients
-                "SELECT 'MedicationRequest' AS kind, resource_id, 0 AS concept_index, coding_index, system, "
-                "code, "
-                "display, medication_text AS text FROM medication_requests WHERE has_concept "
+                "SELECT 'MedicationRequest' AS kind, resource_id, 0 AS concept_index, coding_index, "
+                "system, code, display, medication_text AS text FROM medication_requests WHERE has_concept "
                 "UNION ALL SELECT 'MedicationStatement', resource_id, 0, coding_index, system, code, "
-                "display, "
-                "medication_text FROM medication_statements WHERE has_concept "
+                "display, medication_text FROM medication_statements WHERE has_concept "
                 "UNION ALL SELECT r.kind, r.resource_id, m.concept_index, m.coding_index, m.system, m.code, "
                 "m.display, m.concept_text FROM medicine_records r JOIN medications m "
                 "ON NOT r.has_concept AND m.reference = r.medication_reference",
             ),
             (
                 "medicine_codings",
-                f"SELECT kind, resource_id, concept_index, coding_index, system, {_key('system', 'code')} "
-                "AS code_key "
-                "FROM medicine_concepts WHERE system IS NOT NULL AND code IS NOT NULL",
+                "SELECT kind, resource_id, concept_index, coding_index, system, "
+                f"{_key('system', 'code')} AS code_key FROM medicine_concepts "
+                "WHERE system IS NOT NULL AND code IS NOT NULL",
             ),
             (
                 "medicine_words",
@@ -275,14 +277,12 @@ class Screening:
                 "SELECT patient_id, kind, resource_id, value_set, ingredient, status, start_date, end_date, "
                 "trials, record_says FROM (SELECT r.patient_id, r.kind, r.resource_id, c.value_set, "
                 "c.ingredient, r.status, r.start_date, r.end_date, s.trials, s.record_says, s.timing, "
-                "row_number() OVER (PARTITION BY r.kind, r.resource_id, c.value_set ORDER BY "
-                "c.concept_index, "
-                "c.coding_index, c.source_rank, c.place) AS rank FROM ("
-                f"SELECT m.kind, m.resource_id, m.value_set, m.set_code AS ingredient, m.concept_index, "
-                f"m.coding_index, 0 AS source_rank, m.place FROM ({self._code_matches('medicine_codings')}) "
-                "m "
-                "UNION ALL SELECT w.kind, w.resource_id, n.value_set, n.code, w.concept_index, "
-                "w.coding_index, "
+                "row_number() OVER (PARTITION BY r.kind, r.resource_id, c.value_set "
+                "ORDER BY c.concept_index, c.coding_index, c.source_rank, c.place) AS rank FROM ("
+                "SELECT m.kind, m.resource_id, m.value_set, m.set_code AS ingredient, m.concept_index, "
+                "m.coding_index, 0 AS source_rank, m.place "
+                f"FROM ({self._code_matches('medicine_codings')}) m UNION ALL "
+                "SELECT w.kind, w.resource_id, n.value_set, n.code, w.concept_index, w.coding_index, "
                 "w.source_rank, n.place FROM medicine_words w JOIN kb_names n ON n.name = w.word) c "
                 "JOIN medicine_records r ON r.kind = c.kind AND r.resource_id = c.resource_id "
                 "JOIN kb_sets s ON s.value_set = c.value_set AND s.on_medicine "
@@ -325,9 +325,8 @@ class Screening:
             (
                 "score_latest",
                 "SELECT patient_id, instrument, effective FROM (SELECT v.patient_id, v.instrument, "
-                "v.effective, "
-                "row_number() OVER (PARTITION BY v.patient_id, v.instrument ORDER BY v.effective DESC) AS "
-                "rank "
+                "v.effective, row_number() OVER (PARTITION BY v.patient_id, v.instrument "
+                "ORDER BY v.effective DESC) AS rank "
                 "FROM score_valid v JOIN (SELECT instrument, count(*) AS size FROM kb_score_items "
                 "GROUP BY instrument) n ON n.instrument = v.instrument "
                 "GROUP BY v.patient_id, v.instrument, v.effective, n.size "
