@@ -249,6 +249,10 @@ def records() -> list[dict[str, Any]]:
             "type": {"coding": [{"system": SNOMED, "code": "441509002"}]},
         }
     )
+    # near misses the value sets leave out: nicotine, acute pain, the spinal cord, hoarding
+    patient("near-misses")
+    for n, code in enumerate(("F17.210", "G89.11", "D33.4", "F42.3")):
+        out.append(condition("near-misses", n, ICD, code))
     # ages: a teenager, no birth date, a birth date in the future; a deceased patient is not screened
     patient("teen", "2010-12-04")
     patient("no-birth-date", None)

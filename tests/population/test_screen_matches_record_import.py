@@ -43,6 +43,7 @@ def test_handmade_patients_on_duckdb(tmp_path: Path) -> None:
     assert "Observation/hypertension-bp1" in screened["hypertension"]["item_sources"]
     assert "AGE.UNDER_18.TMS" in screened["teen"]["tms_reasons"]
     assert "deceased" not in screened
+    assert screened["near-misses"]["items_found"] == ["age"]
 
 
 def test_synthea_sample_on_duckdb(tmp_path: Path) -> None:

@@ -51,8 +51,14 @@ MEDICATION_STATUS = {
 }  # fmt: skip
 OBSERVATION_STATUS = {"final": 85, "amended": 5, "preliminary": 4, "entered-in-error": 3, "cancelled": 3}
 NOISE_CONDITIONS = (
-    ("444814009", "Viral sinusitis (disorder)"),
-    ("195662009", "Acute viral pharyngitis (disorder)"),
+    (SNOMED, "444814009", "Viral sinusitis (disorder)"),
+    (SNOMED, "195662009", "Acute viral pharyngitis (disorder)"),
+    # near misses the value sets leave out on purpose: nicotine is not a substance-use problem the
+    # ketamine rules mean, acute pain is not chronic, the spinal cord is not the brain, hoarding is not OCD
+    (SYSTEMS["icd10cm"], "F17.210", "Nicotine dependence, cigarettes, uncomplicated"),
+    (SYSTEMS["icd10cm"], "G89.11", "Acute pain due to trauma"),
+    (SYSTEMS["icd10cm"], "D33.4", "Benign neoplasm of spinal cord"),
+    (SYSTEMS["icd10cm"], "F42.3", "Hoarding disorder"),
 )
 NOISE_MEDICINES = (("314076", "lisinopril 10 MG Oral Tablet"), ("197361", "amlodipine 5 MG Oral Tablet"))
 STRENGTHS = ("10 MG", "20 MG", "25 MG", "50 MG", "100 MG", "150 MG")
@@ -168,8 +174,8 @@ class _Writer:
                 self.condition(pid, found, vs)
                 found += 1
         for _ in range(rng.randint(0, 2)):
-            code, display = rng.choice(NOISE_CONDITIONS)
-            self.condition(pid, found, None, {"system": SNOMED, "code": code, "display": display})
+            system, code, display = rng.choice(NOISE_CONDITIONS)
+            self.condition(pid, found, None, {"system": system, "code": code, "display": display})
             found += 1
         depressed = "depression" in drawn
         if depressed:
