@@ -40,6 +40,11 @@ class Dialect:
         """The items of the array at `base.a.b`, an R4 element known to repeat: [] when absent."""
         return self.unwrap(self.json_get(base, names))
 
+    def items_along(self, base: str, steps: tuple[tuple[str, bool], ...]) -> str | None:
+        """The values at a path of R4 elements (name, repeats) from `base`, as one flat list, in one
+        extraction; None where the engine has no such path (the compiler then goes item by item)."""
+        return None
+
     def lambda_(self, params: tuple[str, ...], body: str) -> str:
         raise NotImplementedError
 
@@ -130,6 +135,11 @@ class DuckDB(Dialect):
     def json_items(self, base: str, names: tuple[str, ...]) -> str:
         path = "$" + "".join(f".{name}" for name in names) + "[*]"
         return f"coalesce(json_extract({base}, {self.string(path)}), []::JSON[])"  # one parse, no type test
+
+    def items_along(self, base: str, steps: tuple[tuple[str, bool], ...]) -> str | None:
+        # '$.a[*].b' skips items without b and '$.a[*].b[*]' flattens: FHIRPath's collections
+        path = "$" + "".join(f".{name}" + ("[*]" if repeats else "") for name, repeats in steps)
+        return f"coalesce(json_extract({base}, {self.string(path)}), []::JSON[])"
 
     def unwrap(self, json: str) -> str:
         return (

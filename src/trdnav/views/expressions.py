@@ -47,6 +47,8 @@ class Value:
     # a JSON value reached from `base` through singleton elements only: extended in one path
     base: str | None = None
     names: tuple[str, ...] = ()
+    # a list of the JSON values at a path of R4 elements from `base` (each step: name, repeats)
+    steps: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,8 +205,14 @@ class ExpressionCompiler:
             if element is not None and not element.is_list:
                 return Value(extracted, "json", fhir_type, base, names)
             if element is not None:
-                return Value(d.json_items(base, names), "list", fhir_type)
+                steps = (*((n, False) for n in names[:-1]), (name, True))
+                return Value(d.json_items(base, names), "list", fhir_type, base, steps=steps)
             return Value(d.unwrap(extracted), "list", fhir_type)
+        if target.steps and target.base is not None and element is not None:
+            steps = (*target.steps, (name, element.is_list))
+            along = d.items_along(target.base, steps)  # one extraction where the engine has one
+            if along is not None:
+                return Value(along, "list", fhir_type, target.base, steps=steps)
         item = self.variable()
         if element is not None and not element.is_list:
             values = d.transform(target.sql, (item,), d.json_get(item, (name,)))
@@ -397,7 +405,13 @@ class ExpressionCompiler:
             if wanted is None:
                 return identifier
             kind = d.regexp_group(text, _REFERENCE, 1)
-            return f"(CASE WHEN {kind} = {d.string(wanted)} THEN {identifier} END)"
+            # the common relative form 'Type/id' without the regular expression: the same key
+            prefix = f"{wanted}/"
+            rest = f"substr({text}, {len(prefix) + 1})"
+            return (
+                f"(CASE WHEN substr({text}, 1, {len(prefix)}) = {d.string(prefix)} AND instr({rest}, '/') = 0 "
+                f"THEN NULLIF({rest}, '') WHEN {kind} = {d.string(wanted)} THEN {identifier} END)"
+            )
 
         if target.kind == "json":
             return Value(key(target), "str")
