@@ -113,11 +113,14 @@ class _ViewCompiler:
         if not parts:
             return self.d.list_of([self.d.struct([(self.field(n), fixed[n]) for n in order])])
         combined, _names = self.cross(parts)
-        row = self.expressions.variable()
-        fields = [(self.field(n), fixed[n] if n in fixed else f"{row}.{self.field(n)}") for n in order]
         if not fixed:
             return combined
-        return self.d.transform(combined, (row,), self.d.struct(fields))
+        # this select's own columns are computed once, then put beside each of its nested rows
+        row, own = self.expressions.variable(), self.expressions.variable()
+        computed = self.d.struct([(self.field(n), fixed[n]) for n in order if n in fixed])
+        fields = [(self.field(n), f"{own if n in fixed else row}.{self.field(n)}") for n in order]
+        beside = self.d.transform(combined, (row,), self.d.struct(fields))
+        return self.d.flatten(self.d.transform(self.d.list_of([computed]), (own,), beside))
 
     def items(self, node: Select, scope: Scope) -> tuple[str, str | None]:
         if node.for_each is not None:

@@ -409,8 +409,9 @@ class ExpressionCompiler:
             prefix = f"{wanted}/"
             rest = f"substr({text}, {len(prefix) + 1})"
             return (
-                f"(CASE WHEN substr({text}, 1, {len(prefix)}) = {d.string(prefix)} AND instr({rest}, '/') = 0 "
-                f"THEN NULLIF({rest}, '') WHEN {kind} = {d.string(wanted)} THEN {identifier} END)"
+                f"(CASE WHEN substr({text}, 1, {len(prefix)}) = {d.string(prefix)} "
+                f"AND instr({rest}, '/') = 0 THEN NULLIF({rest}, '') "
+                f"WHEN {kind} = {d.string(wanted)} THEN {identifier} END)"
             )
 
         if target.kind == "json":
