@@ -36,6 +36,14 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(INPUT_ERROR)
 
 
+def _as_of(text: str | None) -> dt.date:
+    """The --as-of date (today when not given), or exit 2 naming it."""
+    try:
+        return dt.date.fromisoformat(text) if text else dt.date.today()
+    except ValueError:
+        raise _fail(f"--as-of: {text!r} is not a date; expected YYYY-MM-DD") from None
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -82,10 +90,7 @@ def screen(
     from trdnav.population.screen import screen_export
     from trdnav.population.screening_sql import Screening
 
-    try:
-        today = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    except ValueError:
-        raise _fail(f"--as-of: {as_of!r} is not a date; expected YYYY-MM-DD") from None
+    today = _as_of(as_of)
     stages = 2 + 7 + 3 + len(Screening.step_names())
     with _progress() as bar:
         task = bar.add_task("screening", total=stages)
@@ -137,10 +142,7 @@ def synth(
     """Write a realistic synthetic bulk FHIR export (deterministic for a seed)."""
     from trdnav.population.synth import write_export
 
-    try:
-        today = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    except ValueError:
-        raise _fail(f"--as-of: {as_of!r} is not a date; expected YYYY-MM-DD") from None
+    today = _as_of(as_of)
     with _progress() as bar:
         task = bar.add_task("patients", total=patients)
         try:

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = (".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz")
+from trdnav.views.sources import SUFFIXES
+
 REMOTE = ("s3a://", "s3://", "hdfs://", "gs://", "abfs://", "abfss://", "file://")
 
 

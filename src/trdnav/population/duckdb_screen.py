@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from trdnav.population.bulk_input import BadLine, InputError, bad_lines
-from trdnav.population.screening_sql import Step
+from trdnav.population.record_sql import Step
 from trdnav.population.screening_views import compiled_views
 
 

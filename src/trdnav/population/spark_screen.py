@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from trdnav.population.bulk_input import BadLine, InputError, bad_lines
-from trdnav.population.screening_sql import Step
+from trdnav.population.record_sql import Step
 from trdnav.population.screening_views import compiled_views
 from trdnav.views.spark_session import spark_session
 

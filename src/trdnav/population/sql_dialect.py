@@ -2,38 +2,45 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 
-class ScreeningDialect:
+
+class ScreeningDialect(ABC):
     name = ""
 
+    @abstractmethod
     def days_between(self, earlier: str, later: str) -> str:
         """Whole days from `earlier` to `later` (dates)."""
-        raise NotImplementedError
+        ...
 
-    def add_days(self, date: str, days: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def add_days(self, date: str, days: str) -> str: ...
 
+    @abstractmethod
     def words(self, text: str) -> str:
         """A set-returning select expression: the words of `text` (split on white space)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def sorted_set(self, value: str) -> str:
         """An aggregate: the distinct non-NULL values, sorted, as a list."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def compact_list(self, values: list[str]) -> str:
         """The non-NULL ones of `values`, in order, as a list of strings."""
-        raise NotImplementedError
+        ...
 
-    def join_list(self, values: str, separator: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def join_list(self, values: str, separator: str) -> str: ...
 
+    @abstractmethod
     def explode(self, values: str) -> str:
         """A set-returning select expression: each element of a list."""
-        raise NotImplementedError
+        ...
 
-    def squash_spaces(self, text: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def squash_spaces(self, text: str) -> str: ...
 
 
 class DuckDBScreening(ScreeningDialect):

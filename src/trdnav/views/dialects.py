@@ -6,35 +6,39 @@ JSON values are DuckDB `JSON` and Spark `VARIANT`; a FHIRPath collection is a li
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import ClassVar, Literal
 
 Kind = Literal["list", "json", "str", "int", "num", "bool"]
 
 
-class Dialect:
+class Dialect(ABC):
     name = ""
     _types: ClassVar[dict[str, str]] = {}
 
-    def string(self, text: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def string(self, text: str) -> str: ...
 
-    def identifier(self, name: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def identifier(self, name: str) -> str: ...
 
     def sql_type(self, kind: Kind) -> str:
         return self._types[kind]
 
+    @abstractmethod
     def json_get(self, base: str, names: tuple[str, ...]) -> str:
         """The JSON value at `base.a.b` (no arrays on the way), SQL NULL when absent."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def json_string(self, base: str, names: tuple[str, ...]) -> str:
         """The string (or JSON text) at `base.a.b`, in one extraction."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def unwrap(self, json: str) -> str:
         """A JSON value as a list: an array's items, [value] for anything else, [] for NULL."""
-        raise NotImplementedError
+        ...
 
     def json_items(self, base: str, names: tuple[str, ...]) -> str:
         """The items of the array at `base.a.b`, an R4 element known to repeat: [] when absent."""
@@ -45,70 +49,75 @@ class Dialect:
         extraction; None where the engine has no such path (the compiler then goes item by item)."""
         return None
 
-    def lambda_(self, params: tuple[str, ...], body: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def lambda_(self, params: tuple[str, ...], body: str) -> str: ...
 
+    @abstractmethod
     def transform(self, items: str, params: tuple[str, ...], body: str) -> str:
         """`params` is (item,) or (item, index); the index is 0-based in the body."""
-        raise NotImplementedError
+        ...
 
-    def filter(self, items: str, param: str, condition: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def filter(self, items: str, param: str, condition: str) -> str: ...
 
     def flatten(self, lists: str) -> str:
         return f"flatten({lists})"
 
-    def concat(self, lists: list[str]) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def concat(self, lists: list[str]) -> str: ...
 
-    def length(self, items: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def length(self, items: str) -> str: ...
 
-    def element(self, items: str, one_based: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def element(self, items: str, one_based: str) -> str: ...
 
-    def empty_list(self, kind: Kind = "list") -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def empty_list(self, kind: Kind = "list") -> str: ...
 
-    def list_of(self, items: list[str]) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def list_of(self, items: list[str]) -> str: ...
 
-    def as_string(self, json: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def as_string(self, json: str) -> str: ...
 
+    @abstractmethod
     def as_typed(self, json: str, kind: Kind) -> str:
         """A JSON scalar as a SQL string, integer, double or boolean (NULL when it is not one)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def to_json(self, value: str, kind: Kind) -> str:
         """A typed SQL value as a JSON value."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def json_text(self, value: str) -> str:
         """A JSON value or a list of them as JSON text (for the final rows)."""
-        raise NotImplementedError
+        ...
 
-    def error(self, message: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def error(self, message: str) -> str: ...
 
-    def struct(self, fields: list[tuple[str, str]]) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def struct(self, fields: list[tuple[str, str]]) -> str: ...
 
     def typed_null(self, kind: Kind) -> str:
         return f"CAST(NULL AS {self.sql_type(kind)})"
 
-    def join(self, strings: str, separator: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def join(self, strings: str, separator: str) -> str: ...
 
     def regexp_group(self, text: str, pattern: str, group: int) -> str:
         return f"NULLIF(regexp_extract({text}, {self.string(pattern)}, {group}), '')"
 
+    @abstractmethod
     def sort_by_key(self, items: str) -> str:
         """Sort a list of structs whose first field `k` is a list of integers."""
-        raise NotImplementedError
+        ...
 
-    def explode(self, items: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def explode(self, items: str) -> str: ...
 
 
 class DuckDB(Dialect):
