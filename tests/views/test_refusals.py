@@ -106,11 +106,23 @@ def test_a_where_path_without_a_known_type_must_be_boolean_at_run_time() -> None
 def test_a_singleton_path_compiles_to_one_direct_json_extraction() -> None:
     view = {
         "resource": "Condition",
-        "select": [{"column": [{"name": "patient", "path": "subject.reference", "type": "string"}]}],
+        "select": [
+            {
+                "column": [
+                    {"name": "patient", "path": "subject.reference", "type": "string"},
+                    {"name": "c", "path": "code.coding.code.first()"},
+                    {"name": "status", "path": "clinicalStatus.coding.code.first()"},
+                ]
+            }
+        ],
     }
-    assert "json_extract_string(resource, '$.subject.reference')" in sql(view, "duckdb")
+    duckdb_sql = sql(view, "duckdb")
+    # DuckDB parses each document once, for all the top-level elements the view reads ...
+    assert duckdb_sql.count("(resource,") == 1
+    assert "json_extract(resource, ['$.subject', '$.code', '$.clinicalStatus'])" in duckdb_sql
+    # ... and a path below one of them is one extraction, even through a repeating element
+    # (R4: Condition.code.coding is 0..*)
+    assert "json_extract_string((resource_elements)[1], '$.reference')" in duckdb_sql
+    assert "coalesce(json_extract((resource_elements)[2], '$.coding[*].code'), []::JSON[])" in duckdb_sql
+    # Spark's VARIANT is parsed already: each path is read from the resource
     assert "try_variant_get(resource, '$.subject.reference', 'string')" in sql(view, "spark")
-    # a path through a repeating element (R4: Condition.code.coding is 0..*) is one extraction
-    assert "coalesce(json_extract(resource, '$.code.coding[*].code'), []::JSON[])" in sql(
-        {"resource": "Condition", "select": [{"column": [{"name": "c", "path": "code.coding.code.first()"}]}]}
-    )

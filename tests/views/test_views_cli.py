@@ -76,7 +76,7 @@ def test_sql_prints_the_query_for_each_engine(files: tuple[Path, Path]) -> None:
     duck = runner.invoke(app, ["views", "sql", str(view), "--engine", "duckdb"])
     spark = runner.invoke(app, ["views", "sql", str(view), "--engine", "spark"])
     assert duck.exit_code == spark.exit_code == 0
-    assert "json_extract(resource, '$.active')" in duck.stdout
+    assert "json_extract(resource, ['$.id', '$.active', '$.name'])" in duck.stdout
     assert "try_variant_get(resource, '$.active')" in spark.stdout
 
 

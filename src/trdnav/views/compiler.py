@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from trdnav.views.definition import INTEGER_TYPES, STRING_TYPES, Column, Expression, Select, View, read_view
 from trdnav.views.dialects import Dialect, Kind, dialect_for
 from trdnav.views.errors import ViewError
-from trdnav.views.expressions import TYPED, ExpressionCompiler, Scope, Value
+from trdnav.views.expressions import ROOT, ROOT_ELEMENTS, TYPED, ExpressionCompiler, Scope, Value
 
 REPEAT_DEPTH = 8
 _OUTPUT_ROW = "view_row"
@@ -175,7 +175,7 @@ class _ViewCompiler:
 
     def compile(self) -> CompiledView:
         d = self.d
-        resource = Value("resource", "json", self.view.resource, base="resource")
+        resource = Value(ROOT, "json", self.view.resource, base=ROOT)
         scope = Scope(resource, f"CAST(0 AS {d.sql_type('int')})", resource)
         conditions = [f"resource_type = {d.string(self.view.resource)}"]
         for e in self.view.where:
@@ -188,6 +188,13 @@ class _ViewCompiler:
             (self.rows(node, scope), node.column_names()) for node in self.view.select if not node.is_flat()
         ]
         source = f"resources WHERE {' AND '.join(conditions)}"
+        if self.expressions.root_elements:
+            elements = d.root_elements(ROOT, self.expressions.root_elements)
+            typed = conditions[0]
+            source = (
+                f"(SELECT {ROOT}, {elements} AS {ROOT_ELEMENTS} FROM resources WHERE {typed}) AS read"
+                + (f" WHERE {' AND '.join(conditions[1:])}" if len(conditions) > 1 else "")
+            )
         if parts:
             # the resource's own columns are computed once per resource, before its rows multiply
             combined, _names = self.cross(parts)

@@ -16,6 +16,15 @@ class Dialect(ABC):
     name = ""
     _types: ClassVar[dict[str, str]] = {}
 
+    # whether the compiler reads a resource's top-level elements once (`root_elements`) and each
+    # path from those, not from the whole document: worth it where every read parses the document
+    reads_root_elements_once: ClassVar[bool] = False
+
+    def root_elements(self, resource: str, names: list[str]) -> str:
+        """The resource's top-level elements `names` as a list whose i-th item (`element(list, i)`)
+        is the i-th element's JSON value or NULL."""
+        raise NotImplementedError(f"{self.name} reads each path from the resource")
+
     @abstractmethod
     def string(self, text: str) -> str: ...
 
@@ -133,21 +142,29 @@ class DuckDB(Dialect):
     def identifier(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
+    reads_root_elements_once = True
+
+    def root_elements(self, resource: str, names: list[str]) -> str:
+        # one parse of the document for all its elements (each json_extract of it parses it again)
+        paths = ", ".join(self.string(f"$.{name}") for name in names)
+        return f"json_extract({resource}, [{paths}])"
+
     def json_get(self, base: str, names: tuple[str, ...]) -> str:
-        path = "$" + "".join(f".{name}" for name in names)
-        return f"json_extract({base}, {self.string(path)})"
+        if not names:
+            return base
+        return f"json_extract({base}, {self.string(_path(names))})"
 
     def json_string(self, base: str, names: tuple[str, ...]) -> str:
-        path = "$" + "".join(f".{name}" for name in names)
-        return f"json_extract_string({base}, {self.string(path)})"
+        return f"json_extract_string({base}, {self.string(_path(names))})"
 
     def json_items(self, base: str, names: tuple[str, ...]) -> str:
-        path = "$" + "".join(f".{name}" for name in names) + "[*]"
+        path = _path(names) + "[*]"
         return f"coalesce(json_extract({base}, {self.string(path)}), []::JSON[])"  # one parse, no type test
 
     def items_along(self, base: str, steps: tuple[tuple[str, bool], ...]) -> str | None:
-        # '$.a[*].b' skips items without b and '$.a[*].b[*]' flattens: FHIRPath's collections
-        path = "$" + "".join(f".{name}" + ("[*]" if repeats else "") for name, repeats in steps)
+        # '$.a[*].b' skips items without b and '$.a[*].b[*]' flattens: FHIRPath's collections;
+        # a step without a name is the base itself (an array)
+        path = "$" + "".join(f".{name}" * bool(name) + "[*]" * repeats for name, repeats in steps)
         return f"coalesce(json_extract({base}, {self.string(path)}), []::JSON[])"
 
     def unwrap(self, json: str) -> str:
@@ -304,6 +321,10 @@ class Spark(Dialect):
 
     def explode(self, items: str) -> str:
         return f"explode({items})"
+
+
+def _path(names: tuple[str, ...]) -> str:
+    return "$" + "".join(f".{name}" for name in names)
 
 
 DIALECTS: dict[str, Dialect] = {"duckdb": DuckDB(), "spark": Spark()}

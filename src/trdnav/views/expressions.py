@@ -36,6 +36,8 @@ _FUNCTIONS = {
     "not": (0, 0), "ofType": (1, 1), "extension": (1, 1), "join": (0, 1), "getResourceKey": (0, 0),
     "getReferenceKey": (0, 1),
 }  # fmt: skip
+ROOT = "resource"  # the column holding each resource's JSON
+ROOT_ELEMENTS = "resource_elements"  # the column holding its top-level elements (root_elements)
 _REFERENCE = r"^(?:.*/)?([A-Za-z]+)/([^/]+)(?:/_history/.*)?$"
 
 
@@ -65,6 +67,14 @@ class ExpressionCompiler:
     expression: str = ""
     view_path: str = ""
     _names: itertools.count[int] = field(default_factory=itertools.count)
+    # the resource's top-level elements read (when the dialect reads them once), in slot order
+    root_elements: list[str] = field(default_factory=list)
+
+    def root_element(self, name: str) -> str:
+        """The SQL of the resource's top-level element `name`, read once with the others."""
+        if name not in self.root_elements:
+            self.root_elements.append(name)
+        return self.dialect.element(ROOT_ELEMENTS, str(self.root_elements.index(name) + 1))
 
     def fail(self, message: str) -> ViewError:
         return ViewError(message, view_path=self.view_path, expression=self.expression)
@@ -201,11 +211,13 @@ class ExpressionCompiler:
         if target.kind == "json":
             base = target.base if target.base is not None else target.sql
             names = (*target.names, name) if target.base is not None else (name,)
+            if base == ROOT and names == (name,) and d.reads_root_elements_once:
+                base, names = self.root_element(name), ()
             extracted = d.json_get(base, names)
             if element is not None and not element.is_list:
                 return Value(extracted, "json", fhir_type, base, names)
             if element is not None:
-                steps = (*((n, False) for n in names[:-1]), (name, True))
+                steps = (*((n, False) for n in names[:-1]), (names[-1] if names else "", True))
                 return Value(d.json_items(base, names), "list", fhir_type, base, steps=steps)
             return Value(d.unwrap(extracted), "list", fhir_type)
         if target.steps and target.base is not None and element is not None:
