@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from trdnav.views.definition import INTEGER_TYPES, STRING_TYPES, Column, Expression, Select, View, read_view
 from trdnav.views.dialects import Dialect, Kind, dialect_for
 from trdnav.views.errors import ViewError
-from trdnav.views.expressions import ROOT, ROOT_ELEMENTS, TYPED, ExpressionCompiler, Scope, Value
+from trdnav.views.expressions import TYPED, ExpressionCompiler, Scope, Value
 
 REPEAT_DEPTH = 8
 _OUTPUT_ROW = "view_row"
+_ROOT = "resource"  # the column holding each resource's JSON
+_ROOT_ELEMENTS = "resource_elements"  # and the one holding its top-level elements, read once
 
 
 @dataclass(frozen=True)
@@ -168,14 +170,23 @@ class _ViewCompiler:
             # no items: one row with an empty focus (its columns are empty, %rowIndex is 0)
             empty = self.d.list_of([self.d.typed_null("json")])
             items = f"(CASE WHEN {self.d.length(items)} = 0 THEN {empty} ELSE {items} END)"
-        item, position = self.expressions.variable(), self.expressions.variable()
-        inner_scope = Scope(Value(item, "json", fhir_type, base=item), f"<<{position}>>", scope.resource)
+        d, ex = self.d, self.expressions
+        item, position = ex.variable(), ex.variable()
+        focus = f"{item}.v" if d.reads_elements_once else item
+        names = ex.read_elements_once(focus, f"{item}.e")
+        inner_scope = Scope(Value(focus, "json", fhir_type, base=focus), f"<<{position}>>", scope.resource)
         body = self.inner_rows(node, inner_scope)
-        return self.d.flatten(self.d.transform(items, (item, position), body))
+        if d.reads_elements_once:
+            # each item with the child elements its columns read, parsed once
+            one = ex.variable()
+            fields = [("v", one)] + ([("e", d.elements(one, names))] if names else [])
+            items = d.transform(items, (one,), d.struct(fields))
+        return d.flatten(d.transform(items, (item, position), body))
 
     def compile(self) -> CompiledView:
         d = self.d
-        resource = Value(ROOT, "json", self.view.resource, base=ROOT)
+        resource = Value(_ROOT, "json", self.view.resource, base=_ROOT)
+        root_names = self.expressions.read_elements_once(_ROOT, _ROOT_ELEMENTS)
         scope = Scope(resource, f"CAST(0 AS {d.sql_type('int')})", resource)
         conditions = [f"resource_type = {d.string(self.view.resource)}"]
         for e in self.view.where:
@@ -188,11 +199,11 @@ class _ViewCompiler:
             (self.rows(node, scope), node.column_names()) for node in self.view.select if not node.is_flat()
         ]
         source = f"resources WHERE {' AND '.join(conditions)}"
-        if self.expressions.root_elements:
-            elements = d.root_elements(ROOT, self.expressions.root_elements)
+        if root_names:
+            elements = d.elements(_ROOT, root_names)
             typed = conditions[0]
             source = (
-                f"(SELECT {ROOT}, {elements} AS {ROOT_ELEMENTS} FROM resources WHERE {typed}) AS read"
+                f"(SELECT {_ROOT}, {elements} AS {_ROOT_ELEMENTS} FROM resources WHERE {typed}) AS read"
                 + (f" WHERE {' AND '.join(conditions[1:])}" if len(conditions) > 1 else "")
             )
         if parts:

@@ -16,14 +16,15 @@ class Dialect(ABC):
     name = ""
     _types: ClassVar[dict[str, str]] = {}
 
-    # whether the compiler reads a resource's top-level elements once (`root_elements`) and each
-    # path from those, not from the whole document: worth it where every read parses the document
-    reads_root_elements_once: ClassVar[bool] = False
+    # whether the compiler reads the child elements of a resource (or of a forEach item) once
+    # (`elements`) and each path from those, not from the whole value: worth it where every read
+    # parses the JSON text again
+    reads_elements_once: ClassVar[bool] = False
 
-    def root_elements(self, resource: str, names: list[str]) -> str:
-        """The resource's top-level elements `names` as a list whose i-th item (`element(list, i)`)
-        is the i-th element's JSON value or NULL."""
-        raise NotImplementedError(f"{self.name} reads each path from the resource")
+    def elements(self, json: str, names: list[str]) -> str:
+        """The child elements `names` of a JSON object as a list whose i-th item
+        (`element(list, i)`) is the i-th element's JSON value or NULL."""
+        raise NotImplementedError(f"{self.name} reads each path from the value")
 
     @abstractmethod
     def string(self, text: str) -> str: ...
@@ -142,12 +143,12 @@ class DuckDB(Dialect):
     def identifier(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
-    reads_root_elements_once = True
+    reads_elements_once = True
 
-    def root_elements(self, resource: str, names: list[str]) -> str:
-        # one parse of the document for all its elements (each json_extract of it parses it again)
+    def elements(self, json: str, names: list[str]) -> str:
+        # one parse for all of them (each json_extract parses the text again)
         paths = ", ".join(self.string(f"$.{name}") for name in names)
-        return f"json_extract({resource}, [{paths}])"
+        return f"json_extract({json}, [{paths}])"
 
     def json_get(self, base: str, names: tuple[str, ...]) -> str:
         if not names:

@@ -36,8 +36,6 @@ _FUNCTIONS = {
     "not": (0, 0), "ofType": (1, 1), "extension": (1, 1), "join": (0, 1), "getResourceKey": (0, 0),
     "getReferenceKey": (0, 1),
 }  # fmt: skip
-ROOT = "resource"  # the column holding each resource's JSON
-ROOT_ELEMENTS = "resource_elements"  # the column holding its top-level elements (root_elements)
 _REFERENCE = r"^(?:.*/)?([A-Za-z]+)/([^/]+)(?:/_history/.*)?$"
 
 
@@ -67,14 +65,23 @@ class ExpressionCompiler:
     expression: str = ""
     view_path: str = ""
     _names: itertools.count[int] = field(default_factory=itertools.count)
-    # the resource's top-level elements read (when the dialect reads them once), in slot order
-    root_elements: list[str] = field(default_factory=list)
+    # JSON values whose child elements are read once (where the dialect does that): the value's
+    # SQL -> the SQL of the list of its elements and their names, in order
+    read_once: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
-    def root_element(self, name: str) -> str:
-        """The SQL of the resource's top-level element `name`, read once with the others."""
-        if name not in self.root_elements:
-            self.root_elements.append(name)
-        return self.dialect.element(ROOT_ELEMENTS, str(self.root_elements.index(name) + 1))
+    def read_elements_once(self, json: str, elements: str) -> list[str]:
+        """From now on, the child elements of `json` that paths read are one list, `elements`;
+        returns their names (filled while compiling) for `Dialect.elements`."""
+        names: list[str] = []
+        if self.dialect.reads_elements_once:
+            self.read_once[json] = (elements, names)
+        return names
+
+    def child_element(self, json: str, name: str) -> str:
+        elements, names = self.read_once[json]
+        if name not in names:
+            names.append(name)
+        return self.dialect.element(elements, str(names.index(name) + 1))
 
     def fail(self, message: str) -> ViewError:
         return ViewError(message, view_path=self.view_path, expression=self.expression)
@@ -211,8 +218,8 @@ class ExpressionCompiler:
         if target.kind == "json":
             base = target.base if target.base is not None else target.sql
             names = (*target.names, name) if target.base is not None else (name,)
-            if base == ROOT and names == (name,) and d.reads_root_elements_once:
-                base, names = self.root_element(name), ()
+            if names == (name,) and base in self.read_once:
+                base, names = self.child_element(base, name), ()
             extracted = d.json_get(base, names)
             if element is not None and not element.is_list:
                 return Value(extracted, "json", fhir_type, base, names)
