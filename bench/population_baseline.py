@@ -2,7 +2,7 @@
 
 What a person would write for DuckDB given a bulk export with one file per resource type: each
 type's file read with its columns declared (structs and lists parsed once, straight into typed
-values), flattened by hand into the same seven tables the screening views make, then the same
+values), flattened by hand into the same nine tables the screening views make, then the same
 screening steps (the knowledge base's rules as SQL). The product reads every line as JSON text
 and compiles ViewDefinitions; this reads typed columns. Both must give the same screening table.
 """
@@ -46,6 +46,10 @@ COLUMNS = {
         f"valueCodeableConcept STRUCT(coding {CODING}))[]'}}"
     ),
 }
+MEDICATION_COLUMNS = (
+    "NULL::VARCHAR AS reference, NULL::BIGINT AS concept_index, NULL::VARCHAR AS concept_text, "
+    "NULL::BIGINT AS coding_index, NULL::VARCHAR AS system, NULL::VARCHAR AS code, NULL::VARCHAR AS display"
+)
 PATIENT_KEY = "CASE WHEN starts_with({0}.reference, 'Patient/') THEN substr({0}.reference, 9) END"
 
 
@@ -60,7 +64,7 @@ def _first_code(concept: str) -> str:
 
 
 def tables(folder: Path) -> list[tuple[str, str]]:
-    """The seven screening tables, each a typed query over its type's file."""
+    """The nine screening tables, each a typed query over its type's file."""
     patient = PATIENT_KEY.format("subject")
     value_code = _first_code("valueCodeableConcept")
     return [
@@ -116,12 +120,15 @@ def tables(folder: Path) -> list[tuple[str, str]]:
             "NULL::VARCHAR AS medication_text, NULL::BOOLEAN AS has_concept, NULL::BIGINT AS coding_index, "
             "NULL::VARCHAR AS system, NULL::VARCHAR AS code, NULL::VARCHAR AS display WHERE FALSE",
         ),
+        ("medications", f"SELECT {MEDICATION_COLUMNS} WHERE FALSE"),
+        # the generated export has no Medication resources, contained or not
         (
-            "medications",
-            "SELECT NULL::VARCHAR AS reference, NULL::BIGINT AS concept_index, NULL::VARCHAR AS "
-            "concept_text, "
-            "NULL::BIGINT AS coding_index, NULL::VARCHAR AS system, NULL::VARCHAR AS code, "
-            "NULL::VARCHAR AS display WHERE FALSE",
+            "contained_medications_in_requests",
+            f"SELECT NULL::VARCHAR AS resource_id, {MEDICATION_COLUMNS} WHERE FALSE",
+        ),
+        (
+            "contained_medications_in_statements",
+            f"SELECT NULL::VARCHAR AS resource_id, {MEDICATION_COLUMNS} WHERE FALSE",
         ),
         (
             "observations",

@@ -217,6 +217,32 @@ def test_phq9_is_the_most_recent_complete_set_within_the_window() -> None:
     assert "phq9" not in _import([_patient(), *_phq9_set("p1", stale, [3] * 9, "s")])["answers"]
 
 
+def test_an_item_answered_twice_in_one_administration_counts_its_higher_answer() -> None:
+    when = (TODAY - dt.timedelta(days=2)).isoformat()
+    again = _phq9_set("p1", when, [0] * 8 + [2], "again")[8]  # item 9 answered 2 as well as 0
+    for record in (
+        [_patient(), *_phq9_set("p1", when, [0] * 9, "first"), again],
+        [_patient(), again, *_phq9_set("p1", when, [0] * 9, "first")],  # in either order
+    ):
+        document = _import(record)
+        assert document["answers"]["phq9"] == [0] * 8 + [2]
+        assert "Observation/again8" in {s["resource"] for s in document["sources"]["phq9"]}
+        assert any(a["level"] == "urgent" for a in trdnav.assess(document, ["tms"])["alerts"])
+
+
+def test_absolute_and_versioned_references_to_the_patient_count() -> None:
+    absolute = _condition("p1", "F20.9", "active", "confirmed", "http://hl7.org/fhir/sid/icd-10-cm")
+    absolute["subject"] = {"reference": "https://fhir.example.org/r4/Patient/p1"}
+    versioned = _condition("p1", "G40.909", "active", "confirmed", "http://hl7.org/fhir/sid/icd-10-cm")
+    versioned["subject"] = {"reference": "Patient/p1/_history/3"}
+    other = _condition("p1", "I10", "active", "confirmed", "http://hl7.org/fhir/sid/icd-10-cm")
+    other["subject"] = {"reference": "https://fhir.example.org/r4/Patient/p11"}  # another patient
+    answers = _import([_patient(), absolute, versioned, other])["answers"]
+    assert answers["psychosis_history"] == "yes"
+    assert answers["seizure_history"] == "yes"
+    assert "high_blood_pressure_uncontrolled" not in answers
+
+
 def _medication(pid: str, rid: str, display: str, authored: str, days: int | None = None) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",

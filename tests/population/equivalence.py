@@ -14,6 +14,7 @@ import duckdb
 
 from trdnav import assess
 from trdnav.fhir.record_import import RecordError, import_record
+from trdnav.fhir.record_reading import reference_key
 from trdnav.knowledge.loader import load
 
 SUBJECT_KEYS = ("subject", "patient")
@@ -39,9 +40,9 @@ def read_export(
                     medications.append(resource)
                 else:
                     for key in SUBJECT_KEYS:
-                        reference = (resource.get(key) or {}).get("reference", "")
-                        if reference.startswith("Patient/"):
-                            own[reference.removeprefix("Patient/")].append(resource)
+                        target = reference_key((resource.get(key) or {}).get("reference", "")) or ""
+                        if target.startswith("Patient/"):
+                            own[target.removeprefix("Patient/")].append(resource)
                             break
     return patients, own, medications
 

@@ -201,6 +201,38 @@ def records() -> list[dict[str, Any]]:
             "effectivePeriod": {"start": "2024-01-01", "end": "2024-03-01"},
         }
     )
+    # a Medication contained in the request (named '#id'), its ingredient by code, and one in a
+    # statement by its name; a contained Organization and a missing '#id' are nothing
+    patient("contained")
+    sertraline = {
+        "resourceType": "Medication",
+        "id": "med",
+        "ingredient": [{"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "36437"}]}}],
+    }
+    out.append(
+        request(
+            "contained",
+            1,
+            None,
+            contained=[{"resourceType": "Organization", "id": "org"}, sertraline],
+            medicationReference={"reference": "#med"},
+            authoredOn="2025-01-01",
+            dispenseRequest={"validityPeriod": {"start": "2025-01-01", "end": "2025-03-01"}},
+        )
+    )
+    gone = {"reference": "#gone"}
+    out.append(request("contained", 2, None, medicationReference=gone, authoredOn="2025-05-01"))
+    out.append(
+        {
+            "resourceType": "MedicationStatement",
+            "id": "contained-s1",
+            "status": "completed",
+            "subject": {"reference": "Patient/contained"},
+            "contained": [{"resourceType": "Medication", "id": "m", "code": {"text": "Escitalopram 10 mg"}}],
+            "medicationReference": {"reference": "#m"},
+            "effectivePeriod": {"start": "2024-01-01", "end": "2024-03-01"},
+        }
+    )
     # hypertension: unsure, with recent blood pressures listed; devices active and inactive
     patient("hypertension")
     out.append(condition("hypertension", 1, ICD, "I10"))
@@ -249,6 +281,26 @@ def records() -> list[dict[str, Any]]:
             "type": {"coding": [{"system": SNOMED, "code": "441509002"}]},
         }
     )
+    # references to the patient by absolute URL and with a version count, as getReferenceKey reads them
+    patient("absolute-ref")
+    out.append(
+        condition(
+            "absolute-ref",
+            1,
+            ICD,
+            "F20.9",
+            subject={"reference": "https://fhir.example.org/Patient/absolute-ref"},
+        )
+    )
+    versioned = phq9("absolute-ref", 1, "2026-11-30T09:00:00Z", [1] * 9)
+    versioned[0]["subject"] = {"reference": "Patient/absolute-ref/_history/2"}
+    out.extend(versioned)
+    # one administration answering item 9 twice: the higher answer counts
+    patient("phq-twice")
+    twice = phq9("phq-twice", 1, "2026-11-29T09:00:00Z", [0] * 9, panel=False)
+    again = phq9("phq-twice", 2, "2026-11-29T09:00:00Z", [0] * 9, panel=False)[8]
+    again["valueCodeableConcept"]["coding"][0]["code"] = "LA6570-1"  # more than half the days: 2
+    out.extend([twice[0], again, *twice[1:]])
     # near misses the value sets leave out: nicotine, acute pain, the spinal cord, hoarding
     patient("near-misses")
     for n, code in enumerate(("F17.210", "G89.11", "D33.4", "F42.3")):

@@ -15,7 +15,8 @@ cover (knowledge/data/value_sets.yaml). The rules:
 - Age: whole years from `Patient.birthDate` to `today`.
 - PHQ-9 / GAD-7: the most recent complete item set (the instruments' LOINC item codes, as
   standalone Observations or a panel's components, grouped by effective time) not older than
-  `windows.scores_days`. The contract has no history field, so older sets are left out.
+  `windows.scores_days`. The contract has no history field, so older sets are left out. An item
+  answered twice in one set counts its higher (more severe) answer.
 - Medicines come from MedicationRequests and MedicationStatements alike (drafts, cancelled,
   entered-in-error, and statements `not-taken` or only `intended` are ignored). What was given is
   the `medicationCodeableConcept`, or the Medication its `medicationReference` names (contained
@@ -305,7 +306,8 @@ def _scores(found: Found, kb: KnowledgeBase, observations: Sequence[Resource], t
                 score = coded.get(value) if isinstance(value, str) else value
                 if isinstance(score, int | float) and float(score).is_integer() and 0 <= score <= top:
                     answers, used = sets.setdefault(when, ({}, []))
-                    answers[positions[code]] = int(score)
+                    # one administration answering an item twice: the higher (more severe) counts
+                    answers[positions[code]] = max(int(score), answers.get(positions[code], 0))
                     if resource not in used:
                         used.append(resource)
         complete = [(when, a, used) for when, (a, used) in sets.items() if len(a) == len(positions)]

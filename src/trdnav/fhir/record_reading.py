@@ -1,5 +1,7 @@
 """Reading a FHIR R4 record for import: a Bundle file, a bulk-export NDJSON folder, or a list of
-resource dicts; then choosing the patient and the resources that are about them.
+resource dicts; then choosing the patient and the resources that are about them (their subject,
+patient or beneficiary names the patient: `Patient/id`, an absolute URL or a versioned reference
+ending so, or the patient's Bundle fullUrl).
 
 Every problem is one `RecordError`, naming where (`path`) and what was expected.
 """
@@ -122,11 +124,23 @@ def _unpack(resource: Any, where: str) -> list[Resource]:
     return out
 
 
+# a literal reference's type and id, relative or absolute, with or without a version: the key
+# SQL on FHIR's getReferenceKey reads (trdnav.views), so the population screen counts the same
+_REFERENCE = re.compile(r"^(?:.*/)?([A-Za-z]+)/([^/]+)(?:/_history/.*)?$")
+
+
+def reference_key(reference: str) -> str | None:
+    """``Type/id`` for ``Type/id``, ``https://…/Type/id`` or ``Type/id/_history/2``; else None."""
+    found = _REFERENCE.match(reference)
+    return f"{found[1]}/{found[2]}" if found else None
+
+
 def _references(resource: Resource) -> Iterable[str]:
     for key in ("subject", "patient", "beneficiary"):
         value = resource.get(key)
         if isinstance(value, dict) and isinstance(value.get("reference"), str):
             yield value["reference"]
+            yield reference_key(value["reference"]) or value["reference"]
 
 
 def choose_patient(resources: list[Resource], patient_id: str | None) -> PatientRecord:

@@ -248,7 +248,18 @@ class RecordReading:
                 "display, medication_text FROM medication_statements WHERE has_concept "
                 "UNION ALL SELECT r.kind, r.resource_id, m.concept_index, m.coding_index, m.system, m.code, "
                 "m.display, m.concept_text FROM medicine_records r JOIN medications m "
-                "ON NOT r.has_concept AND m.reference = r.medication_reference",
+                "ON NOT r.has_concept AND m.reference = r.medication_reference "
+                # a Medication contained in the request or statement, named '#id'
+                + "".join(
+                    "UNION ALL SELECT r.kind, r.resource_id, m.concept_index, m.coding_index, m.system, "
+                    f"m.code, m.display, m.concept_text FROM medicine_records r JOIN {table} m "
+                    f"ON r.kind = {quote(kind)} AND NOT r.has_concept AND m.resource_id = r.resource_id "
+                    "AND m.reference = r.medication_reference "
+                    for kind, table in (
+                        ("MedicationRequest", "contained_medications_in_requests"),
+                        ("MedicationStatement", "contained_medications_in_statements"),
+                    )
+                ),
             ),
             (
                 "medicine_codings",

@@ -15,6 +15,8 @@ VIEW_NAMES = (
     "medication_requests",
     "medication_statements",
     "medications",
+    "contained_medications_in_requests",
+    "contained_medications_in_statements",
     "observations",
 )
 
