@@ -52,35 +52,35 @@ def request(pid: str, n: int, concept: dict[str, Any] | None = None, **extra: An
     return resource
 
 
+def observation(pid: str, rid: str, when: str, code: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "subject": {"reference": f"Patient/{pid}"},
+        "effectiveDateTime": when,
+        "code": {"coding": [{"system": LOINC, "code": code}]},
+        **extra,
+    }
+
+
 def phq9(pid: str, n: int, when: str, scores: list[int], *, panel: bool = True) -> list[dict[str, Any]]:
+    items = list(zip(PHQ9_ITEMS, scores, strict=False))
     if panel:
-        return [
-            {
-                "resourceType": "Observation",
-                "id": f"{pid}-o{n}",
-                "status": "final",
-                "subject": {"reference": f"Patient/{pid}"},
-                "effectiveDateTime": when,
-                "code": {"coding": [{"system": LOINC, "code": "44249-1"}]},
-                "component": [
-                    {"code": {"coding": [{"system": LOINC, "code": code}]}, "valueInteger": score}
-                    for code, score in zip(PHQ9_ITEMS, scores, strict=False)
-                ],
-            }
+        parts = [
+            {"code": {"coding": [{"system": LOINC, "code": code}]}, "valueInteger": s} for code, s in items
         ]
+        return [observation(pid, f"{pid}-o{n}", when, "44249-1", component=parts)]
+    answers = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
     return [
-        {
-            "resourceType": "Observation",
-            "id": f"{pid}-o{n}-{i}",
-            "status": "final",
-            "subject": {"reference": f"Patient/{pid}"},
-            "effectiveDateTime": when,
-            "code": {"coding": [{"system": LOINC, "code": code}]},
-            "valueCodeableConcept": {
-                "coding": [{"system": LOINC, "code": ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"][score]}]
-            },
-        }
-        for i, (code, score) in enumerate(zip(PHQ9_ITEMS, scores, strict=False))
+        observation(
+            pid,
+            f"{pid}-o{n}-{i}",
+            when,
+            code,
+            valueCodeableConcept={"coding": [{"system": LOINC, "code": answers[score]}]},
+        )
+        for i, (code, score) in enumerate(items)
     ]
 
 
@@ -236,32 +236,12 @@ def records() -> list[dict[str, Any]]:
     # hypertension: unsure, with recent blood pressures listed; devices active and inactive
     patient("hypertension")
     out.append(condition("hypertension", 1, ICD, "I10"))
-    out.append(
-        {
-            "resourceType": "Observation",
-            "id": "hypertension-bp1",
-            "status": "final",
-            "subject": {"reference": "Patient/hypertension"},
-            "effectiveDateTime": "2026-11-01",
-            "code": {"coding": [{"system": LOINC, "code": "85354-9"}]},
-            "component": [
-                {
-                    "code": {"coding": [{"system": LOINC, "code": "8480-6"}]},
-                    "valueQuantity": {"value": 150, "unit": "mm[Hg]"},
-                }
-            ],
-        }
-    )
-    out.append(
-        {
-            "resourceType": "Observation",
-            "id": "hypertension-bp2",
-            "status": "final",
-            "subject": {"reference": "Patient/hypertension"},
-            "effectiveDateTime": "2025-01-01",
-            "code": {"coding": [{"system": LOINC, "code": "85354-9"}]},
-        }
-    )
+    systolic = {
+        "code": {"coding": [{"system": LOINC, "code": "8480-6"}]},
+        "valueQuantity": {"value": 150, "unit": "mm[Hg]"},
+    }
+    out.append(observation("hypertension", "hypertension-bp1", "2026-11-01", "85354-9", component=[systolic]))
+    out.append(observation("hypertension", "hypertension-bp2", "2025-01-01", "85354-9"))
     patient("devices")
     out.append(
         {

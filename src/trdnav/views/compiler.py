@@ -172,14 +172,15 @@ class _ViewCompiler:
             items = f"(CASE WHEN {self.d.length(items)} = 0 THEN {empty} ELSE {items} END)"
         d, ex = self.d, self.expressions
         item, position = ex.variable(), ex.variable()
-        focus = f"{item}.v" if d.reads_elements_once else item
+        read_elements = d.elements_reader()
+        focus = item if read_elements is None else f"{item}.v"
         names = ex.read_elements_once(focus, f"{item}.e")
         inner_scope = Scope(Value(focus, "json", fhir_type, base=focus), f"<<{position}>>", scope.resource)
         body = self.inner_rows(node, inner_scope)
-        if d.reads_elements_once:
+        if read_elements is not None:
             # each item with the child elements its columns read, parsed once
             one = ex.variable()
-            fields = [("v", one)] + ([("e", d.elements(one, names))] if names else [])
+            fields = [("v", one)] + ([("e", read_elements(one, names))] if names else [])
             items = d.transform(items, (one,), d.struct(fields))
         return d.flatten(d.transform(items, (item, position), body))
 
@@ -199,8 +200,9 @@ class _ViewCompiler:
             (self.rows(node, scope), node.column_names()) for node in self.view.select if not node.is_flat()
         ]
         source = f"resources WHERE {' AND '.join(conditions)}"
-        if root_names:
-            elements = d.elements(_ROOT, root_names)
+        read_elements = d.elements_reader()
+        if root_names and read_elements is not None:
+            elements = read_elements(_ROOT, root_names)
             typed = conditions[0]
             source = (
                 f"(SELECT {_ROOT}, {elements} AS {_ROOT_ELEMENTS} FROM resources WHERE {typed}) AS read"

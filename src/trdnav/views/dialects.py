@@ -7,6 +7,7 @@ JSON values are DuckDB `JSON` and Spark `VARIANT`; a FHIRPath collection is a li
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import ClassVar, Literal
 
 Kind = Literal["list", "json", "str", "int", "num", "bool"]
@@ -16,15 +17,12 @@ class Dialect(ABC):
     name = ""
     _types: ClassVar[dict[str, str]] = {}
 
-    # whether the compiler reads the child elements of a resource (or of a forEach item) once
-    # (`elements`) and each path from those, not from the whole value: worth it where every read
-    # parses the JSON text again
-    reads_elements_once: ClassVar[bool] = False
-
-    def elements(self, json: str, names: list[str]) -> str:
-        """The child elements `names` of a JSON object as a list whose i-th item
-        (`element(list, i)`) is the i-th element's JSON value or NULL."""
-        raise NotImplementedError(f"{self.name} reads each path from the value")
+    def elements_reader(self) -> Callable[[str, list[str]], str] | None:
+        """How to read the child elements `names` of a JSON object at once, as a list whose i-th
+        item (`element(list, i)`) is the i-th element's JSON value or NULL: the compiler then reads
+        each path of a resource (or forEach item) from those. None where reading each path from the
+        value itself costs no more (a parsed value); worth it where every read parses JSON text."""
+        return None
 
     @abstractmethod
     def string(self, text: str) -> str: ...
@@ -143,9 +141,10 @@ class DuckDB(Dialect):
     def identifier(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
-    reads_elements_once = True
+    def elements_reader(self) -> Callable[[str, list[str]], str]:
+        return self._elements
 
-    def elements(self, json: str, names: list[str]) -> str:
+    def _elements(self, json: str, names: list[str]) -> str:
         # one parse for all of them (each json_extract parses the text again)
         paths = ", ".join(self.string(f"$.{name}") for name in names)
         return f"json_extract({json}, [{paths}])"

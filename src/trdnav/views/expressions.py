@@ -73,7 +73,7 @@ class ExpressionCompiler:
         """From now on, the child elements of `json` that paths read are one list, `elements`;
         returns their names (filled while compiling) for `Dialect.elements`."""
         names: list[str] = []
-        if self.dialect.reads_elements_once:
+        if self.dialect.elements_reader() is not None:
             self.read_once[json] = (elements, names)
         return names
 
